@@ -1,0 +1,1 @@
+"""Biennial programme implementation report: from country submissions to the Word report."""

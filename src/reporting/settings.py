@@ -1,0 +1,46 @@
+"""Where the pipeline keeps its state: one data folder, overridable by environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REGIONS: tuple[str, ...] = (
+    "Africa",
+    "Americas",
+    "Arab States",
+    "Asia and the Pacific",
+    "Europe and Central Asia",
+)
+TOTAL = "Total"
+
+
+def data_dir() -> Path:
+    """The project's data folder (database, archive, Prefect home); `REPORTING_DATA_DIR` moves it."""
+    return Path(os.environ.get("REPORTING_DATA_DIR", Path.cwd() / "data")).resolve()
+
+
+def database_url() -> str:
+    """SQLite in the data folder unless `DATABASE_URL` names another database (e.g. PostgreSQL)."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir() / 'reporting.db'}"
+
+
+def archive_dir() -> Path:
+    return data_dir() / "archive"
+
+
+def configure_prefect() -> None:
+    """Keep Prefect local and quiet: its home inside the data folder, no telemetry, patient start-up.
+
+    Called before Prefect is imported; values already set by the operator win.
+    """
+    defaults = {
+        "PREFECT_HOME": str(data_dir() / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
+        "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
