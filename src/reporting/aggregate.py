@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
@@ -78,3 +79,15 @@ def indicator_summary(counts: pd.DataFrame, targets: pd.DataFrame, framework: Fr
     summary["target"] = summary["target"].astype("Int64")
     summary["biennium"] = framework.biennium
     return summary[SUMMARY_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    results: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def aggregate(evidence: pd.DataFrame, targets: pd.DataFrame, framework: Framework) -> Aggregates:
+    """Reportable results and the indicator summary (member States vs targets) of clean rows."""
+    results = reportable_results(evidence, framework)
+    return Aggregates(results, indicator_summary(member_state_counts(results), targets, framework))

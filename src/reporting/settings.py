@@ -39,8 +39,8 @@ def configure_prefect() -> None:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

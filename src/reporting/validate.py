@@ -10,7 +10,7 @@ import pandera.errors
 import pandera.pandas as pa
 
 from reporting.framework import Framework
-from reporting.ingest import EVIDENCE_COLUMNS, SOURCE_COLUMNS, TARGET_COLUMNS
+from reporting.ingest import EVIDENCE_COLUMNS, SOURCE_COLUMNS, TARGET_COLUMNS, Package
 from reporting.schemas import EvidenceRow, TargetRow, evidence_against_framework, targets_against_framework
 from reporting.schemas.evidence import RULE_COLUMNS
 from reporting.schemas.rules import MESSAGES
@@ -118,6 +118,30 @@ def validate_evidence(evidence: pd.DataFrame, framework: Framework) -> Validated
         **{c: result.clean[c].str.strip() for c in ("outcome", "indicator", "region", "cpo_code")},
     )
     return Validated(clean=clean, rejected=result.rejected, findings=result.findings)
+
+
+@dataclass(frozen=True)
+class PackageValidation:
+    """Evidence and targets checked; `findings` is the one table an operator or submitter reads."""
+
+    evidence: Validated
+    targets: Validated
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        parts = [f for f in (self.evidence.findings, self.targets.findings) if len(f)]
+        return pd.concat(parts, ignore_index=True) if parts else empty_findings()
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        return pd.concat([self.evidence.rejected, self.targets.rejected], ignore_index=True)
+
+
+def validate_package(package: Package) -> PackageValidation:
+    return PackageValidation(
+        evidence=validate_evidence(package.evidence, package.framework),
+        targets=validate_targets(package.targets, package.framework),
+    )
 
 
 def validate_targets(targets: pd.DataFrame, framework: Framework) -> Validated:

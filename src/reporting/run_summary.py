@@ -1,0 +1,45 @@
+"""What an operator reads after a run: counts vs targets, rows ingested / rejected / not reportable."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reporting.settings import TOTAL
+
+
+def _cell(value: object) -> str:
+    return "–" if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
+
+
+def run_summary_markdown(
+    biennium: str,
+    summary: pd.DataFrame,
+    results: pd.DataFrame,
+    rows_ingested: int,
+    rows_rejected: int,
+    docx_path: str,
+) -> str:
+    totals = summary[summary["region"] == TOTAL]
+    lines = [
+        f"# Implementation report {biennium}",
+        "",
+        f"- Evidence rows ingested: **{rows_ingested}**; rejected by validation: **{rows_rejected}**",
+        f"- CPO results: **{len(results)}**, of which not reportable: **{int((~results['reportable']).sum())}**",
+        f"- Report: `{docx_path}`",
+        "",
+        "| Outcome | Indicator | Target | Achieved (member States) |",
+        "|---|---|---:|---:|",
+        *(
+            f"| {r.outcome} | {r.indicator} | {_cell(r.target)} | {r.achieved} |"
+            for r in totals.itertuples()
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def region_table(summary: pd.DataFrame) -> list[dict[str, object]]:
+    """Indicator × region, one row per indicator, for a table artifact."""
+    wide = summary.pivot_table(
+        index=["outcome", "indicator"], columns="region", values="achieved", sort=False
+    ).reset_index()
+    return [{str(k): (v if isinstance(v, str) else int(v)) for k, v in row.items()} for row in wide.to_dict("records")]
