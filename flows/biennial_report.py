@@ -81,14 +81,17 @@ def biennial_report(
     stored = store(received, checked)
     logger.info(
         "stored %d new file(s), %d already stored; %d evidence rows, %d rejected",
-        stored.files_new, stored.files_already_stored, stored.evidence_rows, stored.rejected_rows,
+        stored.files_new,
+        stored.files_already_stored,
+        stored.evidence_rows,
+        stored.rejected_rows,
     )
     findings = checked.findings
     if len(findings):
         logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked.rejected))
         create_table_artifact(
             key=f"report-{received.framework.biennium}-findings",
-            table=findings.astype(str).to_dict("records"),
+            table=[{str(k): v for k, v in r.items()} for r in findings.astype(str).to_dict("records")],
             description="Validation findings (file, sheet, row, column, rule)",
         )
     if strict and len(checked.rejected):
@@ -102,14 +105,18 @@ def biennial_report(
     create_markdown_artifact(
         key=f"report-{biennium}-summary",
         markdown=run_summary_markdown(
-            biennium, aggregates.summary, aggregates.results,
-            rows_ingested=len(received.evidence), rows_rejected=len(checked.evidence.rejected),
+            biennium,
+            aggregates.summary,
+            aggregates.results,
+            rows_ingested=len(received.evidence),
+            rows_rejected=len(checked.evidence.rejected),
             docx_path=str(files.docx.resolve()),
         ),
         description=f"Implementation report {biennium}: counts vs targets",
     )
     create_table_artifact(
-        key=f"report-{biennium}-by-region", table=region_table(aggregates.summary),
+        key=f"report-{biennium}-by-region",
+        table=region_table(aggregates.summary),
         description="Member States with a reportable result, by indicator and region",
     )
     return {

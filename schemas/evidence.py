@@ -25,31 +25,31 @@ class EvidenceRow(pa.DataFrameModel):
     ilo_contribution: Series[str]
 
     @pa.check("biennium", name="biennium_is_yyyy_yy")
-    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> Series[bool]:
+    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
         return rules.is_biennium(biennium)
 
     @pa.check("region", name="region_is_one_of_five")
-    def region_is_one_of_five(cls, region: Series[str]) -> Series[bool]:
+    def region_is_one_of_five(cls, region: Series[str]) -> pd.Series[bool]:
         return rules.is_region(region)
 
     @pa.check("country", name="country_filled")
-    def country_filled(cls, country: Series[str]) -> Series[bool]:
+    def country_filled(cls, country: Series[str]) -> pd.Series[bool]:
         return rules.filled(country)
 
     @pa.check("cpo_code", name="cpo_code_shape")
-    def cpo_code_shape(cls, cpo_code: Series[str]) -> Series[bool]:
-        return cpo_code.str.fullmatch(rules.CPO_CODE_PATTERN).fillna(False)
+    def cpo_code_shape(cls, cpo_code: Series[str]) -> pd.Series[bool]:
+        return cpo_code.str.fullmatch(rules.CPO_CODE_PATTERN).fillna(False).astype(bool)
 
     @pa.check("criterion", name="criterion_is_whole_number")
-    def criterion_is_whole_number(cls, criterion: Series[str]) -> Series[bool]:
+    def criterion_is_whole_number(cls, criterion: Series[str]) -> pd.Series[bool]:
         return rules.is_whole_number(criterion)
 
     @pa.check("result_achieved", name="result_achieved_filled")
-    def result_achieved_filled(cls, text: Series[str]) -> Series[bool]:
+    def result_achieved_filled(cls, text: Series[str]) -> pd.Series[bool]:
         return rules.filled(text)
 
     @pa.check("ilo_contribution", name="ilo_contribution_filled")
-    def ilo_contribution_filled(cls, text: Series[str]) -> Series[bool]:
+    def ilo_contribution_filled(cls, text: Series[str]) -> pd.Series[bool]:
         return rules.filled(text)
 
     class Config:
@@ -61,16 +61,16 @@ def evidence_against_framework(framework: Framework) -> pa.DataFrameSchema:
     """The rules that depend on the package's framework: declared outcome, indicator and criterion."""
     declared = framework.criteria_frame()
 
-    def biennium_matches_package(frame: pd.DataFrame) -> pd.Series:
-        return frame["biennium"].str.strip() == framework.biennium
+    def biennium_matches_package(frame: pd.DataFrame) -> pd.Series[bool]:
+        return (frame["biennium"].str.strip() == framework.biennium).astype(bool)
 
-    def outcome_declared(frame: pd.DataFrame) -> pd.Series:
+    def outcome_declared(frame: pd.DataFrame) -> pd.Series[bool]:
         return rules.pairs_declared(frame, ["outcome"], declared)
 
-    def indicator_declared_for_outcome(frame: pd.DataFrame) -> pd.Series:
+    def indicator_declared_for_outcome(frame: pd.DataFrame) -> pd.Series[bool]:
         return rules.pairs_declared(frame, ["outcome", "indicator"], declared)
 
-    def criterion_declared_for_indicator(frame: pd.DataFrame) -> pd.Series:
+    def criterion_declared_for_indicator(frame: pd.DataFrame) -> pd.Series[bool]:
         return rules.pairs_declared(frame, ["indicator", "criterion"], declared) | ~rules.is_whole_number(
             frame["criterion"]
         )

@@ -4,39 +4,39 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reporting.framework import BIENNIUM_PATTERN
 from reporting.settings import REGIONS
 
 CPO_CODE_PATTERN = r"^[A-Z]{3}\d{3}$"
-BIENNIUM_PATTERN = r"^\d{4}-\d{2}$"
 WHOLE_NUMBER_PATTERN = r"^\s*\d+\s*$"
 
 
-def filled(series: pd.Series) -> pd.Series:
-    return series.astype(str).str.strip() != ""
+def filled(series: pd.Series[str]) -> pd.Series[bool]:
+    return (series.astype(str).str.strip() != "").astype(bool)
 
 
-def is_biennium(series: pd.Series) -> pd.Series:
+def is_biennium(series: pd.Series[str]) -> pd.Series[bool]:
     """`YYYY-YY` with the second year the one after the first (2014-15, 2019-20, 1999-00)."""
     text = series.astype(str)
-    shaped = text.str.fullmatch(r"\d{4}-\d{2}").fillna(False)
+    shaped = text.str.fullmatch(BIENNIUM_PATTERN.strip("^$")).fillna(False)
     first = pd.to_numeric(text.str[:4], errors="coerce")
     second = pd.to_numeric(text.str[5:7], errors="coerce")
-    return shaped & (((first + 1) % 100) == second)
+    return (shaped & (((first + 1) % 100) == second)).astype(bool)
 
 
-def is_region(series: pd.Series) -> pd.Series:
-    return series.isin(REGIONS)
+def is_region(series: pd.Series[str]) -> pd.Series[bool]:
+    return series.isin(REGIONS).astype(bool)
 
 
-def is_whole_number(series: pd.Series) -> pd.Series:
-    return series.astype(str).str.fullmatch(WHOLE_NUMBER_PATTERN).fillna(False)
+def is_whole_number(series: pd.Series[str]) -> pd.Series[bool]:
+    return series.astype(str).str.fullmatch(WHOLE_NUMBER_PATTERN).fillna(False).astype(bool)
 
 
-def pairs_declared(frame: pd.DataFrame, keys: list[str], declared: pd.DataFrame) -> pd.Series:
+def pairs_declared(frame: pd.DataFrame, keys: list[str], declared: pd.DataFrame) -> pd.Series[bool]:
     """True where the row's key columns form a combination declared in the framework."""
     probe = frame[keys].astype(str).apply(lambda c: c.str.strip())
     allowed = pd.MultiIndex.from_frame(declared[keys].astype(str))
-    return pd.Series(pd.MultiIndex.from_frame(probe).isin(allowed), index=frame.index)
+    return pd.Series(pd.MultiIndex.from_frame(probe).isin(allowed), index=frame.index, dtype=bool)
 
 
 MESSAGES: dict[str, str] = {

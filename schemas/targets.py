@@ -18,15 +18,15 @@ class TargetRow(pa.DataFrameModel):
     target: Series[str]
 
     @pa.check("biennium", name="biennium_is_yyyy_yy")
-    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> Series[bool]:
+    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
         return rules.is_biennium(biennium)
 
     @pa.check("region", name="region_is_one_of_five")
-    def region_is_one_of_five(cls, region: Series[str]) -> Series[bool]:
+    def region_is_one_of_five(cls, region: Series[str]) -> pd.Series[bool]:
         return rules.is_region(region)
 
     @pa.check("target", name="target_is_non_negative_whole_number")
-    def target_is_non_negative_whole_number(cls, target: Series[str]) -> Series[bool]:
+    def target_is_non_negative_whole_number(cls, target: Series[str]) -> pd.Series[bool]:
         return rules.is_whole_number(target)
 
     class Config:
@@ -37,10 +37,10 @@ class TargetRow(pa.DataFrameModel):
 def targets_against_framework(framework: Framework) -> pa.DataFrameSchema:
     declared = framework.criteria_frame()
 
-    def biennium_matches_package(frame: pd.DataFrame) -> pd.Series:
-        return frame["biennium"].str.strip() == framework.biennium
+    def biennium_matches_package(frame: pd.DataFrame) -> pd.Series[bool]:
+        return (frame["biennium"].str.strip() == framework.biennium).astype(bool)
 
-    def indicator_declared_for_outcome(frame: pd.DataFrame) -> pd.Series:
+    def indicator_declared_for_outcome(frame: pd.DataFrame) -> pd.Series[bool]:
         return rules.pairs_declared(frame, ["outcome", "indicator"], declared)
 
     return pa.DataFrameSchema(

@@ -75,7 +75,7 @@ def main() -> None:
     cells[2].paragraphs[0].add_run("{{ row.achieved }}").bold = True
     for cell, region in zip(cells[3:], REGIONS, strict=True):
         cell.paragraphs[0].add_run(
-            "{{ row.by_region['%s'].achieved }} ({{ row.by_region['%s'].target }})" % (region, region)
+            f"{{{{ row.by_region['{region}'].achieved }}}} ({{{{ row.by_region['{region}'].target }}}})"
         )
     loop_row(summary, "{%tr endfor %}")
     doc.add_paragraph()
@@ -107,7 +107,7 @@ def main() -> None:
     cells[0].paragraphs[0].add_run("{{ c.number }}")
     cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     for cell, key in ((cells[1], "result"), (cells[2], "contribution")):
-        cell.paragraphs[0].add_run("{%%p for para in c.%s %%}" % key)
+        cell.paragraphs[0].add_run(f"{{%p for para in c.{key} %}}")
         cell.add_paragraph("{{ para }}")
         cell.add_paragraph("{%p endfor %}")
     loop_row(block, "{%tr endfor %}")
@@ -140,7 +140,7 @@ def main() -> None:
     loop_row(rejected, "{%tr for r in rejected %}")
     cells = rejected.add_row().cells
     for cell, key in zip(cells, ("file", "sheet", "row", "reason"), strict=True):
-        cell.paragraphs[0].add_run("{{ r.%s }}" % key)
+        cell.paragraphs[0].add_run(f"{{{{ r.{key} }}}}")
     loop_row(rejected, "{%tr endfor %}")
     doc.add_paragraph("{%p endif %}")
 

@@ -68,9 +68,7 @@ def indicator_summary(counts: pd.DataFrame, targets: pd.DataFrame, framework: Fr
         names=["outcome", "indicator", "region"],
     ).to_frame(index=False)
     regional = targets[["outcome", "indicator", "region", "target"]]
-    totals = (
-        regional.groupby(["outcome", "indicator"], as_index=False)["target"].sum().assign(region=TOTAL)
-    )
+    totals = regional.groupby(["outcome", "indicator"], as_index=False)["target"].sum().assign(region=TOTAL)
     all_targets = pd.concat([regional, totals], ignore_index=True)
     summary = grid.merge(counts, on=["outcome", "indicator", "region"], how="left").merge(
         all_targets, on=["outcome", "indicator", "region"], how="left"

@@ -15,7 +15,7 @@ from reporting.errors import PackageError, StrictModeError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()

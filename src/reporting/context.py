@@ -55,7 +55,7 @@ def _summary_rows(summary: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]
     return rows
 
 
-def _cpo_block(result: dict[str, Any], rows: pd.DataFrame) -> dict[str, Any]:
+def _cpo_block(result: dict[Any, Any], rows: pd.DataFrame) -> dict[str, Any]:
     return {
         "code": result["cpo_code"],
         "country": clean_text(result["country"]),
@@ -104,7 +104,9 @@ def report_context(
                     "title": clean_text(indicator.title),
                     "reportability": clean_text(indicator.reportability),
                     "min_criteria": indicator.min_criteria,
-                    "criteria": [{"number": c.number, "text": clean_text(c.text)} for c in indicator.criteria],
+                    "criteria": [
+                        {"number": c.number, "text": clean_text(c.text)} for c in indicator.criteria
+                    ],
                     "regions": [r for r in regions if r["cpos"]],
                 }
             )

@@ -115,7 +115,7 @@ def parse_framework(text: str, source: str = "framework.yaml") -> Framework:
     if not isinstance(raw, dict):
         raise PackageError(f"{source}: expected a mapping with 'biennium' and 'outcomes'")
     if isinstance(raw.get("biennium"), int | float):
-        raise PackageError(f"{source}: biennium must be quoted text such as \"2014-15\"")
+        raise PackageError(f'{source}: biennium must be quoted text such as "2014-15"')
     try:
         return Framework.model_validate(raw)
     except ValidationError as exc:

@@ -183,9 +183,11 @@ def read_package(root: Path) -> Package:
     files = [framework_file]
 
     evidence_dir = root / "evidence"
-    evidence_paths = sorted(
-        p for p in evidence_dir.rglob("*") if p.is_file() and p.suffix.lower() in EVIDENCE_SUFFIXES
-    ) if evidence_dir.is_dir() else []
+    evidence_paths = (
+        sorted(p for p in evidence_dir.rglob("*") if p.is_file() and p.suffix.lower() in EVIDENCE_SUFFIXES)
+        if evidence_dir.is_dir()
+        else []
+    )
     if not evidence_paths:
         raise PackageError(f"{root}: no evidence files (*.csv, *.xlsx, *.json) under evidence/")
     evidence_frames: list[pd.DataFrame] = []
@@ -201,7 +203,11 @@ def read_package(root: Path) -> Package:
         files.append(received)
         target_frames.append(read_csv_table(received.content, received.name))
 
-    for optional, role in (("outputs.csv", "outputs"), ("examples.csv", "examples"), ("lessons.md", "lessons")):
+    for optional, role in (
+        ("outputs.csv", "outputs"),
+        ("examples.csv", "examples"),
+        ("lessons.md", "lessons"),
+    ):
         if (root / optional).is_file():
             files.append(ReceivedFile(optional, role, _read_bytes(root / optional, root)))
 

@@ -34,7 +34,9 @@ class ReportFiles:
     summary_csv: Path
 
 
-def render_report(context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path) -> ReportFiles:
+def render_report(
+    context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path
+) -> ReportFiles:
     """Every output of a build into `out_dir`, named after the biennium."""
     return ReportFiles(
         docx=render_docx(context, template, out_dir / f"implementation-report-{context['biennium']}.docx"),

@@ -24,15 +24,13 @@ def run_summary_markdown(
         f"# Implementation report {biennium}",
         "",
         f"- Evidence rows ingested: **{rows_ingested}**; rejected by validation: **{rows_rejected}**",
-        f"- CPO results: **{len(results)}**, of which not reportable: **{int((~results['reportable']).sum())}**",
+        f"- CPO results: **{len(results)}**, "
+        f"of which not reportable: **{int((~results['reportable']).sum())}**",
         f"- Report: `{docx_path}`",
         "",
         "| Outcome | Indicator | Target | Achieved (member States) |",
         "|---|---|---:|---:|",
-        *(
-            f"| {r.outcome} | {r.indicator} | {_cell(r.target)} | {r.achieved} |"
-            for r in totals.itertuples()
-        ),
+        *(f"| {r.outcome} | {r.indicator} | {_cell(r.target)} | {r.achieved} |" for r in totals.itertuples()),
     ]
     return "\n".join(lines)
 
@@ -42,4 +40,7 @@ def region_table(summary: pd.DataFrame) -> list[dict[str, object]]:
     wide = summary.pivot_table(
         index=["outcome", "indicator"], columns="region", values="achieved", sort=False
     ).reset_index()
-    return [{str(k): (v if isinstance(v, str) else int(v)) for k, v in row.items()} for row in wide.to_dict("records")]
+    return [
+        {str(k): (v if isinstance(v, str) else int(v)) for k, v in row.items()}
+        for row in wide.to_dict("records")
+    ]

@@ -161,7 +161,7 @@ def store_package(
             if existing is not None:
                 known += 1
                 continue
-            file_id = conn.execute(
+            inserted = conn.execute(
                 insert(ReceivedFileRecord).values(
                     biennium=biennium,
                     name=received.name,
@@ -171,7 +171,9 @@ def store_package(
                     received_at=datetime.now(UTC),
                     archive_path=str(path),
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None
+            file_id = inserted[0]
             new += 1
             mine = evidence[evidence["source_file"] == received.name]
             if len(mine):

@@ -42,7 +42,8 @@ def _failures(schema: type[pa.DataFrameModel] | pa.DataFrameSchema, frame: pd.Da
         cases["rule"] = cases["check"].astype(str)
         cases["column"] = cases["rule"].map(RULE_COLUMNS).fillna(cases["column"])
         cases = cases.drop_duplicates(subset=["index", "rule"])
-        return cases[["index", "column", "rule"]].astype({"index": "int64"})
+        located: pd.DataFrame = cases[["index", "column", "rule"]].astype({"index": "int64"})
+        return located
     return pd.DataFrame({"index": pd.Series(dtype="int64"), "column": [], "rule": []})
 
 
@@ -81,7 +82,8 @@ def validate_table(
 
     failures = pd.concat([_failures(schema, usable) for schema in schemas], ignore_index=True)
     located = usable.loc[failures["index"], list(SOURCE_COLUMNS)].reset_index(drop=True)
-    values = [str(usable.at[i, c]) if c in usable else "" for i, c in zip(failures["index"], failures["column"])]
+    cells = zip(failures["index"], failures["column"], strict=True)
+    values = [str(usable.at[i, c]) if c in usable else "" for i, c in cells]
     errors = pd.DataFrame(
         {
             "severity": "error",
@@ -108,7 +110,9 @@ def validate_table(
         reasons.get(i, "A required column is missing from the file.") for i in rejected_index
     ]
     clean = usable.drop(index=list(reasons.index))
-    return Validated(clean=clean.reset_index(drop=True), rejected=rejected.reset_index(drop=True), findings=findings)
+    return Validated(
+        clean=clean.reset_index(drop=True), rejected=rejected.reset_index(drop=True), findings=findings
+    )
 
 
 def validate_evidence(evidence: pd.DataFrame, framework: Framework) -> Validated:

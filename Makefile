@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+export REPORTING_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: venv demo test lint system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[dev]'
+	$(PY) -c "import reporting.flows, reporting.schemas, prefect, pandera, docxtpl"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: build the report of the 2014-15 sample package into out/2014-15/
+demo: venv
+	$(VENV)/bin/reporting build examples/2014-15 --out out/2014-15
+
+system-deps:
+	@scripts/system-deps.sh
+
+## make test: the whole test suite (installs what the tests need first)
+test: venv system-deps lint
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check src schemas flows tests templates
+	$(VENV)/bin/ruff format --check src schemas flows tests templates
+	$(VENV)/bin/mypy src
+
+clean:
+	rm -rf out data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian tools the tests and demos use, only those missing: LibreOffice (docx → PDF),
+# poppler (pdftotext, pdftoppm), Chromium (UI screenshots), pandoc (render benchmark baseline).
+# Needs root (CI and these machines run as root); elsewhere it says what to install and carries on.
+set -u
+declare -A wanted=([soffice]=libreoffice-writer [pdftotext]=poppler-utils [chromium]=chromium [pandoc]=pandoc)
+missing=()
+for tool in "${!wanted[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${wanted[$tool]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system-deps: not root, cannot install: ${missing[*]} (tests that need them will be skipped)" >&2
+  exit 0
+fi
+echo "system-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null \
+  || echo "system-deps: apt-get could not install ${missing[*]} (tests that need them will be skipped)" >&2
+exit 0

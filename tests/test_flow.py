@@ -1,0 +1,67 @@
+"""The `biennial-report` flow under Prefect's test harness, and the `reporting build` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from reporting.cli import app
+from tests.test_sample_package import EXPECTED_CSV
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+runner = CliRunner()
+
+
+def test_flow_builds_the_sample_report(sample_package: Path, tmp_path: Path) -> None:
+    from reporting.flows.biennial_report import biennial_report
+
+    state = biennial_report(package=str(sample_package), out=str(tmp_path / "out"), return_state=True)
+    assert state.is_completed()
+    result = state.result()
+    assert Path(result["docx"]).name == "implementation-report-2014-15.docx"
+    assert Path(result["docx"]).stat().st_size > 20_000
+    assert Path(result["summary_csv"]).read_text(encoding="utf-8") == EXPECTED_CSV
+    assert result["rows_ingested"] == 65 and result["rows_rejected"] == 0
+
+
+def test_build_command_writes_both_files(sample_package: Path, tmp_path: Path) -> None:
+    outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(tmp_path / "o")])
+    assert outcome.exit_code == 0, outcome.output
+    assert (tmp_path / "o" / "implementation-report-2014-15.docx").is_file()
+    assert (tmp_path / "o" / "indicator_summary.csv").is_file()
+    assert "13" in outcome.output
+
+
+def test_rejected_rows_are_reported_not_fatal_unless_strict(sample_package: Path, tmp_path: Path) -> None:
+    evidence = sample_package / "evidence" / "evidence.csv"
+    frame = pd.read_csv(evidence, dtype=str, keep_default_na=False)
+    frame.loc[0, "region"] = "Europe"
+    frame.to_csv(evidence, index=False)
+
+    lenient = runner.invoke(app, ["build", str(sample_package), "--out", str(tmp_path / "a")])
+    assert lenient.exit_code == 0, lenient.output
+    assert "1 rejected" in lenient.output
+
+    strict = runner.invoke(app, ["build", str(sample_package), "--out", str(tmp_path / "b"), "--strict"])
+    assert strict.exit_code == 1
+    assert "rejected" in strict.output and "Traceback" not in strict.output
+    assert not (tmp_path / "b" / "indicator_summary.csv").exists()
+
+
+def test_a_package_without_framework_fails_with_one_line(sample_package: Path, tmp_path: Path) -> None:
+    (sample_package / "framework.yaml").unlink()
+    outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(tmp_path / "o")])
+    assert outcome.exit_code == 1
+    assert "no framework.yaml" in outcome.output
+    assert "Traceback" not in outcome.output
+    assert len(outcome.output.strip().splitlines()) == 1
+
+
+def test_an_unreadable_evidence_file_fails_with_one_line(sample_package: Path, tmp_path: Path) -> None:
+    (sample_package / "evidence" / "broken.xlsx").write_bytes(b"not a workbook")
+    outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(tmp_path / "o")])
+    assert outcome.exit_code == 1
+    assert "broken.xlsx" in outcome.output and "Traceback" not in outcome.output
