@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 export REPORTING_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test lint system-deps clean
+.PHONY: venv demo test lint system-deps clean bench bench-build
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,9 +28,16 @@ test: venv system-deps lint
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check src schemas flows tests templates
-	$(VENV)/bin/ruff format --check src schemas flows tests templates
+	$(VENV)/bin/ruff check src schemas flows tests templates benchmarks
+	$(VENV)/bin/ruff format --check src schemas flows tests templates benchmarks
 	$(VENV)/bin/mypy src
 
 clean:
 	rm -rf out data .pytest_cache .mypy_cache .ruff_cache
+
+## make bench: every benchmark, one table of ratios against baselines measured in the same run
+bench: venv system-deps
+	$(PY) -m benchmarks.run
+
+bench-build: venv
+	$(PY) -m benchmarks.run build

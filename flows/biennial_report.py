@@ -97,9 +97,7 @@ def biennial_report(
     if strict and len(checked.rejected):
         raise StrictModeError(f"--strict: {len(checked.rejected)} row(s) rejected by validation")
     aggregates = count(received, checked)
-    context = report_context(
-        received.framework, checked.evidence.clean, aggregates.results, aggregates.summary, checked.rejected
-    )
+    context = report_context(received, checked, aggregates)
     files = render(context, aggregates, Path(template) if template else default_template(), Path(out))
     biennium = received.framework.biennium
     create_markdown_artifact(

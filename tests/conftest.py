@@ -56,9 +56,7 @@ def build_without_prefect(package_dir: Path, out_dir: Path) -> Built:
     package = read_package(package_dir)
     checked = validate_package(package)
     aggregates = aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
-    context = report_context(
-        package.framework, checked.evidence.clean, aggregates.results, aggregates.summary, checked.rejected
-    )
+    context = report_context(package, checked, aggregates)
     files = render_report(context, aggregates.summary, default_template(), out_dir)
     return Built(package, checked, aggregates, context, files)
 

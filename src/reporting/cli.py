@@ -77,5 +77,19 @@ def build(
     _print_summary(result)
 
 
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Folder to write the package into.")],
+    rows: Annotated[int, typer.Option(help="About how many evidence rows.")] = 10_000,
+    outcomes: Annotated[int, typer.Option(help="How many outcomes (2 indicators each).")] = 19,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same package).")] = 2015,
+) -> None:
+    """Write a synthetic submission package made of the real sample texts (for benchmarks)."""
+    from reporting.synth import synthetic_package
+
+    folder = synthetic_package(out, rows=rows, outcomes=outcomes, seed=seed)
+    console.print(f"Synthetic package of about {rows} rows, {outcomes} outcomes: {folder}")
+
+
 if __name__ == "__main__":
     app()

@@ -11,8 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.framework import Framework
+from reporting.aggregate import Aggregates
+from reporting.ingest import Package
 from reporting.settings import REGIONS, TOTAL
+from reporting.validate import PackageValidation
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 NO_TARGET = "no target set"
@@ -74,14 +76,15 @@ def _cpo_block(result: dict[Any, Any], rows: pd.DataFrame) -> dict[str, Any]:
 
 
 def report_context(
-    framework: Framework,
-    evidence: pd.DataFrame,
-    results: pd.DataFrame,
-    summary: pd.DataFrame,
-    rejected: pd.DataFrame,
+    package: Package,
+    checked: PackageValidation,
+    aggregates: Aggregates,
     generated_on: date | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain data: per outcome a summary table and the results by indicator."""
+    framework = package.framework
+    evidence = checked.evidence.clean
+    results, summary, rejected = aggregates.results, aggregates.summary, checked.rejected
     rows_by_cpo = dict(list(evidence.groupby(["indicator", "cpo_code"], sort=False)))
     outcomes = []
     for outcome in framework.outcomes:

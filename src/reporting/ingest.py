@@ -33,6 +33,15 @@ EVIDENCE_COLUMNS: tuple[str, ...] = (
 )
 OPTIONAL_EVIDENCE_COLUMNS: tuple[str, ...] = ("typology", "gender_specific", "submitted_by")
 TARGET_COLUMNS: tuple[str, ...] = ("biennium", "outcome", "indicator", "region", "target")
+OUTPUT_COLUMNS: tuple[str, ...] = ("biennium", "outcome", "typology", "text")
+EXAMPLE_COLUMNS: tuple[str, ...] = (
+    "biennium",
+    "outcome",
+    "country",
+    "ilo_contribution",
+    "results",
+    "gender_specific",
+)
 SOURCE_COLUMNS: tuple[str, ...] = ("source_file", "source_sheet", "source_row")
 EVIDENCE_SUFFIXES = {".csv", ".xlsx", ".json"}
 HEADER_SEARCH_ROWS = 20
@@ -60,6 +69,10 @@ class Package:
     files: tuple[ReceivedFile, ...]
     evidence: pd.DataFrame
     targets: pd.DataFrame
+    outputs: pd.DataFrame
+    examples: pd.DataFrame
+    lessons: dict[str, str]
+    """Lessons learned as Markdown, by outcome id ("" for the whole package)."""
 
 
 def _normalise_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -171,50 +184,77 @@ def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFram
     return pd.concat(frames, ignore_index=True)
 
 
-def read_package(root: Path) -> Package:
-    """Read every file of a package folder; refuse (PackageError) only what cannot be read at all."""
-    if not root.is_dir():
-        raise PackageError(f"{root}: not a package folder")
-    framework_path = root / "framework.yaml"
-    if not framework_path.is_file():
-        raise PackageError(f"{root}: no framework.yaml: a package needs one")
-    framework_file = ReceivedFile("framework.yaml", "framework", _read_bytes(framework_path, root))
-    framework = parse_framework(_decode(framework_file.content, "framework.yaml"), "framework.yaml")
-    files = [framework_file]
-
+def _package_paths(root: Path) -> list[tuple[Path, str]]:
+    """Every file of the package that the contract names, with its role, in a stable order."""
     evidence_dir = root / "evidence"
-    evidence_paths = (
+    evidence = (
         sorted(p for p in evidence_dir.rglob("*") if p.is_file() and p.suffix.lower() in EVIDENCE_SUFFIXES)
         if evidence_dir.is_dir()
         else []
     )
-    if not evidence_paths:
+    if not evidence:
         raise PackageError(f"{root}: no evidence files (*.csv, *.xlsx, *.json) under evidence/")
-    evidence_frames: list[pd.DataFrame] = []
-    for path in evidence_paths:
-        received = ReceivedFile(path.relative_to(root).as_posix(), "evidence", _read_bytes(path, root))
-        files.append(received)
-        evidence_frames.extend(read_evidence_file(received))
+    paths = [(root / "framework.yaml", "framework"), *((p, "evidence") for p in evidence)]
+    for name, role in (("targets.csv", "targets"), ("outputs.csv", "outputs"), ("examples.csv", "examples")):
+        if (root / name).is_file():
+            paths.append((root / name, role))
+    lessons = [root / "lessons.md", *sorted(root.glob("lessons-*.md")), *sorted(root.glob("lessons/*.md"))]
+    paths.extend((p, "lessons") for p in lessons if p.is_file())
+    return paths
 
-    target_frames: list[pd.DataFrame] = []
-    targets_path = root / "targets.csv"
-    if targets_path.is_file():
-        received = ReceivedFile("targets.csv", "targets", _read_bytes(targets_path, root))
-        files.append(received)
-        target_frames.append(read_csv_table(received.content, received.name))
 
-    for optional, role in (
-        ("outputs.csv", "outputs"),
-        ("examples.csv", "examples"),
-        ("lessons.md", "lessons"),
-    ):
-        if (root / optional).is_file():
-            files.append(ReceivedFile(optional, role, _read_bytes(root / optional, root)))
+def receive_package(root: Path) -> tuple[Framework, tuple[ReceivedFile, ...]]:
+    """Take in the bytes of every package file (nothing parsed but the framework, which names the
+    biennium everything else belongs to)."""
+    if not root.is_dir():
+        raise PackageError(f"{root}: not a package folder")
+    if not (root / "framework.yaml").is_file():
+        raise PackageError(f"{root}: no framework.yaml: a package needs one")
+    files = tuple(
+        ReceivedFile(path.relative_to(root).as_posix(), role, _read_bytes(path, root))
+        for path, role in _package_paths(root)
+    )
+    framework = parse_framework(_decode(files[0].content, "framework.yaml"), "framework.yaml")
+    return framework, files
 
+
+def read_received(received: ReceivedFile) -> list[pd.DataFrame]:
+    """The tables of one received file (none for the framework and lessons, which are not tables)."""
+    if received.role == "evidence":
+        return read_evidence_file(received)
+    if received.role in ("targets", "outputs", "examples"):
+        return [read_csv_table(received.content, received.name)]
+    return []
+
+
+def lessons_outcome(name: str) -> str:
+    """`lessons.md` is for the whole package (""); `lessons-7.md` or `lessons/7.md` for outcome 7."""
+    stem = Path(name).stem
+    if name.startswith("lessons/"):
+        return stem
+    return stem.removeprefix("lessons-") if stem.startswith("lessons-") else ""
+
+
+def assemble_package(
+    root: Path, framework: Framework, files: tuple[ReceivedFile, ...], tables: list[list[pd.DataFrame]]
+) -> Package:
+    """Put the tables read from each file (`tables[i]` from `files[i]`) together, one frame per role."""
+    by_role: dict[str, list[pd.DataFrame]] = {}
+    for received, frames in zip(files, tables, strict=True):
+        by_role.setdefault(received.role, []).extend(frames)
     return Package(
         root=root,
         framework=framework,
-        files=tuple(files),
-        evidence=_concat(evidence_frames, EVIDENCE_COLUMNS),
-        targets=_concat(target_frames, TARGET_COLUMNS),
+        files=files,
+        evidence=_concat(by_role.get("evidence", []), EVIDENCE_COLUMNS),
+        targets=_concat(by_role.get("targets", []), TARGET_COLUMNS),
+        outputs=_concat(by_role.get("outputs", []), OUTPUT_COLUMNS),
+        examples=_concat(by_role.get("examples", []), EXAMPLE_COLUMNS),
+        lessons={lessons_outcome(f.name): _decode(f.content, f.name) for f in files if f.role == "lessons"},
     )
+
+
+def read_package(root: Path) -> Package:
+    """Read every file of a package folder; refuse (PackageError) only what cannot be read at all."""
+    framework, files = receive_package(root)
+    return assemble_package(root, framework, files, [read_received(f) for f in files])

@@ -1,0 +1,51 @@
+"""A 10,000-row, 19-outcome package built through the Prefect flow, against the same library calls
+without Prefect: the orchestration must cost little, and the whole build stay well under a minute."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import Measurement, best_of
+from reporting import settings
+
+
+def run() -> list[Measurement]:
+    work = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    os.environ["REPORTING_DATA_DIR"] = str(work / "data")
+    settings.configure_prefect()
+    from prefect.testing.utilities import prefect_test_harness
+
+    from reporting.aggregate import aggregate
+    from reporting.context import report_context
+    from reporting.flows.biennial_report import biennial_report
+    from reporting.ingest import read_package
+    from reporting.render import default_template, render_report
+    from reporting.synth import synthetic_package
+    from reporting.validate import validate_package
+
+    package = synthetic_package(work / "package", rows=10_000, outcomes=19)
+
+    def library_only() -> None:
+        read = read_package(package)
+        checked = validate_package(read)
+        agg = aggregate(checked.evidence.clean, checked.targets.clean, read.framework)
+        context = report_context(
+            read.framework, checked.evidence.clean, agg.results, agg.summary, checked.rejected
+        )
+        render_report(context, agg.summary, default_template(), work / "plain")
+
+    baseline = best_of(2, library_only)
+    with prefect_test_harness(server_startup_timeout=120):
+        flow_seconds = best_of(2, lambda: biennial_report(package=str(package), out=str(work / "flow")))
+    return [
+        Measurement(
+            "build 10k rows / 19 outcomes (flow)",
+            flow_seconds,
+            "same stages without Prefect",
+            baseline,
+            goal_ratio=1.5,
+            goal_seconds=60,
+        )
+    ]

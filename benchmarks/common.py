@@ -1,0 +1,58 @@
+"""What every benchmark returns, and the one table `make bench` prints."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    seconds: float
+    baseline: str
+    baseline_seconds: float
+    goal_ratio: float
+    goal_seconds: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.baseline_seconds
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.goal_ratio and (
+            self.goal_seconds is None or self.seconds <= self.goal_seconds
+        )
+
+
+def best_of(repeat: int, action: Callable[[], object]) -> float:
+    """The fastest of `repeat` runs, in seconds (the least disturbed by the rest of the machine)."""
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def print_table(measurements: list[Measurement]) -> None:
+    table = Table(title="Benchmarks (ratio = figure / baseline, both measured in this run)")
+    for column in ("benchmark", "figure", "baseline", "baseline time", "ratio", "goal", "met"):
+        table.add_column(column, justify="right" if column not in ("benchmark", "baseline") else "left")
+    for m in measurements:
+        goal = f"≤ {m.goal_ratio:g}×" + (f", ≤ {m.goal_seconds:g} s" if m.goal_seconds else "")
+        table.add_row(
+            m.name,
+            f"{m.seconds:.2f} s",
+            m.baseline,
+            f"{m.baseline_seconds:.2f} s",
+            f"{m.ratio:.2f}×",
+            goal,
+            "yes" if m.met else "NO",
+        )
+    Console(width=140).print(table)
