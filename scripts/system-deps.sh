@@ -8,6 +8,8 @@ missing=()
 for tool in "${!wanted[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${wanted[$tool]}")
 done
+# PostgreSQL's server binaries are not on PATH (tests/test_postgres.py starts a throwaway server).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "system-deps: not root, cannot install: ${missing[*]} (tests that need them will be skipped)" >&2

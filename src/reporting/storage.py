@@ -1,5 +1,11 @@
 """The store: SQLModel tables (SQLite by default, PostgreSQL via DATABASE_URL) and the archive of
-received bytes. Rows go in with bulk inserts; each received file is stored in one transaction."""
+received bytes. The schema is made and changed by the Alembic revisions in reporting/migrations.
+
+Nothing is lost and nothing is stored twice: every received file is archived byte for byte under its
+sha256; a file already stored is left as it is; a new version of a file (same name, or covering the same
+CPOs) marks the rows of the older one superseded instead of deleting them, so the history of what each
+office sent stays queryable. Each received file is stored in one transaction, rows with bulk inserts.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,20 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, Table, UniqueConstraint, insert, select, update
 from sqlmodel import Field, SQLModel, create_engine
 
-from reporting.framework import Framework
-from reporting.ingest import EVIDENCE_COLUMNS, Package, ReceivedFile
+from reporting.framework import Criterion, Framework, Indicator, Outcome
+from reporting.ingest import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS, Package, ReceivedFile
+from reporting.migrations import upgrade_to_head
 
 
 class ReceivedFileRecord(SQLModel, table=True):
     __tablename__ = "received_file"
+    __table_args__ = (UniqueConstraint("biennium", "sha256", name="uq_received_file_biennium_sha256"),)
     id: int | None = Field(default=None, primary_key=True)
     biennium: str = Field(index=True)
     name: str
@@ -26,6 +35,8 @@ class ReceivedFileRecord(SQLModel, table=True):
     size: int
     received_at: datetime
     archive_path: str
+    superseded_by_id: int | None = Field(default=None, foreign_key="received_file.id", index=True)
+    superseded_at: datetime | None = None
 
 
 class IndicatorRecord(SQLModel, table=True):
@@ -49,6 +60,7 @@ class TargetRecord(SQLModel, table=True):
     indicator: str
     region: str
     target: int
+    superseded_by_file_id: int | None = Field(default=None, foreign_key="received_file.id", index=True)
 
 
 class EvidenceRecord(SQLModel, table=True):
@@ -67,6 +79,10 @@ class EvidenceRecord(SQLModel, table=True):
     criterion: int
     result_achieved: str
     ilo_contribution: str
+    typology: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    gender_specific: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    submitted_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    superseded_by_file_id: int | None = Field(default=None, foreign_key="received_file.id", index=True)
 
 
 class RejectedRowRecord(SQLModel, table=True):
@@ -79,6 +95,19 @@ class RejectedRowRecord(SQLModel, table=True):
     source_row: int | None
     reason: str
     row_json: str
+    superseded_by_file_id: int | None = Field(default=None, foreign_key="received_file.id", index=True)
+
+
+ROW_TABLES: tuple[type[SQLModel], ...] = (EvidenceRecord, TargetRecord, RejectedRowRecord)
+"""The tables whose rows belong to one received file and are superseded with it."""
+STORED_EVIDENCE_COLUMNS: tuple[str, ...] = (*EVIDENCE_COLUMNS, *OPTIONAL_EVIDENCE_COLUMNS)
+ROW_KEY: tuple[str, ...] = ("cpo_code", "indicator", "criterion")
+"""What identifies an evidence row across versions of a file: one criterion met by one CPO."""
+
+
+def table(model: type[SQLModel]) -> Table:
+    found: Table = model.__table__  # type: ignore[attr-defined]
+    return found
 
 
 @dataclass(frozen=True)
@@ -87,14 +116,15 @@ class StoreReport:
     files_already_stored: int
     evidence_rows: int
     rejected_rows: int
+    files_superseded: int = 0
 
 
 def engine_for(url: str) -> Engine:
-    """An engine with the schema in place (tables are created when missing)."""
+    """An engine on a database migrated to the newest schema revision."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
-    SQLModel.metadata.create_all(engine)
+    upgrade_to_head(engine)
     return engine
 
 
@@ -109,8 +139,13 @@ def archive(received: ReceivedFile, archive_root: Path) -> Path:
     return target
 
 
-def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
-    return frame[columns].to_dict("records")  # type: ignore[return-value]
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(value: Any) -> str:
+    """A cell as text; a missing cell (None, NaN, NA) is empty."""
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _store_framework(engine: Engine, framework: Framework) -> None:
@@ -127,13 +162,121 @@ def _store_framework(engine: Engine, framework: Framework) -> None:
         for o in framework.outcomes
         for i in o.indicators
     ]
+    indicators = table(IndicatorRecord)
     with engine.begin() as conn:
-        conn.execute(
-            IndicatorRecord.__table__.delete().where(  # type: ignore[attr-defined]
-                IndicatorRecord.__table__.c.biennium == framework.biennium  # type: ignore[attr-defined]
-            )
-        )
+        conn.execute(indicators.delete().where(indicators.c.biennium == framework.biennium))
         conn.execute(insert(IndicatorRecord), rows)
+
+
+def stored_framework(engine: Engine, biennium: str) -> Framework | None:
+    """The framework of an earlier ingest of `biennium` (for checking a single file sent on its own)."""
+    indicators = table(IndicatorRecord)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(indicators).where(indicators.c.biennium == biennium).order_by(indicators.c.id)
+        ).all()
+    if not rows:
+        return None
+    outcomes: dict[str, tuple[str, list[Indicator]]] = {}
+    for row in rows:
+        criteria = tuple(Criterion.model_validate(c) for c in json.loads(row.criteria_json))
+        indicator = Indicator(
+            id=row.indicator, title=row.title, min_criteria=row.min_criteria, criteria=criteria
+        )
+        outcomes.setdefault(row.outcome, (row.outcome_title, []))[1].append(indicator)
+    return Framework(
+        biennium=biennium,
+        outcomes=tuple(
+            Outcome(id=oid, title=title, indicators=tuple(items)) for oid, (title, items) in outcomes.items()
+        ),
+    )
+
+
+def _insert_rows(conn: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """One bulk insert (executemany), never one ORM object per row."""
+    if rows:
+        conn.execute(insert(model), rows)
+
+
+def _evidence_rows(frame: pd.DataFrame, file_id: int) -> list[dict[str, Any]]:
+    present = [c for c in STORED_EVIDENCE_COLUMNS if c in frame.columns]
+    part = frame[[*present, "source_sheet", "source_row"]]
+    part = part.assign(**{c: part[c].map(_text) for c in present if c != "criterion"})
+    rows: list[dict[str, Any]] = part.to_dict("records")  # type: ignore[assignment]
+    return [{**r, "received_file_id": file_id} for r in rows]
+
+
+def _target_rows(frame: pd.DataFrame, file_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = frame[["biennium", "outcome", "indicator", "region", "target"]].to_dict(
+        "records"
+    )  # type: ignore[assignment]
+    return [{**r, "received_file_id": file_id} for r in rows]
+
+
+def _rejected_rows(frame: pd.DataFrame, file_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "received_file_id": file_id,
+            "source_sheet": str(r["source_sheet"]),
+            "source_row": None if pd.isna(r["source_row"]) else int(r["source_row"]),
+            "reason": str(r["reason"]),
+            "row_json": json.dumps({str(k): _text(v) for k, v in r.items()}, ensure_ascii=False),
+        }
+        for r in frame.to_dict("records")
+    ]
+
+
+def _cpo_codes(*frames: pd.DataFrame) -> set[str]:
+    codes: set[str] = set()
+    for frame in frames:
+        if "cpo_code" in frame.columns:
+            codes.update(c for c in frame["cpo_code"].map(_text).str.strip() if c)
+    return codes
+
+
+def _older_versions(
+    conn: Connection, biennium: str, received: ReceivedFile, cpo_codes: set[str], delivery: Package
+) -> list[int]:
+    """The current files that `received` is a new version of: the same name and role, or (evidence)
+    a file of an earlier delivery whose CPOs are all covered by this one."""
+    files = table(ReceivedFileRecord)
+    current = conn.execute(
+        select(files.c.id, files.c.name, files.c.sha256).where(
+            files.c.biennium == biennium,
+            files.c.role == received.role,
+            files.c.superseded_by_id.is_(None),
+            files.c.sha256 != received.sha256,
+        )
+    ).all()
+    older = [r.id for r in current if r.name == received.name]
+    delivered = {f.name for f in delivery.files} | {f.sha256 for f in delivery.files}
+    others = [r.id for r in current if r.name not in delivered and r.sha256 not in delivered]
+    if received.role != "evidence" or not cpo_codes or not others:
+        return older
+    evidence = table(EvidenceRecord)
+    covered = conn.execute(
+        select(evidence.c.received_file_id, evidence.c.cpo_code)
+        .where(evidence.c.received_file_id.in_(others))
+        .distinct()
+    ).all()
+    by_file: dict[int, set[str]] = {}
+    for file_id, code in covered:
+        by_file.setdefault(file_id, set()).add(code)
+    return older + [f for f, codes in by_file.items() if codes <= cpo_codes]
+
+
+def _supersede(conn: Connection, older: list[int], newer: int) -> None:
+    files = table(ReceivedFileRecord)
+    conn.execute(
+        update(files).where(files.c.id.in_(older)).values(superseded_by_id=newer, superseded_at=_now())
+    )
+    for model in ROW_TABLES:
+        rows = table(model)
+        conn.execute(
+            update(rows)
+            .where(rows.c.received_file_id.in_(older), rows.c.superseded_by_file_id.is_(None))
+            .values(superseded_by_file_id=newer)
+        )
 
 
 def store_package(
@@ -144,62 +287,154 @@ def store_package(
     targets: pd.DataFrame,
     archive_root: Path,
 ) -> StoreReport:
-    """Archive every received file and store its clean and rejected rows; a file already stored
-    (same sha256 for the same biennium) is left as it is, so re-ingesting changes nothing."""
+    """Archive every received file and store its clean and rejected rows, one transaction per file.
+
+    A file already stored (same sha256 for the same biennium) is left as it is, so re-ingesting changes
+    nothing; a new version of a stored file supersedes the older file's rows (kept, marked superseded)."""
     biennium = package.framework.biennium
     _store_framework(engine, package.framework)
-    new = known = stored_rows = stored_rejected = 0
+    files = table(ReceivedFileRecord)
+    new = known = stored_rows = stored_rejected = superseded = 0
     for received in package.files:
         path = archive(received, archive_root)
         with engine.begin() as conn:
             existing = conn.execute(
-                select(ReceivedFileRecord.__table__.c.id).where(  # type: ignore[attr-defined]
-                    ReceivedFileRecord.__table__.c.sha256 == received.sha256,  # type: ignore[attr-defined]
-                    ReceivedFileRecord.__table__.c.biennium == biennium,  # type: ignore[attr-defined]
-                )
+                select(files.c.id).where(files.c.sha256 == received.sha256, files.c.biennium == biennium)
             ).first()
             if existing is not None:
                 known += 1
                 continue
             inserted = conn.execute(
-                insert(ReceivedFileRecord).values(
+                insert(files).values(
                     biennium=biennium,
                     name=received.name,
                     role=received.role,
                     sha256=received.sha256,
                     size=len(received.content),
-                    received_at=datetime.now(UTC),
+                    received_at=_now(),
                     archive_path=str(path),
                 )
             ).inserted_primary_key
             assert inserted is not None
-            file_id = inserted[0]
+            file_id = int(inserted[0])
             new += 1
             mine = evidence[evidence["source_file"] == received.name]
-            if len(mine):
-                rows = _records(mine, [*EVIDENCE_COLUMNS, "source_sheet", "source_row"])
-                conn.execute(insert(EvidenceRecord), [{**r, "received_file_id": file_id} for r in rows])
-                stored_rows += len(rows)
-            mine_targets = targets[targets["source_file"] == received.name]
-            if len(mine_targets):
-                rows = _records(mine_targets, ["biennium", "outcome", "indicator", "region", "target"])
-                conn.execute(insert(TargetRecord), [{**r, "received_file_id": file_id} for r in rows])
             mine_rejected = rejected[rejected["source_file"] == received.name]
-            if len(mine_rejected):
-                conn.execute(
-                    insert(RejectedRowRecord),
-                    [
-                        {
-                            "received_file_id": file_id,
-                            "source_sheet": str(r["source_sheet"]),
-                            "source_row": int(r["source_row"]),
-                            "reason": str(r["reason"]),
-                            "row_json": json.dumps(
-                                {k: ("" if pd.isna(v) else str(v)) for k, v in r.items()}, ensure_ascii=False
-                            ),
-                        }
-                        for r in mine_rejected.to_dict("records")
-                    ],
-                )
-                stored_rejected += len(mine_rejected)
-    return StoreReport(new, known, stored_rows, stored_rejected)
+            older = _older_versions(conn, biennium, received, _cpo_codes(mine, mine_rejected), package)
+            if older:
+                _supersede(conn, older, file_id)
+                superseded += len(older)
+            _insert_rows(conn, EvidenceRecord, _evidence_rows(mine, file_id))
+            _insert_rows(
+                conn, TargetRecord, _target_rows(targets[targets["source_file"] == received.name], file_id)
+            )
+            _insert_rows(conn, RejectedRowRecord, _rejected_rows(mine_rejected, file_id))
+            stored_rows += len(mine)
+            stored_rejected += len(mine_rejected)
+    return StoreReport(new, known, stored_rows, stored_rejected, superseded)
+
+
+def current_evidence(engine: Engine, biennium: str) -> pd.DataFrame:
+    """The evidence rows in force for a biennium (no superseded row), with the file each came from."""
+    evidence, files = table(EvidenceRecord), table(ReceivedFileRecord)
+    query = (
+        select(
+            *(evidence.c[c] for c in STORED_EVIDENCE_COLUMNS),
+            files.c.name.label("source_file"),
+            evidence.c.source_sheet,
+            evidence.c.source_row,
+        )
+        .join(files, files.c.id == evidence.c.received_file_id)
+        .where(evidence.c.biennium == biennium, evidence.c.superseded_by_file_id.is_(None))
+        .order_by(evidence.c.id)
+    )
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def _evidence_of(conn: Connection, where: Any) -> pd.DataFrame:
+    evidence = table(EvidenceRecord)
+    query = select(*(evidence.c[c] for c in STORED_EVIDENCE_COLUMNS)).where(where).order_by(evidence.c.id)
+    return pd.read_sql(query, conn).drop_duplicates(subset=list(ROW_KEY))
+
+
+def _changes(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """Row by row (keyed on CPO, indicator, criterion): added, removed, or changed and in which columns."""
+    compared = [c for c in STORED_EVIDENCE_COLUMNS if c not in ROW_KEY]
+    both = new.merge(old, on=list(ROW_KEY), how="outer", suffixes=("", "_old"), indicator=True)
+    differing = pd.DataFrame({c: both[c].fillna("") != both[f"{c}_old"].fillna("") for c in compared})
+    both["change"] = both["_merge"].map({"left_only": "added", "right_only": "removed", "both": "changed"})
+    both["columns"] = [", ".join(c for c in compared if row[c]) for row in differing.to_dict("records")]
+    kept = both[(both["change"] != "changed") | (both["columns"] != "")]
+    return kept[["change", *ROW_KEY, "columns"]].sort_values([*ROW_KEY]).reset_index(drop=True)
+
+
+def version_changes(engine: Engine, file_id: int) -> pd.DataFrame:
+    """What a version changed against the rows it superseded: one line per added, removed or changed
+    evidence row (`columns` names what changed)."""
+    evidence = table(EvidenceRecord)
+    with engine.connect() as conn:
+        new = _evidence_of(conn, evidence.c.received_file_id == file_id)
+        old = _evidence_of(conn, evidence.c.superseded_by_file_id == file_id)
+    return _changes(new, old)
+
+
+HISTORY_COLUMNS = [
+    "file_id", "name", "role", "sha256", "received_at", "status", "superseded_by", "superseded_at",
+    "evidence_rows", "rejected_rows", "added", "removed", "changed",
+]  # fmt: skip
+
+
+def file_history(engine: Engine, biennium: str) -> pd.DataFrame:
+    """Every file received for a biennium, oldest first: whether it is current or which file
+    superseded it and when, its rows, and how many rows it added, removed or changed."""
+    files, evidence, rejected = table(ReceivedFileRecord), table(EvidenceRecord), table(RejectedRowRecord)
+    with engine.connect() as conn:
+        history = pd.read_sql(
+            select(
+                files.c.id.label("file_id"),
+                files.c.name,
+                files.c.role,
+                files.c.sha256,
+                files.c.received_at,
+                files.c.superseded_by_id.label("superseded_by"),
+                files.c.superseded_at,
+            )
+            .where(files.c.biennium == biennium)
+            .order_by(files.c.id),
+            conn,
+        )
+        counts = {
+            name: pd.read_sql(
+                select(model.c.received_file_id, model.c.id).where(
+                    model.c.received_file_id.in_(history["file_id"])
+                ),
+                conn,
+            )
+            .groupby("received_file_id")
+            .size()
+            for name, model in (("evidence_rows", evidence), ("rejected_rows", rejected))
+        }
+        replacing = set(
+            pd.read_sql(
+                select(evidence.c.superseded_by_file_id)
+                .where(evidence.c.biennium == biennium, evidence.c.superseded_by_file_id.is_not(None))
+                .distinct(),
+                conn,
+            )["superseded_by_file_id"]
+        )
+    history["status"] = history["superseded_by"].isna().map({True: "current", False: "superseded"})
+    history["superseded_by"] = history["superseded_by"].astype("Int64")
+    for name, per_file in counts.items():
+        history[name] = history["file_id"].map(per_file).fillna(0).astype("int64")
+    tallies = {
+        int(f): version_changes(engine, int(f))["change"].value_counts()
+        for f in history["file_id"]
+        if f in replacing
+    }
+    for change in ("added", "removed", "changed"):
+        history[change] = pd.array(
+            [int(tallies[f].get(change, 0)) if f in tallies else pd.NA for f in history["file_id"]],
+            dtype="Int64",
+        )
+    return history[HISTORY_COLUMNS]
