@@ -1,49 +1,126 @@
 """`biennial-report`: package folder → readers → schemas → store → aggregate → context → render.
 
 Each task calls one library function; the flow only wires them and tells the operator what happened.
-Run it with `reporting build PACKAGE --out DIR`, or directly: `python flows/biennial_report.py PACKAGE OUT`.
+Ingest is one task per file, so a file that cannot be read does not stop the others from being read
+(the run still fails, with that file's one-line reason). Tasks that read or render are cached by the
+content they work on (flows/caching.py): a rebuild where nothing changed reads nothing again, and a
+rebuild where one file changed reads only that file again. The store and render steps of one biennium
+run under a concurrency limit of 1 (`report-<biennium>`), so two rebuilds never write at once.
+
+Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/prefect.yaml:
+`prefect deployment run 'biennial-report/rebuild' -p biennium=2014-15`), or directly:
+`python flows/biennial_report.py PACKAGE OUT`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import pandas as pd
+from pydantic import Field
 
 from reporting import settings
 
 settings.configure_prefect()  # before Prefect reads its settings: project-local home, no telemetry
 
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+from prefect import Task, flow, get_client, get_run_logger, task  # noqa: E402
+from prefect.artifacts import (  # noqa: E402
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate  # noqa: E402
+from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
+from prefect.concurrency.sync import concurrency  # noqa: E402
+from prefect.exceptions import ObjectAlreadyExists  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from reporting.aggregate import Aggregates, aggregate  # noqa: E402
 from reporting.context import report_context  # noqa: E402
-from reporting.errors import StrictModeError  # noqa: E402
-from reporting.ingest import Package, read_package  # noqa: E402
+from reporting.errors import PackageError, StrictModeError  # noqa: E402
+from reporting.flows.caching import (  # noqa: E402
+    BY_CONTEXT_AND_TEMPLATE,
+    BY_PACKAGE,
+    BY_PACKAGE_AND_DAY,
+    BY_RECEIVED_FILE,
+    file_sha256,
+)
+from reporting.framework import BIENNIUM_PATTERN, Framework  # noqa: E402
+from reporting.ingest import Package, ReceivedFile, assemble_package, read_received, receive_package  # noqa: E402
 from reporting.render import ReportFiles, default_template, render_report  # noqa: E402
-from reporting.run_summary import region_table, run_summary_markdown  # noqa: E402
+from reporting.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
+from reporting.selection import closed_biennium, package_folder, select_outcomes  # noqa: E402
 from reporting.storage import StoreReport, engine_for, store_package  # noqa: E402
 from reporting.validate import PackageValidation, validate_package  # noqa: E402
 
+Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
+OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]
 
-@task(name="ingest", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def ingest(package_dir: Path) -> Package:
-    package = read_package(package_dir)
-    logger = get_run_logger()
-    for received in package.files:
-        logger.info("received %s (%s, sha256 %s)", received.name, received.role, received.sha256[:12])
-    return package
+WRITE_LIMIT_WAIT_SECONDS = 1800
 
 
-@task(name="validate", cache_policy=NO_CACHE)
+def transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry what may pass on a second try (a file or database briefly unavailable), never a package
+    that is wrong: reading it again gives the same answer."""
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, OSError | OperationalError)
+
+
+RETRY_TRANSIENT: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": transient,
+}
+
+
+@task(name="receive", timeout_seconds=300, cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def receive(root: Path) -> tuple[Framework, tuple[ReceivedFile, ...]]:
+    return receive_package(root)
+
+
+@task(
+    name="read-file", task_run_name="read-{received.name}", timeout_seconds=300, cache_policy=BY_RECEIVED_FILE
+)
+def read_file(received: ReceivedFile) -> list[pd.DataFrame]:
+    tables = read_received(received)
+    get_run_logger().info(
+        "read %s (%s, sha256 %s): %d row(s) in %d table(s)",
+        received.name,
+        received.role,
+        received.sha256[:12],
+        sum(len(t) for t in tables),
+        len(tables),
+    )
+    return tables
+
+
+@task(name="assemble", cache_policy=NO_CACHE, persist_result=False)
+def assemble(
+    root: Path, framework: Framework, files: tuple[ReceivedFile, ...], tables: list[list[pd.DataFrame]]
+) -> Package:
+    return assemble_package(root, framework, files, tables)
+
+
+@task(name="select-outcomes", cache_policy=NO_CACHE, persist_result=False)
+def select(package: Package, outcomes: list[str] | None) -> Package:
+    return select_outcomes(package, outcomes)
+
+
+@task(name="validate", timeout_seconds=900, cache_policy=BY_PACKAGE)
 def validate(package: Package) -> PackageValidation:
     return validate_package(package)
 
 
-@task(name="store", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+@task(name="store", timeout_seconds=900, cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
 def store(package: Package, checked: PackageValidation) -> StoreReport:
     return store_package(
         engine_for(settings.database_url()),
@@ -55,60 +132,143 @@ def store(package: Package, checked: PackageValidation) -> StoreReport:
     )
 
 
-@task(name="aggregate", cache_policy=NO_CACHE)
+@task(name="aggregate", timeout_seconds=900, cache_policy=BY_PACKAGE)
 def count(package: Package, checked: PackageValidation) -> Aggregates:
     return aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
 
 
-@task(name="render", retries=1, cache_policy=NO_CACHE)
-def render(context: dict[str, Any], aggregates: Aggregates, template: Path, out_dir: Path) -> ReportFiles:
-    return render_report(context, aggregates.summary, template, out_dir)
+@task(name="context", timeout_seconds=900, cache_policy=BY_PACKAGE_AND_DAY)
+def context(package: Package, checked: PackageValidation, aggregates: Aggregates) -> dict[str, Any]:
+    return report_context(package, checked, aggregates)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The report files and the sha256 of the .docx as written, to notice a removed or edited file."""
+
+    files: ReportFiles
+    docx_sha256: str
+
+
+@task(name="render", timeout_seconds=1800, cache_policy=BY_CONTEXT_AND_TEMPLATE, **RETRY_TRANSIENT)
+def render(context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path) -> Rendered:
+    files = render_report(context, summary, template, out_dir)
+    return Rendered(files, file_sha256(files.docx))
+
+
+def _read_all(files: tuple[ReceivedFile, ...]) -> list[list[pd.DataFrame]]:
+    """Every file is read (one task each) before a failure is raised: the log then lists every file
+    that cannot be read, and the run fails with the first one's reason."""
+    futures = read_file.map(files)
+    futures.wait()
+    failed = [
+        (f, future.state) for f, future in zip(files, futures, strict=True) if not future.state.is_completed()
+    ]
+    logger = get_run_logger()
+    for received, state in failed:
+        logger.error("%s could not be read: %s", received.name, state.message)
+    if failed:
+        futures[files.index(failed[0][0])].result()  # raises that file's one-line PackageError
+    return [future.result() for future in futures]
+
+
+def _ensure_write_limit(name: str) -> None:
+    """One writer per biennium: a global concurrency limit of 1, created on first use."""
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+
+
+def _biennium_asked() -> str:
+    biennium = flow_run.parameters.get("biennium")
+    if biennium:
+        return str(biennium)
+    package = flow_run.parameters.get("package")
+    return Path(str(package)).name if package else closed_biennium(_run_day())
+
+
+def _run_day() -> Any:
+    scheduled = flow_run.scheduled_start_time
+    return scheduled.date() if scheduled else datetime.now(UTC).date()
 
 
 def _run_name() -> str:
-    package = Path(str(flow_run.parameters.get("package", "package"))).name
-    return f"report-{package}-{flow_run.scheduled_start_time.strftime('%Y%m%d-%H%M%S')}"
+    return f"report-{_biennium_asked()}-{flow_run.scheduled_start_time.strftime('%Y%m%d-%H%M%S')}"
 
 
-@flow(name="biennial-report", flow_run_name=_run_name, log_prints=True)
+@flow(name="biennial-report", flow_run_name=_run_name, log_prints=True, timeout_seconds=4 * 3600)
 def biennial_report(
-    package: str, out: str = "out", template: str | None = None, strict: bool = False
+    package: str | None = None,
+    biennium: Biennium | None = None,
+    outcomes: list[OutcomeId] | None = None,
+    template: str | None = None,
+    out: str | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
-    """Build the implementation report of one submission package into `out`."""
+    """Build the implementation report of one biennium's submission package.
+
+    package: the package folder; by default the folder named after `biennium` under
+    REPORTING_PACKAGES_DIR (default examples/). biennium: e.g. 2014-15; by default the package's, or on
+    a scheduled run the biennium that has just closed. outcomes: build only these outcomes (all by
+    default). template: a .docx template (default templates/implementation-report.docx). out: where to
+    write the report (default out/<biennium>). strict: fail when validation rejects any row.
+    """
     logger = get_run_logger()
-    received = ingest(Path(package))
+    wanted = biennium or (None if package else closed_biennium(_run_day()))
+    root = Path(package) if package else package_folder(str(wanted))
+    logger.info("building %s from %s", wanted or "the package", root)
+    framework, files = receive(root)
+    if wanted and framework.biennium != wanted:
+        raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {wanted}")
+    biennium = framework.biennium
+    received = select(assemble(root, framework, files, _read_all(files)), outcomes)
     checked = validate(received)
-    stored = store(received, checked)
-    logger.info(
-        "stored %d new file(s), %d already stored; %d evidence rows, %d rejected",
-        stored.files_new,
-        stored.files_already_stored,
-        stored.evidence_rows,
-        stored.rejected_rows,
-    )
     findings = checked.findings
     if len(findings):
         logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked.rejected))
-        create_table_artifact(
-            key=f"report-{received.framework.biennium}-findings",
-            table=[{str(k): v for k, v in r.items()} for r in findings.astype(str).to_dict("records")],
-            description="Validation findings (file, sheet, row, column, rule)",
-        )
+    create_table_artifact(
+        key=f"report-{biennium}-findings",
+        table=findings_table(findings),
+        description=f"Validation findings {biennium} (file, sheet, row, column, rule): {len(findings)}",
+    )
     if strict and len(checked.rejected):
         raise StrictModeError(f"--strict: {len(checked.rejected)} row(s) rejected by validation")
-    aggregates = count(received, checked)
-    context = report_context(received, checked, aggregates)
-    files = render(context, aggregates, Path(template) if template else default_template(), Path(out))
-    biennium = received.framework.biennium
+
+    write_limit = f"report-{biennium}"
+    _ensure_write_limit(write_limit)
+    with concurrency(write_limit, occupy=1, strict=True, timeout_seconds=WRITE_LIMIT_WAIT_SECONDS):
+        stored = store(received, checked)
+        logger.info(
+            "stored %d new file(s), %d already stored; %d evidence rows, %d rejected",
+            stored.files_new,
+            stored.files_already_stored,
+            stored.evidence_rows,
+            stored.rejected_rows,
+        )
+        aggregates = count(received, checked)
+        report = context(received, checked, aggregates)
+        render_args = (report, aggregates.summary, Path(template) if template else default_template())
+        out_dir = Path(out or Path("out") / biennium).resolve()
+        rendered = render(*render_args, out_dir)
+        if (
+            file_sha256(rendered.files.docx) != rendered.docx_sha256
+            or not rendered.files.summary_csv.is_file()
+        ):
+            logger.info(
+                "%s was removed or edited since it was rendered: rendering again", rendered.files.docx
+            )
+            rendered = render.with_options(refresh_cache=True)(*render_args, out_dir)
+    files_out = rendered.files
+    rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     create_markdown_artifact(
         key=f"report-{biennium}-summary",
         markdown=run_summary_markdown(
             biennium,
             aggregates.summary,
             aggregates.results,
-            rows_ingested=len(received.evidence),
-            rows_rejected=len(checked.evidence.rejected),
-            docx_path=str(files.docx.resolve()),
+            rows_ingested=rows_ingested,
+            rows_rejected=rows_rejected,
+            docx_path=str(files_out.docx),
+            outcomes=outcomes,
         ),
         description=f"Implementation report {biennium}: counts vs targets",
     )
@@ -117,16 +277,23 @@ def biennial_report(
         table=region_table(aggregates.summary),
         description="Member States with a reportable result, by indicator and region",
     )
+    create_link_artifact(
+        key=f"report-{biennium}-docx",
+        link=files_out.docx.as_uri(),
+        link_text=str(files_out.docx),
+        description=f"The Word report {biennium} (editable before it goes out)",
+    )
+    logger.info("report written: %s", files_out.docx)
     return {
         "biennium": biennium,
-        "docx": str(files.docx),
-        "summary_csv": str(files.summary_csv),
-        "rows_ingested": len(received.evidence),
-        "rows_rejected": len(checked.evidence.rejected),
+        "docx": str(files_out.docx),
+        "summary_csv": str(files_out.summary_csv),
+        "rows_ingested": rows_ingested,
+        "rows_rejected": rows_rejected,
         "findings": len(findings),
         "summary": aggregates.summary,
     }
 
 
 if __name__ == "__main__":
-    biennial_report(package=sys.argv[1], out=sys.argv[2] if len(sys.argv) > 2 else "out")
+    biennial_report(package=sys.argv[1], out=sys.argv[2] if len(sys.argv) > 2 else None)

@@ -1,4 +1,5 @@
-"""What an operator reads after a run: counts vs targets, rows ingested / rejected / not reportable."""
+"""What an operator reads after a run: counts vs targets, rows ingested / rejected / not reportable,
+the indicator × region table and the validation findings (as Prefect artifacts show them)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,14 @@ def run_summary_markdown(
     rows_ingested: int,
     rows_rejected: int,
     docx_path: str,
+    outcomes: list[str] | None = None,
 ) -> str:
+    """Counts vs targets per indicator (Total row), and what happened to the rows read."""
     totals = summary[summary["region"] == TOTAL]
     lines = [
         f"# Implementation report {biennium}",
         "",
+        f"- Outcomes: **{', '.join(outcomes)}** only" if outcomes else "- Outcomes: **all**",
         f"- Evidence rows ingested: **{rows_ingested}**; rejected by validation: **{rows_rejected}**",
         f"- CPO results: **{len(results)}**, "
         f"of which not reportable: **{int((~results['reportable']).sum())}**",
@@ -44,3 +48,9 @@ def region_table(summary: pd.DataFrame) -> list[dict[str, object]]:
         {str(k): (v if isinstance(v, str) else int(v)) for k, v in row.items()}
         for row in wide.to_dict("records")
     ]
+
+
+def findings_table(findings: pd.DataFrame) -> dict[str, list[str]]:
+    """The findings as columns of text (empty columns when there is none, so the table still shows
+    what would be listed)."""
+    return {str(c): ["" if pd.isna(v) else str(v) for v in findings[c]] for c in findings.columns}

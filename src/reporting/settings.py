@@ -40,6 +40,9 @@ def configure_prefect() -> None:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        # Task results persisted (cached ingest/validation survive the process) in the data folder.
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
+        "PREFECT_LOCAL_STORAGE_PATH": str(data_dir() / "prefect" / "storage"),
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

@@ -1,0 +1,86 @@
+"""Cache keys of the `biennial-report` tasks: what a task's result depends on, by content.
+
+A key is made of the task's own source (TASK_SOURCE), the library code it calls (`library_fingerprint`:
+a change to a reader or a rule must not serve yesterday's result) and the content it works on: the
+sha256 of a received file, of every file of the package, of the template. Engines, sessions and large
+frames never enter a key (INPUTS on them is slow, unstable or silently disables caching).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from prefect.cache_policies import INPUTS, TASK_SOURCE, CacheKeyFnPolicy, CachePolicy
+from prefect.context import TaskRunContext
+
+from reporting.ingest import Package, ReceivedFile
+
+LIBRARY = Path(__file__).resolve().parents[1] / "src" / "reporting"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+
+@cache
+def library_fingerprint() -> str:
+    """sha256 over the library's Python sources (schemas included through their link)."""
+    sources = sorted(
+        Path(folder) / name
+        for folder, _, names in os.walk(LIBRARY, followlinks=True)
+        for name in names
+        if name.endswith(".py")
+    )
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.relative_to(LIBRARY).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def package_fingerprint(package: Package) -> str:
+    """The package as read and selected: the framework kept and each file's name, role and sha256."""
+    files = sorted(f"{f.name}:{f.role}:{f.sha256}" for f in package.files)
+    return _digest(package.framework.model_dump_json(), *files)
+
+
+def _received_file_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    received: ReceivedFile = inputs["received"]
+    return _digest(library_fingerprint(), received.name, received.role, received.sha256)
+
+
+def _package_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    return _digest(library_fingerprint(), package_fingerprint(inputs["package"]))
+
+
+def _today_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    return date.today().isoformat()
+
+
+def _template_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    return _digest(library_fingerprint(), file_sha256(inputs["template"]))
+
+
+BY_RECEIVED_FILE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_received_file_key)
+"""Reading a file: redone only when that file's bytes (or the readers) change."""
+
+BY_PACKAGE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_package_key)
+"""Validation and counting: they span files, so any changed file redoes them."""
+
+BY_PACKAGE_AND_DAY: CachePolicy = BY_PACKAGE + CacheKeyFnPolicy(cache_key_fn=_today_key)
+"""The report context carries the date it was generated on."""
+
+BY_CONTEXT_AND_TEMPLATE: CachePolicy = (
+    TASK_SOURCE + (INPUTS - "summary" - "template") + CacheKeyFnPolicy(cache_key_fn=_template_key)
+)
+"""Rendering: the context (plain data, hashed as it is), the template's bytes and the output folder;
+the summary frame is derived from the same counts as the context, so it is left out."""

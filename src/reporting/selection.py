@@ -1,0 +1,58 @@
+"""What a run builds: which package folder a biennium names, which biennium has just closed, and the
+outcomes an operator asked for (a rebuild of one outcome after a late correction)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reporting.errors import PackageError
+from reporting.ingest import Package
+
+DEFAULT_PACKAGES_DIR = Path(__file__).resolve().parents[2] / "examples"
+
+
+def packages_dir() -> Path:
+    """Where the packages live, one folder per biennium (`REPORTING_PACKAGES_DIR`, default `examples/`)."""
+    return Path(os.environ.get("REPORTING_PACKAGES_DIR") or DEFAULT_PACKAGES_DIR).resolve()
+
+
+def package_folder(biennium: str) -> Path:
+    """The package of a biennium is the folder named after it (`<packages dir>/2014-15`)."""
+    return packages_dir() / biennium
+
+
+def closed_biennium(on: date) -> str:
+    """The biennium that most recently closed on `on`: biennia start in even years (2014-15, 2016-17),
+    so on 15 January 2028 it is 2026-27, and all through 2027 it is 2024-25."""
+    start = on.year - 2 if on.year % 2 == 0 else on.year - 3
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def select_outcomes(package: Package, outcomes: list[str] | None) -> Package:
+    """The package restricted to `outcomes` (framework and every table with an outcome column);
+    all of it when none are named. An outcome the framework does not declare is refused."""
+    if not outcomes:
+        return package
+    declared = [o.id for o in package.framework.outcomes]
+    unknown = [o for o in outcomes if o not in declared]
+    if unknown:
+        raise PackageError(
+            f"outcome(s) {', '.join(unknown)} not in the {package.framework.biennium} framework "
+            f"(declared: {', '.join(declared)})"
+        )
+    wanted = set(outcomes)
+    framework = package.framework.model_copy(
+        update={"outcomes": tuple(o for o in package.framework.outcomes if o.id in wanted)}
+    )
+    tables: dict[str, Any] = {
+        f.name: value[value["outcome"].astype(str).str.strip().isin(wanted)].reset_index(drop=True)
+        for f in dataclasses.fields(package)
+        if isinstance(value := getattr(package, f.name), pd.DataFrame) and "outcome" in value.columns
+    }
+    return dataclasses.replace(package, framework=framework, **tables)
