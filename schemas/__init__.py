@@ -1,6 +1,23 @@
 """The data contracts of a submission package, as pandera models: one per table."""
 
-from reporting.schemas.evidence import EvidenceRow, evidence_against_framework
-from reporting.schemas.targets import TargetRow, targets_against_framework
+from reporting.schemas.evidence import (
+    EvidenceRow,
+    EvidenceTable,
+    evidence_against_framework,
+    evidence_reportability,
+)
+from reporting.schemas.outputs import ExampleRow, OutputRow, outputs_against_framework
+from reporting.schemas.targets import TargetRow, TargetTable, targets_against_framework
 
-__all__ = ["EvidenceRow", "TargetRow", "evidence_against_framework", "targets_against_framework"]
+__all__ = [
+    "EvidenceRow",
+    "EvidenceTable",
+    "ExampleRow",
+    "OutputRow",
+    "TargetRow",
+    "TargetTable",
+    "evidence_against_framework",
+    "evidence_reportability",
+    "outputs_against_framework",
+    "targets_against_framework",
+]

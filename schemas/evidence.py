@@ -1,6 +1,12 @@
-"""Evidence rows: one per measurement criterion that a CPO meets for one indicator."""
+"""Evidence rows: one per measurement criterion that a CPO meets for one indicator.
+
+Three models, run in order by `reporting.validate`: the row rules (`EvidenceRow`), the rules that need
+the package's framework (`evidence_against_framework`), and, on the rows that passed, the table rules
+(`EvidenceTable`) and the reportability advice (`evidence_reportability`)."""
 
 from __future__ import annotations
+
+from typing import Optional
 
 import pandas as pd
 import pandera.pandas as pa
@@ -8,6 +14,9 @@ from pandera.typing import Series
 
 from reporting.framework import Framework
 from reporting.schemas import rules
+
+EVIDENCE_KEY = ["biennium", "outcome", "indicator", "cpo_code", "criterion"]
+TEXT_COLUMNS = ["cpo_title", "result_achieved", "ilo_contribution"]
 
 
 class EvidenceRow(pa.DataFrameModel):
@@ -20,9 +29,12 @@ class EvidenceRow(pa.DataFrameModel):
     country: Series[str]
     cpo_code: Series[str]
     cpo_title: Series[str]
-    criterion: Series[str]
+    criterion: Series[int] = pa.Field(coerce=True)
     result_achieved: Series[str]
     ilo_contribution: Series[str]
+    typology: Optional[Series[str]]  # noqa: UP045 (pandera reads Optional[] as "column may be absent")
+    gender_specific: Optional[Series[str]]  # noqa: UP045
+    submitted_by: Optional[Series[str]]  # noqa: UP045
 
     @pa.check("biennium", name="biennium_is_yyyy_yy")
     def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
@@ -38,11 +50,7 @@ class EvidenceRow(pa.DataFrameModel):
 
     @pa.check("cpo_code", name="cpo_code_shape")
     def cpo_code_shape(cls, cpo_code: Series[str]) -> pd.Series[bool]:
-        return cpo_code.str.fullmatch(rules.CPO_CODE_PATTERN).fillna(False).astype(bool)
-
-    @pa.check("criterion", name="criterion_is_whole_number")
-    def criterion_is_whole_number(cls, criterion: Series[str]) -> pd.Series[bool]:
-        return rules.is_whole_number(criterion)
+        return rules.is_cpo_code(cpo_code)
 
     @pa.check("result_achieved", name="result_achieved_filled")
     def result_achieved_filled(cls, text: Series[str]) -> pd.Series[bool]:
@@ -52,43 +60,84 @@ class EvidenceRow(pa.DataFrameModel):
     def ilo_contribution_filled(cls, text: Series[str]) -> pd.Series[bool]:
         return rules.filled(text)
 
+    @pa.check("typology", name="typology_known")
+    def typology_known(cls, typology: Series[str]) -> pd.Series[bool]:
+        return rules.typologies(typology)[1]
+
+    @pa.check("gender_specific", name="gender_specific_yes_no")
+    def gender_specific_yes_no(cls, gender_specific: Series[str]) -> pd.Series[bool]:
+        return rules.yes_no(gender_specific)[1]
+
+    @pa.dataframe_check(name="country_matches_cpo_code")
+    def country_matches_cpo_code(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.country_agrees_with_code(frame)
+
+    @pa.dataframe_check(name="country_name_known")
+    def country_name_known(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.country_recognised(frame)
+
+    @pa.dataframe_check(name="region_matches_country")
+    def region_matches_country(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.region_agrees_with_country(frame)
+
     class Config:
         strict = False
         coerce = False
 
 
-def evidence_against_framework(framework: Framework) -> pa.DataFrameSchema:
-    """The rules that depend on the package's framework: declared outcome, indicator and criterion."""
+class EvidenceTable(pa.DataFrameModel):
+    """Rules over the whole table: copies, and CPOs described differently on different rows."""
+
+    @pa.dataframe_check(name="duplicate_row")
+    def duplicate_row(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.first_copies(frame, [*EVIDENCE_KEY, *TEXT_COLUMNS, "region", "country"], EVIDENCE_KEY)
+
+    @pa.dataframe_check(name="cpo_region_consistent")
+    def cpo_region_consistent(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.one_value_per(frame, ["cpo_code"], "region")
+
+    @pa.dataframe_check(name="cpo_title_consistent")
+    def cpo_title_consistent(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.one_value_per(frame, ["cpo_code"], "cpo_title")
+
+    @pa.dataframe_check(name="cpo_title_given")
+    def cpo_title_given(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.titled(frame)
+
+    class Config:
+        strict = False
+
+
+def declared_in(framework: Framework, checks: list[str]) -> pa.DataFrameSchema:
+    """The rules that depend on the package's framework (any table with biennium and outcome)."""
     declared = framework.criteria_frame()
+    available = {
+        "biennium_matches_package": lambda f: (f["biennium"].str.strip() == framework.biennium).astype(bool),
+        "outcome_declared": lambda f: rules.pairs_declared(f, ["outcome"], declared),
+        "indicator_declared_for_outcome": lambda f: rules.pairs_declared(
+            f, ["outcome", "indicator"], declared
+        ),
+        "criterion_declared_for_indicator": lambda f: rules.criterion_declared(f, declared),
+    }
+    return pa.DataFrameSchema(checks=[pa.Check(available[name], name=name) for name in checks])
 
-    def biennium_matches_package(frame: pd.DataFrame) -> pd.Series[bool]:
-        return (frame["biennium"].str.strip() == framework.biennium).astype(bool)
 
-    def outcome_declared(frame: pd.DataFrame) -> pd.Series[bool]:
-        return rules.pairs_declared(frame, ["outcome"], declared)
-
-    def indicator_declared_for_outcome(frame: pd.DataFrame) -> pd.Series[bool]:
-        return rules.pairs_declared(frame, ["outcome", "indicator"], declared)
-
-    def criterion_declared_for_indicator(frame: pd.DataFrame) -> pd.Series[bool]:
-        return rules.pairs_declared(frame, ["indicator", "criterion"], declared) | ~rules.is_whole_number(
-            frame["criterion"]
-        )
-
-    return pa.DataFrameSchema(
-        checks=[
-            pa.Check(biennium_matches_package, name="biennium_matches_package"),
-            pa.Check(outcome_declared, name="outcome_declared"),
-            pa.Check(indicator_declared_for_outcome, name="indicator_declared_for_outcome"),
-            pa.Check(criterion_declared_for_indicator, name="criterion_declared_for_indicator"),
-        ]
+def evidence_against_framework(framework: Framework) -> pa.DataFrameSchema:
+    """Declared biennium, outcome, indicator and criterion."""
+    return declared_in(
+        framework,
+        [
+            "biennium_matches_package",
+            "outcome_declared",
+            "indicator_declared_for_outcome",
+            "criterion_declared_for_indicator",
+        ],
     )
 
 
-# Which column a whole-row rule is about, so a finding can point at the cell.
-RULE_COLUMNS = {
-    "biennium_matches_package": "biennium",
-    "outcome_declared": "outcome",
-    "indicator_declared_for_outcome": "indicator",
-    "criterion_declared_for_indicator": "criterion",
-}
+def evidence_reportability(framework: Framework) -> pa.DataFrameSchema:
+    """Advice: a CPO result below the indicator's threshold is listed as not reportable."""
+    thresholds = framework.indicators_frame()
+    return pa.DataFrameSchema(
+        checks=[pa.Check(lambda f: rules.reportable(f, thresholds), name="not_reportable")]
+    )

@@ -1,18 +1,55 @@
-"""Vectorised rule functions shared by the table contracts, and the plain-language text of every rule."""
+"""The business rules of the submission contract: vectorised functions over text frames (shared by the
+pandera models and by anyone who needs the same rule), and for every rule its severity, the column a
+finding points at, and the plain-language message a submitter reads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from reporting.countries import country_codes, member_state_codes, regions_of
 from reporting.framework import BIENNIUM_PATTERN
 from reporting.settings import REGIONS
 
 CPO_CODE_PATTERN = r"^[A-Z]{3}\d{3}$"
 WHOLE_NUMBER_PATTERN = r"^\s*\d+\s*$"
+EVIDENCE_TYPOLOGIES: tuple[str, ...] = (
+    "Policies and strategies",
+    "Regulatory/Legal framework",
+    "Programmes",
+    "Institutional capacity",
+    "Data collection and analysis",
+)
+OUTPUT_TYPOLOGIES: tuple[str, ...] = (
+    "Knowledge generation and dissemination",
+    "Policy advice and technical services",
+    "Capacity building",
+    "Policy dialogue and advocacy",
+)
+YES_NO: dict[str, str] = {
+    "yes": "yes",
+    "y": "yes",
+    "true": "yes",
+    "1": "yes",
+    "oui": "yes",
+    "sí": "yes",
+    "si": "yes",
+    "no": "no",
+    "n": "no",
+    "false": "no",
+    "0": "no",
+    "non": "no",
+}
+SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "advice")
+
+
+# --- row rules -------------------------------------------------------------------------------------
 
 
 def filled(series: pd.Series[str]) -> pd.Series[bool]:
-    return (series.astype(str).str.strip() != "").astype(bool)
+    """Not empty and not only spaces (searching for one non-space character; long texts are not copied)."""
+    return series.astype(str).str.contains(r"\S", regex=True).fillna(False).astype(bool)
 
 
 def is_biennium(series: pd.Series[str]) -> pd.Series[bool]:
@@ -28,31 +65,276 @@ def is_region(series: pd.Series[str]) -> pd.Series[bool]:
     return series.isin(REGIONS).astype(bool)
 
 
+def is_cpo_code(series: pd.Series[str]) -> pd.Series[bool]:
+    return series.astype(str).str.fullmatch(CPO_CODE_PATTERN).fillna(False).astype(bool)
+
+
 def is_whole_number(series: pd.Series[str]) -> pd.Series[bool]:
     return series.astype(str).str.fullmatch(WHOLE_NUMBER_PATTERN).fillna(False).astype(bool)
 
 
+def as_number(series: pd.Series) -> pd.Series:
+    """The numbers in a column that may still be text (NA where it is not a number)."""
+    return pd.to_numeric(series, errors="coerce")
+
+
+def member_state_letters(cpo_code: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
+    """The code letters, and whether they are an ISO alpha-3 code (a member State's CPO)."""
+    letters = cpo_code.astype(str).str[:3]
+    return letters, letters.isin(member_state_codes()).astype(bool)
+
+
+def country_agrees_with_code(frame: pd.DataFrame) -> pd.Series[bool]:
+    """A member State's CPO: a recognised country name must be the country of the code's letters."""
+    letters, member_state = member_state_letters(frame["cpo_code"])
+    named = country_codes(frame["country"].astype(str).str.strip())
+    return (~member_state | named.isna() | (named == letters)).astype(bool)
+
+
+def country_recognised(frame: pd.DataFrame) -> pd.Series[bool]:
+    """A member State's CPO names a country we recognise (else its agreement cannot be checked)."""
+    _, member_state = member_state_letters(frame["cpo_code"])
+    return (~member_state | country_codes(frame["country"].astype(str).str.strip()).notna()).astype(bool)
+
+
+def region_agrees_with_country(frame: pd.DataFrame) -> pd.Series[bool]:
+    """A member State's CPO sits in the ILO region of that State (regional CPOs are exempt)."""
+    letters, member_state = member_state_letters(frame["cpo_code"])
+    expected = regions_of(letters)
+    return (~member_state | expected.isna() | (expected == frame["region"])).astype(bool)
+
+
+def _canonical_items(
+    series: pd.Series[str], allowed: tuple[str, ...]
+) -> tuple[pd.Series[str], pd.Series[bool]]:
+    """`;`-separated items spelled as the contract spells them, and whether every item was known."""
+    by_key = {a.casefold(): a for a in allowed}
+    canonical: dict[str, tuple[str, bool]] = {}
+    for value in pd.unique(series.astype(str)):
+        items = [i.strip() for i in str(value).split(";") if i.strip()]
+        known = [by_key[i.casefold()] for i in items if i.casefold() in by_key]
+        canonical[value] = ("; ".join(dict.fromkeys(known)), len(known) == len(items))
+    pairs = series.astype(str).map(canonical)
+    return pairs.str[0].astype(str), pairs.str[1].astype(bool)
+
+
+def typologies(series: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
+    """Evidence typologies (`;`-separated, from the five of the contract), canonically spelled."""
+    return _canonical_items(series, EVIDENCE_TYPOLOGIES)
+
+
+def yes_no(series: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
+    """`yes`/`no` (also y/n, true/false, 1/0, oui/non, sí/no); blank is allowed and stays blank."""
+    key = series.astype(str).str.strip().str.casefold()
+    canonical = key.map(YES_NO)
+    return canonical.fillna("").astype(str), (canonical.notna() | (key == "")).astype(bool)
+
+
+# --- framework rules -------------------------------------------------------------------------------
+
+
+def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series[str]:
+    key = frame[columns[0]].astype(str).str.strip()
+    for column in columns[1:]:
+        key = key + "\x1f" + frame[column].astype(str).str.strip()
+    return key
+
+
 def pairs_declared(frame: pd.DataFrame, keys: list[str], declared: pd.DataFrame) -> pd.Series[bool]:
     """True where the row's key columns form a combination declared in the framework."""
-    probe = frame[keys].astype(str).apply(lambda c: c.str.strip())
-    allowed = pd.MultiIndex.from_frame(declared[keys].astype(str))
-    return pd.Series(pd.MultiIndex.from_frame(probe).isin(allowed), index=frame.index, dtype=bool)
+    allowed = set(_keys(declared.astype({k: str for k in keys}), keys))
+    return _keys(frame, keys).isin(allowed).astype(bool)
 
 
-MESSAGES: dict[str, str] = {
-    "biennium_is_yyyy_yy": "The biennium must be written YYYY-YY, the second year following the first "
-    "(e.g. 2014-15).",
-    "biennium_matches_package": "The biennium differs from the package's biennium in framework.yaml.",
-    "outcome_declared": "This outcome is not declared in framework.yaml.",
-    "indicator_declared_for_outcome": "This indicator is not declared for this outcome in framework.yaml.",
-    "criterion_declared_for_indicator": "This criterion number is not one of the measurement criteria "
-    "declared for the indicator.",
-    "region_is_one_of_five": "The region must be one of: " + ", ".join(REGIONS) + ".",
-    "country_filled": "The country (or region/body for a regional CPO) is empty.",
-    "cpo_code_shape": "The CPO code must be three capital letters and three digits (e.g. ZWE131).",
-    "criterion_is_whole_number": "The criterion must be a whole number (e.g. 2).",
-    "result_achieved_filled": "The result achieved is empty.",
-    "ilo_contribution_filled": "The ILO contribution is empty.",
-    "target_is_non_negative_whole_number": "The target must be a whole number, zero or more.",
-    "column_present": "A required column is missing from the file.",
+def criterion_declared(frame: pd.DataFrame, declared: pd.DataFrame) -> pd.Series[bool]:
+    """The criterion number is one declared for the row's indicator (a non-number is another rule's)."""
+    number = as_number(frame["criterion"])
+    probe = frame.assign(criterion=number.astype("Int64").astype(str))
+    return (pairs_declared(probe, ["indicator", "criterion"], declared) | number.isna()).astype(bool)
+
+
+# --- table rules -----------------------------------------------------------------------------------
+
+
+def first_copies(frame: pd.DataFrame, columns: list[str], short: list[str]) -> pd.Series[bool]:
+    """False on every later copy of a row (same values in `columns`); the short key columns are
+    compared first so that long texts are only compared where a copy is possible."""
+    candidates = frame.duplicated(subset=short, keep=False)
+    later = frame[candidates].duplicated(subset=columns, keep="first")
+    return ~later.reindex(frame.index, fill_value=False).astype(bool)
+
+
+def one_value_per(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series[bool]:
+    """False on every row of a key whose non-blank values of `column` differ."""
+    values = frame[column].astype(str).str.strip()
+    values = values.where(values != "")
+    distinct: pd.Series = values.groupby([frame[k] for k in key]).transform("nunique")
+    return (distinct <= 1).astype(bool)
+
+
+def first_of_group(frame: pd.DataFrame, key: list[str]) -> pd.Series[bool]:
+    return ~frame.duplicated(subset=key, keep="first")
+
+
+def titled(frame: pd.DataFrame) -> pd.Series[bool]:
+    """False on the first row of a CPO whose title is blank on every row."""
+    has_title = filled(frame["cpo_title"]).groupby(frame["cpo_code"]).transform("any").astype(bool)
+    return (has_title | ~first_of_group(frame, ["cpo_code"])).astype(bool)
+
+
+def distinct_criteria(frame: pd.DataFrame) -> pd.Series[str]:
+    """Per row, the distinct criteria its CPO result (outcome, indicator, CPO) meets, e.g. "1, 3"."""
+    key = [frame["outcome"], frame["indicator"], frame["cpo_code"]]
+    numbers = as_number(frame["criterion"]).astype("Int64")
+    listed = numbers.groupby(key).transform(lambda c: ", ".join(str(n) for n in sorted(set(c.dropna()))))
+    return listed.astype(str)
+
+
+def reportable(frame: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series[bool]:
+    """False on the first row of each CPO result meeting fewer distinct criteria than the indicator's
+    `min_criteria` (`thresholds`: outcome, indicator, min_criteria)."""
+    key = ["outcome", "indicator", "cpo_code"]
+    met = as_number(frame["criterion"]).groupby([frame[k] for k in key]).transform("nunique")
+    needed = frame[["outcome", "indicator"]].merge(thresholds, on=["outcome", "indicator"], how="left")
+    below = met.to_numpy() < needed["min_criteria"].fillna(0).to_numpy()
+    return pd.Series(~below, index=frame.index).astype(bool) | ~first_of_group(frame, key)
+
+
+# --- what each rule means to a submitter --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    severity: str
+    column: str
+    message: str
+    sets_aside: bool = False
+    """A warning that still keeps the row out of the clean table (a duplicate is kept once)."""
+
+
+def _rule(severity: str, column: str, message: str, sets_aside: bool = False) -> Rule:
+    return Rule(severity, column, message, sets_aside or severity in ("critical", "error"))
+
+
+RULES: dict[str, Rule] = {
+    # the file
+    "column_present": _rule(
+        "critical", "", "A required column is missing from the file: nothing from this table is used."
+    ),
+    "column_known": _rule(
+        "warning",
+        "",
+        "This column is not part of the submission format: it is kept with the rows but not used.",
+    ),
+    # any table
+    "biennium_is_yyyy_yy": _rule(
+        "error",
+        "biennium",
+        "The biennium must be written YYYY-YY, the second year following the first (e.g. 2014-15).",
+    ),
+    "biennium_matches_package": _rule(
+        "error", "biennium", "The biennium differs from the package's biennium in framework.yaml."
+    ),
+    "outcome_declared": _rule("error", "outcome", "This outcome is not declared in framework.yaml."),
+    "indicator_declared_for_outcome": _rule(
+        "error", "indicator", "This indicator is not declared for this outcome in framework.yaml."
+    ),
+    "region_is_one_of_five": _rule(
+        "error", "region", "The region must be one of: " + ", ".join(REGIONS) + "."
+    ),
+    "text_cleaned": _rule(
+        "warning", "", "Control characters or HTML were removed from this text; the words are kept."
+    ),
+    "gender_specific_yes_no": _rule(
+        "warning",
+        "gender_specific",
+        "gender_specific must be yes or no: the value is ignored (the row is kept).",
+    ),
+    # evidence rows
+    "country_filled": _rule("error", "country", "The country (or region/body for a regional CPO) is empty."),
+    "cpo_code_shape": _rule(
+        "error", "cpo_code", "The CPO code must be three capital letters and three digits (e.g. ZWE131)."
+    ),
+    "criterion_is_whole_number": _rule(
+        "error", "criterion", "The criterion must be a whole number (e.g. 2)."
+    ),
+    "criterion_declared_for_indicator": _rule(
+        "error",
+        "criterion",
+        "This criterion number is not one of the measurement criteria declared for the indicator.",
+    ),
+    "result_achieved_filled": _rule("error", "result_achieved", "The result achieved is empty."),
+    "ilo_contribution_filled": _rule("error", "ilo_contribution", "The ILO contribution is empty."),
+    "country_matches_cpo_code": _rule(
+        "error",
+        "country",
+        "The country does not match the CPO code, whose letters are a member State's ISO code.",
+    ),
+    "country_name_known": _rule(
+        "warning",
+        "country",
+        "The country name is not one we recognise, so it could "
+        "not be checked against the CPO code (the row is kept).",
+    ),
+    "region_matches_country": _rule("error", "region", "The region is not the country's ILO region."),
+    "typology_known": _rule(
+        "warning",
+        "typology",
+        "Typologies must be ;-separated, from: "
+        + ", ".join(EVIDENCE_TYPOLOGIES)
+        + ". Unknown ones are ignored (the row is kept).",
+    ),
+    # evidence table
+    "duplicate_row": _rule(
+        "warning",
+        "",
+        "The same row was already given: it is kept once (this copy is set aside).",
+        sets_aside=True,
+    ),
+    "cpo_region_consistent": _rule(
+        "error",
+        "region",
+        "This CPO is given in more than one region: its rows "
+        "are set aside because the region decides where the CPO is counted. "
+        "Give one region on every row.",
+    ),
+    "cpo_title_consistent": _rule(
+        "warning",
+        "cpo_title",
+        "This CPO has different titles on different rows; "
+        "the rows are kept (the title does not change any count) and the first "
+        "title is shown in the report.",
+    ),
+    "cpo_title_given": _rule(
+        "warning", "cpo_title", "This CPO has no title on any of its rows (one row needs it)."
+    ),
+    "not_reportable": _rule(
+        "advice",
+        "criterion",
+        "Not reportable: this CPO result meets fewer distinct "
+        "criteria than the indicator requires. Its rows are kept and listed as not "
+        "reportable.",
+    ),
+    # targets
+    "target_is_whole_number": _rule("error", "target", "The target must be a whole number (e.g. 3)."),
+    "target_not_negative": _rule("error", "target", "The target cannot be negative."),
+    "target_duplicate": _rule(
+        "warning",
+        "target",
+        "The same target was already given for this indicator "
+        "and region: it is kept once (this copy is set aside).",
+        sets_aside=True,
+    ),
+    "target_conflict": _rule(
+        "error",
+        "target",
+        "Different targets are given for the same indicator and "
+        "region: all of them are set aside until one is chosen.",
+    ),
+    # outputs and examples
+    "output_typology_known": _rule(
+        "error", "typology", "The typology of an output must be one of: " + ", ".join(OUTPUT_TYPOLOGIES) + "."
+    ),
+    "text_filled": _rule("error", "text", "The output text is empty."),
+    "results_filled": _rule("error", "results", "The results text is empty."),
 }

@@ -8,6 +8,9 @@ from pandera.typing import Series
 
 from reporting.framework import Framework
 from reporting.schemas import rules
+from reporting.schemas.evidence import declared_in
+
+TARGET_KEY = ["biennium", "outcome", "indicator", "region"]
 
 
 class TargetRow(pa.DataFrameModel):
@@ -15,7 +18,7 @@ class TargetRow(pa.DataFrameModel):
     outcome: Series[str]
     indicator: Series[str]
     region: Series[str]
-    target: Series[str]
+    target: Series[int] = pa.Field(coerce=True)
 
     @pa.check("biennium", name="biennium_is_yyyy_yy")
     def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
@@ -25,27 +28,32 @@ class TargetRow(pa.DataFrameModel):
     def region_is_one_of_five(cls, region: Series[str]) -> pd.Series[bool]:
         return rules.is_region(region)
 
-    @pa.check("target", name="target_is_non_negative_whole_number")
-    def target_is_non_negative_whole_number(cls, target: Series[str]) -> pd.Series[bool]:
-        return rules.is_whole_number(target)
+    @pa.dataframe_check(name="target_not_negative")
+    def target_not_negative(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return (rules.as_number(frame["target"]).fillna(0) >= 0).astype(bool)
 
     class Config:
         strict = False
         coerce = False
 
 
+class TargetTable(pa.DataFrameModel):
+    """One target per indicator and region: a repeated equal target is a copy, differing ones conflict."""
+
+    @pa.dataframe_check(name="target_duplicate")
+    def target_duplicate(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.first_copies(frame, [*TARGET_KEY, "target"], TARGET_KEY)
+
+    @pa.dataframe_check(name="target_conflict")
+    def target_conflict(cls, frame: pd.DataFrame) -> pd.Series[bool]:
+        return rules.one_value_per(frame, TARGET_KEY, "target")
+
+    class Config:
+        strict = False
+
+
 def targets_against_framework(framework: Framework) -> pa.DataFrameSchema:
-    declared = framework.criteria_frame()
-
-    def biennium_matches_package(frame: pd.DataFrame) -> pd.Series[bool]:
-        return (frame["biennium"].str.strip() == framework.biennium).astype(bool)
-
-    def indicator_declared_for_outcome(frame: pd.DataFrame) -> pd.Series[bool]:
-        return rules.pairs_declared(frame, ["outcome", "indicator"], declared)
-
-    return pa.DataFrameSchema(
-        checks=[
-            pa.Check(biennium_matches_package, name="biennium_matches_package"),
-            pa.Check(indicator_declared_for_outcome, name="indicator_declared_for_outcome"),
-        ]
+    """Declared biennium and indicator (an unknown indicator in targets.csv is refused)."""
+    return declared_in(
+        framework, ["biennium_matches_package", "outcome_declared", "indicator_declared_for_outcome"]
     )

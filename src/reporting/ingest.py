@@ -10,11 +10,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from charset_normalizer import from_bytes
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.xml import DEFUSEDXML
 
 from reporting.errors import PackageError
 from reporting.framework import Framework, parse_framework
@@ -75,88 +82,191 @@ class Package:
     """Lessons learned as Markdown, by outcome id ("" for the whole package)."""
 
 
-def _normalise_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame
+ROLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "evidence": (*EVIDENCE_COLUMNS, *OPTIONAL_EVIDENCE_COLUMNS),
+    "targets": TARGET_COLUMNS,
+    "outputs": OUTPUT_COLUMNS,
+    "examples": EXAMPLE_COLUMNS,
+}
+"""The columns the contract knows for each table; any other column is kept and reported."""
+ROLE_REQUIRED: dict[str, tuple[str, ...]] = {
+    "evidence": EVIDENCE_COLUMNS,
+    "targets": TARGET_COLUMNS,
+    "outputs": OUTPUT_COLUMNS,
+    "examples": EXAMPLE_COLUMNS,
+}
+# What offices' tools write: Excel (UTF-8, UTF-16 "Unicode text", Windows-1252), LibreOffice, Numbers.
+TEXT_ENCODINGS = ["utf_8", "utf_16", "utf_32", "cp1252", "latin_1", "mac_roman"]
+CSV_DELIMITERS = (",", ";", "\t")
+OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-def _with_source(frame: pd.DataFrame, name: str, sheet: str, rows: list[int]) -> pd.DataFrame:
-    frame = _normalise_columns(frame)
-    frame["source_file"] = name
-    frame["source_sheet"] = sheet
-    frame["source_row"] = rows
-    return frame
+def column_name(header: object) -> str:
+    """A header cell as the contract names columns: trimmed, lower case, inner spaces as `_`."""
+    return "_".join(str(header).split()).lower()
 
 
-def _decode(content: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "utf-16") if content[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+def decode_text(content: bytes, name: str) -> str:
+    """The text of a file in whatever encoding the office's tool wrote it.
+
+    Strict UTF-8 (with or without BOM) is taken as it is; anything else is identified by
+    charset-normalizer among the encodings offices' tools write. Binary content is refused."""
     try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise PackageError(f"{name}: not readable as text (neither UTF-8 nor Windows-1252)") from exc
-
-
-def read_csv_table(content: bytes, name: str) -> pd.DataFrame:
-    """A CSV as Excel or another tool saved it: `,` or `;` delimited, quoted multi-line cells kept."""
-    text = _decode(content, name)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, sep=delimiter, quoting=csv.QUOTE_MINIMAL
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise PackageError(f"{name}: not a readable CSV table ({exc})") from exc
-    return _with_source(frame, name, "", list(range(2, len(frame) + 2)))
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(content, cp_isolation=TEXT_ENCODINGS).best()
+        if best is None:
+            raise PackageError(
+                f"{name}: not a text file in a known encoding (UTF-8, UTF-16, Windows-1252)"
+            ) from None
+        text = str(best)
+    if "\x00" in text:
+        raise PackageError(f"{name}: binary content, not a text file")
+    return text
 
 
 def _cell_text(value: object) -> str:
+    """A cell as text, the way the user sees it: 7 not 7.0, dates as ISO dates, yes/no for booleans."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
-def read_xlsx_tables(content: bytes, name: str, required: tuple[str, ...]) -> list[pd.DataFrame]:
-    """Every sheet whose header row (within the first rows) carries the required columns."""
-    from openpyxl import load_workbook
+def _header_score(cells: list[str], role: str) -> int:
+    return len({column_name(c) for c in cells} & set(ROLE_COLUMNS[role]))
 
+
+def _header_at(rows: list[list[str]], role: str) -> int | None:
+    """The first row, among the first ones, that names at least half of the table's columns."""
+    needed = max(2, (len(ROLE_REQUIRED[role]) + 1) // 2)
+    for at, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if _header_score(cells, role) >= needed:
+            return at
+    return None
+
+
+def _column_names(header: list[str], width: int) -> list[str]:
+    """Header cells as column names; a blank or repeated header cell is named after its Excel column
+    (e.g. `column_k`) so that what is under it is kept and reported, never silently merged."""
+    names: list[str] = []
+    for position in range(width):
+        name = column_name(header[position]) if position < len(header) else ""
+        if not name or name in names:
+            letter = get_column_letter(position + 1).lower()
+            name = f"{name}_column_{letter}" if name else f"column_{letter}"
+        names.append(name)
+    return names
+
+
+def _table(
+    rows: list[list[str]], header_at: int, name: str, sheet: str, first_row_number: int = 1
+) -> pd.DataFrame:
+    """The rows under the header as a text frame, blank rows dropped, each with its Excel row number."""
+    body = [(header_at + 1 + i + first_row_number, r) for i, r in enumerate(rows[header_at + 1 :])]
+    body = [(n, r) for n, r in body if any(c.strip() for c in r)]
+    width = max([len(rows[header_at]), *(len(r) for _, r in body)])
+    names = _column_names(rows[header_at], width)
+    cells = [r + [""] * (width - len(r)) for _, r in body]
+    frame = pd.DataFrame(cells, columns=names, dtype=str) if cells else pd.DataFrame(columns=names, dtype=str)
+    blank_unnamed = [c for c in names if c.startswith("column_") and not frame[c].str.strip().any()]
+    frame = frame.drop(columns=blank_unnamed)
+    frame["source_file"] = name
+    frame["source_sheet"] = sheet
+    frame["source_row"] = pd.Series([n for n, _ in body], dtype="int64")
+    return frame
+
+
+def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        return list(itertools.islice(reader, limit))
+    except csv.Error as exc:
+        raise PackageError(f"not a readable CSV table (record {reader.line_num}: {exc})") from exc
+
+
+def read_csv_table(content: bytes, name: str, role: str = "evidence") -> pd.DataFrame:
+    """A CSV as Excel or another tool saved it: any of the usual encodings, `,` `;` or tab delimited,
+    quoted multi-line cells kept, title lines above the header skipped."""
+    text = decode_text(content, name)
+    if not text.strip():
+        raise PackageError(f"{name}: the file is empty")
+
+    def fit(delimiter: str) -> tuple[int, int]:
+        head = _csv_records(text, delimiter, HEADER_SEARCH_ROWS)
+        return max(_header_score(r, role) for r in head), max(len(r) for r in head)
+
+    delimiter = max(CSV_DELIMITERS, key=fit)
+    try:
+        rows = _csv_records(text, delimiter)
+    except PackageError as exc:
+        raise PackageError(f"{name}: {exc}") from exc
+    header_at = _header_at(rows, role)
+    if header_at is None:  # no recognisable header: the first line is taken, findings will say what lacks
+        header_at = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
+    return _table(rows, header_at, name, "")
+
+
+def _sheet_rows(sheet: Any) -> list[list[str]]:
+    """The cells of a sheet as text, a merged range's value repeated in each of its cells."""
+    grid = [list(r) for r in sheet.iter_rows(values_only=True)]
+    for merged in sheet.merged_cells.ranges:
+        value = grid[merged.min_row - 1][merged.min_col - 1]
+        for row in grid[merged.min_row - 1 : merged.max_row]:
+            row[merged.min_col - 1 : merged.max_col] = [value] * (merged.max_col - merged.min_col + 1)
+    return [[_cell_text(v) for v in row] for row in grid]
+
+
+def read_xlsx_tables(content: bytes, name: str, role: str = "evidence") -> list[pd.DataFrame]:
+    """Every sheet whose header row (within the first rows) names the table's columns; formulas are
+    read as the values Excel last computed, merged cells as their value in every cell of the range."""
+    if not DEFUSEDXML:  # openpyxl parses workbooks safely (no XML bombs) only through defusedxml
+        raise PackageError(f"{name}: refusing to open a workbook without defusedxml installed")
+    if content.startswith(OLD_EXCEL_MAGIC):
+        raise PackageError(f"{name}: an old .xls (or encrypted) workbook: save it as .xlsx and send it again")
+    try:
+        workbook = load_workbook(io.BytesIO(content), data_only=True)
+    except Exception as exc:  # openpyxl and defusedxml raise many types for a broken or hostile workbook
         raise PackageError(f"{name}: not a readable Excel workbook ({exc.__class__.__name__})") from exc
     frames = []
     for sheet in workbook.worksheets:
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        for header_at, header in enumerate(rows[:HEADER_SEARCH_ROWS]):
-            names = [h.strip().lower() for h in header]
-            if set(required) <= set(names):
-                body = [r for r in rows[header_at + 1 :]]
-                numbers = [header_at + 2 + i for i, r in enumerate(body) if any(c.strip() for c in r)]
-                body = [r for r in body if any(c.strip() for c in r)]
-                frame = pd.DataFrame(body, columns=names, dtype=str) if body else pd.DataFrame(columns=names)
-                frames.append(_with_source(frame, name, sheet.title, numbers))
-                break
+        rows = _sheet_rows(sheet)
+        header_at = _header_at(rows, role)
+        if header_at is not None:
+            frames.append(_table(rows, header_at, name, sheet.title))
     workbook.close()
+    if not frames:
+        raise PackageError(
+            f"{name}: no sheet has a header row naming the {role} columns "
+            f"({', '.join(ROLE_REQUIRED[role])}) within its first {HEADER_SEARCH_ROWS} rows"
+        )
     return frames
 
 
 def read_json_table(content: bytes, name: str) -> pd.DataFrame:
-    """A list of row objects, or `{"rows": [...]}`; values kept as text."""
+    """A list of row objects, or `{"rows": [...]}`; values kept as text, row = position in the list."""
     try:
-        data = json.loads(_decode(content, name))
+        data = json.loads(decode_text(content, name))
     except json.JSONDecodeError as exc:
         raise PackageError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
     rows = data.get("rows") if isinstance(data, dict) else data
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise PackageError(f'{name}: expected a list of row objects or {{"rows": [...]}}')
-    frame = pd.DataFrame([{k: _cell_text(v) for k, v in r.items()} for r in rows], dtype=str)
-    return _with_source(frame, name, "", list(range(1, len(frame) + 1)))
+    records = [{column_name(k): _cell_text(v) for k, v in r.items()} for r in rows]
+    frame = pd.DataFrame(records, dtype=str).fillna("")  # a key some rows lack is blank there
+    frame["source_file"] = name
+    frame["source_sheet"] = ""
+    frame["source_row"] = pd.Series(range(1, len(frame) + 1), dtype="int64")
+    return frame
 
 
 def read_evidence_file(received: ReceivedFile) -> list[pd.DataFrame]:
@@ -165,7 +275,7 @@ def read_evidence_file(received: ReceivedFile) -> list[pd.DataFrame]:
     if suffix == ".csv":
         return [read_csv_table(received.content, received.name)]
     if suffix == ".xlsx":
-        return read_xlsx_tables(received.content, received.name, required=("cpo_code", "criterion"))
+        return read_xlsx_tables(received.content, received.name)
     if suffix == ".json":
         return [read_json_table(received.content, received.name)]
     raise PackageError(f"{received.name}: unsupported evidence format {suffix!r} (use .csv, .xlsx or .json)")
@@ -184,11 +294,16 @@ def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFram
     return pd.concat(frames, ignore_index=True)
 
 
+def is_evidence_file(path: Path) -> bool:
+    """An evidence file by its suffix; Excel's lock files (`~$name.xlsx`) and hidden files are not."""
+    return path.suffix.lower() in EVIDENCE_SUFFIXES and not path.name.startswith(("~$", "."))
+
+
 def _package_paths(root: Path) -> list[tuple[Path, str]]:
     """Every file of the package that the contract names, with its role, in a stable order."""
     evidence_dir = root / "evidence"
     evidence = (
-        sorted(p for p in evidence_dir.rglob("*") if p.is_file() and p.suffix.lower() in EVIDENCE_SUFFIXES)
+        sorted(p for p in evidence_dir.rglob("*") if p.is_file() and is_evidence_file(p))
         if evidence_dir.is_dir()
         else []
     )
@@ -214,7 +329,7 @@ def receive_package(root: Path) -> tuple[Framework, tuple[ReceivedFile, ...]]:
         ReceivedFile(path.relative_to(root).as_posix(), role, _read_bytes(path, root))
         for path, role in _package_paths(root)
     )
-    framework = parse_framework(_decode(files[0].content, "framework.yaml"), "framework.yaml")
+    framework = parse_framework(decode_text(files[0].content, "framework.yaml"), "framework.yaml")
     return framework, files
 
 
@@ -223,7 +338,7 @@ def read_received(received: ReceivedFile) -> list[pd.DataFrame]:
     if received.role == "evidence":
         return read_evidence_file(received)
     if received.role in ("targets", "outputs", "examples"):
-        return [read_csv_table(received.content, received.name)]
+        return [read_csv_table(received.content, received.name, received.role)]
     return []
 
 
@@ -250,7 +365,9 @@ def assemble_package(
         targets=_concat(by_role.get("targets", []), TARGET_COLUMNS),
         outputs=_concat(by_role.get("outputs", []), OUTPUT_COLUMNS),
         examples=_concat(by_role.get("examples", []), EXAMPLE_COLUMNS),
-        lessons={lessons_outcome(f.name): _decode(f.content, f.name) for f in files if f.role == "lessons"},
+        lessons={
+            lessons_outcome(f.name): decode_text(f.content, f.name) for f in files if f.role == "lessons"
+        },
     )
 
 
@@ -258,3 +375,19 @@ def read_package(root: Path) -> Package:
     """Read every file of a package folder; refuse (PackageError) only what cannot be read at all."""
     framework, files = receive_package(root)
     return assemble_package(root, framework, files, [read_received(f) for f in files])
+
+
+def receive_file(path: Path, role: str = "evidence") -> ReceivedFile:
+    """One file given on its own, taken in as received (its name without folders)."""
+    if not path.is_file():
+        raise PackageError(f"{path}: no such file")
+    return ReceivedFile(path.name, role, _read_bytes(path, path.parent))
+
+
+def read_single_file(path: Path, framework: Framework) -> Package:
+    """One evidence file given on its own (not a package folder), checked against `framework`.
+
+    The package it makes has that file as its only received file (role "evidence") and no targets,
+    outputs, examples or lessons; an unreadable file raises PackageError naming it."""
+    received = receive_file(path)
+    return assemble_package(path.parent, framework, (received,), [read_received(received)])

@@ -1,22 +1,63 @@
 """Schemas → one findings table + clean rows. pandera raises; this turns its failure cases into findings
-that name file, sheet, row, column, rule and value, and keeps every rejected row with its reason."""
+that name file, sheet, row (as the user sees it in Excel), column, rule and value, and keeps every row it
+sets aside with its reason, so that nothing sent is lost.
+
+Severity ladder: critical (a file cannot be read or lacks a required column: nothing from it is used),
+error (the row is set aside, the rest of the file kept), warning (the row is kept; a duplicate copy is the
+one warning whose row is set aside, since its content is kept once), advice (information, e.g. a CPO
+result that is not reportable)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from reporting.framework import Framework
-from reporting.ingest import EVIDENCE_COLUMNS, SOURCE_COLUMNS, TARGET_COLUMNS, Package
-from reporting.schemas import EvidenceRow, TargetRow, evidence_against_framework, targets_against_framework
-from reporting.schemas.evidence import RULE_COLUMNS
-from reporting.schemas.rules import MESSAGES
+from reporting.countries import country_name, region_of
+from reporting.errors import PackageError
+from reporting.framework import Framework, load_framework
+from reporting.ingest import (
+    EVIDENCE_COLUMNS,
+    OPTIONAL_EVIDENCE_COLUMNS,
+    ROLE_COLUMNS,
+    ROLE_REQUIRED,
+    SOURCE_COLUMNS,
+    Package,
+    ReceivedFile,
+    assemble_package,
+    read_received,
+    receive_file,
+    receive_package,
+)
+from reporting.schemas import (
+    EvidenceRow,
+    EvidenceTable,
+    ExampleRow,
+    OutputRow,
+    TargetRow,
+    TargetTable,
+    evidence_against_framework,
+    evidence_reportability,
+    outputs_against_framework,
+    rules,
+    targets_against_framework,
+)
+from reporting.schemas.rules import RULES
+from reporting.text_cleaning import clean_text, needs_cleaning
 
 FINDING_COLUMNS = ["severity", "file", "sheet", "row", "column", "rule", "value", "message"]
-SEVERITIES = ("critical", "error", "warning", "advice")
+SEVERITIES = rules.SEVERITIES
+# pandera's own checks (type coercion) under the name of the business rule they enforce
+TYPE_RULES = {"criterion": "criterion_is_whole_number", "target": "target_is_whole_number"}
+# Long free texts: neither stripped nor compared cell by cell more than needed.
+LONG_TEXTS = {"result_achieved", "ilo_contribution", "text", "results"}
+VALUE_LENGTH = 200
+
+Schema = type[pa.DataFrameModel] | pa.DataFrameSchema
 
 
 @dataclass(frozen=True)
@@ -32,123 +73,384 @@ def empty_findings() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else str) for c in FINDING_COLUMNS})
 
 
-def _failures(schema: type[pa.DataFrameModel] | pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    """(index, column, rule) of every failing cell; a whole-row rule is reported once per row."""
+def _empty_validated() -> Validated:
+    return Validated(pd.DataFrame(), pd.DataFrame(columns=["reason"]), empty_findings())
+
+
+def finding(
+    severity: str, file: str, rule: str, message: str, column: str = "", sheet: str = ""
+) -> dict[str, object]:
+    """One finding about a file as a whole (no row), e.g. a file that cannot be read."""
+    return {
+        "severity": severity,
+        "file": file,
+        "sheet": sheet,
+        "row": pd.NA,
+        "column": column,
+        "rule": rule,
+        "value": "",
+        "message": message,
+    }
+
+
+def unreadable_file_finding(error: PackageError) -> pd.DataFrame:
+    """The critical finding for a file that cannot be read (`PackageError("name: reason")`)."""
+    name, _, reason = str(error).partition(": ")
+    return _findings_frame([finding("critical", name, "file_readable", f"The file cannot be read: {reason}")])
+
+
+def _findings_frame(records: list[dict[str, object]]) -> pd.DataFrame:
+    if not records:
+        return empty_findings()
+    return pd.DataFrame(records, columns=FINDING_COLUMNS).astype({"row": "Int64"})
+
+
+def _concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_findings()
+    return pd.concat(parts, ignore_index=True).astype({"row": "Int64"})
+
+
+# --- pandera failure cases → (index, rule) ------------------------------------------------------------
+
+
+def _failures(schema: Schema, frame: pd.DataFrame) -> pd.DataFrame:
+    """(index, rule) of every failing row; a whole-row rule is reported once per row, and a failure
+    pandera gives without a row index (a type that could not be coerced) is found back by its value."""
+    empty = pd.DataFrame({"index": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)})
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        cases = cases[cases["index"].notna()].copy()
+        cases = exc.failure_cases.copy()
+        is_type = cases["check"].astype(str).str.startswith(("coerce_dtype", "dtype("))
         cases["rule"] = cases["check"].astype(str)
-        cases["column"] = cases["rule"].map(RULE_COLUMNS).fillna(cases["column"])
-        cases = cases.drop_duplicates(subset=["index", "rule"])
-        located: pd.DataFrame = cases[["index", "column", "rule"]].astype({"index": "int64"})
-        return located
-    return pd.DataFrame({"index": pd.Series(dtype="int64"), "column": [], "rule": []})
-
-
-def _missing_columns(frame: pd.DataFrame, required: tuple[str, ...]) -> pd.DataFrame:
-    """A required column absent from a file makes that whole file unusable: one critical per file."""
-    rows = []
-    for column in required:
-        absent = frame[column].isna() if column in frame else pd.Series(True, index=frame.index)
-        for file_name, part in frame[absent].groupby("source_file", sort=False):
-            rows.append(
-                {
-                    "severity": "critical",
-                    "file": file_name,
-                    "sheet": part["source_sheet"].iloc[0],
-                    "row": pd.NA,
-                    "column": column,
-                    "rule": "column_present",
-                    "value": "",
-                    "message": f"{MESSAGES['column_present']} ({column}): nothing from this table is used.",
-                    "_index": list(part.index),
-                }
+        cases.loc[is_type, "rule"] = cases.loc[is_type, "column"].map(TYPE_RULES)
+        cases = cases[cases["rule"].isin(list(RULES))]
+        located = cases[cases["index"].notna()]
+        found = [
+            pd.DataFrame(
+                {"index": frame.index[frame[c.column].astype(str) == str(c.failure_case)], "rule": c.rule}
             )
-    return pd.DataFrame(rows)
+            for c in cases[cases["index"].isna() & cases["column"].isin(list(frame.columns))].itertuples()
+        ]
+        failures: pd.DataFrame = pd.concat([located[["index", "rule"]], *found], ignore_index=True)
+        return failures.astype({"index": "int64"}).drop_duplicates().reset_index(drop=True)
+    return empty
+
+
+# --- what a finding says beyond the rule's message ---------------------------------------------------
+
+
+Detail = Callable[[pd.DataFrame], pd.Series]
+
+
+def _code_letters(rows: pd.DataFrame) -> pd.Series:
+    return rows["cpo_code"].astype(str).str[:3]
+
+
+def _values_per_cpo(frame: pd.DataFrame, column: str) -> Detail:
+    def detail(rows: pd.DataFrame) -> pd.Series:
+        given = frame[frame["cpo_code"].isin(rows["cpo_code"])].groupby("cpo_code")[column]
+        listed = given.agg(lambda v: " | ".join(dict.fromkeys(x for x in v.astype(str) if x.strip())))
+        return "CPO " + rows["cpo_code"] + " is given as: " + rows["cpo_code"].map(listed) + "."
+
+    return detail
+
+
+def _criteria_detail(frame: pd.DataFrame, framework: Framework) -> Detail:
+    def detail(rows: pd.DataFrame) -> pd.Series:
+        criteria = rules.distinct_criteria(frame[frame["cpo_code"].isin(rows["cpo_code"])]).reindex(
+            rows.index
+        )
+        needed = rows["indicator"].map(lambda i: framework.indicator(i).min_criteria)
+        return (
+            "CPO "
+            + rows["cpo_code"]
+            + " under indicator "
+            + rows["indicator"]
+            + " meets criteria "
+            + criteria
+            + "; at least "
+            + needed.astype(str)
+            + " distinct criteria are needed."
+        )
+
+    return detail
+
+
+def _details(frame: pd.DataFrame, framework: Framework | None) -> dict[str, Detail]:
+    details: dict[str, Detail] = {
+        "country_matches_cpo_code": lambda r: (
+            "The code's letters " + _code_letters(r) + " are " + _code_letters(r).map(country_name) + "."
+        ),
+        "country_name_known": lambda r: (
+            "The code's letters " + _code_letters(r) + " are " + _code_letters(r).map(country_name) + "."
+        ),
+        "region_matches_country": lambda r: (
+            _code_letters(r).map(country_name)
+            + " is in "
+            + _code_letters(r).map(lambda c: region_of(c) or "")
+            + "."
+        ),
+    }
+    if "cpo_code" in frame:
+        details["cpo_region_consistent"] = _values_per_cpo(frame, "region")
+        details["cpo_title_consistent"] = _values_per_cpo(frame, "cpo_title")
+    if framework is not None and "cpo_code" in frame:
+        details["not_reportable"] = _criteria_detail(frame, framework)
+    return details
+
+
+def _row_findings(frame: pd.DataFrame, failures: pd.DataFrame, details: dict[str, Detail]) -> pd.DataFrame:
+    """One finding per failing (row, rule), pointing at the rule's column in that row."""
+    if failures.empty:
+        return empty_findings()
+    rows = frame.loc[failures["index"]].reset_index(drop=True)
+    column = failures["rule"].map(lambda r: RULES[r].column)
+    values = [str(rows.at[i, c])[:VALUE_LENGTH] if c in rows else "" for i, c in enumerate(column)]
+    message = failures["rule"].map(lambda r: RULES[r].message)
+    for rule, detail in details.items():
+        hit = (failures["rule"] == rule).to_numpy()
+        if hit.any():
+            message[hit] = message[hit] + " " + detail(rows[hit].reset_index(drop=True)).to_numpy()
+    return pd.DataFrame(
+        {
+            "severity": failures["rule"].map(lambda r: RULES[r].severity),
+            "file": rows["source_file"],
+            "sheet": rows["source_sheet"],
+            "row": rows["source_row"].astype("Int64"),
+            "column": column,
+            "rule": failures["rule"],
+            "value": values,
+            "message": message,
+        }
+    )
+
+
+# --- the file's columns ---------------------------------------------------------------------------------
+
+
+def _column_findings(frame: pd.DataFrame, role: str) -> tuple[pd.DataFrame, pd.Index]:
+    """A required column absent from a file (or sheet) makes it unusable: one critical finding each;
+    an unknown column is kept and reported once per file as a warning."""
+    records: list[dict[str, object]] = []
+    unusable: list[pd.Index] = []
+    for column in ROLE_REQUIRED[role]:
+        absent = frame[column].isna() if column in frame else pd.Series(True, index=frame.index)
+        for (file, sheet), part in frame[absent].groupby(["source_file", "source_sheet"], sort=False):
+            records.append(
+                finding(
+                    "critical",
+                    str(file),
+                    "column_present",
+                    RULES["column_present"].message + f" The missing column is '{column}'.",
+                    column,
+                    str(sheet),
+                )
+            )
+            unusable.append(part.index)
+    known = {*ROLE_COLUMNS[role], *SOURCE_COLUMNS}
+    for column in [c for c in frame.columns if c not in known]:
+        present = frame[frame[column].notna()]
+        for (file, sheet), _ in present.groupby(["source_file", "source_sheet"], sort=False):
+            records.append(
+                finding(
+                    "warning", str(file), "column_known", RULES["column_known"].message, column, str(sheet)
+                )
+            )
+    index = unusable[0].append(unusable[1:]).unique() if unusable else pd.Index([], dtype="int64")
+    return _findings_frame(records), index
+
+
+def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Short columns trimmed; control characters and HTML removed from every text cell (reported)."""
+    frame = frame.assign(**{c: frame[c].astype(str).str.strip() for c in columns if c not in LONG_TEXTS})
+    records = []
+    for column in columns:
+        flagged = frame.index[needs_cleaning(frame[column])]
+        if not len(flagged):
+            continue
+        results = [clean_text(str(v)) for v in frame.loc[flagged, column]]
+        frame.loc[flagged, column] = [text for text, _ in results]
+        for i, (_, removed) in zip(flagged, results, strict=True):
+            if removed:
+                row = frame.loc[i]
+                records.append(
+                    {
+                        **finding(
+                            "warning",
+                            str(row["source_file"]),
+                            "text_cleaned",
+                            f"{RULES['text_cleaned'].message} Removed: {removed}.",
+                            column,
+                            str(row["source_sheet"]),
+                        ),
+                        "row": row["source_row"],
+                        "value": str(frame.at[i, column])[:VALUE_LENGTH],
+                    }
+                )
+    return frame, _findings_frame(records)
+
+
+# --- one table --------------------------------------------------------------------------------------
 
 
 def validate_table(
     frame: pd.DataFrame,
-    required: tuple[str, ...],
-    schemas: list[type[pa.DataFrameModel] | pa.DataFrameSchema],
+    role: str,
+    row_schemas: list[Schema],
+    table_schemas: tuple[Schema, ...] = (),
+    framework: Framework | None = None,
 ) -> Validated:
-    """Run every schema lazily over the table and split it into clean and rejected rows."""
-    critical = _missing_columns(frame, required)
-    unusable = {i for indexes in critical.get("_index", []) for i in indexes}
-    usable = frame.drop(index=list(unusable))
-    usable = usable.assign(**{c: usable[c].fillna("").astype(str) for c in required if c in usable})
+    """Check a table of `role` and split it into clean and rejected rows with one findings table.
 
-    failures = pd.concat([_failures(schema, usable) for schema in schemas], ignore_index=True)
-    located = usable.loc[failures["index"], list(SOURCE_COLUMNS)].reset_index(drop=True)
-    cells = zip(failures["index"], failures["column"], strict=True)
-    values = [str(usable.at[i, c]) if c in usable else "" for i, c in cells]
-    errors = pd.DataFrame(
-        {
-            "severity": "error",
-            "file": located["source_file"],
-            "sheet": located["source_sheet"],
-            "row": located["source_row"].astype("Int64"),
-            "column": failures["column"].to_numpy(),
-            "rule": failures["rule"].to_numpy(),
-            "value": values,
-            "message": failures["rule"].map(MESSAGES).fillna("Rule not met.").to_numpy(),
-        }
+    Row rules run on every usable row; table rules (copies, conflicts) on the rows that passed them."""
+    column_findings, unusable = _column_findings(frame, role)
+    usable = frame.drop(index=unusable)
+    required = ROLE_REQUIRED[role]
+    usable = usable.assign(**{c: "" for c in required if c not in usable})
+    known = [c for c in ROLE_COLUMNS[role] if c in usable]
+    usable, text_findings = _cleaned(usable.assign(**{c: usable[c].fillna("") for c in known}), known)
+
+    details = _details(usable, framework)
+    row_failures = pd.concat([_failures(s, usable) for s in row_schemas], ignore_index=True)
+    set_aside = row_failures["rule"].map(lambda r: RULES[r].sets_aside).astype(bool)
+    passed = usable.drop(index=pd.Index(row_failures.loc[set_aside, "index"].unique()))
+    table_failures = (
+        pd.concat([_failures(s, passed) for s in table_schemas], ignore_index=True)
+        if table_schemas
+        else row_failures[:0]
     )
-    findings = pd.concat([critical.drop(columns="_index", errors="ignore"), errors], ignore_index=True)
-    findings = findings.astype({"row": "Int64"}) if len(findings) else empty_findings()
+    failures = pd.concat([row_failures, table_failures], ignore_index=True)
+    findings = _concat_findings(
+        [
+            column_findings,
+            text_findings,
+            _row_findings(usable, failures, details | _details(passed, framework)),
+        ]
+    )
 
+    aside = failures[failures["rule"].map(lambda r: RULES[r].sets_aside).astype(bool)]
     reasons = (
-        pd.DataFrame({"index": failures["index"], "message": errors["message"]})
+        aside.assign(message=aside["rule"].map(lambda r: RULES[r].message))
         .groupby("index")["message"]
         .agg(" ".join)
     )
-    rejected_index = sorted(unusable | set(reasons.index))
+    rejected_index = unusable.append(pd.Index(reasons.index)).unique()
     rejected = frame.loc[rejected_index].copy()
-    rejected["reason"] = [
-        reasons.get(i, "A required column is missing from the file.") for i in rejected_index
-    ]
-    clean = usable.drop(index=list(reasons.index))
-    return Validated(
-        clean=clean.reset_index(drop=True), rejected=rejected.reset_index(drop=True), findings=findings
-    )
+    rejected["reason"] = [reasons.get(i, RULES["column_present"].message) for i in rejected_index]
+    clean = usable.drop(index=reasons.index)
+    order = ["file", "sheet", "row"]
+    findings = findings.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
+    return Validated(clean=clean, rejected=rejected.reset_index(drop=True), findings=findings)
 
 
 def validate_evidence(evidence: pd.DataFrame, framework: Framework) -> Validated:
-    result = validate_table(evidence, EVIDENCE_COLUMNS, [EvidenceRow, evidence_against_framework(framework)])
-    clean = result.clean.assign(
-        criterion=result.clean["criterion"].str.strip().astype("int64"),
-        **{c: result.clean[c].str.strip() for c in ("outcome", "indicator", "region", "cpo_code")},
+    """Evidence rows: row, framework and table rules, then the reportability advice on what is kept."""
+    result = validate_table(
+        evidence,
+        "evidence",
+        [EvidenceRow, evidence_against_framework(framework)],
+        (EvidenceTable,),
+        framework,
     )
+    clean = result.clean
+    advice = _row_findings(
+        clean, _failures(evidence_reportability(framework), clean), _details(clean, framework)
+    )
+    optional = [c for c in OPTIONAL_EVIDENCE_COLUMNS if c in clean]
+    clean = clean[[*EVIDENCE_COLUMNS, *SOURCE_COLUMNS, *optional]].astype({"criterion": "int64"})
+    if "typology" in clean:
+        clean["typology"] = rules.typologies(clean["typology"])[0]
+    if "gender_specific" in clean:
+        clean["gender_specific"] = rules.yes_no(clean["gender_specific"])[0]
+    findings = _concat_findings([result.findings, advice])
+    return Validated(clean.reset_index(drop=True), result.rejected, findings)
+
+
+def validate_targets(targets: pd.DataFrame, framework: Framework) -> Validated:
+    result = validate_table(
+        targets, "targets", [TargetRow, targets_against_framework(framework)], (TargetTable,), framework
+    )
+    clean = result.clean.astype({"target": "int64"}).reset_index(drop=True)
     return Validated(clean=clean, rejected=result.rejected, findings=result.findings)
+
+
+def validate_outputs(outputs: pd.DataFrame, framework: Framework) -> Validated:
+    result = validate_table(outputs, "outputs", [OutputRow, outputs_against_framework(framework)])
+    return Validated(result.clean.reset_index(drop=True), result.rejected, result.findings)
+
+
+def validate_examples(examples: pd.DataFrame, framework: Framework) -> Validated:
+    result = validate_table(examples, "examples", [ExampleRow, outputs_against_framework(framework)])
+    clean = result.clean.assign(gender_specific=rules.yes_no(result.clean["gender_specific"])[0])
+    return Validated(clean.reset_index(drop=True), result.rejected, result.findings)
+
+
+# --- the package ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PackageValidation:
-    """Evidence and targets checked; `findings` is the one table an operator or submitter reads."""
+    """Every table checked; `findings` is the one table an operator or submitter reads."""
 
     evidence: Validated
     targets: Validated
+    outputs: Validated = field(default_factory=_empty_validated)
+    examples: Validated = field(default_factory=_empty_validated)
+    files: pd.DataFrame = field(default_factory=empty_findings)
+    """Critical findings about files that could not be read at all (nothing from them is used)."""
 
     @property
     def findings(self) -> pd.DataFrame:
-        parts = [f for f in (self.evidence.findings, self.targets.findings) if len(f)]
-        return pd.concat(parts, ignore_index=True) if parts else empty_findings()
+        tables = (self.evidence, self.targets, self.outputs, self.examples)
+        return _concat_findings([self.files, *(t.findings for t in tables)])
 
     @property
     def rejected(self) -> pd.DataFrame:
-        return pd.concat([self.evidence.rejected, self.targets.rejected], ignore_index=True)
+        parts = [
+            t.rejected for t in (self.evidence, self.targets, self.outputs, self.examples) if len(t.rejected)
+        ]
+        return pd.concat(parts, ignore_index=True) if parts else self.evidence.rejected
 
 
-def validate_package(package: Package) -> PackageValidation:
+def validate_package(package: Package, unreadable: pd.DataFrame | None = None) -> PackageValidation:
+    """Check every table of a package; `unreadable` carries the findings of files it could not read."""
     return PackageValidation(
         evidence=validate_evidence(package.evidence, package.framework),
         targets=validate_targets(package.targets, package.framework),
+        outputs=validate_outputs(package.outputs, package.framework),
+        examples=validate_examples(package.examples, package.framework),
+        files=empty_findings() if unreadable is None else unreadable,
     )
 
 
-def validate_targets(targets: pd.DataFrame, framework: Framework) -> Validated:
-    result = validate_table(targets, TARGET_COLUMNS, [TargetRow, targets_against_framework(framework)])
-    clean = result.clean.assign(target=result.clean["target"].str.strip().astype("int64"))
-    return Validated(clean=clean, rejected=result.rejected, findings=result.findings)
+def read_for_checking(path: Path, framework: Framework | None = None) -> tuple[Package, pd.DataFrame]:
+    """Read a package folder, or one evidence file checked against `framework`, without giving up on
+    a file that cannot be read: its tables are left out and a critical finding says why. Without a
+    readable framework nothing can be checked: that still raises PackageError."""
+    if path.is_file():
+        if framework is None:
+            raise PackageError(f"{path}: a single evidence file needs a framework (--framework FILE)")
+        files: tuple[ReceivedFile, ...] = (receive_file(path),)
+    else:
+        package_framework, files = receive_package(path)
+        framework = framework or package_framework
+    tables, problems = [], []
+    for received in files:
+        try:
+            tables.append(read_received(received))
+        except PackageError as exc:
+            tables.append([])
+            problems.append(unreadable_file_finding(exc))
+    root = path.parent if path.is_file() else path
+    return assemble_package(root, framework, files, tables), _concat_findings(problems)
+
+
+def check_path(path: Path, framework: Framework | Path | None = None) -> tuple[Package, PackageValidation]:
+    """A dry run: read and validate a package folder or a single evidence file, storing nothing."""
+    if isinstance(framework, Path):
+        framework = load_framework(framework)
+    package, unreadable = read_for_checking(path, framework)
+    return package, validate_package(package, unreadable)

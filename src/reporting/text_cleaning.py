@@ -1,0 +1,52 @@
+"""Text cells as users paste them: control characters and HTML (tags, entities) removed, words kept.
+
+Word rendering chokes on control characters (docxtpl drops or splits on them, python-docx raises), and
+text copied from a web form carries tags. Cleaning keeps every word, puts a line break where a block tag
+(`<br>`, `<p>`, `<li>`, …) separated lines, and says what it removed so the submitter can be told.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+
+# Literal characters (not escapes) so that the same pattern runs in Python's re and in Arrow's RE2.
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]"
+HTML_TAG = r"<(?:/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|!--[^>]*--)>"
+HTML_ENTITY = r"&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);"
+NEEDS_CLEANING = f"{CONTROL_CHARACTERS}|{HTML_TAG}|{HTML_ENTITY}|\r"
+
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+_TAG = re.compile(HTML_TAG)
+_ENTITY = re.compile(HTML_ENTITY)
+_BLOCK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|h[1-6])\b[^<>]*>", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+def clean_text(text: str) -> tuple[str, str]:
+    """The text without control characters and HTML, and what was removed (empty when nothing)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    removed = []
+    controls = sorted({f"U+{ord(c):04X}" for c in _CONTROL.findall(text)})
+    if controls:
+        removed.append("control characters " + ", ".join(controls))
+        text = _CONTROL.sub("", text)
+    tags = list(dict.fromkeys(t.lower() for t in _TAG.findall(text)))
+    if tags:
+        removed.append("HTML tags " + " ".join(tags[:5]) + (" …" if len(tags) > 5 else ""))
+        text = _TAG.sub("", _BLOCK_TAG.sub("\n", text))
+        text = _BLANK_LINES.sub("\n\n", text).strip()
+    entities = list(dict.fromkeys(_ENTITY.findall(text)))
+    if entities:
+        unescaped = html.unescape(text)
+        if unescaped != text:
+            removed.append("HTML entities " + " ".join(entities[:5]))
+            text = unescaped.replace("\xa0", " ")
+    return text, "; ".join(removed)
+
+
+def needs_cleaning(series: pd.Series[str]) -> pd.Series[bool]:
+    """Which cells hold something `clean_text` would change (vectorised; Arrow regex when available)."""
+    return series.str.contains(NEEDS_CLEANING, regex=True).fillna(False).astype(bool)
