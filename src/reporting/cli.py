@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 
 from reporting import settings
 from reporting.errors import PackageError, StrictModeError
+
+if TYPE_CHECKING:
+    from reporting.framework import Framework
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 console = Console()
@@ -89,6 +92,71 @@ def synth(
 
     folder = synthetic_package(out, rows=rows, outcomes=outcomes, seed=seed)
     console.print(f"Synthetic package of about {rows} rows, {outcomes} outcomes: {folder}")
+
+
+def _framework_option(path: Path | None) -> Framework | None:
+    from reporting.framework import load_framework
+
+    try:
+        return load_framework(path) if path else None
+    except PackageError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--framework") from None
+
+
+@app.command()
+def validate(
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="A package folder, or one evidence file (.csv, .xlsx, .json).")
+    ],
+    framework: Annotated[
+        Path | None,
+        typer.Option(
+            help="framework.yaml to check against. A single file is otherwise checked against the "
+            "framework.yaml beside it, or the one stored by an earlier ingest of its biennium."
+        ),
+    ] = None,
+    report_dir: Annotated[
+        Path, typer.Option(help="Where to write validation-report.xlsx and validation-report.csv.")
+    ] = Path("."),
+) -> None:
+    """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
+    set aside; 1: some finding of severity error or critical; 2: the command was misused."""
+    from reporting.feedback import check_file, check_package, findings_table, framework_for_file, write_report
+
+    chosen = _framework_option(framework)
+    if path.is_dir():
+        checked = check_package(path, chosen)
+    else:
+        chosen = chosen or framework_for_file(path)
+        if chosen is None:
+            errors.print(
+                f"[red]error:[/red] no framework for {path.name}: give --framework FILE "
+                "(none beside the file, none stored for its biennium)",
+                highlight=False,
+            )
+            raise typer.Exit(2)
+        checked = check_file(path, chosen)
+    if len(checked.findings):
+        console.print(findings_table(checked.findings))
+    xlsx, csv = write_report(checked, report_dir)
+    rows = len(checked.rows)
+    verdict = "some rows would be set aside" if checked.blocking else "nothing would be set aside"
+    console.print(f"{rows} row(s) read, {len(checked.findings)} finding(s): {verdict}.")
+    console.print(f"Report:   {xlsx}\nFindings: {csv}")
+    raise typer.Exit(1 if checked.blocking else 0)
+
+
+@app.command()
+def template(
+    framework: Annotated[Path, typer.Option(exists=True, help="The framework.yaml of the biennium.")],
+    out: Annotated[Path, typer.Option(help="The .xlsx to write.")] = Path("submission-template.xlsx"),
+) -> None:
+    """Write the Excel submission template: evidence columns with dropdowns, the criteria in full."""
+    from reporting.submission_template import write_submission_template
+
+    chosen = _framework_option(framework)
+    assert chosen is not None
+    console.print(f"Submission template for {chosen.biennium}: {write_submission_template(chosen, out)}")
 
 
 if __name__ == "__main__":

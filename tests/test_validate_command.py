@@ -1,0 +1,189 @@
+"""`reporting validate`: a dry run with exit codes 0 (nothing set aside), 1 (an error or critical
+finding), 2 (misuse); the Rich summary; the xlsx and csv reports (highlighted cells, message column,
+formula text neutralised); nothing stored."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from reporting import cli
+from reporting.feedback import neutralise
+from reporting.validate import FINDING_COLUMNS
+from tests.conftest import SAMPLE
+
+runner = CliRunner()
+EVIDENCE = Path("evidence") / "evidence.csv"
+HYPERLINK = '=HYPERLINK("http://example.invalid","click")'
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wide terminal, so each finding prints on one line."""
+    monkeypatch.setattr(cli.console, "width", 300)
+
+
+@pytest.fixture
+def no_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the store at a database that does not exist: a dry run must not create it."""
+    database = tmp_path / "store" / "reporting.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    return database
+
+
+def validate(*args: str | Path) -> tuple[int, str]:
+    outcome = runner.invoke(cli.app, ["validate", *map(str, args)])
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
+    return outcome.exit_code, outcome.output
+
+
+def spoil(package: Path) -> pd.DataFrame:
+    """Three bad cells in the sample: a region as a formula, a CPO code as a negative number, an empty
+    result; and one good row whose text starts with '='."""
+    rows = pd.read_csv(package / EVIDENCE, dtype=str, keep_default_na=False)
+    rows.loc[0, "region"] = HYPERLINK
+    rows.loc[1, "cpo_code"] = "-12"
+    rows.loc[2, "result_achieved"] = ""
+    rows.loc[3, "ilo_contribution"] = "=SUM(A1:A9) is how the office counted"
+    rows.to_csv(package / EVIDENCE, index=False)
+    return rows
+
+
+def test_the_sample_passes_and_stores_nothing(
+    sample_package: Path, tmp_path: Path, no_database: Path
+) -> None:
+    code, output = validate(sample_package, "--report-dir", tmp_path / "report")
+    assert code == 0, output
+    assert "65 row(s) read, 0 finding(s)" in output
+    assert list(pd.read_csv(tmp_path / "report" / "validation-report.csv").columns) == FINDING_COLUMNS
+    assert pd.read_csv(tmp_path / "report" / "validation-report.csv").empty
+    workbook = load_workbook(tmp_path / "report" / "validation-report.xlsx")
+    assert workbook.sheetnames == ["findings", "evidence.csv"]
+    assert workbook["evidence.csv"].max_row == 66
+    assert not no_database.exists()
+    assert not no_database.parent.exists()
+
+
+def test_bad_rows_exit_1_with_highlighted_cells_and_messages(
+    sample_package: Path, tmp_path: Path, no_database: Path
+) -> None:
+    spoil(sample_package)
+    report = tmp_path / "report"
+    code, output = validate(sample_package, "--report-dir", report)
+    assert code == 1
+    assert "65 row(s) read, 3 finding(s): some rows would be set aside." in output
+    for rule in ("region_is_one_of_five", "cpo_code_shape", "result_achieved_filled"):
+        assert rule in output
+    assert "evidence/evidence.csv" in output
+
+    findings = pd.read_csv(report / "validation-report.csv", dtype=str, keep_default_na=False)
+    assert list(findings["row"]) == ["2", "3", "4"]  # as the user sees them in Excel
+    assert list(findings["column"]) == ["region", "cpo_code", "result_achieved"]
+    assert findings.loc[0, "value"] == "'" + HYPERLINK  # neutralised in the CSV
+    assert findings.loc[1, "value"] == "'-12"
+
+    workbook = load_workbook(report / "validation-report.xlsx")
+    summary = workbook["findings"]
+    assert [c.value for c in summary[1]] == FINDING_COLUMNS
+    assert summary.cell(row=2, column=FINDING_COLUMNS.index("value") + 1).value == "'" + HYPERLINK
+
+    sheet = workbook["evidence.csv"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["row", "message", "biennium"]
+    assert sheet.freeze_panes == "C2"  # row number and message stay in view
+    first = {name: sheet.cell(row=2, column=i + 1) for i, name in enumerate(header)}
+    assert first["row"].value == 2
+    assert first["region"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert first["country"].fill.fgColor.rgb in (None, "00000000")
+    assert first["region"].value == "'" + HYPERLINK and first["region"].data_type == "s"
+    assert "region: The region must be one of" in first["message"].value
+    third = {name: sheet.cell(row=4, column=i + 1) for i, name in enumerate(header)}
+    assert third["result_achieved"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert third["message"].value == "result_achieved: The result achieved is empty."
+    good = {name: sheet.cell(row=5, column=i + 1) for i, name in enumerate(header)}
+    assert good["ilo_contribution"].value == "'=SUM(A1:A9) is how the office counted"
+    assert good["message"].value is None
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)  # no formula anywhere
+    assert not no_database.exists()
+
+
+def test_an_unreadable_file_is_a_critical_finding_naming_it(sample_package: Path, tmp_path: Path) -> None:
+    (sample_package / "evidence" / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    code, output = validate(sample_package, "--report-dir", tmp_path)
+    assert code == 1
+    assert "critical" in output and "evidence/broken.xlsx" in output
+    assert "65 row(s) read" in output  # the readable file is still checked
+    findings = pd.read_csv(tmp_path / "validation-report.csv", dtype=str, keep_default_na=False)
+    assert list(findings[["severity", "file", "rule"]].itertuples(index=False, name=None)) == [
+        ("critical", "evidence/broken.xlsx", "file_readable")
+    ]
+    assert "not a readable Excel workbook" in findings.loc[0, "message"]
+    assert "broken.xlsx" in load_workbook(tmp_path / "validation-report.xlsx").sheetnames
+
+
+def test_a_package_without_framework_is_a_critical_finding(sample_package: Path, tmp_path: Path) -> None:
+    (sample_package / "framework.yaml").unlink()
+    code, output = validate(sample_package, "--report-dir", tmp_path)
+    assert code == 1
+    assert "no framework.yaml" in output
+
+
+def test_a_single_file_with_a_framework(sample_package: Path, tmp_path: Path, no_database: Path) -> None:
+    loose = tmp_path / "loose" / "tunisia.csv"
+    loose.parent.mkdir()
+    shutil.copy(sample_package / EVIDENCE, loose)
+    code, output = validate(loose, "--framework", SAMPLE / "framework.yaml", "--report-dir", tmp_path / "r")
+    assert code == 0, output
+    assert "65 row(s) read, 0 finding(s)" in output
+    assert load_workbook(tmp_path / "r" / "validation-report.xlsx").sheetnames == ["findings", "tunisia.csv"]
+
+    spoil(sample_package)
+    code, output = validate(sample_package / EVIDENCE, "--report-dir", tmp_path / "r")  # framework.yaml above
+    assert code == 1 and "3 finding(s)" in output
+
+
+def test_a_single_file_uses_the_framework_of_an_earlier_ingest(
+    sample_package: Path, tmp_path: Path, no_database: Path
+) -> None:
+    loose = tmp_path / "loose" / "tunisia.csv"
+    loose.parent.mkdir()
+    shutil.copy(sample_package / EVIDENCE, loose)
+    code, output = validate(loose, "--report-dir", tmp_path)
+    assert code == 2 and "give --framework" in output
+
+    from reporting import settings
+    from reporting.storage import engine_for
+    from tests.test_storage import ingest
+
+    ingest(engine_for(settings.database_url()), sample_package, tmp_path / "archive")
+    code, output = validate(loose, "--report-dir", tmp_path)
+    assert code == 0, output
+
+
+def test_misuse_exits_2(tmp_path: Path) -> None:
+    assert validate(tmp_path / "nowhere")[0] == 2
+    assert validate(SAMPLE, "--no-such-option")[0] == 2
+    bad = tmp_path / "framework.yaml"
+    bad.write_text("biennium: 2014\n", encoding="utf-8")
+    code, output = validate(SAMPLE, "--framework", bad, "--report-dir", tmp_path)
+    assert code == 2 and "biennium" in output
+
+
+@pytest.mark.parametrize(
+    ("typed", "exported"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 1 23", "'+33 1 23"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("Viet Nam", "Viet Nam"),
+        (7, 7),
+    ],
+)
+def test_neutralise(typed: object, exported: object) -> None:
+    assert neutralise(typed) == exported
