@@ -1,16 +1,29 @@
-"""Render the report context: the Word document from a docxtpl template, and the summary CSV."""
+"""Render the report context: the Word document from a docxtpl template, the same content as Markdown
+(report.md, for review and diffs), one chart per outcome, and the summary CSV."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from docxtpl import DocxTemplate
+from docx.shared import Cm
+from docxtpl import DocxTemplate, InlineImage, RichText
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "implementation-report.docx"
+from reporting.chart import draw_chart
+from reporting.markdown_text import Block, blocks_markdown
+from reporting.narrative import TEMPLATES_DIR, text_environment
+
+DEFAULT_TEMPLATE = TEMPLATES_DIR / "implementation-report.docx"
+MARKDOWN_TEMPLATE = "report.md.j2"
+CHART_WIDTH = Cm(16.5)
+_LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$^])")
+_LINE_START_MARKER = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
 
 
 def default_template() -> Path:
@@ -18,29 +31,107 @@ def default_template() -> Path:
     return DEFAULT_TEMPLATE
 
 
-def render_docx(context: dict[str, Any], template: Path, out: Path) -> Path:
-    """Fill the Word template. Submission text is escaped (autoescape) and the template runs sandboxed,
-    so text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
-    document = DocxTemplate(str(template))
-    document.render(context, jinja_env=SandboxedEnvironment(), autoescape=True)
+class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
+    """docxtpl with its "listing" pass (tabs and line breaks typed inside a value become Word tabs and
+    breaks) run only when a rendered text holds one: the context splits paragraphs itself, and the pass
+    costs a regex over every paragraph of a 10,000-result report (about a second)."""
+
+    def resolve_listing(self, xml: str) -> str:
+        if _LISTING_TEXT.search(xml) is None:
+            return xml
+        resolved: str = super().resolve_listing(xml)
+        return resolved
+
+
+def _rich(runs: list[dict[str, Any]]) -> RichText:
+    """Markdown runs (see markdown_text) as one Word rich text; RichText escapes the text itself."""
+    rich = RichText()
+    for run in runs:
+        rich.add(run["text"], bold=run["bold"], italic=run["italic"])
+    return rich
+
+
+def draw_charts(context: dict[str, Any], folder: Path) -> dict[str, Path]:
+    """One PNG per outcome, named after it, in `folder` (shared by the Word and Markdown reports)."""
+    return {
+        o["id"]: draw_chart(o["chart"], folder / f"outcome-{_file_safe(o['id'])}.png")
+        for o in context["outcomes"]
+    }
+
+
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", name)
+
+
+def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict[str, Path]) -> Path:
+    """Fill the Word template. The template runs sandboxed and every value is escaped (autoescape), so
+    text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
+    document = _ReportTemplate(str(template))
+    environment = SandboxedEnvironment(autoescape=True)
+    environment.filters["rich"] = _rich
+    environment.filters["chart"] = lambda outcome_id: (
+        InlineImage(document, str(charts[outcome_id]), width=CHART_WIDTH) if outcome_id in charts else ""
+    )
+    document.render(context, jinja_env=environment, autoescape=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(out))
     return out
+
+
+def markdown_escape(value: object) -> str:
+    """Text shown literally in Markdown: punctuation that Markdown reads is backslash-escaped."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+    return _LINE_START_MARKER.sub(_escape_marker, text)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    """A list marker at the start of a line ("- ", "+ ", "1. ", "2) ") stays text: "\\- ", "1\\. "."""
+    indent, marker, space = match.groups()
+    return f"{indent}{marker[:-1]}\\{marker[-1]}{space}"
+
+
+def _finalize(value: object) -> object:
+    if value is None:
+        return ""
+    return value if isinstance(value, Markup) else markdown_escape(value)
+
+
+def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path]) -> Path:
+    """report.md from templates/report.md.j2: the same content, every value escaped for Markdown."""
+    environment = text_environment().overlay(finalize=_finalize)
+    environment.filters["lessons"] = lambda blocks: Markup(blocks_markdown(_escaped(blocks)))
+    environment.filters["chart"] = lambda outcome_id: (
+        Markup(charts[outcome_id].relative_to(out.parent).as_posix()) if outcome_id in charts else ""
+    )
+    text = environment.get_template(MARKDOWN_TEMPLATE).render(context)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(re.sub(r"\n{3,}", "\n\n", text), encoding="utf-8")
+    return out
+
+
+def _escaped(blocks: list[Block]) -> list[Block]:
+    return [{**b, "runs": [{**r, "text": markdown_escape(r["text"])} for r in b["runs"]]} for b in blocks]
 
 
 @dataclass(frozen=True)
 class ReportFiles:
     docx: Path
     summary_csv: Path
+    markdown: Path
 
 
 def render_report(
     context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path
 ) -> ReportFiles:
-    """Every output of a build into `out_dir`, named after the biennium."""
+    """Every output of a build into `out_dir`: the Word report named after the biennium, report.md
+    beside it (charts in charts/), and indicator_summary.csv."""
+    charts = draw_charts(context, out_dir / "charts")
     return ReportFiles(
-        docx=render_docx(context, template, out_dir / f"implementation-report-{context['biennium']}.docx"),
+        docx=render_docx(
+            context, template, out_dir / f"implementation-report-{context['biennium']}.docx", charts
+        ),
         summary_csv=write_summary_csv(summary, out_dir / "indicator_summary.csv"),
+        markdown=render_markdown(context, out_dir / "report.md", charts),
     )
 
 

@@ -1,0 +1,272 @@
+"""The Word report read back with python-docx, section by section, against the rows that went in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.table import Table
+
+from tests.report_packages import (
+    EARLIER,
+    Built,
+    Items,
+    body,
+    build,
+    cell_paragraphs,
+    earlier_summary,
+    part,
+    rich_package,
+    style_of,
+    tables,
+    texts,
+)
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("rich")
+    return build(rich_package(root), root / "out", previous=earlier_summary(), with_not_reportable=True)
+
+
+@pytest.fixture(scope="module")
+def items(rich: Built) -> Items:
+    return body(rich.files.docx)
+
+
+def test_one_chapter_per_outcome_with_its_statement(items: Items) -> None:
+    chapters = [i.text for i in items if not isinstance(i, Table) and style_of(i) == "Heading 1"]
+    assert chapters[:2] == [
+        "Outcome 7: Labour Migration: More migrant workers are protected and more migrant workers have "
+        "access to productive employment and decent work",
+        "Outcome 8: Test outcome without targets",
+    ]
+    assert chapters[2:] == [
+        "Lessons learned (all outcomes)",
+        "Annex 1: CPO results not reportable",
+        "Annex 2: Rows rejected by validation",
+    ]
+    assert any(t.startswith("Outcome statement: More migrant workers") for t in texts(items))
+
+
+def test_narrative_words_target_against_achieved(items: Items) -> None:
+    summary = texts(part(items, "Outcome 7:", until_style="Heading 2"))
+    narrative = " ".join(texts(part(items, "Summary of results")))
+    assert not summary or summary[0].startswith("Outcome statement")
+    assert "The number of results under indicator 7.1 exceeds the target (13 against 8)." in narrative
+    assert "Regions that fell short: Europe and Central Asia (0 against 2)." in narrative
+    assert "The number of results under indicator 7.2 exceeds the target (7 against 6)." in narrative
+    assert "Regions above their target: Asia and the Pacific (3 against 1)." in narrative
+    assert "Regions that fell short: Americas (1 against 2)." in narrative
+    assert "In 2012-13, the figure was 11." in narrative
+    chapter_8 = " ".join(texts(part(items, "Outcome 8:", until_style="Heading 1")))
+    assert (
+        "Under indicator 8.1, results were achieved in 1 member State, in Africa; no target set" in chapter_8
+    )
+
+
+def test_table_1_worded_as_published_with_typologies(items: Items) -> None:
+    table = tables(part(items, "Table 1:"))[0]
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    assert rows[0] == [
+        "Indicator",
+        "Target",
+        "Achieved",
+        "Policies and strategies",
+        "Regulatory/Legal framework",
+        "Programmes",
+        "Institutional capacity",
+        "Data collection and analysis",
+    ]
+    assert rows[1][1] == (
+        "8 member States, of which 2 in Africa, 1 in the Americas, 1 in the Arab States, "
+        "2 in Asia and the Pacific, 2 in Europe and Central Asia"
+    )
+    assert rows[1][2] == (
+        "13 member States, of which 2 in Africa, 2 in the Americas, 1 in the Arab States, "
+        "8 in Asia and the Pacific"
+    )
+    # Typologies: union over a CPO's rows; the sub-regional SHA127 is never listed as a member State.
+    assert rows[1][3:] == ["Tunisia, Nigeria", "", "Tunisia", "Tunisia", "Cambodia"]
+    assert rows[2][1] == (
+        "6 member States, of which 1 in Africa, 2 in the Americas, 1 in the Arab States, "
+        "1 in Asia and the Pacific, 1 in Europe and Central Asia"
+    )
+    chapter_8 = tables(part(items, "Outcome 8:", until_style="Heading 1"))
+    assert [c.text for c in chapter_8[0].rows[1].cells][1:3] == ["no target set", "1 member State, in Africa"]
+
+
+def test_table_2_and_comparison_with_the_earlier_biennium(items: Items) -> None:
+    by_region = tables(part(items, "Table 2:"))[0]
+    assert [c.text for c in by_region.rows[1].cells] == [
+        "7.1",
+        "2 (target 2)",
+        "2 (target 1)",
+        "1 (target 1)",
+        "8 (target 2)",
+        "0 (target 2)",
+        "13 (target 8)",
+    ]
+    comparison = tables(part(items, "Comparison with 2012-13", until_style="Heading 3"))[0]
+    assert [[c.text for c in r.cells] for r in comparison.rows] == [
+        ["Indicator", "Achieved in 2012-13", "Achieved in 2014-15", "Change"],
+        ["7.1", "8", "13", "+5"],
+        ["7.2", "11", "7", "-4"],
+    ]
+
+
+def test_one_chart_per_outcome(rich: Built) -> None:
+    document = Document(str(rich.files.docx))
+    pictures = document.element.body.findall(".//" + qn("pic:pic"))
+    assert len(pictures) == 2
+    charts = sorted(p.name for p in (rich.files.docx.parent / "charts").glob("*.png"))
+    assert charts == ["outcome-7.png", "outcome-8.png"]
+
+
+def test_results_by_indicator_hold_every_criterion_text(rich: Built, items: Items) -> None:
+    cpo_tables = {
+        t.rows[0].cells[0].paragraphs[0].text.split(" (")[0]: t
+        for t in tables(items)
+        if t.rows[0].cells[0].text.count("/") and len(t.columns) == 3
+    }
+    evidence = rich.checked.evidence.clean
+    reportable = rich.aggregates.results[rich.aggregates.results["reportable"]]
+    for result in reportable.to_dict("records"):
+        if result["outcome"] != "7":
+            continue
+        table = cpo_tables[f"{result['country']}/{result['cpo_code']}"]
+        assert cell_paragraphs(table, 0, 0)[1] == result["cpo_title"]
+        rows = evidence[
+            (evidence["cpo_code"] == result["cpo_code"]) & (evidence["indicator"] == result["indicator"])
+        ]
+        rows = rows.sort_values("criterion", kind="stable")
+        assert [r.cells[0].text for r in table.rows[2:]] == [str(c) for c in rows["criterion"]]
+        for row_number, row in enumerate(rows.to_dict("records"), start=2):
+            typed = [line.strip() for line in row["result_achieved"].splitlines() if line.strip()]
+            assert cell_paragraphs(table, row_number, 1) == typed
+            typed = [line.strip() for line in row["ilo_contribution"].splitlines() if line.strip()]
+            assert cell_paragraphs(table, row_number, 2) == typed
+    tunisia = cpo_tables["Tunisia/TUN129"]
+    assert cell_paragraphs(tunisia, 2, 1)[0].startswith("En 2015, le Gouvernement Tunisien, élu en 2014")
+    assert cell_paragraphs(tunisia, 0, 0)[2] == "Policies and strategies; Programmes; Institutional capacity"
+    assert "gender-specific" in cell_paragraphs(cpo_tables["Cambodia/KHM129"], 0, 0)[2]
+    criteria = texts(part(items, "Indicator 7.1.", until_style="Heading 4"))
+    assert criteria[2].startswith(
+        "1. A gender-responsive policy to improve the protection of migrant workers"
+    )
+    assert criteria[-1].endswith("sex-disaggregated data on migrant workers is established or upgraded.")
+
+
+def test_cpo_tables_have_applied_unequal_widths_and_repeated_headers(items: Items) -> None:
+    table = next(t for t in tables(items) if t.rows[0].cells[0].text.startswith("Tunisia/TUN129"))
+    grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid[0] * 4 < grid[1] == grid[2]
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    cell_widths = [int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in table.rows[2]._tr.tc_lst]
+    assert cell_widths == grid
+    assert all(r._tr.trPr.find(qn("w:tblHeader")) is not None for r in table.rows[:2])
+
+
+def test_table_3_country_examples_with_gender_mark(items: Items) -> None:
+    table = tables(part(items, "Table 3:"))[0]
+    examples = pd.read_csv(EARLIER / "examples.csv", dtype=str, keep_default_na=False)
+    assert [r.cells[0].text for r in table.rows[1:]] == list(examples["country"])
+    assert [r.cells[3].text for r in table.rows[1:]] == ["", "X", ""]
+    for row, example in zip(table.rows[1:], examples.to_dict("records"), strict=True):
+        assert [p.text for p in row.cells[1].paragraphs if p.text] == example["ilo_contribution"].split("\n")
+        assert [p.text for p in row.cells[2].paragraphs if p.text] == example["results"].split("\n")
+
+
+def test_lessons_learned_keep_lists_and_emphasis(items: Items) -> None:
+    lessons = [i for i in part(items, "Lessons learned") if not isinstance(i, Table) and i.text.strip()]
+    assert [(style_of(p), p.text) for p in lessons] == [
+        ("Normal", "Lessons for outcome 7 specifically:"),
+        ("List Bullet", "documentation of good practices is key"),
+        ("List Bullet", "regional integration needs social partners"),
+        ("Normal", "1.\tfirst numbered lesson"),
+        ("Normal", "2.\tsecond numbered lesson"),
+    ]
+    assert [r.text for r in lessons[0].runs if r.italic] == ["outcome 7"]
+    assert [r.text for r in lessons[1].runs if r.bold] == ["good practices"]
+    package_wide = texts(part(items, "Lessons learned (all outcomes)", until_style="Heading 1"))
+    written = [p for p in (EARLIER / "lessons.md").read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    assert package_wide == [p.strip() for p in written]
+
+
+def test_table_4_outputs_numbered_by_typology(items: Items) -> None:
+    table = tables(part(items, "Table 4:"))[0]
+    outputs = pd.read_csv(EARLIER / "outputs.csv", dtype=str, keep_default_na=False)
+    assert [r.cells[0].text for r in table.rows[1:]] == list(dict.fromkeys(outputs["typology"]))
+    numbered = [p.text for r in table.rows[1:] for p in r.cells[1].paragraphs if p.text]
+    assert numbered == [f"{n}. {text}" for n, text in enumerate(outputs["text"], start=1)]
+
+
+def test_annexes_list_what_was_left_out(items: Items) -> None:
+    annex_1 = tables(part(items, "Annex 1:", until_style="Heading 1"))
+    assert [[c.text for c in r.cells] for r in annex_1[0].rows] == [
+        ["Indicator", "Country/CPO", "Criteria met", "Criteria required"],
+        ["7.1", "Ghana/GHA101", "1", "2"],
+    ]
+    annex_2 = tables(part(items, "Annex 2:", until_style="Heading 1"))[0]
+    rejected = [[c.text for c in r.cells] for r in annex_2.rows[1:]]
+    assert len(rejected) == 1 and rejected[0][:3] == ["evidence/evidence.csv", "", "67"]
+    assert "region" in rejected[0][3].lower()
+
+
+def test_document_furniture(rich: Built) -> None:
+    document = Document(str(rich.files.docx))
+    body_xml = document.element.body.xml
+    assert 'TOC \\o "1-2"' in body_xml
+    orientations = {s.orientation for s in document.sections}
+    assert len(orientations) == 2  # portrait and landscape sections
+    footer_xml = document.sections[0].footer._element.xml
+    assert " PAGE " in footer_xml and "Programme implementation report 2014-15" in footer_xml
+    cover = [p.text for p in document.paragraphs[:12] if p.text]
+    assert cover[0] == "Programme implementation report 2014-15"
+    assert any(t.startswith("Biennium 2014-15. Generated on ") for t in cover)
+    used = {p.style.name for p in document.paragraphs} | {"Normal", "Table Text", "Heading 1", "Heading 2"}
+    for name in used:
+        properties = document.styles[name].element.rPr
+        fonts = properties.rFonts if properties is not None else None
+        assert fonts is None or fonts.get(qn("w:ascii")) == "Arial"  # None: inherits Normal's Arial
+    assert document.styles["Normal"].font.name == "Arial"
+
+
+def test_markdown_and_csv_beside_the_docx(rich: Built) -> None:
+    markdown = rich.files.markdown.read_text(encoding="utf-8")
+    for heading in (
+        "## Outcome 7:",
+        "### Table 1:",
+        "### Table 2:",
+        "#### Comparison with 2012-13",
+        "### Results by indicator",
+        "### Table 3:",
+        "### Lessons learned",
+        "### Table 4:",
+        "## Annex 1:",
+        "## Annex 2:",
+        "## Outcome 8:",
+    ):
+        assert heading in markdown
+    assert "**Tunisia/TUN129**" in markdown and "](charts/outcome-7.png)" in markdown
+    assert "The number of results under indicator 7.2 exceeds the target (7 against 6)." in markdown
+    csv = pd.read_csv(rich.files.summary_csv, dtype=str, keep_default_na=False)
+    assert list(csv.columns) == ["biennium", "outcome", "indicator", "region", "target", "achieved"]
+    assert csv[(csv["indicator"] == "7.2") & (csv["region"] == "Total")][
+        ["target", "achieved"]
+    ].values.tolist() == [["6", "7"]]
+
+
+def test_long_annex_tables_are_split(tmp_path: Path) -> None:
+    """Tables stay at most 1,000 rows long: LibreOffice and Word lay out long tables super-linearly."""
+    package = rich_package(tmp_path)
+    evidence_file = package / "evidence" / "evidence.csv"
+    evidence = pd.read_csv(evidence_file, dtype=str, keep_default_na=False)
+    bad = pd.DataFrame([{**evidence.iloc[0].to_dict(), "region": "Atlantis"}] * 1_500)
+    pd.concat([evidence, bad], ignore_index=True).to_csv(evidence_file, index=False)
+    built = build(package, tmp_path / "out")
+    annex_2 = tables(part(body(built.files.docx), "Annex 2:", until_style="Heading 1"))
+    assert [len(t.rows) - 1 for t in annex_2] == [1_000, 501]
