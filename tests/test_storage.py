@@ -306,3 +306,30 @@ def test_the_unique_file_rule_is_enforced_by_the_database(engine: Engine) -> Non
         conn.execute(files.insert().values(**row))
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(files.insert().values(**{**row, "name": "b.csv"}))
+
+
+def test_history_command_lists_versions_and_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from reporting import cli
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr(cli.console, "width", 250)
+    package_dir = copy_sample(tmp_path / "2014-15")
+    engine = engine_for(url)
+    ingest(engine, package_dir, tmp_path / "archive")
+    rows = sample_rows(package_dir)
+    rows.loc[10, "cpo_title"] = "A corrected title"
+    rows.to_csv(package_dir / EVIDENCE, index=False)
+    ingest(engine, package_dir, tmp_path / "archive")
+
+    listed = CliRunner().invoke(cli.app, ["history", "2014-15"])
+    assert listed.exit_code == 0, listed.output
+    lines = [line for line in listed.output.splitlines() if "evidence/evidence.csv" in line]
+    assert len(lines) == 2 and "superseded" in lines[0] and "current" in lines[1]
+    newest = int(file_history(engine, "2014-15")["file_id"].max())
+    changed = CliRunner().invoke(cli.app, ["history", "2014-15", "--changes", str(newest)])
+    assert changed.exit_code == 0, changed.output
+    assert "changed" in changed.output and "cpo_title" in changed.output
+    assert rows.loc[10, "cpo_code"] in changed.output

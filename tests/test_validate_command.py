@@ -42,6 +42,12 @@ def validate(*args: str | Path) -> tuple[int, str]:
     return outcome.exit_code, outcome.output
 
 
+def errors(csv: Path) -> pd.DataFrame:
+    """The findings of the CSV report that set something aside (advice and warnings left out)."""
+    findings = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    return findings[findings["severity"].isin(["critical", "error"])].reset_index(drop=True)
+
+
 def spoil(package: Path) -> pd.DataFrame:
     """Three bad cells in the sample: a region as a formula, a CPO code as a negative number, an empty
     result; and one good row whose text starts with '='."""
@@ -76,16 +82,21 @@ def test_bad_rows_exit_1_with_highlighted_cells_and_messages(
     report = tmp_path / "report"
     code, output = validate(sample_package, "--report-dir", report)
     assert code == 1
-    assert "65 row(s) read, 3 finding(s): some rows would be set aside." in output
+    assert "some rows would be set aside." in output
     for rule in ("region_is_one_of_five", "cpo_code_shape", "result_achieved_filled"):
         assert rule in output
     assert "evidence/evidence.csv" in output
 
-    findings = pd.read_csv(report / "validation-report.csv", dtype=str, keep_default_na=False)
-    assert list(findings["row"]) == ["2", "3", "4"]  # as the user sees them in Excel
-    assert list(findings["column"]) == ["region", "cpo_code", "result_achieved"]
-    assert findings.loc[0, "value"] == "'" + HYPERLINK  # neutralised in the CSV
-    assert findings.loc[1, "value"] == "'-12"
+    findings = errors(report / "validation-report.csv")
+    cells = findings[["row", "column"]].drop_duplicates()  # row as the user sees it in Excel
+    assert list(cells.itertuples(index=False, name=None)) == [
+        ("2", "region"),
+        ("3", "cpo_code"),
+        ("4", "result_achieved"),
+    ]
+    assert {"region_is_one_of_five", "cpo_code_shape", "result_achieved_filled"} <= set(findings["rule"])
+    assert set(findings.loc[findings["row"] == "2", "value"]) == {"'" + HYPERLINK}  # neutralised
+    assert set(findings.loc[findings["row"] == "3", "value"]) == {"'-12"}
 
     workbook = load_workbook(report / "validation-report.xlsx")
     summary = workbook["findings"]
@@ -118,7 +129,7 @@ def test_an_unreadable_file_is_a_critical_finding_naming_it(sample_package: Path
     assert code == 1
     assert "critical" in output and "evidence/broken.xlsx" in output
     assert "65 row(s) read" in output  # the readable file is still checked
-    findings = pd.read_csv(tmp_path / "validation-report.csv", dtype=str, keep_default_na=False)
+    findings = errors(tmp_path / "validation-report.csv")
     assert list(findings[["severity", "file", "rule"]].itertuples(index=False, name=None)) == [
         ("critical", "evidence/broken.xlsx", "file_readable")
     ]
@@ -144,7 +155,7 @@ def test_a_single_file_with_a_framework(sample_package: Path, tmp_path: Path, no
 
     spoil(sample_package)
     code, output = validate(sample_package / EVIDENCE, "--report-dir", tmp_path / "r")  # framework.yaml above
-    assert code == 1 and "3 finding(s)" in output
+    assert code == 1 and set(errors(tmp_path / "r" / "validation-report.csv")["row"]) == {"2", "3", "4"}
 
 
 def test_a_single_file_uses_the_framework_of_an_earlier_ingest(

@@ -121,12 +121,10 @@ def validate(
 ) -> None:
     """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
     set aside; 1: some finding of severity error or critical; 2: the command was misused."""
-    from reporting.feedback import check_file, check_package, findings_table, framework_for_file, write_report
+    from reporting.feedback import check, findings_table, framework_for_file, write_report
 
     chosen = _framework_option(framework)
-    if path.is_dir():
-        checked = check_package(path, chosen)
-    else:
+    if path.is_file():
         chosen = chosen or framework_for_file(path)
         if chosen is None:
             errors.print(
@@ -135,7 +133,7 @@ def validate(
                 highlight=False,
             )
             raise typer.Exit(2)
-        checked = check_file(path, chosen)
+    checked = check(path, chosen)
     if len(checked.findings):
         console.print(findings_table(checked.findings))
     xlsx, csv = write_report(checked, report_dir)
@@ -157,6 +155,33 @@ def template(
     chosen = _framework_option(framework)
     assert chosen is not None
     console.print(f"Submission template for {chosen.biennium}: {write_submission_template(chosen, out)}")
+
+
+@app.command()
+def history(
+    biennium: Annotated[str, typer.Argument(help="The biennium, e.g. 2014-15.")],
+    changes: Annotated[
+        int | None, typer.Option(help="List the rows that this file version added, removed or changed.")
+    ] = None,
+) -> None:
+    """Every file received for BIENNIUM (oldest first): current or superseded, by which version, when."""
+    from reporting.storage import engine_for, file_history, version_changes
+
+    engine = engine_for(settings.database_url())
+    if changes is None:
+        frame = file_history(engine, biennium).drop(columns="sha256")
+        for column in ("received_at", "superseded_at"):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M")
+        title = f"Files received for {biennium}"
+    else:
+        frame = version_changes(engine, changes)
+        title = f"Rows that file {changes} added, removed or changed"
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column), no_wrap=column in ("name", "status", "received_at", "superseded_at"))
+    for record in frame.astype("string").fillna("").itertuples(index=False):
+        table.add_row(*map(str, record))
+    console.print(table if len(frame) else f"{title}: none.")
 
 
 if __name__ == "__main__":

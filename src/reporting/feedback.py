@@ -20,15 +20,14 @@ from rich.table import Table
 from reporting import settings
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
-from reporting.ingest import (
-    SOURCE_COLUMNS,
-    Package,
-    ReceivedFile,
-    assemble_package,
-    read_received,
-    receive_package,
+from reporting.ingest import SOURCE_COLUMNS, ReceivedFile, read_received
+from reporting.validate import (
+    FINDING_COLUMNS,
+    SEVERITIES,
+    read_for_checking,
+    unreadable_file_finding,
+    validate_package,
 )
-from reporting.validate import FINDING_COLUMNS, SEVERITIES, empty_findings, validate_package
 
 BLOCKING = ("critical", "error")
 """Severities that make `reporting validate` exit 1: something submitted will not be used."""
@@ -53,37 +52,15 @@ class Checked:
         return bool(self.findings["severity"].isin(BLOCKING).any())
 
 
-def unreadable(file: str, message: str) -> dict[str, Any]:
-    """The critical finding of a file that cannot be read: nothing from it would be stored."""
-    return {
-        "severity": "critical",
-        "file": file,
-        "sheet": "",
-        "row": pd.NA,
-        "column": "",
-        "rule": "file_readable",
-        "value": "",
-        "message": message,
-    }
-
-
-def _read_each(files: tuple[ReceivedFile, ...]) -> tuple[list[list[pd.DataFrame]], list[dict[str, Any]]]:
-    """Every file's tables; a file that cannot be read becomes a critical finding, the others are kept."""
-    tables, critical = [], []
-    for received in files:
-        try:
-            tables.append(read_received(received))
-        except PackageError as exc:
-            tables.append([])
-            critical.append(unreadable(received.name, str(exc)))
-    return tables, critical
-
-
-def _checked(package: Package, critical: list[dict[str, Any]]) -> Checked:
-    findings = pd.concat(
-        [pd.DataFrame(critical, columns=FINDING_COLUMNS), validate_package(package).findings],
-        ignore_index=True,
-    )
+def check(path: Path, framework: Framework | None = None) -> Checked:
+    """Read and validate a package folder, or one evidence file, as `reporting build` would, storing
+    nothing. A file that cannot be read is a critical finding and the others are still checked; a
+    package that cannot be taken in at all (no framework.yaml, no evidence) is one critical finding."""
+    try:
+        package, unreadable = read_for_checking(path, framework)
+    except PackageError as exc:
+        return Checked(files=(), rows=pd.DataFrame(), findings=unreadable_file_finding(exc))
+    findings = validate_package(package, unreadable).findings
     order = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
     findings = findings.assign(_order=order).sort_values(["_order", "file", "row"], kind="stable")
     rows = pd.concat(
@@ -94,33 +71,6 @@ def _checked(package: Package, critical: list[dict[str, Any]]) -> Checked:
         rows=rows,
         findings=findings.drop(columns="_order").astype({"row": "Int64"}).reset_index(drop=True),
     )
-
-
-def check_package(root: Path, framework: Framework | None = None) -> Checked:
-    """Read and validate a package folder as `reporting build` would, storing nothing; `framework`
-    replaces the package's own framework.yaml when given."""
-    try:
-        own, files = receive_package(root)
-    except PackageError as exc:
-        file, _, _ = str(exc).partition(": ")
-        return Checked(files=(), rows=pd.DataFrame(), findings=_as_findings([unreadable(file, str(exc))]))
-    tables, critical = _read_each(files)
-    return _checked(assemble_package(root, framework or own, files, tables), critical)
-
-
-def check_file(path: Path, framework: Framework) -> Checked:
-    """Validate one evidence (or targets.csv) file sent on its own against `framework`."""
-    role = "targets" if path.name.lower() == "targets.csv" else "evidence"
-    try:
-        received = ReceivedFile(path.name, role, path.read_bytes())
-    except OSError as exc:
-        return Checked((), pd.DataFrame(), _as_findings([unreadable(path.name, f"cannot be read ({exc})")]))
-    tables, critical = _read_each((received,))
-    return _checked(assemble_package(path.parent, framework, (received,), tables), critical)
-
-
-def _as_findings(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS).astype({"row": "Int64"}) if rows else empty_findings()
 
 
 def neutralise(value: Any) -> Any:

@@ -364,7 +364,10 @@ def _changes(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     both = new.merge(old, on=list(ROW_KEY), how="outer", suffixes=("", "_old"), indicator=True)
     differing = pd.DataFrame({c: both[c].fillna("") != both[f"{c}_old"].fillna("") for c in compared})
     both["change"] = both["_merge"].map({"left_only": "added", "right_only": "removed", "both": "changed"})
-    both["columns"] = [", ".join(c for c in compared if row[c]) for row in differing.to_dict("records")]
+    both["columns"] = [
+        ", ".join(c for c in compared if row[c]) if change == "changed" else ""
+        for change, row in zip(both["change"], differing.to_dict("records"), strict=True)
+    ]
     kept = both[(both["change"] != "changed") | (both["columns"] != "")]
     return kept[["change", *ROW_KEY, "columns"]].sort_values([*ROW_KEY]).reset_index(drop=True)
 
