@@ -6,6 +6,7 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 export REPORTING_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: venv demo test lint system-deps clean bench bench-build
+.PHONY: server server-stop worker deploy bench-rebuild
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,3 +42,23 @@ bench: venv system-deps
 
 bench-build: venv
 	$(PY) -m benchmarks.run build
+
+## make bench-rebuild: first build vs a rebuild where nothing changed (task cache)
+bench-rebuild: venv
+	$(PY) -m benchmarks.run rebuild
+
+## make server: local Prefect server on 127.0.0.1:4200 (PREFECT_SERVER_PORT), database in the data folder,
+## in the background; make server-stop stops it
+server: venv
+	@scripts/prefect.sh start
+
+server-stop:
+	@scripts/prefect.sh stop
+
+## make worker: a worker for the process work pool `reporting` (created if missing), in the foreground
+worker: venv
+	@scripts/prefect.sh worker
+
+## make deploy: register the deployments of deployments/prefect.yaml (end-of-biennium, rebuild)
+deploy: venv
+	@scripts/prefect.sh deploy

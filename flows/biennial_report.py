@@ -38,7 +38,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate  # noqa: E402
 from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
 from prefect.concurrency.sync import concurrency  # noqa: E402
-from prefect.exceptions import ObjectAlreadyExists  # noqa: E402
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
@@ -64,7 +64,11 @@ from reporting.validate import PackageValidation, validate_package  # noqa: E402
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
 OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]
 
+RUN_TIMEOUT_SECONDS = 4 * 3600
+"""A run is stopped after this long. Timeouts are set on the run, not on each task: tasks run in a worker
+thread, where Prefect cannot interrupt a blocking read or write (and says so in a warning per task)."""
 WRITE_LIMIT_WAIT_SECONDS = 1800
+"""How long a run waits for another run of the same biennium to finish writing before it gives up."""
 
 
 def transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -82,14 +86,12 @@ RETRY_TRANSIENT: dict[str, Any] = {
 }
 
 
-@task(name="receive", timeout_seconds=300, cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+@task(name="receive", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
 def receive(root: Path) -> tuple[Framework, tuple[ReceivedFile, ...]]:
     return receive_package(root)
 
 
-@task(
-    name="read-file", task_run_name="read-{received.name}", timeout_seconds=300, cache_policy=BY_RECEIVED_FILE
-)
+@task(name="read-file", task_run_name="read-{received.name}", cache_policy=BY_RECEIVED_FILE)
 def read_file(received: ReceivedFile) -> list[pd.DataFrame]:
     tables = read_received(received)
     get_run_logger().info(
@@ -115,12 +117,12 @@ def select(package: Package, outcomes: list[str] | None) -> Package:
     return select_outcomes(package, outcomes)
 
 
-@task(name="validate", timeout_seconds=900, cache_policy=BY_PACKAGE)
+@task(name="validate", cache_policy=BY_PACKAGE)
 def validate(package: Package) -> PackageValidation:
     return validate_package(package)
 
 
-@task(name="store", timeout_seconds=900, cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+@task(name="store", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
 def store(package: Package, checked: PackageValidation) -> StoreReport:
     return store_package(
         engine_for(settings.database_url()),
@@ -132,12 +134,12 @@ def store(package: Package, checked: PackageValidation) -> StoreReport:
     )
 
 
-@task(name="aggregate", timeout_seconds=900, cache_policy=BY_PACKAGE)
+@task(name="aggregate", cache_policy=BY_PACKAGE)
 def count(package: Package, checked: PackageValidation) -> Aggregates:
     return aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
 
 
-@task(name="context", timeout_seconds=900, cache_policy=BY_PACKAGE_AND_DAY)
+@task(name="context", cache_policy=BY_PACKAGE_AND_DAY)
 def context(package: Package, checked: PackageValidation, aggregates: Aggregates) -> dict[str, Any]:
     return report_context(package, checked, aggregates)
 
@@ -150,7 +152,7 @@ class Rendered:
     docx_sha256: str
 
 
-@task(name="render", timeout_seconds=1800, cache_policy=BY_CONTEXT_AND_TEMPLATE, **RETRY_TRANSIENT)
+@task(name="render", cache_policy=BY_CONTEXT_AND_TEMPLATE, **RETRY_TRANSIENT)
 def render(context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path) -> Rendered:
     files = render_report(context, summary, template, out_dir)
     return Rendered(files, file_sha256(files.docx))
@@ -174,8 +176,12 @@ def _read_all(files: tuple[ReceivedFile, ...]) -> list[list[pd.DataFrame]]:
 
 def _ensure_write_limit(name: str) -> None:
     """One writer per biennium: a global concurrency limit of 1, created on first use."""
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            with contextlib.suppress(ObjectAlreadyExists):  # another run created it meanwhile
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
 
 
 def _biennium_asked() -> str:
@@ -195,7 +201,7 @@ def _run_name() -> str:
     return f"report-{_biennium_asked()}-{flow_run.scheduled_start_time.strftime('%Y%m%d-%H%M%S')}"
 
 
-@flow(name="biennial-report", flow_run_name=_run_name, log_prints=True, timeout_seconds=4 * 3600)
+@flow(name="biennial-report", flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS)
 def biennial_report(
     package: str | None = None,
     biennium: Biennium | None = None,

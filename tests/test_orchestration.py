@@ -1,0 +1,200 @@
+"""The `biennial-report` flow's orchestration under Prefect's test harness: parameters, caching of
+rebuilds, the per-biennium write limit and the artifacts an operator reads in the UI."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from reporting.errors import PackageError
+from reporting.selection import closed_biennium, package_folder
+from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _task_runs(flow_run_id: UUID) -> list[Any]:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        return client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+
+
+def _states(flow_run_id: UUID, prefix: str) -> dict[str, str]:
+    """Task run name → state name ("Cached" when the result came from the cache)."""
+    return {t.name: t.state.name for t in _task_runs(flow_run_id) if t.name.startswith(prefix) and t.state}
+
+
+def _run(**parameters: Any) -> Any:
+    from reporting.flows.biennial_report import biennial_report
+
+    state = biennial_report(**parameters, return_state=True)
+    assert state.is_completed(), state.message
+    return state
+
+
+@pytest.fixture
+def packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A packages folder holding a small synthetic 2014-15 package (3 outcomes, one file each)."""
+    from reporting.synth import synthetic_package
+
+    root = tmp_path / "packages"
+    synthetic_package(root / "2014-15", rows=90, outcomes=3, seed=7)
+    monkeypatch.setenv("REPORTING_PACKAGES_DIR", str(root))
+    return root
+
+
+def test_the_biennium_that_has_just_closed() -> None:
+    assert closed_biennium(date(2028, 1, 15)) == "2026-27"
+    assert closed_biennium(date(2027, 6, 30)) == "2024-25"
+    assert closed_biennium(date(2000, 1, 15)) == "1998-99"
+
+
+def test_a_rebuild_reads_again_only_the_file_that_changed(packages: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    first = _run(biennium="2014-15", out=out)
+    assert first.state_details.flow_run_id is not None
+    reads = _states(first.state_details.flow_run_id, "read-")
+    assert len(reads) == 5 and "read-evidence/outcome-02.csv" in reads  # framework, 3 evidence, targets
+
+    again = _run(biennium="2014-15", out=out)
+    unchanged = _states(again.state_details.flow_run_id, "")
+    for name in ("read-", "validate", "aggregate", "context", "render"):
+        states = [s for t, s in unchanged.items() if t.startswith(name)]
+        assert states and set(states) == {"Cached"}, (name, unchanged)
+    assert again.result()["summary"].equals(first.result()["summary"])
+
+    corrected = packages / "2014-15" / "evidence" / "outcome-02.csv"
+    corrected.write_text(corrected.read_text("utf-8") + "\n", "utf-8")
+    third = _run(biennium="2014-15", out=out)
+    states = _states(third.state_details.flow_run_id, "")
+    read_again = sorted(t for t, s in states.items() if t.startswith("read-") and s != "Cached")
+    assert read_again == ["read-evidence/outcome-02.csv"]
+    assert [s for t, s in states.items() if t.startswith("validate")] == ["Completed"]
+
+
+def test_a_removed_report_is_rendered_again(packages: Path, tmp_path: Path) -> None:
+    first = _run(biennium="2014-15", out=str(tmp_path / "out")).result()
+    Path(first["docx"]).unlink()
+    second = _run(biennium="2014-15", out=str(tmp_path / "out")).result()
+    assert Path(second["docx"]).stat().st_size > 20_000
+
+
+def test_only_the_outcomes_asked_are_counted(packages: Path, tmp_path: Path) -> None:
+    result = _run(biennium="2014-15", outcomes=["2"], out=str(tmp_path / "out")).result()
+    assert set(result["summary"]["outcome"]) == {"2"}
+    assert set(result["summary"]["indicator"]) == {"2.1", "2.2"}
+    assert result["rows_ingested"] == 30
+
+
+def test_an_outcome_not_in_the_framework_is_refused(packages: Path, tmp_path: Path) -> None:
+    from reporting.flows.biennial_report import biennial_report
+
+    with pytest.raises(PackageError, match=r"outcome\(s\) 9 not in the 2014-15 framework"):
+        biennial_report(biennium="2014-15", outcomes=["9"], out=str(tmp_path / "out"))
+
+
+def test_a_mistyped_biennium_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    from prefect.exceptions import ParameterTypeError
+
+    from reporting.flows.biennial_report import biennial_report
+
+    with pytest.raises(ParameterTypeError, match="biennium"):
+        biennial_report(biennium="2014-2015", out=str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_package_of_another_biennium_is_refused(sample_package: Path, tmp_path: Path) -> None:
+    from reporting.flows.biennial_report import biennial_report
+
+    with pytest.raises(PackageError, match="for biennium 2014-15, not 2016-17"):
+        biennial_report(package=str(sample_package), biennium="2016-17", out=str(tmp_path / "o"))
+
+
+def test_a_biennium_names_its_package_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPORTING_PACKAGES_DIR", raising=False)
+    assert package_folder("2014-15") == SAMPLE
+
+
+def _artifacts(flow_run_id: UUID) -> dict[str, Any]:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {a.key: a for a in found if a.key}  # the keyless one is the flow's persisted result
+
+
+def test_every_run_leaves_its_artifacts(tmp_path: Path) -> None:
+    state = _run(biennium="2014-15", out=str(tmp_path / "out"))
+    result = state.result()
+    artifacts = _artifacts(state.state_details.flow_run_id)
+    assert set(artifacts) == {
+        "report-2014-15-summary",
+        "report-2014-15-by-region",
+        "report-2014-15-findings",
+        "report-2014-15-docx",
+    }
+    summary = artifacts["report-2014-15-summary"].data
+    assert "| 7 | 7.1 | – | 13 |" in summary and "| 7 | 7.2 | – | 7 |" in summary
+    assert "rejected by validation: **0**" in summary
+    by_region = {row["indicator"]: row for row in _table(artifacts["report-2014-15-by-region"].data)}
+    assert by_region["7.1"]["Total"] == 13 and by_region["7.1"]["Asia and the Pacific"] == 8
+    assert by_region["7.2"]["Total"] == 7
+    assert result["docx"] in artifacts["report-2014-15-docx"].data
+    flow_run = _flow_run(state.state_details.flow_run_id)
+    assert flow_run.name.startswith("report-2014-15-")
+
+
+def _table(data: Any) -> list[dict[str, Any]]:
+    import json
+
+    return json.loads(data) if isinstance(data, str) else list(data)
+
+
+def _flow_run(flow_run_id: UUID) -> Any:
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(flow_run_id)
+
+
+def test_findings_are_an_artifact(sample_package: Path, tmp_path: Path) -> None:
+    evidence = sample_package / "evidence" / "evidence.csv"
+    evidence.write_text(evidence.read_text("utf-8").replace(",Americas,", ",America,", 1), "utf-8")
+    state = _run(package=str(sample_package), out=str(tmp_path / "out"))
+    findings = _artifacts(state.state_details.flow_run_id)["report-2014-15-findings"]
+    assert "America" in str(findings.data) and "region" in str(findings.data)
+    assert "1 finding" in str(findings.description) or "1" in str(findings.description)
+
+
+def test_two_rebuilds_of_a_biennium_never_write_at_once(tmp_path: Path) -> None:
+    """Two concurrent runs: each one's store → render span does not overlap the other's."""
+    package = tmp_path / "2014-15"
+    shutil.copytree(SAMPLE, package)
+    states: list[Any] = []
+
+    def rebuild(out: str) -> None:
+        states.append(_run(package=str(package), out=out))
+
+    threads = [threading.Thread(target=rebuild, args=(str(tmp_path / f"out-{i}"),)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert len(states) == 2
+    spans = []
+    for state in states:
+        runs = {t.name.rsplit("-", 1)[0]: t for t in _task_runs(state.state_details.flow_run_id)}
+        spans.append((runs["store"].start_time, runs["render"].end_time))
+    first, second = sorted(spans)
+    assert first[1] <= second[0], spans

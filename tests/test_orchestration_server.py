@@ -1,0 +1,263 @@
+"""End to end against a real Prefect server, as an operator runs it: `scripts/prefect.sh` (what
+`make server`, `make deploy` and `make worker` call) starts a server on a free loopback port with its own
+data folder, registers the deployments and runs a worker; `prefect deployment run` triggers a rebuild;
+the run, its artifacts, the schedule and the UI's flow-run page are then checked through the API and a
+headless Chromium. Everything started here is stopped here, by process group."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+SCRIPT = ROOT / "scripts" / "prefect.sh"
+PREFECT = ROOT / ".venv" / "bin" / "prefect"
+
+
+@dataclass
+class LocalPrefect:
+    api: str
+    env: dict[str, str]
+    data: Path
+    out: Path
+    flow_run: dict[str, Any]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A service in a process group of its own, so that stopping it stops all it started."""
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _wait_until(check: Any, seconds: float, what: str) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _run_state(api: str, flow_run_id: str) -> dict[str, Any] | None:
+    run: dict[str, Any] = httpx.get(f"{api}/flow_runs/{flow_run_id}", timeout=10).json()
+    return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+
+@pytest.fixture(scope="module")
+def local_prefect() -> Iterator[LocalPrefect]:
+    """Server + deployments + worker + one `rebuild` run of 2014-15, shared by the tests below."""
+    work = Path(tempfile.mkdtemp(prefix="reporting-e2e-"))
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DATABASE_URL"}
+    env |= {
+        "REPORTING_DATA_DIR": str(work / "data"),
+        "PREFECT_SERVER_PORT": str(port),
+        "PREFECT_API_URL": api,
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    }
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        server = _start([str(SCRIPT), "server"], env, work / "server.log")
+        started.append(server)
+        _wait_until(lambda: _healthy(api) or server.poll() is not None, 120, "the Prefect server")
+        assert server.poll() is None, (work / "server.log").read_text(errors="replace")[-3000:]
+
+        deployed = subprocess.run(
+            [str(SCRIPT), "deploy"], env=env, capture_output=True, text=True, timeout=180, check=False
+        )
+        assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+        started.append(_start([str(SCRIPT), "worker"], env, work / "worker.log"))
+
+        out = work / "out"
+        rebuild = ["deployment", "run", "biennial-report/rebuild", "-p", "biennium=2014-15"]
+        triggered = subprocess.run(
+            [str(PREFECT), *rebuild, "-p", f"out={out}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert triggered.returncode == 0, triggered.stdout + triggered.stderr
+        flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
+        assert flow_run_id, triggered.stdout
+        finished = _wait_until(lambda: _run_state(api, flow_run_id[1]), 240, "the rebuild run")
+        if finished["state_type"] != "COMPLETED":
+            print((work / "worker.log").read_text(errors="replace")[-5000:])
+        yield LocalPrefect(api, env, work / "data", out, finished)
+    finally:
+        for process in reversed(started):
+            _stop(process)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_triggered_rebuild_completes_with_its_artifacts_and_report(local_prefect: LocalPrefect) -> None:
+    run = local_prefect.flow_run
+    assert run["state_type"] == "COMPLETED", run["state"]
+    assert run["name"].startswith("report-2014-15-")
+    assert run["parameters"]["biennium"] == "2014-15"
+
+    found = httpx.post(
+        f"{local_prefect.api}/artifacts/filter",
+        json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}},
+        timeout=10,
+    ).json()
+    artifacts = {a["key"]: a for a in found if a["key"]}
+    assert set(artifacts) == {
+        "report-2014-15-summary",
+        "report-2014-15-by-region",
+        "report-2014-15-findings",
+        "report-2014-15-docx",
+    }
+    summary = artifacts["report-2014-15-summary"]["data"]
+    assert "| 7 | 7.1 | – | 13 |" in summary and "| 7 | 7.2 | – | 7 |" in summary
+    assert "Evidence rows ingested: **65**" in summary
+    table = artifacts["report-2014-15-by-region"]["data"]
+    rows = {r["indicator"]: r for r in (json.loads(table) if isinstance(table, str) else table)}
+    assert rows["7.1"]["Total"] == 13 and rows["7.2"]["Total"] == 7
+    docx = local_prefect.out / "implementation-report-2014-15.docx"
+    assert str(docx) in artifacts["report-2014-15-docx"]["data"]
+    assert docx.stat().st_size > 20_000
+    assert (local_prefect.data / "prefect" / "prefect.db").is_file()  # the server's database
+    assert any((local_prefect.data / "prefect" / "storage").iterdir())  # persisted task results
+
+
+def test_a_mistyped_parameter_is_refused_before_anything_runs(local_prefect: LocalPrefect) -> None:
+    refused = subprocess.run(
+        [str(PREFECT), "deployment", "run", "biennial-report/rebuild", "-p", "biennium=2014-2015"],
+        env=local_prefect.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "Validation failed for field 'biennium'" in refused.stdout + refused.stderr
+
+
+def _deployment(api: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = httpx.get(f"{api}/deployments/name/biennial-report/{name}", timeout=10).json()
+    return found
+
+
+def test_the_end_of_biennium_schedule_reads_back(local_prefect: LocalPrefect) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from prefect.client.schemas.schedules import RRuleSchedule
+
+    scheduled = _deployment(local_prefect.api, "end-of-biennium")
+    (entry,) = scheduled["schedules"]
+    schedule = entry["schedule"]
+    assert entry["active"] is True
+    assert schedule["timezone"] == "Europe/Zurich"
+    assert "FREQ=YEARLY;INTERVAL=2;BYMONTH=1;BYMONTHDAY=15;BYHOUR=6;BYMINUTE=0" in schedule["rrule"]
+    zurich = ZoneInfo("Europe/Zurich")
+    upcoming = RRuleSchedule(**schedule).to_rrule().xafter(datetime(2026, 2, 1, tzinfo=zurich), count=3)
+    assert [d.astimezone(zurich).replace(tzinfo=None) for d in upcoming] == [
+        datetime(2028, 1, 15, 6, 0),
+        datetime(2030, 1, 15, 6, 0),
+        datetime(2032, 1, 15, 6, 0),
+    ]
+    assert scheduled["enforce_parameter_schema"] is True
+
+    rebuild = _deployment(local_prefect.api, "rebuild")
+    assert rebuild["schedules"] == [] and rebuild["enforce_parameter_schema"] is True
+    assert rebuild["parameter_openapi_schema"]["properties"]["biennium"]["anyOf"][0]["pattern"]
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1440,900",
+    "--virtual-time-budget=15000",
+    "--hide-scrollbars",
+]
+
+
+def _chromium(url: str, *action: str) -> subprocess.CompletedProcess[str]:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed (scripts/system-deps.sh installs it; needs root and apt)")
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *action, url],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+
+
+def _visible_text(dom: str) -> str:
+    dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", dom)))
+
+
+def test_the_ui_shows_the_completed_run(local_prefect: LocalPrefect) -> None:
+    run = local_prefect.flow_run
+    page = f"{local_prefect.api.removesuffix('/api')}/runs/flow-run/{run['id']}"
+    text = _visible_text(_chromium(page, "--dump-dom").stdout)
+    assert run["name"] in text, text[:2000]
+    assert "Completed" in text and "biennial-report" in text
+
+    screenshots = Path(os.environ.get("REPORTING_UI_SCREENSHOTS", ROOT / "out" / "ui"))
+    screenshots.mkdir(parents=True, exist_ok=True)
+    picture = screenshots / "flow-run.png"
+    picture.unlink(missing_ok=True)
+    _chromium(page, f"--screenshot={picture}")
+    assert picture.stat().st_size > 10_000
