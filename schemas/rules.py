@@ -101,7 +101,8 @@ def region_agrees_with_country(frame: pd.DataFrame) -> pd.Series[bool]:
     """A member State's CPO sits in the ILO region of that State (regional CPOs are exempt)."""
     letters, member_state = member_state_letters(frame["cpo_code"])
     expected = regions_of(letters)
-    return (~member_state | expected.isna() | (expected == frame["region"])).astype(bool)
+    known_region = is_region(frame["region"])  # an unknown region is the region rule's finding
+    return (~member_state | expected.isna() | ~known_region | (expected == frame["region"])).astype(bool)
 
 
 def _canonical_items(

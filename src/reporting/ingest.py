@@ -236,6 +236,9 @@ def read_xlsx_tables(content: bytes, name: str, role: str = "evidence") -> list[
     try:
         workbook = load_workbook(io.BytesIO(content), data_only=True)
     except Exception as exc:  # openpyxl and defusedxml raise many types for a broken or hostile workbook
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None and type(cause).__module__.startswith("defusedxml"):
+            raise PackageError(f"{name}: refused: its XML declares entities (a possible XML bomb)") from exc
         raise PackageError(f"{name}: not a readable Excel workbook ({exc.__class__.__name__})") from exc
     frames = []
     for sheet in workbook.worksheets:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
@@ -206,24 +207,26 @@ def _row_findings(frame: pd.DataFrame, failures: pd.DataFrame, details: dict[str
     """One finding per failing (row, rule), pointing at the rule's column in that row."""
     if failures.empty:
         return empty_findings()
-    rows = frame.loc[failures["index"]].reset_index(drop=True)
+    rows = frame.loc[failures["index"]]
     column = failures["rule"].map(lambda r: RULES[r].column)
-    values = [str(rows.at[i, c])[:VALUE_LENGTH] if c in rows else "" for i, c in enumerate(column)]
-    message = failures["rule"].map(lambda r: RULES[r].message)
+    values = [str(rows[c].iat[i])[:VALUE_LENGTH] if c in rows else "" for i, c in enumerate(column)]
+    rule_names = failures["rule"].to_numpy()
+    messages = [RULES[r].message for r in rule_names]
     for rule, detail in details.items():
-        hit = (failures["rule"] == rule).to_numpy()
-        if hit.any():
-            message[hit] = message[hit] + " " + detail(rows[hit].reset_index(drop=True)).to_numpy()
+        positions = np.flatnonzero(rule_names == rule)
+        extra = detail(rows.iloc[positions]).astype(str).tolist() if len(positions) else []
+        for position, text in zip(positions, extra, strict=True):
+            messages[position] = f"{messages[position]} {text}"
     return pd.DataFrame(
         {
-            "severity": failures["rule"].map(lambda r: RULES[r].severity),
-            "file": rows["source_file"],
-            "sheet": rows["source_sheet"],
-            "row": rows["source_row"].astype("Int64"),
-            "column": column,
-            "rule": failures["rule"],
+            "severity": [RULES[r].severity for r in rule_names],
+            "file": rows["source_file"].to_numpy(),
+            "sheet": rows["source_sheet"].to_numpy(),
+            "row": rows["source_row"].astype("Int64").to_numpy(),
+            "column": column.to_numpy(),
+            "rule": rule_names,
             "value": values,
-            "message": message,
+            "message": messages,
         }
     )
 
@@ -266,6 +269,7 @@ def _column_findings(frame: pd.DataFrame, role: str) -> tuple[pd.DataFrame, pd.I
 def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Short columns trimmed; control characters and HTML removed from every text cell (reported)."""
     frame = frame.assign(**{c: frame[c].astype(str).str.strip() for c in columns if c not in LONG_TEXTS})
+    original = frame.copy()
     records = []
     for column in columns:
         flagged = frame.index[needs_cleaning(frame[column])]
@@ -287,7 +291,7 @@ def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.
                             str(row["source_sheet"]),
                         ),
                         "row": row["source_row"],
-                        "value": str(frame.at[i, column])[:VALUE_LENGTH],
+                        "value": str(original.at[i, column])[:VALUE_LENGTH],
                     }
                 )
     return frame, _findings_frame(records)

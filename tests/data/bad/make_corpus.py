@@ -1,0 +1,303 @@
+"""Write the bad-input corpus: files as country offices really send them, one mistake (or one format)
+each. Run `python tests/data/bad/make_corpus.py` after changing a case; tests/test_bad_corpus.py says
+what each case must give.
+
+Single evidence files sit in evidence/ (checked against framework.yaml here, the 2014-15 framework);
+cases about targets, outputs, examples or the framework are package folders under packages/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+
+HERE = Path(__file__).resolve().parent
+SAMPLE = HERE.parents[2] / "examples" / "2014-15"
+COLUMNS = [
+    "biennium",
+    "outcome",
+    "indicator",
+    "region",
+    "country",
+    "cpo_code",
+    "cpo_title",
+    "criterion",
+    "result_achieved",
+    "ilo_contribution",
+]
+TUN_TITLE = "Capacités des mandants renforcées pour la gouvernance de la migration de main d'œuvre"
+MEX_TITLE = "Políticas públicas de migración laboral con enfoque de género en México"
+VNM_TITLE = "Improved labour migration governance and protection of migrant workers"
+
+
+def row(
+    region: str, country: str, code: str, title: str, criterion: int, **changes: object
+) -> dict[str, object]:
+    base: dict[str, object] = {
+        "biennium": "2014-15",
+        "outcome": "7",
+        "indicator": "7.1",
+        "region": region,
+        "country": country,
+        "cpo_code": code,
+        "cpo_title": title,
+        "criterion": criterion,
+        "result_achieved": f"Le Gouvernement a adopté une stratégie (critère {criterion}), año {code}.",
+        "ilo_contribution": "Le BIT a apporté un appui technique; la OIT brindó asistencia técnica.",
+    }
+    return {**base, **changes}
+
+
+# Six valid rows: three CPOs of three regions, each meeting two criteria (reportable), with accents.
+BASE = [
+    row("Africa", "Tunisia", "TUN129", TUN_TITLE, 1),
+    row("Africa", "Tunisia", "TUN129", TUN_TITLE, 3),
+    row("Americas", "Mexico", "MEX128", MEX_TITLE, 1),
+    row("Americas", "Mexico", "MEX128", MEX_TITLE, 2),
+    row("Asia and the Pacific", "Viet Nam", "VNM105", VNM_TITLE, 2),
+    row("Asia and the Pacific", "Viet Nam", "VNM105", VNM_TITLE, 4),
+]
+
+
+def changed(index: int, **changes: object) -> list[dict[str, object]]:
+    """The base rows with row `index` (0-based data row; Excel row index + 2) changed."""
+    rows = [dict(r) for r in BASE]
+    rows[index].update(changes)
+    return rows
+
+
+def csv_text(rows: list[dict[str, object]], delimiter: str = ",", columns: list[str] | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=columns or list(rows[0]), delimiter=delimiter, lineterminator="\r\n"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write(name: str, content: str | bytes, encoding: str = "utf-8") -> None:
+    path = HERE / "evidence" / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def sheet_with(
+    workbook: Workbook, title: str, rows: list[dict[str, object]], above: list[list[object]]
+) -> None:
+    sheet = workbook.create_sheet(title)
+    for line in above:
+        sheet.append(line)
+    sheet.append(list(rows[0]))
+    for r in rows:
+        sheet.append(list(r.values()))
+
+
+def xlsx(rows: list[dict[str, object]], above: list[list[object]] | None = None) -> Workbook:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    sheet_with(workbook, "Evidence", rows, above or [])
+    return workbook
+
+
+def patch_part(content: bytes, part: str, patch: callable) -> bytes:  # type: ignore[valid-type]
+    """Rewrite one XML part of a workbook (what openpyxl cannot write: cached values, a DTD)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, patch(data) if item.filename == part else data)
+    return out.getvalue()
+
+
+def evidence_cases() -> None:
+    # encodings and delimiters: all valid
+    write("utf8_bom.csv", csv_text(BASE), "utf-8-sig")
+    write("utf16_excel_unicode_text.csv", csv_text(BASE, "\t"), "utf-16")
+    write("cp1252_semicolon.csv", csv_text(BASE, ";").replace("œ", "oe"), "cp1252")
+    write("latin1_comma.csv", csv_text(BASE).replace("œ", "oe"), "latin-1")
+    write(
+        "column_names_case_and_spaces.csv",
+        csv_text(BASE).replace("biennium,", " Biennium ,", 1).replace("cpo_code", "CPO_Code", 1),
+    )
+    # Excel
+    write("header_on_row_3.xlsx", workbook_bytes(xlsx(BASE, [["Outcome 7 evidence — Tunisia office"], []])))
+    merged = xlsx(BASE)
+    sheet = merged["Evidence"]
+    for top, bottom in ((2, 3), (4, 5), (6, 7)):
+        sheet.merge_cells(start_row=top, end_row=bottom, start_column=7, end_column=7)  # cpo_title
+        sheet.merge_cells(start_row=top, end_row=bottom, start_column=4, end_column=4)  # region
+    write("merged_cells.xlsx", workbook_bytes(merged))
+    formula = xlsx(BASE)
+    formula["Evidence"]["H3"] = "=1+2"  # criterion 3 as a formula; Excel keeps its value: 3
+    write(
+        "formula_cached_value.xlsx",
+        patch_part(
+            workbook_bytes(formula),
+            "xl/worksheets/sheet1.xml",
+            lambda x: x.replace(b"<f>1+2</f><v></v>", b"<f>1+2</f><v>3</v>"),
+        ),
+    )
+    sheets = xlsx(BASE[:4])
+    sheets.create_sheet("Instructions", 0).append(["Fill in one row per criterion met."])
+    sheet_with(sheets, "Asia", BASE[4:], [])
+    write("two_sheets_and_instructions.xlsx", workbook_bytes(sheets))
+    write("date_in_biennium.xlsx", workbook_bytes(xlsx(changed(0, biennium=datetime(2015, 12, 31)))))
+    # row rules
+    write("wrong_region.csv", csv_text(changed(0, region="Afrique")))
+    write("bad_cpo_code.csv", csv_text(changed(2, cpo_code="MEX12")))
+    write("country_code_mismatch.csv", csv_text(changed(0, country="Nigeria")))
+    wrong_region = changed(0, region="Arab States")
+    wrong_region[1]["region"] = "Arab States"
+    write("country_in_wrong_region.csv", csv_text(wrong_region))
+    usual = [
+        row("Asia and the Pacific", "Lao PDR", "LAO179", VNM_TITLE, 1),
+        row("Asia and the Pacific", "Lao PDR", "LAO179", VNM_TITLE, 2),
+        row("Asia and the Pacific", "Republic of Korea", "KOR101", VNM_TITLE, 1),
+        row("Asia and the Pacific", "Republic of Korea", "KOR101", VNM_TITLE, 3),
+        row("Africa", "Côte d'Ivoire", "CIV102", TUN_TITLE, 1),
+        row("Africa", "Côte d'Ivoire", "CIV102", TUN_TITLE, 2),
+        row("Europe and Central Asia", "Moldova", "MDA103", VNM_TITLE, 1),
+        row("Europe and Central Asia", "Moldova", "MDA103", VNM_TITLE, 2),
+        row("Europe and Central Asia", "Turkey", "TUR159", VNM_TITLE, 1),
+        row("Europe and Central Asia", "Turkey", "TUR159", VNM_TITLE, 2),
+        row("Americas", "Bolivia", "BOL104", MEX_TITLE, 1),
+        row("Americas", "Bolivia", "BOL104", MEX_TITLE, 2),
+        row("Asia and the Pacific", "Asia and the Pacific Region", "RAS151", VNM_TITLE, 1),
+        row("Asia and the Pacific", "Asia and the Pacific Region", "RAS151", VNM_TITLE, 3),
+    ]
+    write("usual_names_and_regional_cpo.csv", csv_text(usual))
+    write("unknown_country_name.csv", csv_text(changed(0, country="Tunisland")))
+    write("undeclared_criterion.csv", csv_text(changed(1, criterion=7)))
+    write("non_numeric_criterion.csv", csv_text(changed(1, criterion="two")))
+    write("undeclared_indicator.csv", csv_text(changed(4, indicator="7.9")))
+    write("empty_text.csv", csv_text(changed(3, result_achieved="   ")))
+    biennia = changed(0, biennium="2012-13")
+    biennia[2]["biennium"] = "2014-2015"
+    write("wrong_biennium.csv", csv_text(biennia))
+    write(
+        "html_and_control_characters.csv",
+        csv_text(
+            changed(
+                0,
+                result_achieved="<p>Le Gouvernement a <b>adopté</b> une stratégie.</p><p>Suite.</p>",
+                ilo_contribution="Le BIT a\x07 apporté un appui\x0b technique.",
+            )
+        ),
+    )
+    # table rules
+    write("duplicate_rows.csv", csv_text([*BASE[:3], BASE[1], *BASE[3:]]))
+    write("conflicting_cpo_titles.csv", csv_text(changed(1, cpo_title="Another title for the same CPO")))
+    regional = [
+        row("Africa", "Africa Region", "RAF101", TUN_TITLE, 1),
+        row("Arab States", "Africa Region", "RAF101", TUN_TITLE, 2),
+    ]
+    write("conflicting_cpo_regions.csv", csv_text([*BASE, *regional]))
+    write("below_threshold.csv", csv_text([*BASE, row("Africa", "Nigeria", "NGA904", TUN_TITLE, 1)]))
+    write(
+        "no_title_on_any_row.csv",
+        csv_text(
+            [*BASE, row("Africa", "Nigeria", "NGA904", "", 1), row("Africa", "Nigeria", "NGA904", "", 2)]
+        ),
+    )
+    # columns
+    write(
+        "missing_column.csv",
+        csv_text([{k: v for k, v in r.items() if k != "ilo_contribution"} for r in BASE]),
+    )
+    write("unknown_column.csv", csv_text([{**r, "notes": "checked by RO"} for r in BASE]))
+    optional = [dict(r) for r in BASE]
+    for r in optional:
+        r.update(
+            typology="Programmes; policies and strategies", gender_specific="Yes", submitted_by="CO Tunis"
+        )
+    optional[2].update(typology="Programmes; Advocacy")
+    optional[4].update(gender_specific="maybe")
+    write("typology_and_gender.csv", csv_text(optional))
+    # unreadable files and JSON shapes
+    write("empty.csv", b"")
+    write("binary_content.csv", bytes(range(256)) * 8)
+    write("not_a_workbook.xlsx", b"PK\x03\x04 this is not really a zip archive")
+    write("old_excel_97.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    bomb = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+    write(
+        "xml_bomb.xlsx",
+        patch_part(
+            workbook_bytes(xlsx(BASE)), "xl/worksheets/sheet1.xml", lambda x: bomb + x.split(b"?>", 1)[-1]
+        ),
+    )
+    write(
+        "rows_object.json", json.dumps({"rows": [{**r, "criterion": int(str(r["criterion"]))} for r in BASE]})
+    )
+    write("list_of_rows.json", json.dumps(BASE, ensure_ascii=False))
+    write("bad_json_shape.json", json.dumps({"data": BASE}))
+    write("invalid_json.json", json.dumps(BASE)[:-40])
+
+
+def package_cases() -> None:
+    def package(name: str, **files: str) -> None:
+        folder = HERE / "packages" / name
+        (folder / "evidence").mkdir(parents=True)
+        shutil.copy(SAMPLE / "framework.yaml", folder / "framework.yaml")
+        (folder / "evidence" / "evidence.csv").write_text(csv_text(BASE), "utf-8")
+        for file, text in files.items():
+            (folder / file.replace("_", ".", 1)).write_text(text, "utf-8")
+
+    targets = "biennium,outcome,indicator,region,target\r\n" + "".join(
+        line + "\r\n"
+        for line in (
+            "2014-15,7,7.1,Africa,3",
+            "2014-15,7,7.9,Africa,2",  # unknown indicator
+            "2014-15,7,7.1,Americas,-1",  # negative
+            "2014-15,7,7.2,Africa,1",
+            "2014-15,7,7.2,Africa,1",  # the same target twice
+            "2014-15,7,7.2,Americas,2",
+            "2014-15,7,7.2,Americas,4",  # two different targets
+            "2014-15,7,7.1,Arab States,three",  # not a number
+        )
+    )
+    package("targets_bad", targets_csv=targets)
+    package(
+        "outputs_bad",
+        outputs_csv="biennium,outcome,typology,text\r\n"
+        "2014-15,7,Capacity building,Training of labour inspectors in five countries.\r\n"
+        "2014-15,7,Research,A study on recruitment fees.\r\n"
+        "2014-15,7,Policy dialogue and advocacy,\r\n",
+    )
+    package(
+        "examples_bad",
+        examples_csv="biennium,outcome,country,ilo_contribution,results,gender_specific\r\n"
+        "2014-15,7,Tunisia,Technical advice.,A national strategy adopted.,yes\r\n"
+        "2014-15,7,Mexico,Training.,Better protection of migrant women.,maybe\r\n"
+        "2014-15,9,Nepal,Support.,,no\r\n",
+    )
+    package("framework_bad")
+    (HERE / "packages" / "framework_bad" / "framework.yaml").write_text(
+        'biennium: "2014-15"\noutcomes:\n  - id: "7"\n    title: Labour migration\n    indicators: []\n',
+        "utf-8",
+    )
+
+
+def main() -> None:
+    for folder in ("evidence", "packages"):
+        shutil.rmtree(HERE / folder, ignore_errors=True)
+    (HERE / "evidence").mkdir()
+    shutil.copy(SAMPLE / "framework.yaml", HERE / "framework.yaml")
+    evidence_cases()
+    package_cases()
+
+
+if __name__ == "__main__":
+    main()

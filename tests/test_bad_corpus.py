@@ -1,0 +1,236 @@
+"""The bad-input corpus (tests/data/bad, written by make_corpus.py): every case gives the expected
+findings (severity, rule, Excel row, column) and no traceback, and no valid row of a partly bad file
+is lost (clean + set aside = every row read)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reporting.errors import PackageError
+from reporting.framework import load_framework
+from reporting.validate import FINDING_COLUMNS, check_path
+
+BAD = Path(__file__).parent / "data" / "bad"
+FRAMEWORK = load_framework(BAD / "framework.yaml")
+NONE: set[tuple[str, str, int | None, str]] = set()
+NR = "not_reportable"
+
+# case → (expected findings {(severity, rule, row, column)}, clean evidence rows)
+EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
+    "utf8_bom.csv": (NONE, 6),
+    "utf16_excel_unicode_text.csv": (NONE, 6),
+    "cp1252_semicolon.csv": (NONE, 6),
+    "latin1_comma.csv": (NONE, 6),
+    "column_names_case_and_spaces.csv": (NONE, 6),
+    "header_on_row_3.xlsx": (NONE, 6),
+    "merged_cells.xlsx": (NONE, 6),
+    "formula_cached_value.xlsx": (NONE, 6),
+    "two_sheets_and_instructions.xlsx": (NONE, 6),
+    "rows_object.json": (NONE, 6),
+    "list_of_rows.json": (NONE, 6),
+    "usual_names_and_regional_cpo.csv": (NONE, 14),
+    "date_in_biennium.xlsx": (
+        {
+            ("error", "biennium_is_yyyy_yy", 2, "biennium"),
+            ("error", "biennium_matches_package", 2, "biennium"),
+            ("advice", NR, 3, "criterion"),
+        },
+        5,
+    ),
+    "wrong_region.csv": (
+        {("error", "region_is_one_of_five", 2, "region"), ("advice", NR, 3, "criterion")},
+        5,
+    ),
+    "bad_cpo_code.csv": ({("error", "cpo_code_shape", 4, "cpo_code"), ("advice", NR, 5, "criterion")}, 5),
+    "country_code_mismatch.csv": (
+        {("error", "country_matches_cpo_code", 2, "country"), ("advice", NR, 3, "criterion")},
+        5,
+    ),
+    "country_in_wrong_region.csv": (
+        {("error", "region_matches_country", 2, "region"), ("error", "region_matches_country", 3, "region")},
+        4,
+    ),
+    "unknown_country_name.csv": ({("warning", "country_name_known", 2, "country")}, 6),
+    "undeclared_criterion.csv": (
+        {("error", "criterion_declared_for_indicator", 3, "criterion"), ("advice", NR, 2, "criterion")},
+        5,
+    ),
+    "non_numeric_criterion.csv": (
+        {("error", "criterion_is_whole_number", 3, "criterion"), ("advice", NR, 2, "criterion")},
+        5,
+    ),
+    "undeclared_indicator.csv": (
+        {
+            ("error", "indicator_declared_for_outcome", 6, "indicator"),
+            ("error", "criterion_declared_for_indicator", 6, "criterion"),
+            ("advice", NR, 7, "criterion"),
+        },
+        5,
+    ),
+    "empty_text.csv": (
+        {("error", "result_achieved_filled", 5, "result_achieved"), ("advice", NR, 4, "criterion")},
+        5,
+    ),
+    "wrong_biennium.csv": (
+        {
+            ("error", "biennium_matches_package", 2, "biennium"),
+            ("error", "biennium_is_yyyy_yy", 4, "biennium"),
+            ("error", "biennium_matches_package", 4, "biennium"),
+            ("advice", NR, 3, "criterion"),
+            ("advice", NR, 5, "criterion"),
+        },
+        4,
+    ),
+    "html_and_control_characters.csv": (
+        {
+            ("warning", "text_cleaned", 2, "result_achieved"),
+            ("warning", "text_cleaned", 2, "ilo_contribution"),
+        },
+        6,
+    ),
+    "duplicate_rows.csv": ({("warning", "duplicate_row", 5, "")}, 6),
+    "conflicting_cpo_titles.csv": (
+        {
+            ("warning", "cpo_title_consistent", 2, "cpo_title"),
+            ("warning", "cpo_title_consistent", 3, "cpo_title"),
+        },
+        6,
+    ),
+    "conflicting_cpo_regions.csv": (
+        {("error", "cpo_region_consistent", 8, "region"), ("error", "cpo_region_consistent", 9, "region")},
+        6,
+    ),
+    "below_threshold.csv": ({("advice", NR, 8, "criterion")}, 7),
+    "no_title_on_any_row.csv": ({("warning", "cpo_title_given", 8, "cpo_title")}, 8),
+    "missing_column.csv": ({("critical", "column_present", None, "ilo_contribution")}, 0),
+    "unknown_column.csv": ({("warning", "column_known", None, "notes")}, 6),
+    "typology_and_gender.csv": (
+        {
+            ("warning", "typology_known", 4, "typology"),
+            ("warning", "gender_specific_yes_no", 6, "gender_specific"),
+        },
+        6,
+    ),
+    "empty.csv": ({("critical", "file_readable", None, "")}, 0),
+    "binary_content.csv": ({("critical", "file_readable", None, "")}, 0),
+    "not_a_workbook.xlsx": ({("critical", "file_readable", None, "")}, 0),
+    "old_excel_97.xlsx": ({("critical", "file_readable", None, "")}, 0),
+    "xml_bomb.xlsx": ({("critical", "file_readable", None, "")}, 0),
+    "bad_json_shape.json": ({("critical", "file_readable", None, "")}, 0),
+    "invalid_json.json": ({("critical", "file_readable", None, "")}, 0),
+}
+PACKAGE_CASES: dict[str, tuple[str, set[tuple[str, str, int | None, str]], int]] = {
+    "targets_bad": (
+        "targets",
+        {
+            ("error", "indicator_declared_for_outcome", 3, "indicator"),
+            ("error", "target_not_negative", 4, "target"),
+            ("warning", "target_duplicate", 6, "target"),
+            ("error", "target_conflict", 7, "target"),
+            ("error", "target_conflict", 8, "target"),
+            ("error", "target_is_whole_number", 9, "target"),
+        },
+        2,
+    ),
+    "outputs_bad": (
+        "outputs",
+        {("error", "output_typology_known", 3, "typology"), ("error", "text_filled", 4, "text")},
+        1,
+    ),
+    "examples_bad": (
+        "examples",
+        {
+            ("warning", "gender_specific_yes_no", 3, "gender_specific"),
+            ("error", "results_filled", 4, "results"),
+            ("error", "outcome_declared", 4, "outcome"),
+        },
+        2,
+    ),
+}
+
+
+def located(findings) -> set[tuple[str, str, int | None, str]]:  # type: ignore[no-untyped-def]
+    return {
+        (f.severity, f.rule, None if f.row is None or str(f.row) == "<NA>" else int(f.row), f.column)
+        for f in findings.itertuples()
+    }
+
+
+def test_the_corpus_has_at_least_30_cases() -> None:
+    assert len(EVIDENCE_CASES) + len(PACKAGE_CASES) + 1 >= 30
+    assert {p.name for p in (BAD / "evidence").iterdir()} == set(EVIDENCE_CASES)
+
+
+@pytest.mark.parametrize("case", sorted(EVIDENCE_CASES))
+def test_evidence_case(case: str) -> None:
+    expected, clean_rows = EVIDENCE_CASES[case]
+    package, checked = check_path(BAD / "evidence" / case, FRAMEWORK)
+    findings = checked.findings
+    assert list(findings.columns) == FINDING_COLUMNS
+    assert located(findings) == expected
+    assert findings["message"].str.len().gt(20).all() and (findings["file"] == case).all()
+    clean = checked.evidence.clean
+    assert len(clean) == clean_rows
+    # nothing lost: every row read is either clean or set aside with its reason
+    assert len(clean) + len(checked.evidence.rejected) == len(package.evidence)
+    assert all(len(reason) > 10 for reason in checked.evidence.rejected["reason"])
+    if clean_rows:
+        assert clean["criterion"].dtype == "int64"
+        assert set(clean["source_file"]) == {case}
+
+
+@pytest.mark.parametrize("case", sorted(PACKAGE_CASES))
+def test_package_case(case: str) -> None:
+    table, expected, clean_rows = PACKAGE_CASES[case]
+    package, checked = check_path(BAD / "packages" / case)
+    assert located(checked.findings) == expected
+    validated = getattr(checked, table)
+    assert len(validated.clean) == clean_rows
+    assert len(validated.clean) + len(validated.rejected) == len(getattr(package, table))
+    assert len(checked.evidence.clean) == 6
+
+
+def test_a_malformed_framework_is_refused_with_one_line() -> None:
+    with pytest.raises(PackageError, match=r"framework.yaml: outcomes.0.indicators"):
+        check_path(BAD / "packages" / "framework_bad")
+
+
+def test_cleaned_and_accented_text_reaches_the_clean_rows() -> None:
+    _, checked = check_path(BAD / "evidence" / "html_and_control_characters.csv", FRAMEWORK)
+    first = checked.evidence.clean.iloc[0]
+    assert first["result_achieved"] == "Le Gouvernement a adopté une stratégie.\n\nSuite."
+    assert first["ilo_contribution"] == "Le BIT a apporté un appui technique."
+    for case in ("cp1252_semicolon.csv", "utf16_excel_unicode_text.csv", "latin1_comma.csv"):
+        _, checked = check_path(BAD / "evidence" / case, FRAMEWORK)
+        assert checked.evidence.clean["cpo_title"].str.contains("Políticas públicas").any(), case
+
+
+def test_excel_rows_are_numbered_as_the_user_sees_them() -> None:
+    package, _ = check_path(BAD / "evidence" / "header_on_row_3.xlsx", FRAMEWORK)
+    assert package.evidence["source_row"].tolist() == [4, 5, 6, 7, 8, 9]
+    package, checked = check_path(BAD / "evidence" / "merged_cells.xlsx", FRAMEWORK)
+    assert checked.evidence.clean["cpo_title"].str.len().gt(10).all()
+    package, checked = check_path(BAD / "evidence" / "formula_cached_value.xlsx", FRAMEWORK)
+    assert checked.evidence.clean["criterion"].tolist() == [1, 3, 1, 2, 2, 4]
+    package, _ = check_path(BAD / "evidence" / "two_sheets_and_instructions.xlsx", FRAMEWORK)
+    assert package.evidence[["source_sheet", "source_row"]].values.tolist() == [
+        ["Evidence", 2],
+        ["Evidence", 3],
+        ["Evidence", 4],
+        ["Evidence", 5],
+        ["Asia", 2],
+        ["Asia", 3],
+    ]
+    package, _ = check_path(BAD / "evidence" / "rows_object.json", FRAMEWORK)
+    assert package.evidence["source_row"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_optional_columns_are_kept_canonically_spelled() -> None:
+    _, checked = check_path(BAD / "evidence" / "typology_and_gender.csv", FRAMEWORK)
+    clean = checked.evidence.clean
+    assert clean["typology"].iloc[0] == "Programmes; Policies and strategies"
+    assert clean["typology"].iloc[2] == "Programmes"
+    assert clean["gender_specific"].tolist() == ["yes", "yes", "yes", "yes", "", "yes"]
+    assert clean["submitted_by"].iloc[0] == "CO Tunis"
