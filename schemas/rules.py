@@ -12,8 +12,10 @@ from reporting.countries import country_codes, member_state_codes, regions_of
 from reporting.framework import BIENNIUM_PATTERN
 from reporting.settings import REGIONS
 
-CPO_CODE_PATTERN = r"^[A-Z]{3}\d{3}$"
-WHOLE_NUMBER_PATTERN = r"^\s*\d+\s*$"
+# Explicit classes, not \d or \s: pandas then runs them in Arrow (RE2) instead of falling back to Python.
+CPO_CODE_PATTERN = r"^[A-Z]{3}[0-9]{3}$"
+WHOLE_NUMBER_PATTERN = r"^ *[0-9]+ *$"
+NOT_SPACE = "[^ \t\n\r\x0b\x0c\xa0]"
 EVIDENCE_TYPOLOGIES: tuple[str, ...] = (
     "Policies and strategies",
     "Regulatory/Legal framework",
@@ -49,7 +51,7 @@ SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "advice")
 
 def filled(series: pd.Series[str]) -> pd.Series[bool]:
     """Not empty and not only spaces (searching for one non-space character; long texts are not copied)."""
-    return series.astype(str).str.contains(r"\S", regex=True).fillna(False).astype(bool)
+    return series.astype(str).str.contains(NOT_SPACE, regex=True).fillna(False).astype(bool)
 
 
 def is_biennium(series: pd.Series[str]) -> pd.Series[bool]:

@@ -161,9 +161,9 @@ def _values_per_cpo(frame: pd.DataFrame, column: str) -> Detail:
 
 def _criteria_detail(frame: pd.DataFrame, framework: Framework) -> Detail:
     def detail(rows: pd.DataFrame) -> pd.Series:
-        criteria = rules.distinct_criteria(frame[frame["cpo_code"].isin(rows["cpo_code"])]).reindex(
-            rows.index
-        )
+        key = ["outcome", "indicator", "cpo_code"]
+        results = frame.set_index(key).index.isin(rows.set_index(key).index)
+        criteria = rules.distinct_criteria(frame[results]).reindex(rows.index)
         needed = rows["indicator"].map(lambda i: framework.indicator(i).min_criteria)
         return (
             "CPO "
@@ -269,13 +269,13 @@ def _column_findings(frame: pd.DataFrame, role: str) -> tuple[pd.DataFrame, pd.I
 def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Short columns trimmed; control characters and HTML removed from every text cell (reported)."""
     frame = frame.assign(**{c: frame[c].astype(str).str.strip() for c in columns if c not in LONG_TEXTS})
-    original = frame.copy()
     records = []
     for column in columns:
         flagged = frame.index[needs_cleaning(frame[column])]
         if not len(flagged):
             continue
-        results = [clean_text(str(v)) for v in frame.loc[flagged, column]]
+        original = frame.loc[flagged, column]
+        results = [clean_text(str(v)) for v in original]
         frame.loc[flagged, column] = [text for text, _ in results]
         for i, (_, removed) in zip(flagged, results, strict=True):
             if removed:
@@ -291,13 +291,18 @@ def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.
                             str(row["source_sheet"]),
                         ),
                         "row": row["source_row"],
-                        "value": str(original.at[i, column])[:VALUE_LENGTH],
+                        "value": str(original.at[i])[:VALUE_LENGTH],
                     }
                 )
     return frame, _findings_frame(records)
 
 
 # --- one table --------------------------------------------------------------------------------------
+
+
+def _without(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """The frame less some rows (no copy of its long texts when there is nothing to take out)."""
+    return frame.drop(index=index) if len(index) else frame
 
 
 def validate_table(
@@ -311,16 +316,17 @@ def validate_table(
 
     Row rules run on every usable row; table rules (copies, conflicts) on the rows that passed them."""
     column_findings, unusable = _column_findings(frame, role)
-    usable = frame.drop(index=unusable)
+    usable = _without(frame, unusable)
     required = ROLE_REQUIRED[role]
     usable = usable.assign(**{c: "" for c in required if c not in usable})
     known = [c for c in ROLE_COLUMNS[role] if c in usable]
-    usable, text_findings = _cleaned(usable.assign(**{c: usable[c].fillna("") for c in known}), known)
+    usable, text_findings = _cleaned(
+        usable.assign(**{c: usable[c].fillna("") for c in known if usable[c].hasnans}), known
+    )
 
-    details = _details(usable, framework)
     row_failures = pd.concat([_failures(s, usable) for s in row_schemas], ignore_index=True)
     set_aside = row_failures["rule"].map(lambda r: RULES[r].sets_aside).astype(bool)
-    passed = usable.drop(index=pd.Index(row_failures.loc[set_aside, "index"].unique()))
+    passed = _without(usable, pd.Index(row_failures.loc[set_aside, "index"].unique()))
     table_failures = (
         pd.concat([_failures(s, passed) for s in table_schemas], ignore_index=True)
         if table_schemas
@@ -331,7 +337,7 @@ def validate_table(
         [
             column_findings,
             text_findings,
-            _row_findings(usable, failures, details | _details(passed, framework)),
+            _row_findings(usable, failures, _details(passed, framework)),
         ]
     )
 
@@ -344,7 +350,7 @@ def validate_table(
     rejected_index = unusable.append(pd.Index(reasons.index)).unique()
     rejected = frame.loc[rejected_index].copy()
     rejected["reason"] = [reasons.get(i, RULES["column_present"].message) for i in rejected_index]
-    clean = usable.drop(index=reasons.index)
+    clean = _without(passed, reasons.index.difference(usable.index.difference(passed.index)))
     order = ["file", "sheet", "row"]
     findings = findings.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
     return Validated(clean=clean, rejected=rejected.reset_index(drop=True), findings=findings)
