@@ -48,6 +48,11 @@ bench-build: venv
 bench-validate: venv
 	$(PY) -m benchmarks.run validate
 
+## make bench-render: the 10,000-result report rendered, against pandoc on the same content (report.md)
+.PHONY: bench-render
+bench-render: venv system-deps
+	$(PY) -m benchmarks.run render
+
 ## make bench-rebuild: first build vs a rebuild where nothing changed (task cache)
 bench-rebuild: venv
 	$(PY) -m benchmarks.run rebuild
