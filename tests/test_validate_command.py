@@ -198,3 +198,16 @@ def test_misuse_exits_2(tmp_path: Path) -> None:
 )
 def test_neutralise(typed: object, exported: object) -> None:
     assert neutralise(typed) == exported
+
+
+def test_sheet_titles_fit_excel_and_stay_unique() -> None:
+    from reporting.feedback import _sheet_titles
+
+    long = "two_sheets_and_instructions_long_name.xlsx"
+    titles = _sheet_titles([f"evidence/{long}", f"evidence/more/{long}", "evidence/a[1]?.csv"], {"findings"})
+    assert list(titles.values()) == [
+        "two_sheets_and_instruct.xlsx",
+        "two_sheets_and_instr~2.xlsx",
+        "a_1__.csv",
+    ]
+    assert all(len(t) <= 31 for t in titles.values())

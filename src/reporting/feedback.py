@@ -91,14 +91,16 @@ def _cell(value: Any) -> Any:
 
 
 def _sheet_titles(names: Iterable[str], taken: set[str]) -> dict[str, str]:
-    """Excel sheet titles (31 characters, no []:*?/\\), one per file, unique."""
+    """Excel sheet titles (31 characters, no []:*?/\\), one per file, unique; a long name keeps its
+    extension and loses the end of its stem."""
     titles = {}
     for name in names:
-        base = re.sub(r"[\[\]:*?/\\]", "_", Path(name).name)[:28] or "file"
-        title, n = base, 1
+        path = Path(re.sub(r"[\[\]:*?\\]", "_", name))
+        stem, suffix = path.stem or "file", path.suffix[:8]
+        title, n = stem[: 28 - len(suffix)] + suffix, 1
         while title.lower() in taken:
             n += 1
-            title = f"{base[:26]}~{n}"
+            title = f"{stem[: 25 - len(suffix)]}~{n}{suffix}"
         taken.add(title.lower())
         titles[name] = title
     return titles
