@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 import itertools
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -31,6 +32,14 @@ def _postgres_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -44,6 +53,10 @@ def postgres_server() -> Iterator[str]:
     binaries = _postgres_bin()
     if binaries is None:
         pytest.skip("PostgreSQL server binaries not found under /usr/lib/postgresql (make system-deps)")
+    if os.geteuid() == 0 and not _has_user("postgres"):
+        pytest.skip(
+            "running as root and no 'postgres' user to run initdb as (the postgresql package makes it)"
+        )
     base = Path(tempfile.mkdtemp(prefix="reporting-pg-"))
     as_owner: list[str] = []
     if os.geteuid() == 0:  # initdb refuses to run as root

@@ -333,3 +333,23 @@ def test_history_command_lists_versions_and_changes(tmp_path: Path, monkeypatch:
     assert changed.exit_code == 0, changed.output
     assert "changed" in changed.output and "cpo_title" in changed.output
     assert rows.loc[10, "cpo_code"] in changed.output
+
+
+def test_a_corrected_targets_file_supersedes_the_older_targets(engine: Engine, tmp_path: Path) -> None:
+    package_dir, archive_root = copy_sample(tmp_path / "2014-15"), tmp_path / "archive"
+    targets = package_dir / "targets.csv"
+    header = "biennium,outcome,indicator,region,target\n"
+    targets.write_text(header + "2014-15,7,7.1,Africa,3\n2014-15,7,7.2,Africa,2\n", encoding="utf-8")
+    ingest(engine, package_dir, archive_root)
+    targets.write_text(header + "2014-15,7,7.1,Africa,4\n", encoding="utf-8")
+    report = ingest(engine, package_dir, archive_root)
+    assert (report.files_new, report.files_superseded) == (1, 1)
+
+    target = table(storage.TargetRecord)
+    with engine.connect() as conn:
+        rows = conn.execute(select(target.c.indicator, target.c.target, target.c.superseded_by_file_id)).all()
+    in_force = sorted((r.indicator, r.target) for r in rows if r.superseded_by_file_id is None)
+    assert in_force == [("7.1", 4)]
+    assert len(rows) == 3  # the two older targets are kept, marked superseded
+    history = file_history(engine, "2014-15")
+    assert list(history.loc[history["name"] == "targets.csv", "status"]) == ["superseded", "current"]
