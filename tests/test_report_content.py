@@ -270,3 +270,27 @@ def test_long_annex_tables_are_split(tmp_path: Path) -> None:
     built = build(package, tmp_path / "out")
     annex_2 = tables(part(body(built.files.docx), "Annex 2:", until_style="Heading 1"))
     assert [len(t.rows) - 1 for t in annex_2] == [1_000, 501]
+
+
+@pytest.mark.parametrize("column_loop", [False, True])
+def test_another_template_is_used_unchanged(rich: Built, tmp_path: Path, column_loop: bool) -> None:
+    """`reporting build --template FILE`: any docx with the documented variables, with or without
+    `{%tc %}` column loops (which take docxtpl's own table-grid fix)."""
+    from reporting.render import render_report
+
+    template = Document()
+    template.add_paragraph("Custom report {{ biennium }}: {{ outcomes|length }} outcome(s) & more")
+    cells = template.add_table(rows=1, cols=3).rows[0].cells
+    if column_loop:
+        tags = ("{%tc for r in regions %}", "{{ r }}", "{%tc endfor %}")
+    else:
+        tags = ("{{ regions|first }}", "…", "{{ regions|last }}")
+    for cell, text in zip(cells, tags, strict=True):
+        cell.text = text
+    template.save(str(tmp_path / "custom.docx"))
+    files = render_report(rich.context, rich.aggregates.summary, tmp_path / "custom.docx", tmp_path / "out")
+    document = Document(str(files.docx))
+    assert document.paragraphs[0].text == "Custom report 2014-15: 2 outcome(s) & more"
+    cells = [c.text for c in document.tables[0].rows[0].cells]
+    expected = list(rich.context["regions"]) if column_loop else ["Africa", "…", "Europe and Central Asia"]
+    assert cells == expected

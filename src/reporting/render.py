@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ MARKDOWN_TEMPLATE = "report.md.j2"
 CHART_WIDTH = Cm(16.5)
 _XML_TAG = re.compile(r"<[^>]+>")
 _COLUMN_LOOP = re.compile(r"\{%-?\s*tc\s")
+_DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 _LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$^])")
 _LINE_START_MARKER = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
@@ -34,11 +37,25 @@ def default_template() -> Path:
     return DEFAULT_TEMPLATE
 
 
+class _RenderedBody:
+    """The rendered `<w:body>` kept as text, to be written into word/document.xml as it is."""
+
+    def __init__(self, xml: str) -> None:
+        self.xml = xml
+
+
 class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
-    """docxtpl without two passes a report does not need, each about a second on 10,000 results: the
-    "listing" pass (tabs and line breaks typed inside a value become Word tabs and breaks) runs only when
-    a rendered text holds one, since the context splits paragraphs itself; the table-grid fix runs only
-    when the template has column loops. Both are docxtpl 0.20 internals (pinned in pyproject.toml)."""
+    """docxtpl without the passes a large report pays for and does not need (docxtpl 0.20 internals,
+    pinned in pyproject.toml; on 10,000 results each costs about a second):
+
+    - the "listing" pass (tabs and line breaks typed inside a value become Word tabs and breaks) runs only
+      when a rendered text holds one: the context splits paragraphs itself;
+    - the table-grid fix runs only when the template has `{%tc %}` column loops;
+    - without column loops the rendered body is checked (parsed) but not grafted into python-docx's tree,
+      re-serialised and compressed at the default level: it is written into word/document.xml as text.
+    """
+
+    _rendered_body: str | None = None
 
     def patch_xml(self, src_xml: str) -> str:
         self._column_loops = _COLUMN_LOOP.search(_XML_TAG.sub("", src_xml)) is not None
@@ -46,17 +63,57 @@ class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
         return patched
 
     def fix_tables(self, xml: str) -> Any:
-        """docxtpl widens the grid of tables whose columns come from a `{%tc %}` loop; without such a loop
-        there is nothing to fix, and walking every cell of a large report costs about a second."""
         if getattr(self, "_column_loops", True):
             return super().fix_tables(xml)
-        return etree.fromstring(xml, parser=etree.XMLParser(recover=True, huge_tree=True))
+        try:
+            etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
+        except etree.XMLSyntaxError:
+            return super().fix_tables(xml)  # docxtpl's recovering parser makes the best of it
+        return _RenderedBody(xml)
+
+    def fix_docpr_ids(self, tree: Any) -> None:
+        if not isinstance(tree, _RenderedBody):
+            super().fix_docpr_ids(tree)
+            return
+
+        def renumber(match: re.Match[str]) -> str:
+            self.docx_ids_index += 1
+            return f"{match.group(1)}{self.docx_ids_index}{match.group(2)}"
+
+        tree.xml = _DOCPR_ID.sub(renumber, tree.xml)
+
+    def map_tree(self, tree: Any) -> None:
+        if isinstance(tree, _RenderedBody):
+            self._rendered_body = tree.xml
+        else:
+            self._rendered_body = None
+            super().map_tree(tree)
 
     def resolve_listing(self, xml: str) -> str:
         if _LISTING_TEXT.search(xml) is None:
             return xml
         resolved: str = super().resolve_listing(xml)
         return resolved
+
+    def save(self, filename: Any, *args: Any, **kwargs: Any) -> None:
+        if self._rendered_body is None:
+            super().save(filename, *args, **kwargs)
+            return
+        package = io.BytesIO()
+        super().save(package)
+        with zipfile.ZipFile(package) as source, zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED) as out:
+            for entry in source.infolist():
+                data = source.read(entry)
+                if entry.filename == "word/document.xml":
+                    data = _with_body(data.decode("utf-8"), self._rendered_body).encode("utf-8")
+                out.writestr(entry.filename, data, compresslevel=1)
+
+
+def _with_body(document_xml: str, body: str) -> str:
+    """word/document.xml with its `<w:body>` element replaced by the rendered one."""
+    start = document_xml.index("<w:body")
+    end = document_xml.index("</w:body>") + len("</w:body>")
+    return document_xml[:start] + body + document_xml[end:]
 
 
 def _rich(runs: list[dict[str, Any]]) -> RichText:
