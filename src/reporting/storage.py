@@ -202,7 +202,7 @@ def stored_framework(engine: Engine, biennium: str) -> Framework | None:
 def _insert_rows(conn: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     """One bulk insert (executemany), never one ORM object per row."""
     if rows:
-        conn.execute(insert(model), rows)
+        conn.execute(table(model).insert(), rows)
 
 
 def _column_records(frame: pd.DataFrame, file_id: int) -> list[dict[str, Any]]:
