@@ -12,6 +12,7 @@ from docx.table import Table
 
 from tests.report_packages import (
     EARLIER,
+    SAMPLE,
     Built,
     Items,
     body,
@@ -294,3 +295,45 @@ def test_another_template_is_used_unchanged(rich: Built, tmp_path: Path, column_
     cells = [c.text for c in document.tables[0].rows[0].cells]
     expected = list(rich.context["regions"]) if column_loop else ["Africa", "…", "Europe and Central Asia"]
     assert cells == expected
+
+
+def test_previous_summary_recomputes_an_earlier_biennium_from_the_store(tmp_path: Path) -> None:
+    """history.previous_summary: the earlier biennium's indicator summary, counted from stored rows."""
+    import shutil
+
+    import yaml
+
+    from reporting.aggregate import aggregate
+    from reporting.history import previous_summary
+    from reporting.ingest import read_package
+    from reporting.storage import engine_for, store_package
+    from reporting.validate import validate_package
+
+    earlier = tmp_path / "2012-13"
+    shutil.copytree(SAMPLE, earlier)
+    framework = yaml.safe_load((earlier / "framework.yaml").read_text(encoding="utf-8"))
+    (earlier / "framework.yaml").write_text(
+        yaml.safe_dump({**framework, "biennium": "2012-13"}, allow_unicode=True), encoding="utf-8"
+    )
+    evidence = pd.read_csv(earlier / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
+    evidence.assign(biennium="2012-13").iloc[20:].to_csv(earlier / "evidence" / "evidence.csv", index=False)
+    (earlier / "targets.csv").write_text(
+        (EARLIER / "targets.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    assert previous_summary(engine, "2014-15") is None
+    package = read_package(earlier)
+    checked = validate_package(package)
+    store_package(
+        engine, package, checked.evidence.clean, checked.rejected, checked.targets.clean, tmp_path / "archive"
+    )
+    expected = aggregate(checked.evidence.clean, checked.targets.clean, package.framework).summary
+    found = previous_summary(engine, "2014-15")
+    assert found is not None
+    pd.testing.assert_frame_equal(
+        found.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
+    )
+    assert previous_summary(engine, "2012-13") is None
+    totals = found[found["region"] == "Total"].set_index("indicator")
+    assert totals.loc["7.1", "target"] == 8 and totals.loc["7.2", "target"] == 6
