@@ -41,6 +41,7 @@ from prefect.concurrency.sync import concurrency  # noqa: E402
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from reporting.aggregate import Aggregates, aggregate  # noqa: E402
@@ -158,6 +159,16 @@ def render(context: dict[str, Any], summary: pd.DataFrame, template: Path, out_d
     return Rendered(files, file_sha256(files.docx))
 
 
+def _render(
+    report: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path, refresh: bool = False
+) -> Rendered:
+    """The render task, given the context quoted: Prefect would otherwise walk every list and dict of it
+    looking for futures (seconds for a 10,000-row report); it hands the task the context itself."""
+    call = render.with_options(refresh_cache=True) if refresh else render
+    rendered: Rendered = call(quote(report), summary, template, out_dir)  # type: ignore[call-overload]
+    return rendered
+
+
 def _read_all(files: tuple[ReceivedFile, ...]) -> list[list[pd.DataFrame]]:
     """Every file is read (one task each) before a failure is raised: the log then lists every file
     that cannot be read, and the run fails with the first one's reason."""
@@ -252,9 +263,9 @@ def biennial_report(
         )
         aggregates = count(received, checked)
         report = context(received, checked, aggregates)
-        render_args = (report, aggregates.summary, Path(template) if template else default_template())
+        template_file = Path(template) if template else default_template()
         out_dir = Path(out or Path("out") / biennium).resolve()
-        rendered = render(*render_args, out_dir)
+        rendered = _render(report, aggregates.summary, template_file, out_dir)
         if (
             file_sha256(rendered.files.docx) != rendered.docx_sha256
             or not rendered.files.summary_csv.is_file()
@@ -262,7 +273,7 @@ def biennial_report(
             logger.info(
                 "%s was removed or edited since it was rendered: rendering again", rendered.files.docx
             )
-            rendered = render.with_options(refresh_cache=True)(*render_args, out_dir)
+            rendered = _render(report, aggregates.summary, template_file, out_dir, refresh=True)
     files_out = rendered.files
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     create_markdown_artifact(

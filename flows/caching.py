@@ -9,14 +9,16 @@ frames never enter a key (INPUTS on them is slow, unstable or silently disables 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from prefect.cache_policies import INPUTS, TASK_SOURCE, CacheKeyFnPolicy, CachePolicy
+from prefect.cache_policies import TASK_SOURCE, CacheKeyFnPolicy, CachePolicy
 from prefect.context import TaskRunContext
+from prefect.utilities.annotations import quote
 
 from reporting.ingest import Package, ReceivedFile
 
@@ -66,8 +68,15 @@ def _today_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     return date.today().isoformat()
 
 
-def _template_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
-    return _digest(library_fingerprint(), file_sha256(inputs["template"]))
+def _render_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    report = inputs["context"]
+    report = report.unquote() if isinstance(report, quote) else report
+    return _digest(
+        library_fingerprint(),
+        json.dumps(report, sort_keys=True, default=str),
+        file_sha256(inputs["template"]),
+        str(Path(inputs["out_dir"]).resolve()),
+    )
 
 
 BY_RECEIVED_FILE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_received_file_key)
@@ -79,8 +88,6 @@ BY_PACKAGE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_package_k
 BY_PACKAGE_AND_DAY: CachePolicy = BY_PACKAGE + CacheKeyFnPolicy(cache_key_fn=_today_key)
 """The report context carries the date it was generated on."""
 
-BY_CONTEXT_AND_TEMPLATE: CachePolicy = (
-    TASK_SOURCE + (INPUTS - "summary" - "template") + CacheKeyFnPolicy(cache_key_fn=_template_key)
-)
-"""Rendering: the context (plain data, hashed as it is), the template's bytes and the output folder;
+BY_CONTEXT_AND_TEMPLATE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_render_key)
+"""Rendering: the context (plain data, hashed as JSON), the template's bytes and the output folder;
 the summary frame is derived from the same counts as the context, so it is left out."""
