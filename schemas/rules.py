@@ -4,6 +4,7 @@ finding points at, and the plain-language message a submitter reads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -54,9 +55,19 @@ def filled(series: pd.Series[str]) -> pd.Series[bool]:
     return series.astype(str).str.contains(NOT_SPACE, regex=True).fillna(False).astype(bool)
 
 
+def per_value(series: pd.Series[str], rule: Callable[[pd.Series[str]], pd.Series[bool]]) -> pd.Series[bool]:
+    """A rule evaluated once per distinct value (a column of few values, such as the biennium)."""
+    codes, uniques = pd.factorize(series.astype(str))
+    verdicts = rule(pd.Series(uniques, dtype="str")).to_numpy(dtype=bool)
+    return pd.Series(verdicts[codes], index=series.index, dtype=bool)
+
+
 def is_biennium(series: pd.Series[str]) -> pd.Series[bool]:
     """`YYYY-YY` with the second year the one after the first (2014-15, 2019-20, 1999-00)."""
-    text = series.astype(str)
+    return per_value(series, _is_biennium)
+
+
+def _is_biennium(text: pd.Series[str]) -> pd.Series[bool]:
     shaped = text.str.fullmatch(BIENNIUM_PATTERN.strip("^$")).fillna(False)
     first = pd.to_numeric(text.str[:4], errors="coerce")
     second = pd.to_numeric(text.str[5:7], errors="coerce")
@@ -198,8 +209,9 @@ def reportable(frame: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series[bool]
     `min_criteria` (`thresholds`: outcome, indicator, min_criteria)."""
     key = ["outcome", "indicator", "cpo_code"]
     met = as_number(frame["criterion"]).groupby([frame[k] for k in key]).transform("nunique")
-    needed = frame[["outcome", "indicator"]].merge(thresholds, on=["outcome", "indicator"], how="left")
-    below = met.to_numpy() < needed["min_criteria"].fillna(0).to_numpy()
+    # indicator ids are unique across the framework, so the indicator alone names the threshold
+    needed = frame["indicator"].map(thresholds.set_index("indicator")["min_criteria"]).fillna(0)
+    below = met.to_numpy() < needed.to_numpy()
     return pd.Series(~below, index=frame.index).astype(bool) | ~first_of_group(frame, key)
 
 

@@ -62,7 +62,7 @@ def test_text_cleaning_keeps_the_words_and_says_what_it_removed() -> None:
     assert clean_text("a\x07b\x00c") == ("abc", "control characters U+0000, U+0007")
     assert clean_text("x &amp; y") == ("x & y", "HTML entities &amp;")
     assert clean_text("wages < 100 & R&D\r\nnext") == ("wages < 100 & R&D\nnext", "")
-    series = pd.Series(["plain", "a<b>c", "wages < 100", "zero\u200bwidth"])
+    series = pd.Series(["plain", "a<b>c", "wages < 100", "vertical\x0btab"])
     assert needs_cleaning(series).tolist() == [False, True, False, True]
 
 

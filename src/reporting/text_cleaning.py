@@ -12,8 +12,10 @@ import re
 
 import pandas as pd
 
-# Literal characters (not escapes) so that the same pattern runs in Python's re and in Arrow's RE2.
-CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]"
+# Literal characters (not escapes) so that the same pattern runs in Python's re and in Arrow's RE2; ASCII
+# only, which RE2 searches twice as fast as a class with other characters (zero-width spaces are harmless
+# in Word and are left alone).
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 HTML_TAG = r"<(?:/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|!--[^>]*--)>"
 HTML_ENTITY = r"&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);"
 NEEDS_CLEANING = f"{CONTROL_CHARACTERS}|{HTML_TAG}|{HTML_ENTITY}|\r"

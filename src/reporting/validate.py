@@ -302,7 +302,7 @@ def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.
 
 def _without(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """The frame less some rows (no copy of its long texts when there is nothing to take out)."""
-    return frame.drop(index=index) if len(index) else frame
+    return frame[~frame.index.isin(index)] if len(index) else frame
 
 
 def validate_table(
@@ -326,7 +326,8 @@ def validate_table(
 
     row_failures = pd.concat([_failures(s, usable) for s in row_schemas], ignore_index=True)
     set_aside = row_failures["rule"].map(lambda r: RULES[r].sets_aside).astype(bool)
-    passed = _without(usable, pd.Index(row_failures.loc[set_aside, "index"].unique()))
+    narrow = [c for c in usable.columns if c not in LONG_TEXTS]  # table rules read no long text
+    passed = _without(usable[narrow], pd.Index(row_failures.loc[set_aside, "index"].unique()))
     table_failures = (
         pd.concat([_failures(s, passed) for s in table_schemas], ignore_index=True)
         if table_schemas
@@ -350,7 +351,7 @@ def validate_table(
     rejected_index = unusable.append(pd.Index(reasons.index)).unique()
     rejected = frame.loc[rejected_index].copy()
     rejected["reason"] = [reasons.get(i, RULES["column_present"].message) for i in rejected_index]
-    clean = _without(passed, reasons.index.difference(usable.index.difference(passed.index)))
+    clean = _without(usable, pd.Index(reasons.index))
     order = ["file", "sheet", "row"]
     findings = findings.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
     return Validated(clean=clean, rejected=rejected.reset_index(drop=True), findings=findings)
