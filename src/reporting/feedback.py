@@ -126,10 +126,13 @@ def _file_sheet(
     by_row: dict[tuple[str, int], list[dict[Any, Any]]] = {}
     for finding in findings.dropna(subset=["row"]).to_dict("records"):
         by_row.setdefault((str(finding["sheet"]), int(finding["row"])), []).append(finding)
-    for record in rows.to_dict("records"):
+    for at, record in enumerate(rows.to_dict("records"), start=2):
         found = by_row.get((str(record["source_sheet"]), int(record["source_row"])), [])
         marked = {str(f["column"]): str(f["severity"]) for f in found}
         message = "\n".join(f"{f['column']}: {f['message']}" for f in found) or None
+        if message:  # tall enough for the wrapped message (no spreadsheet re-measures a written row)
+            lines = sum(1 + len(line) // (widths["message"] - 2) for line in message.split("\n"))
+            sheet.row_dimensions[at].height = 15 * lines
         values = {"sheet": record["source_sheet"], "row": record["source_row"], "message": message}
         cells = []
         for name in header:
