@@ -79,7 +79,11 @@ def markdown_blocks(text: str, clean: Any = str) -> list[Block]:
 def blocks_markdown(blocks: list[Block]) -> str:
     """The blocks written back as Markdown (for report.md): emphasis and list structure kept."""
     lines: list[str] = []
+    previous = ""
     for block in blocks:
+        if block["kind"] in ("bullet", "number") and previous not in ("", block["kind"]):
+            lines.append("")  # a bullet list and a numbered list next to each other stay two lists
+        previous = block["kind"]
         text = "".join(
             f"{'**' if r['bold'] else ''}{'*' if r['italic'] else ''}{r['text']}"
             f"{'*' if r['italic'] else ''}{'**' if r['bold'] else ''}"
