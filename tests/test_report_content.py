@@ -254,7 +254,12 @@ def test_markdown_and_csv_beside_the_docx(rich: Built) -> None:
         assert heading in markdown
     assert "**Tunisia/TUN129**" in markdown and "](charts/outcome-7.png)" in markdown
     table_1 = markdown.split("### Table 1:", 1)[1].split("###", 1)[0].strip().splitlines()
-    assert [line[:9] for line in table_1[1:]] == ["|---|---|", "| **7.1**", "| **7.2**"]  # one Markdown table
+    assert [line[:9] for line in table_1[2:]] == [
+        "| Indicat",
+        "|---|---|",
+        "| **7.1**",
+        "| **7.2**",
+    ]  # one table
     assert "The number of results under indicator 7.2 exceeds the target (7 against 6)." in markdown
     csv = pd.read_csv(rich.files.summary_csv, dtype=str, keep_default_na=False)
     assert list(csv.columns) == ["biennium", "outcome", "indicator", "region", "target", "achieved"]
