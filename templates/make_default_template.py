@@ -370,8 +370,8 @@ def results_by_indicator(doc: DocumentObject) -> None:
 
 
 def table_3(doc: DocumentObject) -> None:
-    doc.add_paragraph("{%p if o.examples %}")
     doc.add_paragraph("Table 3: ILO results chain: country examples", style="Heading 2")
+    doc.add_paragraph("{%p if o.examples %}")
     table = new_table(
         doc,
         4,
@@ -390,13 +390,19 @@ def table_3(doc: DocumentObject) -> None:
     cell_text(cells[3], "{{ ex.mark }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
     loop_row(table, "{%tr endfor %}")
     fix_widths(table, [Cm(3.0), Cm(10.3), Cm(10.3), Cm(2.5)])
+    doc.add_paragraph("{%p else %}")
+    doc.add_paragraph("No country examples were submitted for this outcome (examples.csv).")
     doc.add_paragraph("{%p endif %}")
 
 
-def lessons(doc: DocumentObject, blocks: str, heading: str, level: str) -> None:
-    """Markdown blocks as Word paragraphs: list items in list styles, emphasis as bold/italic runs."""
+def lessons(doc: DocumentObject, blocks: str, heading: str, level: str, missing: str = "") -> None:
+    """Markdown blocks as Word paragraphs: list items in list styles, emphasis as bold/italic runs.
+    With `missing`, the heading always shows and `missing` says that none were submitted."""
+    if missing:
+        doc.add_paragraph(heading, style=level)
     doc.add_paragraph(f"{{%p if {blocks} %}}")
-    doc.add_paragraph(heading, style=level)
+    if not missing:
+        doc.add_paragraph(heading, style=level)
     doc.add_paragraph(f"{{%p for b in {blocks} %}}")
     doc.add_paragraph("{%p if b.kind == 'heading' %}")
     doc.add_paragraph("{{ b.text }}", style="Heading 4")
@@ -413,12 +419,15 @@ def lessons(doc: DocumentObject, blocks: str, heading: str, level: str) -> None:
     doc.add_paragraph("{{r b.runs|rich }}")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p endfor %}")
+    if missing:
+        doc.add_paragraph("{%p else %}")
+        doc.add_paragraph(missing)
     doc.add_paragraph("{%p endif %}")
 
 
 def table_4(doc: DocumentObject) -> None:
-    doc.add_paragraph("{%p if o.outputs %}")
     doc.add_paragraph("Table 4: Summary of most significant outputs by typology", style="Heading 2")
+    doc.add_paragraph("{%p if o.outputs %}")
     table = new_table(doc, 2, ["Typology", "Outputs"])
     loop_row(table, "{%tr for g in o.outputs %}")
     cells = table.add_row().cells
@@ -430,6 +439,8 @@ def table_4(doc: DocumentObject) -> None:
     cell_paragraph(cells[1], "{%p endfor %}")
     loop_row(table, "{%tr endfor %}")
     fix_widths(table, [Cm(4.0), PORTRAIT_TEXT_WIDTH - Cm(4.0)])
+    doc.add_paragraph("{%p else %}")
+    doc.add_paragraph("No significant outputs were submitted for this outcome (outputs.csv).")
     doc.add_paragraph("{%p endif %}")
 
 
@@ -505,15 +516,18 @@ def main() -> None:
     results_by_indicator(doc)
     table_3(doc)
     next_section(doc, landscape=False)
-    lessons(doc, "o.lessons", "Lessons learned", "Heading 2")
+    lessons(
+        doc,
+        "o.lessons",
+        "Lessons learned",
+        "Heading 2",
+        missing="No lessons learned were submitted for this outcome (lessons-{{ o.id }}.md).",
+    )
     table_4(doc)
     doc.add_paragraph("{%p endfor %}")
 
     lessons(doc, "lessons", "Lessons learned (all outcomes)", "Heading 1")
-    # Close the portrait section only when it holds something: an empty section is a blank page.
-    doc.add_paragraph("{%p if lessons or outcomes[-1].lessons or outcomes[-1].outputs %}")
     next_section(doc, landscape=True)
-    doc.add_paragraph("{%p endif %}")
     annexes(doc)
     doc.save(HERE / "implementation-report.docx")
 

@@ -64,6 +64,8 @@ def test_narrative_words_target_against_achieved(items: Items) -> None:
     assert "Regions that fell short: Americas (1 against 2)." in narrative
     assert "In 2012-13, the figure was 11." in narrative
     chapter_8 = " ".join(texts(part(items, "Outcome 8:", until_style="Heading 1")))
+    for missing in ("country examples", "lessons learned", "significant outputs"):
+        assert f"No {missing} were submitted for this outcome" in chapter_8
     assert (
         "Under indicator 8.1, results were achieved in 1 member State, in Africa; no target set" in chapter_8
     )
