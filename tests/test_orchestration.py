@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -177,8 +178,20 @@ def test_findings_are_an_artifact(sample_package: Path, tmp_path: Path) -> None:
     assert "1 finding" in str(findings.description) or "1" in str(findings.description)
 
 
-def test_two_rebuilds_of_a_biennium_never_write_at_once(tmp_path: Path) -> None:
-    """Two concurrent runs: each one's store → render span does not overlap the other's."""
+def test_two_rebuilds_of_a_biennium_never_write_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two concurrent runs of one biennium, with a slow store: each one's store → render span does not
+    overlap the other's (without the write limit they do: both reach the store at about the same time)."""
+    import reporting.flows.biennial_report as module
+
+    store_package = module.store_package
+
+    def slow_store(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(2)
+        return store_package(*args, **kwargs)
+
+    monkeypatch.setattr(module, "store_package", slow_store)
     package = tmp_path / "2014-15"
     shutil.copytree(SAMPLE, package)
     states: list[Any] = []
