@@ -94,13 +94,6 @@ def repeat_as_header(row: _Row) -> None:
     row._tr.get_or_add_trPr().append(header)
 
 
-def keep_row_together(row: _Row) -> None:
-    """A row is not split across pages when it fits on one (long rows still break)."""
-    cant_split = OxmlElement("w:cantSplit")
-    cant_split.set(qn("w:val"), "false")
-    row._tr.get_or_add_trPr().append(cant_split)
-
-
 def shade(row: _Row, fill: str = HEADER_FILL) -> None:
     for cell in row.cells:
         shading = OxmlElement("w:shd")
@@ -144,13 +137,11 @@ def loop_row(table: Table, tag: str) -> None:
 
 
 def fix_widths(table: Table, widths: list[int]) -> None:
-    """Column widths that Word and LibreOffice both apply: fixed layout, the grid and every cell."""
+    """Column widths that Word and LibreOffice both apply: fixed layout (autofit off), the grid and every
+    cell."""
     table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
     table_width = tbl_pr.find(qn("w:tblW"))
     if table_width is None:
         table_width = OxmlElement("w:tblW")
@@ -218,10 +209,16 @@ def next_section(doc: DocumentObject, landscape: bool) -> None:
 
 
 def update_fields_on_open(doc: DocumentObject) -> None:
-    """Word refreshes the contents and page numbers when the report is opened."""
+    """Word refreshes the contents and page numbers when the report is opened (the element goes where
+    the settings schema puts it: before w:compat)."""
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    doc.settings.element.append(update)
+    settings = doc.settings.element
+    compat = settings.find(qn("w:compat"))
+    if compat is not None:
+        compat.addprevious(update)
+    else:
+        settings.append(update)
 
 
 # ---- the parts of the report --------------------------------------------------------------------
@@ -360,7 +357,6 @@ def results_by_indicator(doc: DocumentObject) -> None:
     cell_text(cells[0], "{{ c.number }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
     cell_loop(cells[1], "for para in c.result", "{{ para }}")
     cell_loop(cells[2], "for para in c.contribution", "{{ para }}")
-    keep_row_together(block.rows[-1])
     loop_row(block, "{%tr endfor %}")
     fix_widths(block, [Cm(2.1), Cm(12.0), Cm(12.0)])
     doc.add_paragraph()
