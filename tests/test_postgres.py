@@ -23,6 +23,7 @@ from tests.test_storage import (
     check_corrected_file_supersedes,
     check_failed_file_leaves_store_as_before,
     check_migrated_schema_matches_models,
+    check_processes_starting_together_on_a_new_database,
     check_reingest_changes_nothing,
 )
 
@@ -87,18 +88,24 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def engine(postgres_server: str) -> Iterator[Engine]:
-    """A new, empty database for each test, migrated by `engine_for` as the pipeline does it."""
+def empty_database(postgres_server: str) -> Iterator[str]:
+    """The URL of a new, empty database (dropped after the test, whoever is still connected)."""
     name = f"reporting_test_{next(_numbers)}"
     admin = create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}"))
-    engine = engine_for(f"{postgres_server}/{name}")
+    yield f"{postgres_server}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(empty_database: str) -> Iterator[Engine]:
+    """A new database for each test, migrated by `engine_for` as the pipeline does it."""
+    engine = engine_for(empty_database)
     yield engine
     engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE {name}"))
-    admin.dispose()
 
 
 def test_postgres_migrated_schema_matches_models(engine: Engine) -> None:
@@ -118,6 +125,10 @@ def test_postgres_a_file_failing_half_way_leaves_the_store_as_before(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     check_failed_file_leaves_store_as_before(engine, tmp_path, monkeypatch)
+
+
+def test_postgres_processes_starting_together_on_a_new_database(empty_database: str, tmp_path: Path) -> None:
+    check_processes_starting_together_on_a_new_database(empty_database, tmp_path / "signals")
 
 
 def test_database_url_selects_postgres(postgres_server: str, monkeypatch: pytest.MonkeyPatch) -> None:

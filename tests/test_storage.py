@@ -353,3 +353,49 @@ def test_a_corrected_targets_file_supersedes_the_older_targets(engine: Engine, t
     assert len(rows) == 3  # the two older targets are kept, marked superseded
     history = file_history(engine, "2014-15")
     assert list(history.loc[history["name"] == "targets.csv", "status"]) == ["superseded", "current"]
+
+
+STARTER = """
+import pathlib, sys, time
+from reporting.storage import engine_for
+signals = pathlib.Path(sys.argv[2])
+(signals / f"ready-{sys.argv[3]}").touch()
+while not (signals / "go").exists():
+    time.sleep(0.005)
+engine_for(sys.argv[1])
+"""
+
+
+def check_processes_starting_together_on_a_new_database(url: str, signals: Path) -> None:
+    """A worker and the command line may both open a database that has no schema yet: three processes
+    (released at the same instant) and three threads of this one migrate it at once, and each finds
+    the schema complete."""
+    import subprocess
+    import sys
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    signals.mkdir()
+    others = [
+        subprocess.Popen([sys.executable, "-c", STARTER, url, str(signals), str(n)], stderr=subprocess.PIPE)
+        for n in range(3)
+    ]
+    deadline = time.monotonic() + 120
+    while len(list(signals.glob("ready-*"))) < len(others) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (signals / "go").touch()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        engines = list(pool.map(lambda _: engine_for(url), range(3)))
+    failures = [p.communicate(timeout=120)[1].decode() for p in others if p.wait(timeout=120) != 0]
+    assert failures == []
+    check_migrated_schema_matches_models(engines[0])
+    with engines[0].connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
+    for started in engines:
+        started.dispose()
+
+
+def test_processes_starting_together_on_a_new_database(tmp_path: Path) -> None:
+    check_processes_starting_together_on_a_new_database(
+        f"sqlite:///{tmp_path / 'new.db'}", tmp_path / "signals"
+    )
