@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reporting.countries import country_codes, member_state_codes, regions_of
@@ -87,8 +88,13 @@ def is_whole_number(series: pd.Series[str]) -> pd.Series[bool]:
 
 
 def as_number(series: pd.Series) -> pd.Series:
-    """The numbers in a column that may still be text (NA where it is not a number)."""
-    return pd.to_numeric(series, errors="coerce")
+    """The numbers in a column that may still be text (NaN where it is not a number); each distinct
+    text is converted once (criteria and targets take few values)."""
+    if pd.api.types.is_numeric_dtype(series):
+        return series
+    codes, uniques = pd.factorize(series.astype(str))
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
+    return pd.Series(np.append(numbers, np.nan)[codes], index=series.index)
 
 
 def member_state_letters(cpo_code: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
@@ -147,7 +153,8 @@ def yes_no(series: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
 # --- framework rules -------------------------------------------------------------------------------
 
 
-def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series[str]:
+def row_keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series[str]:
+    """The key columns of each row as one text (trimmed, joined by a separator no cell holds)."""
     key = frame[columns[0]].astype(str).str.strip()
     for column in columns[1:]:
         key = key + "\x1f" + frame[column].astype(str).str.strip()
@@ -156,8 +163,8 @@ def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series[str]:
 
 def pairs_declared(frame: pd.DataFrame, keys: list[str], declared: pd.DataFrame) -> pd.Series[bool]:
     """True where the row's key columns form a combination declared in the framework."""
-    allowed = set(_keys(declared.astype({k: str for k in keys}), keys))
-    return _keys(frame, keys).isin(allowed).astype(bool)
+    allowed = set(row_keys(declared.astype({k: str for k in keys}), keys))
+    return row_keys(frame, keys).isin(allowed).astype(bool)
 
 
 def criterion_declared(frame: pd.DataFrame, declared: pd.DataFrame) -> pd.Series[bool]:
@@ -198,10 +205,13 @@ def titled(frame: pd.DataFrame) -> pd.Series[bool]:
 
 def distinct_criteria(frame: pd.DataFrame) -> pd.Series[str]:
     """Per row, the distinct criteria its CPO result (outcome, indicator, CPO) meets, e.g. "1, 3"."""
-    key = [frame["outcome"], frame["indicator"], frame["cpo_code"]]
-    numbers = as_number(frame["criterion"]).astype("Int64")
-    listed = numbers.groupby(key).transform(lambda c: ", ".join(str(n) for n in sorted(set(c.dropna()))))
-    return listed.astype(str)
+    keys = list(zip(frame["outcome"], frame["indicator"], frame["cpo_code"], strict=True))
+    met: dict[tuple[str, str, str], set[int]] = {}
+    for key, number in zip(keys, as_number(frame["criterion"]), strict=True):
+        if number == number:  # not NaN
+            met.setdefault(key, set()).add(int(number))
+    listed = [", ".join(str(n) for n in sorted(met.get(key, ()))) for key in keys]
+    return pd.Series(listed, index=frame.index, dtype="str")
 
 
 def reportable(frame: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series[bool]:

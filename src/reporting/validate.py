@@ -162,7 +162,7 @@ def _values_per_cpo(frame: pd.DataFrame, column: str) -> Detail:
 def _criteria_detail(frame: pd.DataFrame, framework: Framework) -> Detail:
     def detail(rows: pd.DataFrame) -> pd.Series:
         key = ["outcome", "indicator", "cpo_code"]
-        results = frame.set_index(key).index.isin(rows.set_index(key).index)
+        results = rules.row_keys(frame, key).isin(set(rules.row_keys(rows, key)))
         criteria = rules.distinct_criteria(frame[results]).reindex(rows.index)
         needed = rows["indicator"].map(lambda i: framework.indicator(i).min_criteria)
         return (
