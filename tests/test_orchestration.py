@@ -211,3 +211,35 @@ def test_two_rebuilds_of_a_biennium_never_write_at_once(
         spans.append((runs["store"].start_time, runs["render"].end_time))
     first, second = sorted(spans)
     assert first[1] <= second[0], spans
+
+
+def test_a_database_hiccup_is_retried_a_wrong_package_is_not(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import reporting.flows.biennial_report as module
+
+    store_package = module.store_package
+    calls: list[int] = []
+
+    def locked_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return store_package(*args, **kwargs)
+
+    monkeypatch.setattr(module, "store_package", locked_once)
+    state = _run(package=str(sample_package), out=str(tmp_path / "out"))
+    (stored,) = [t for t in _task_runs(state.state_details.flow_run_id) if t.name.startswith("store")]
+    assert stored.run_count == 2 and len(calls) == 2
+
+    (sample_package / "evidence" / "broken.json").write_text("{not json", "utf-8")
+    failed = module.biennial_report(package=str(sample_package), out=str(tmp_path / "o"), return_state=True)
+    assert failed.is_failed() and "broken.json" in str(failed.message)
+    (read,) = [
+        t for t in _task_runs(failed.state_details.flow_run_id) if t.name == "read-evidence/broken.json"
+    ]
+    assert read.run_count == 1
+    reads = _states(failed.state_details.flow_run_id, "read-")
+    assert reads["read-evidence/evidence.csv"] in ("Completed", "Cached")  # the other files were read
