@@ -28,6 +28,20 @@ OUTCOME_LESSONS = """Lessons for *outcome 7* specifically:
 """
 
 
+NOT_REPORTABLE = {
+    "biennium": "2014-15",
+    "outcome": "7",
+    "indicator": "7.1",
+    "region": "Africa",
+    "country": "Ghana",
+    "cpo_code": "GHA101",
+    "cpo_title": "A CPO meeting one criterion only",
+    "criterion": 1,
+    "result_achieved": "Une politique est en cours d'élaboration.",
+    "ilo_contribution": "Advice.",
+}
+
+
 def _as_2014_15(source: Path, target: Path) -> None:
     frame = pd.read_csv(source, dtype=str, keep_default_na=False)
     frame["biennium"] = "2014-15"
@@ -36,9 +50,8 @@ def _as_2014_15(source: Path, target: Path) -> None:
 
 def rich_package(root: Path) -> Path:
     """The 2014-15 sample plus: the 2012-13 targets, country examples, outputs and lessons (biennium
-    relabelled), typologies and a gender mark on a few rows, a row that fails validation, and a second
-    outcome (8) without targets. (The CPO meeting one criterion only is NOT_REPORTABLE, added after
-    validation: see `build`.)"""
+    relabelled), typologies and a gender mark on a few rows, a row that fails validation, a CPO meeting
+    one criterion only (NOT_REPORTABLE), and a second outcome (8) without targets."""
     package = root / "rich"
     shutil.copytree(SAMPLE, package)
     framework = yaml.safe_load((package / "framework.yaml").read_text(encoding="utf-8"))
@@ -69,7 +82,8 @@ def rich_package(root: Path) -> Path:
     }
     atlantis["region"] = "Atlantis"
     outcome_8 = evidence.loc[tunisia].assign(outcome="8", indicator="8.1")
-    evidence = pd.concat([evidence, pd.DataFrame([atlantis]), outcome_8], ignore_index=True)
+    one_criterion = {**atlantis, **{k: str(v) for k, v in NOT_REPORTABLE.items()}}
+    evidence = pd.concat([evidence, pd.DataFrame([atlantis, one_criterion]), outcome_8], ignore_index=True)
     evidence.to_csv(evidence_file, index=False)
 
     for name in ("targets.csv", "examples.csv", "outputs.csv"):
@@ -93,29 +107,8 @@ class Built:
     files: Any
 
 
-NOT_REPORTABLE = {
-    "biennium": "2014-15",
-    "outcome": "7",
-    "indicator": "7.1",
-    "region": "Africa",
-    "country": "Ghana",
-    "cpo_code": "GHA101",
-    "cpo_title": "A CPO meeting one criterion only",
-    "criterion": 1,
-    "result_achieved": "Une politique est en cours d'élaboration.",
-    "ilo_contribution": "Advice.",
-}
-
-
-def build(
-    package_dir: Path, out_dir: Path, previous: pd.DataFrame | None = None, with_not_reportable: bool = False
-) -> Built:
-    """The flow's stages without Prefect. `with_not_reportable` adds NOT_REPORTABLE to the clean rows
-    after validation: validate_package currently raises a TypeError (str + object in
-    validate._row_findings) on a package holding such a CPO — reported to the lead; once fixed, the row
-    can go into the package's evidence file instead."""
-    from dataclasses import replace
-
+def build(package_dir: Path, out_dir: Path, previous: pd.DataFrame | None = None) -> Built:
+    """The flow's stages without Prefect."""
     from reporting.aggregate import aggregate
     from reporting.context import report_context
     from reporting.ingest import read_package
@@ -124,9 +117,6 @@ def build(
 
     package = read_package(package_dir)
     checked = validate_package(package)
-    if with_not_reportable:
-        clean = pd.concat([checked.evidence.clean, pd.DataFrame([NOT_REPORTABLE])], ignore_index=True)
-        checked = replace(checked, evidence=replace(checked.evidence, clean=clean))
     aggregates = aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
     context = report_context(package, checked, aggregates, previous=previous)
     files = render_report(context, aggregates.summary, default_template(), out_dir)

@@ -30,7 +30,7 @@ from tests.report_packages import (
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("rich")
-    return build(rich_package(root), root / "out", previous=earlier_summary(), with_not_reportable=True)
+    return build(rich_package(root), root / "out", previous=earlier_summary())
 
 
 @pytest.fixture(scope="module")

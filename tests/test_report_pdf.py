@@ -114,5 +114,5 @@ def test_rich_report_shows_every_section(pdf_texts: list[str], rich: Built) -> N
     for section in (*SECTIONS, *RICH_SECTIONS):
         assert section in text
     assert "The number of results under indicator 7.2 exceeds the target (7 against 6)." in text
-    assert "Viet Nam" in text and "Ghana/GHA101" not in text  # the one-criterion CPO is not in this build
+    assert "Viet Nam" in text and "Ghana/GHA101 1 2" in text  # the one-criterion CPO, in Annex 1
     assert pages(pdf_texts[1]) > pages(pdf_texts[0])
