@@ -31,9 +31,7 @@ def run() -> list[Measurement]:
         read = read_package(package)
         checked = validate_package(read)
         agg = aggregate(checked.evidence.clean, checked.targets.clean, read.framework)
-        context = report_context(
-            read.framework, checked.evidence.clean, agg.results, agg.summary, checked.rejected
-        )
+        context = report_context(read, checked, agg)
         render_report(context, agg.summary, default_template(), work / "plain")
 
     baseline = best_of(2, library_only)
