@@ -168,11 +168,10 @@ def _column_names(header: list[str], width: int) -> list[str]:
     return names
 
 
-def _table(
-    rows: list[list[str]], header_at: int, name: str, sheet: str, first_row_number: int = 1
-) -> pd.DataFrame:
-    """The rows under the header as a text frame, blank rows dropped, each with its Excel row number."""
-    body = [(header_at + 1 + i + first_row_number, r) for i, r in enumerate(rows[header_at + 1 :])]
+def _table(rows: list[list[str]], header_at: int, name: str, sheet: str) -> pd.DataFrame:
+    """The rows under the header as a text frame, blank rows dropped, each with its Excel row number
+    (`rows[0]` is row 1)."""
+    body = [(header_at + 2 + i, r) for i, r in enumerate(rows[header_at + 1 :])]
     body = [(n, r) for n, r in body if any(c.strip() for c in r)]
     width = max([len(rows[header_at]), *(len(r) for _, r in body)])
     names = _column_names(rows[header_at], width)

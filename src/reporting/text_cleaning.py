@@ -16,7 +16,7 @@ import pandas as pd
 # only, which RE2 searches twice as fast as a class with other characters (zero-width spaces are harmless
 # in Word and are left alone).
 CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-HTML_TAG = r"<(?:/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|!--[^>]*--)>"
+HTML_TAG = r"<(?:/?[A-Za-z][A-Za-z0-9]*(?:[ \t\n\r][^<>]*)?/?|!--[^>]*--)>"  # no \s: Arrow runs it
 HTML_ENTITY = r"&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);"
 NEEDS_CLEANING = f"{CONTROL_CHARACTERS}|{HTML_TAG}|{HTML_ENTITY}|\r"
 # One character class that every cell needing cleaning contains: a fast first pass over long texts.
