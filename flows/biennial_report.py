@@ -50,11 +50,12 @@ from reporting.errors import PackageError, StrictModeError  # noqa: E402
 from reporting.flows.caching import (  # noqa: E402
     BY_CONTEXT_AND_TEMPLATE,
     BY_PACKAGE,
-    BY_PACKAGE_AND_DAY,
+    BY_PACKAGE_DAY_AND_EARLIER,
     BY_RECEIVED_FILE,
     file_sha256,
 )
 from reporting.framework import BIENNIUM_PATTERN, Framework  # noqa: E402
+from reporting.history import previous_summary  # noqa: E402
 from reporting.ingest import Package, ReceivedFile, assemble_package, read_received, receive_package  # noqa: E402
 from reporting.render import ReportFiles, default_template, render_report  # noqa: E402
 from reporting.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
@@ -140,9 +141,16 @@ def count(package: Package, checked: PackageValidation) -> Aggregates:
     return aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
 
 
-@task(name="context", cache_policy=BY_PACKAGE_AND_DAY)
-def context(package: Package, checked: PackageValidation, aggregates: Aggregates) -> dict[str, Any]:
-    return report_context(package, checked, aggregates)
+@task(name="earlier-biennium", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def earlier(biennium: str) -> pd.DataFrame | None:
+    return previous_summary(engine_for(settings.database_url()), biennium)
+
+
+@task(name="context", cache_policy=BY_PACKAGE_DAY_AND_EARLIER)
+def context(
+    package: Package, checked: PackageValidation, aggregates: Aggregates, previous: pd.DataFrame | None
+) -> dict[str, Any]:
+    return report_context(package, checked, aggregates, previous=previous)
 
 
 @dataclass(frozen=True)
@@ -262,7 +270,7 @@ def biennial_report(
             stored.rejected_rows,
         )
         aggregates = count(received, checked)
-        report = context(received, checked, aggregates)
+        report = context(received, checked, aggregates, earlier(biennium))
         template_file = Path(template) if template else default_template()
         out_dir = Path(out or Path("out") / biennium).resolve()
         rendered = _render(report, aggregates.summary, template_file, out_dir)

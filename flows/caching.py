@@ -68,6 +68,11 @@ def _today_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     return date.today().isoformat()
 
 
+def _earlier_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    previous = inputs.get("previous")
+    return "none" if previous is None else _digest(previous.to_csv(index=False))
+
+
 def _render_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     report = inputs["context"]
     report = report.unquote() if isinstance(report, quote) else report
@@ -85,8 +90,10 @@ BY_RECEIVED_FILE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_rec
 BY_PACKAGE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_package_key)
 """Validation and counting: they span files, so any changed file redoes them."""
 
-BY_PACKAGE_AND_DAY: CachePolicy = BY_PACKAGE + CacheKeyFnPolicy(cache_key_fn=_today_key)
-"""The report context carries the date it was generated on."""
+BY_PACKAGE_DAY_AND_EARLIER: CachePolicy = (
+    BY_PACKAGE + CacheKeyFnPolicy(cache_key_fn=_today_key) + CacheKeyFnPolicy(cache_key_fn=_earlier_key)
+)
+"""The report context carries the date it was generated on and the earlier biennium's figures."""
 
 BY_CONTEXT_AND_TEMPLATE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_render_key)
 """Rendering: the context (plain data, hashed as JSON), the template's bytes and the output folder;
