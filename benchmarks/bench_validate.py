@@ -92,24 +92,23 @@ def plain_pandas(frame: pd.DataFrame, framework: Framework) -> tuple[pd.DataFram
     row_rules["duplicate_row"] = rules.first_copies(
         frame, [*EVIDENCE_KEY, *TEXT_COLUMNS, "region", "country"], EVIDENCE_KEY
     )
-    failed = ~pd.concat(row_rules, axis=1)
-    kept = ~failed.drop(columns="country_name_known").any(axis=1)
+    kept = np.logical_and.reduce(
+        [m.to_numpy() for name, m in row_rules.items() if name != "country_name_known"]
+    )
     passed = frame.loc[kept, ["cpo_code", "region", "cpo_title"]]
     table_rules = {
         "cpo_region_consistent": rules.one_value_per(passed, ["cpo_code"], "region"),
         "cpo_title_consistent": rules.one_value_per(passed, ["cpo_code"], "cpo_title"),
         "cpo_title_given": rules.titled(passed),
     }
-    table_failed = ~pd.concat(table_rules, axis=1)
-    kept[table_failed.index[table_failed["cpo_region_consistent"]]] = False
+    kept[np.flatnonzero(kept)[~table_rules["cpo_region_consistent"].to_numpy()]] = False
     clean = frame[kept]
-    advice = ~rules.reportable(clean, framework.indicators_frame())
+    advice = {"not_reportable": rules.reportable(clean, framework.indicators_frame())}
+    failing = {**row_rules, **table_rules, **advice, **{f"{c}_cleaned": ~m for c, m in texts.items()}}
     findings = pd.concat(
         [
-            failed.stack().loc[lambda s: s].reset_index(),
-            table_failed.stack().loc[lambda s: s].reset_index(),
-            advice[advice].reset_index(),
-            *(m[m].reset_index() for m in texts.values()),
+            pd.DataFrame({"row": frame.loc[m.index[~m.to_numpy()], "source_row"], "rule": name})
+            for name, m in failing.items()
         ]
     )
     return clean.astype({"criterion": "int64"}), findings
