@@ -114,3 +114,14 @@ def test_the_sample_validates_without_any_finding() -> None:
     assert checked.findings.empty
     assert len(checked.evidence.clean) == 65 and checked.rejected.empty
     assert checked.outputs.clean.empty and checked.examples.clean.empty
+
+
+def test_a_rule_that_cannot_run_is_not_a_silent_pass() -> None:
+    import pandera.pandas as pa
+
+    from reporting.validate import validate_table
+
+    broken = pa.DataFrameSchema(checks=[pa.Check(lambda f: f["no_such_column"] > 1, name="country_filled")])
+    frame = evidence_frame([{}]).astype(str).assign(source_file="e.csv", source_sheet="", source_row=2)
+    with pytest.raises(RuntimeError, match="country_filled could not run"):
+        validate_table(frame, "evidence", [broken])

@@ -118,7 +118,8 @@ def _concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _failures(schema: Schema, frame: pd.DataFrame) -> pd.DataFrame:
     """(index, rule) of every failing row; a whole-row rule is reported once per row, and a failure
-    pandera gives without a row index (a type that could not be coerced) is found back by its value."""
+    pandera gives without a row index (a type that could not be coerced) is found back by its value.
+    A rule that raised (pandera reports its exception as a failure) is a bug: it raises here."""
     empty = pd.DataFrame({"index": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)})
     try:
         schema.validate(frame, lazy=True)
@@ -128,6 +129,12 @@ def _failures(schema: Schema, frame: pd.DataFrame) -> pd.DataFrame:
         cases["rule"] = cases["check"].astype(str)
         cases.loc[is_type, "rule"] = cases.loc[is_type, "column"].map(TYPE_RULES)
         cases = cases[cases["rule"].isin(list(RULES))]
+        crashed = cases[cases["index"].isna() & ~is_type.loc[cases.index]]
+        if len(crashed):  # a rule that could not run must not pass silently
+            first = crashed.iloc[0]
+            raise RuntimeError(
+                f"validation rule {first['rule']} could not run: {first['failure_case']}"
+            ) from exc
         located = cases[cases["index"].notna()]
         found = [
             pd.DataFrame(
