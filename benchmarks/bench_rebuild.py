@@ -15,8 +15,8 @@ from benchmarks.common import Measurement
 from reporting import settings
 
 PAUSE_SECONDS = 3
-"""Between builds, not timed: a run started within ~2 s of the previous one's end waits ~2 s for the
-biennium's write slot (measured), which back-to-back benchmark runs would charge to the cache."""
+"""Between builds, not timed: the test server's SQLite is still recording the previous run's task
+states for a moment, and a run started at once waits behind those writes (up to ~2 s measured)."""
 
 
 def _seconds(action: Callable[[], object]) -> float:

@@ -4,8 +4,9 @@ Each task calls one library function; the flow only wires them and tells the ope
 Ingest is one task per file, so a file that cannot be read does not stop the others from being read
 (the run still fails, with that file's one-line reason). Tasks that read or render are cached by the
 content they work on (flows/caching.py): a rebuild where nothing changed reads nothing again, and a
-rebuild where one file changed reads only that file again. The store and render steps of one biennium
-run under a concurrency limit of 1 (`report-<biennium>`), so two rebuilds never write at once.
+rebuild where one file changed reads only that file again. Once the framework has named the biennium,
+the run holds that biennium's concurrency limit of 1 (`report-<biennium>`), so two rebuilds never
+write at once (the second waits, then finds the first one's work in the cache).
 
 Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/prefect.yaml:
 `prefect deployment run 'biennial-report/rebuild' -p biennium=2014-15`), or directly:
@@ -70,7 +71,7 @@ RUN_TIMEOUT_SECONDS = 4 * 3600
 """A run is stopped after this long. Timeouts are set on the run, not on each task: tasks run in a worker
 thread, where Prefect cannot interrupt a blocking read or write (and says so in a warning per task)."""
 WRITE_LIMIT_WAIT_SECONDS = 1800
-"""How long a run waits for another run of the same biennium to finish writing before it gives up."""
+"""How long a run waits for another run of the same biennium to finish before it gives up."""
 
 
 def transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -244,6 +245,23 @@ def biennial_report(
     framework, files = receive(root)
     if wanted and framework.biennium != wanted:
         raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {wanted}")
+    write_limit = f"report-{framework.biennium}"
+    _ensure_write_limit(write_limit)
+    with concurrency(write_limit, occupy=1, strict=True, timeout_seconds=WRITE_LIMIT_WAIT_SECONDS):
+        return _build(root, framework, files, outcomes, template, out, strict)
+
+
+def _build(
+    root: Path,
+    framework: Framework,
+    files: tuple[ReceivedFile, ...],
+    outcomes: list[str] | None,
+    template: str | None,
+    out: str | None,
+    strict: bool,
+) -> dict[str, Any]:
+    """The stages after the framework was read, holding the biennium's write slot."""
+    logger = get_run_logger()
     biennium = framework.biennium
     received = select(assemble(root, framework, files, _read_all(files)), outcomes)
     checked = validate(received)
@@ -258,30 +276,22 @@ def biennial_report(
     if strict and len(checked.rejected):
         raise StrictModeError(f"--strict: {len(checked.rejected)} row(s) rejected by validation")
 
-    write_limit = f"report-{biennium}"
-    _ensure_write_limit(write_limit)
-    with concurrency(write_limit, occupy=1, strict=True, timeout_seconds=WRITE_LIMIT_WAIT_SECONDS):
-        stored = store(received, checked)
-        logger.info(
-            "stored %d new file(s), %d already stored; %d evidence rows, %d rejected",
-            stored.files_new,
-            stored.files_already_stored,
-            stored.evidence_rows,
-            stored.rejected_rows,
-        )
-        aggregates = count(received, checked)
-        report = context(received, checked, aggregates, earlier(biennium))
-        template_file = Path(template) if template else default_template()
-        out_dir = Path(out or Path("out") / biennium).resolve()
-        rendered = _render(report, aggregates.summary, template_file, out_dir)
-        if (
-            file_sha256(rendered.files.docx) != rendered.docx_sha256
-            or not rendered.files.summary_csv.is_file()
-        ):
-            logger.info(
-                "%s was removed or edited since it was rendered: rendering again", rendered.files.docx
-            )
-            rendered = _render(report, aggregates.summary, template_file, out_dir, refresh=True)
+    stored = store(received, checked)
+    logger.info(
+        "stored %d new file(s), %d already stored; %d evidence rows, %d rejected",
+        stored.files_new,
+        stored.files_already_stored,
+        stored.evidence_rows,
+        stored.rejected_rows,
+    )
+    aggregates = count(received, checked)
+    report = context(received, checked, aggregates, earlier(biennium))
+    template_file = Path(template) if template else default_template()
+    out_dir = Path(out or Path("out") / biennium).resolve()
+    rendered = _render(report, aggregates.summary, template_file, out_dir)
+    if file_sha256(rendered.files.docx) != rendered.docx_sha256 or not rendered.files.summary_csv.is_file():
+        logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
+        rendered = _render(report, aggregates.summary, template_file, out_dir, refresh=True)
     files_out = rendered.files
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     create_markdown_artifact(
