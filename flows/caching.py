@@ -20,9 +20,15 @@ from prefect.cache_policies import TASK_SOURCE, CacheKeyFnPolicy, CachePolicy
 from prefect.context import TaskRunContext
 from prefect.utilities.annotations import quote
 
+import reporting
 from reporting.ingest import Package, ReceivedFile
+from reporting.render import DEFAULT_TEMPLATE
 
-LIBRARY = Path(__file__).resolve().parents[1] / "src" / "reporting"
+LIBRARY = Path(reporting.__file__).resolve().parent
+CODE: tuple[tuple[Path, str], ...] = (
+    (LIBRARY, ".py"),  # schemas and flows included through their links
+    (DEFAULT_TEMPLATE.parent, ".j2"),  # the report's wording (narrative, report.md)
+)
 
 
 def _digest(*parts: str) -> str:
@@ -35,17 +41,18 @@ def file_sha256(path: Path) -> str:
 
 @cache
 def library_fingerprint() -> str:
-    """sha256 over the library's Python sources (schemas included through their link)."""
-    sources = sorted(
-        Path(folder) / name
-        for folder, _, names in os.walk(LIBRARY, followlinks=True)
-        for name in names
-        if name.endswith(".py")
-    )
+    """sha256 over the library's Python sources and the text templates it words the report with."""
     digest = hashlib.sha256()
-    for source in sources:
-        digest.update(source.relative_to(LIBRARY).as_posix().encode())
-        digest.update(source.read_bytes())
+    for root, suffix in CODE:
+        sources = sorted(
+            Path(folder) / name
+            for folder, _, names in os.walk(root, followlinks=True)
+            for name in names
+            if name.endswith(suffix)
+        )
+        for source in sources:
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
