@@ -116,8 +116,10 @@ def assemble(
 
 
 @task(name="select-outcomes", cache_policy=NO_CACHE, persist_result=False)
-def select(package: Package, outcomes: list[str] | None) -> Package:
-    return select_outcomes(package, outcomes)
+def select(
+    package: Package, checked: PackageValidation, outcomes: list[str] | None
+) -> tuple[Package, PackageValidation]:
+    return select_outcomes(package, checked, outcomes)
 
 
 @task(name="validate", cache_policy=BY_PACKAGE)
@@ -263,20 +265,20 @@ def _build(
     """The stages after the framework was read, holding the biennium's write slot."""
     logger = get_run_logger()
     biennium = framework.biennium
-    received = select(assemble(root, framework, files, _read_all(files)), outcomes)
-    checked = validate(received)
-    findings = checked.findings
+    whole = assemble(root, framework, files, _read_all(files))
+    checked_whole = validate(whole)
+    findings = checked_whole.findings
     if len(findings):
-        logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked.rejected))
+        logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
     create_table_artifact(
         key=f"report-{biennium}-findings",
         table=findings_table(findings),
         description=f"Validation findings {biennium} (file, sheet, row, column, rule): {len(findings)}",
     )
-    if strict and len(checked.rejected):
-        raise StrictModeError(f"--strict: {len(checked.rejected)} row(s) rejected by validation")
+    if strict and len(checked_whole.rejected):
+        raise StrictModeError(f"--strict: {len(checked_whole.rejected)} row(s) rejected by validation")
 
-    stored = store(received, checked)
+    stored = store(whole, checked_whole)
     logger.info(
         "stored %d new file(s), %d already stored; %d evidence rows, %d rejected",
         stored.files_new,
@@ -284,6 +286,7 @@ def _build(
         stored.evidence_rows,
         stored.rejected_rows,
     )
+    received, checked = select(whole, checked_whole, outcomes)
     aggregates = count(received, checked)
     report = context(received, checked, aggregates, earlier(biennium))
     template_file = Path(template) if template else default_template()

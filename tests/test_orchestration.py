@@ -104,6 +104,21 @@ def test_only_the_outcomes_asked_are_counted(packages: Path, tmp_path: Path) -> 
     assert result["rows_ingested"] == 30
 
 
+def test_a_build_of_some_outcomes_still_stores_the_whole_package(
+    packages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reporting.storage import current_evidence, engine_for, stored_framework
+
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    _run(biennium="2014-15", outcomes=["2"], out=str(tmp_path / "out"))
+    engine = engine_for(url)
+    assert sorted(current_evidence(engine, "2014-15")["outcome"].unique()) == ["1", "2", "3"]
+    assert len(current_evidence(engine, "2014-15")) == 90
+    framework = stored_framework(engine, "2014-15")
+    assert framework is not None and [o.id for o in framework.outcomes] == ["1", "2", "3"]
+
+
 def test_an_outcome_not_in_the_framework_is_refused(packages: Path, tmp_path: Path) -> None:
     from reporting.flows.biennial_report import biennial_report
 

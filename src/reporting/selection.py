@@ -13,6 +13,7 @@ import pandas as pd
 
 from reporting.errors import PackageError
 from reporting.ingest import Package
+from reporting.validate import PackageValidation, Validated
 
 DEFAULT_PACKAGES_DIR = Path(__file__).resolve().parents[2] / "examples"
 
@@ -34,11 +35,29 @@ def closed_biennium(on: date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def select_outcomes(package: Package, outcomes: list[str] | None) -> Package:
-    """The package restricted to `outcomes` (framework and every table with an outcome column);
-    all of it when none are named. An outcome the framework does not declare is refused."""
+def _only(frame: pd.DataFrame, wanted: set[str]) -> pd.DataFrame:
+    if "outcome" not in frame.columns:
+        return frame
+    return frame[frame["outcome"].astype(str).str.strip().isin(wanted)].reset_index(drop=True)
+
+
+def _tables_only(record: Any, wanted: set[str]) -> dict[str, Any]:
+    """Every frame field of a dataclass restricted to the wanted outcomes (frames without one kept)."""
+    return {
+        f.name: _only(value, wanted)
+        for f in dataclasses.fields(record)
+        if isinstance(value := getattr(record, f.name), pd.DataFrame)
+    }
+
+
+def select_outcomes(
+    package: Package, checked: PackageValidation, outcomes: list[str] | None
+) -> tuple[Package, PackageValidation]:
+    """The package and its validation restricted to `outcomes` (framework and every table with an
+    outcome column), for a report of those outcomes only; all of it when none are named. Selection comes
+    after storing: what was received is always stored whole. An undeclared outcome is refused."""
     if not outcomes:
-        return package
+        return package, checked
     declared = [o.id for o in package.framework.outcomes]
     unknown = [o for o in outcomes if o not in declared]
     if unknown:
@@ -50,9 +69,12 @@ def select_outcomes(package: Package, outcomes: list[str] | None) -> Package:
     framework = package.framework.model_copy(
         update={"outcomes": tuple(o for o in package.framework.outcomes if o.id in wanted)}
     )
-    tables: dict[str, Any] = {
-        f.name: value[value["outcome"].astype(str).str.strip().isin(wanted)].reset_index(drop=True)
-        for f in dataclasses.fields(package)
-        if isinstance(value := getattr(package, f.name), pd.DataFrame) and "outcome" in value.columns
+    validations: dict[str, Any] = {
+        f.name: dataclasses.replace(value, **_tables_only(value, wanted))
+        for f in dataclasses.fields(checked)
+        if isinstance(value := getattr(checked, f.name), Validated)
     }
-    return dataclasses.replace(package, framework=framework, **tables)
+    return (
+        dataclasses.replace(package, framework=framework, **_tables_only(package, wanted)),
+        dataclasses.replace(checked, **validations),
+    )
