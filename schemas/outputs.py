@@ -9,6 +9,7 @@ from pandera.typing import Series
 from reporting.framework import Framework
 from reporting.schemas import rules
 from reporting.schemas.evidence import declared_in
+from reporting.settings import OUTPUT_TYPOLOGIES
 
 
 class OutputRow(pa.DataFrameModel):
@@ -23,7 +24,7 @@ class OutputRow(pa.DataFrameModel):
 
     @pa.check("typology", name="output_typology_known")
     def output_typology_known(cls, typology: Series[str]) -> pd.Series[bool]:
-        return typology.str.strip().isin(rules.OUTPUT_TYPOLOGIES).astype(bool)
+        return typology.str.strip().isin(OUTPUT_TYPOLOGIES).astype(bool)
 
     @pa.check("text", name="text_filled")
     def text_filled(cls, text: Series[str]) -> pd.Series[bool]:

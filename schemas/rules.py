@@ -12,25 +12,12 @@ import pandas as pd
 
 from reporting.countries import country_codes, member_state_codes, regions_of
 from reporting.framework import BIENNIUM_PATTERN
-from reporting.settings import REGIONS
+from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS
 
 # Explicit classes, not \d or \s: pandas then runs them in Arrow (RE2) instead of falling back to Python.
 CPO_CODE_PATTERN = r"^[A-Z]{3}[0-9]{3}$"
 WHOLE_NUMBER_PATTERN = r"^ *[0-9]+ *$"
 NOT_SPACE = "[^ \t\n\r\x0b\x0c\xa0]"
-EVIDENCE_TYPOLOGIES: tuple[str, ...] = (
-    "Policies and strategies",
-    "Regulatory/Legal framework",
-    "Programmes",
-    "Institutional capacity",
-    "Data collection and analysis",
-)
-OUTPUT_TYPOLOGIES: tuple[str, ...] = (
-    "Knowledge generation and dissemination",
-    "Policy advice and technical services",
-    "Capacity building",
-    "Policy dialogue and advocacy",
-)
 YES_NO: dict[str, str] = {
     "yes": "yes",
     "y": "yes",

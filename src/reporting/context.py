@@ -18,32 +18,19 @@ from reporting.aggregate import Aggregates
 from reporting.ingest import Package
 from reporting.markdown_text import markdown_blocks
 from reporting.narrative import indicator_paragraphs, member_states_text
-from reporting.settings import REGIONS, TOTAL
+from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS, TOTAL
+from reporting.text_cleaning import CONTROL_CHARACTERS
 from reporting.validate import PackageValidation
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 NO_TARGET = "no target set"
-TYPOLOGIES: tuple[str, ...] = (
-    "Policies and strategies",
-    "Regulatory/Legal framework",
-    "Programmes",
-    "Institutional capacity",
-    "Data collection and analysis",
-)
-OUTPUT_TYPOLOGIES: tuple[str, ...] = (
-    "Knowledge generation and dissemination",
-    "Policy advice and technical services",
-    "Capacity building",
-    "Policy dialogue and advocacy",
-)
-YES = frozenset({"yes", "y", "true", "1", "x", "oui", "sí", "si"})
 TABLE_BLOCK_ROWS = 1_000
 """Longest table the report holds: LibreOffice and Word lay out long tables super-linearly."""
 
 
 def clean_text(text: object) -> str:
     """Drop control characters that Word cannot hold (docxtpl silently eats or splits on them)."""
-    return CONTROL_CHARACTERS.sub("", "" if text is None or text is pd.NA else str(text))
+    return _CONTROL.sub("", "" if text is None or text is pd.NA else str(text))
 
 
 def one_line(text: object) -> str:
@@ -57,13 +44,14 @@ def paragraphs(text: object) -> list[str]:
 
 
 def is_yes(value: object) -> bool:
-    return clean_text(value).strip().lower() in YES
+    """Validation spells every yes/no answer `yes` or `no` (or leaves it blank)."""
+    return clean_text(value).strip() == "yes"
 
 
 def _typologies(values: Iterable[object]) -> list[str]:
     """The union of `;`-separated typologies over rows, in the contract's order (case ignored)."""
     named = {t.strip().lower() for v in values for t in clean_text(v).split(";")}
-    return [t for t in TYPOLOGIES if t.lower() in named]
+    return [t for t in EVIDENCE_TYPOLOGIES if t.lower() in named]
 
 
 def _target(value: object) -> int | None:
@@ -139,7 +127,7 @@ def _summary_row(
     ]
     by_typology = {
         typology: ", ".join(dict.fromkeys(c["country"] for c in member_states if typology in c["typologies"]))
-        for typology in TYPOLOGIES
+        for typology in EVIDENCE_TYPOLOGIES
     }
     row = {
         "id": indicator.id,
@@ -163,7 +151,7 @@ def _summary_row(
         },
         "total_text": _against(int(total["achieved"]), target),
         "by_typology": by_typology,
-        "typologies": [{"name": t, "member_states": by_typology[t]} for t in TYPOLOGIES],
+        "typologies": [{"name": t, "member_states": by_typology[t]} for t in EVIDENCE_TYPOLOGIES],
         "above": [c for c in compared if c["achieved"] > c["target"]],
         "below": [c for c in compared if c["achieved"] < c["target"]],
         "regional_cpos": sum(1 for c in cpos if not c["member_state"]),
@@ -328,7 +316,7 @@ def report_context(
         "biennium": framework.biennium,
         "generated_on": (generated_on or date.today()).strftime("%d %B %Y").lstrip("0"),
         "regions": list(REGIONS),
-        "typologies": list(TYPOLOGIES),
+        "typologies": list(EVIDENCE_TYPOLOGIES),
         "previous_biennium": previous_biennium,
         "outcomes": outcomes,
         "lessons": _lessons(package.lessons, ""),

@@ -9,15 +9,8 @@ from typing import Any
 
 from reporting.framework import Framework
 from reporting.ingest import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS
-from reporting.settings import REGIONS
+from reporting.settings import EVIDENCE_TYPOLOGIES, REGIONS
 
-TYPOLOGIES: tuple[str, ...] = (
-    "Policies and strategies",
-    "Regulatory/Legal framework",
-    "Programmes",
-    "Institutional capacity",
-    "Data collection and analysis",
-)
 YES_NO: tuple[str, ...] = ("yes", "no")
 ROWS = 5000
 LINE = 95
@@ -54,7 +47,7 @@ def _lists(framework: Framework) -> dict[str, list[Any]]:
         "indicator": [i.id for o in framework.outcomes for i in o.indicators],
         "region": list(REGIONS),
         "criterion": sorted({c.number for o in framework.outcomes for i in o.indicators for c in i.criteria}),
-        "typology": list(TYPOLOGIES),
+        "typology": list(EVIDENCE_TYPOLOGIES),
         "gender_specific": list(YES_NO),
     }
 
