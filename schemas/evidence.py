@@ -14,18 +14,15 @@ from pandera.typing import Series
 
 from reporting.framework import Framework
 from reporting.schemas import rules
+from reporting.schemas.common import IndicatorRegionRow
 
 EVIDENCE_KEY = ["biennium", "outcome", "indicator", "cpo_code", "criterion"]
 TEXT_COLUMNS = ["cpo_title", "result_achieved", "ilo_contribution"]
 
 
-class EvidenceRow(pa.DataFrameModel):
+class EvidenceRow(IndicatorRegionRow):
     """The row rules of the contract that need nothing but the row itself."""
 
-    biennium: Series[str]
-    outcome: Series[str]
-    indicator: Series[str]
-    region: Series[str]
     country: Series[str]
     cpo_code: Series[str]
     cpo_title: Series[str]
@@ -35,14 +32,6 @@ class EvidenceRow(pa.DataFrameModel):
     typology: Optional[Series[str]]  # noqa: UP045 (pandera reads Optional[] as "column may be absent")
     gender_specific: Optional[Series[str]]  # noqa: UP045
     submitted_by: Optional[Series[str]]  # noqa: UP045
-
-    @pa.check("biennium", name="biennium_is_yyyy_yy")
-    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
-        return rules.is_biennium(biennium)
-
-    @pa.check("region", name="region_is_one_of_five")
-    def region_is_one_of_five(cls, region: Series[str]) -> pd.Series[bool]:
-        return rules.is_region(region)
 
     @pa.check("country", name="country_filled")
     def country_filled(cls, country: Series[str]) -> pd.Series[bool]:
@@ -86,10 +75,6 @@ class EvidenceRow(pa.DataFrameModel):
     @pa.dataframe_check(name="region_matches_country")
     def region_matches_country(cls, frame: pd.DataFrame) -> pd.Series[bool]:
         return rules.region_agrees_with_country(frame)
-
-    class Config:
-        strict = False
-        coerce = False
 
 
 class EvidenceTable(pa.DataFrameModel):

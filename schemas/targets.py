@@ -8,33 +8,18 @@ from pandera.typing import Series
 
 from reporting.framework import Framework
 from reporting.schemas import rules
+from reporting.schemas.common import IndicatorRegionRow
 from reporting.schemas.evidence import declared_in
 
 TARGET_KEY = ["biennium", "outcome", "indicator", "region"]
 
 
-class TargetRow(pa.DataFrameModel):
-    biennium: Series[str]
-    outcome: Series[str]
-    indicator: Series[str]
-    region: Series[str]
+class TargetRow(IndicatorRegionRow):
     target: Series[int] = pa.Field(coerce=True)
-
-    @pa.check("biennium", name="biennium_is_yyyy_yy")
-    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
-        return rules.is_biennium(biennium)
-
-    @pa.check("region", name="region_is_one_of_five")
-    def region_is_one_of_five(cls, region: Series[str]) -> pd.Series[bool]:
-        return rules.is_region(region)
 
     @pa.dataframe_check(name="target_not_negative")
     def target_not_negative(cls, frame: pd.DataFrame) -> pd.Series[bool]:
         return (rules.as_number(frame["target"]).fillna(0) >= 0).astype(bool)
-
-    class Config:
-        strict = False
-        coerce = False
 
 
 class TargetTable(pa.DataFrameModel):

@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "examples" / "2014-15"
+from tests.report_packages import ROOT, SAMPLE, Built, build
+
+__all__ = ["ROOT", "SAMPLE", "Built"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,34 +36,10 @@ def sample_package(tmp_path: Path) -> Path:
     return target
 
 
-@dataclass
-class Built:
-    package: Any
-    checked: Any
-    aggregates: Any
-    context: dict[str, Any]
-    files: Any
-
-
-def build_without_prefect(package_dir: Path, out_dir: Path) -> Built:
-    """The flow's stages called directly: the library is usable (and testable) without Prefect."""
-    from reporting.aggregate import aggregate
-    from reporting.context import report_context
-    from reporting.ingest import read_package
-    from reporting.render import default_template, render_report
-    from reporting.validate import validate_package
-
-    package = read_package(package_dir)
-    checked = validate_package(package)
-    aggregates = aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
-    context = report_context(package, checked, aggregates)
-    files = render_report(context, aggregates.summary, default_template(), out_dir)
-    return Built(package, checked, aggregates, context, files)
-
-
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return build_without_prefect(SAMPLE, tmp_path_factory.mktemp("out"))
+    """The sample package built by the flow's stages called directly (the library without Prefect)."""
+    return build(SAMPLE, tmp_path_factory.mktemp("out"))
 
 
 @pytest.fixture(scope="session")

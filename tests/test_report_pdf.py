@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 
-from tests.conftest import Built as SampleBuilt
 from tests.report_packages import Built, build, earlier_summary, rich_package
 
 pytestmark = pytest.mark.slow
@@ -50,7 +49,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="module")
-def pdf_texts(sample_build: SampleBuilt, rich: Built, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+def pdf_texts(sample_build: Built, rich: Built, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Both reports converted in one LibreOffice run (private profile), as text, pages split by \\f."""
     soffice, pdftotext = tool("soffice"), tool("pdftotext")
     out = tmp_path_factory.mktemp("pdf")
@@ -92,7 +91,7 @@ def pages(text: str) -> int:
     return len([p for p in text.split("\f") if p.strip()])
 
 
-def test_sample_report_pages_and_sections(pdf_texts: list[str], sample_build: SampleBuilt) -> None:
+def test_sample_report_pages_and_sections(pdf_texts: list[str], sample_build: Built) -> None:
     text = pdf_texts[0]
     assert 15 <= pages(text) <= 60  # 65 results on 22 CPO tables: about 28 pages
     for section in SECTIONS:
@@ -101,7 +100,7 @@ def test_sample_report_pages_and_sections(pdf_texts: list[str], sample_build: Sa
     assert "No country examples were submitted for this outcome (examples.csv)." in flat(text)
 
 
-def test_every_cpo_is_in_the_pdf(pdf_texts: list[str], sample_build: SampleBuilt) -> None:
+def test_every_cpo_is_in_the_pdf(pdf_texts: list[str], sample_build: Built) -> None:
     text = flat(pdf_texts[0])
     results = sample_build.aggregates.results
     for result in results.to_dict("records"):

@@ -17,20 +17,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from reporting.ingest import EVIDENCE_COLUMNS
+
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parents[2] / "examples" / "2014-15"
-COLUMNS = [
-    "biennium",
-    "outcome",
-    "indicator",
-    "region",
-    "country",
-    "cpo_code",
-    "cpo_title",
-    "criterion",
-    "result_achieved",
-    "ilo_contribution",
-]
+COLUMNS = list(EVIDENCE_COLUMNS)
 TUN_TITLE = "Capacités des mandants renforcées pour la gouvernance de la migration de main d'œuvre"
 MEX_TITLE = "Políticas públicas de migración laboral con enfoque de género en México"
 VNM_TITLE = "Improved labour migration governance and protection of migrant workers"
