@@ -227,7 +227,9 @@ def update_fields_on_open(doc: DocumentObject) -> None:
 def cover_and_contents(doc: DocumentObject) -> None:
     for _ in range(6):
         doc.add_paragraph()
-    doc.add_paragraph("Programme implementation report {{ biennium }}", style="Title")
+    title = doc.add_paragraph(style="Title")
+    title.add_run("Programme implementation report").add_break()  # the biennium never splits at its dash
+    title.add_run("{{ biennium }}")
     doc.add_paragraph("Results by outcome and indicator", style="Subtitle")
     doc.add_paragraph()
     doc.add_paragraph("Biennium {{ biennium }}. Generated on {{ generated_on }}.")

@@ -228,7 +228,7 @@ def test_document_furniture(rich: Built) -> None:
     footer_xml = document.sections[0].footer._element.xml
     assert " PAGE " in footer_xml and "Programme implementation report 2014-15" in footer_xml
     cover = [p.text for p in document.paragraphs[:12] if p.text]
-    assert cover[0] == "Programme implementation report 2014-15"
+    assert cover[0] == "Programme implementation report\n2014-15"  # a line break, never a split biennium
     assert any(t.startswith("Biennium 2014-15. Generated on ") for t in cover)
     used = {p.style.name for p in document.paragraphs} | {"Normal", "Table Text", "Heading 1", "Heading 2"}
     for name in used:
