@@ -26,12 +26,16 @@ class EvidenceRow(IndicatorRegionRow):
     country: Series[str]
     cpo_code: Series[str]
     cpo_title: Series[str]
-    criterion: Series[int] = pa.Field(coerce=True)
+    criterion: Series[str]
     result_achieved: Series[str]
     ilo_contribution: Series[str]
     typology: Optional[Series[str]]  # noqa: UP045 (pandera reads Optional[] as "column may be absent")
     gender_specific: Optional[Series[str]]  # noqa: UP045
     submitted_by: Optional[Series[str]]  # noqa: UP045
+
+    @pa.check("criterion", name="criterion_is_whole_number")
+    def criterion_is_whole_number(cls, criterion: Series[str]) -> pd.Series[bool]:
+        return rules.is_whole_number(criterion)
 
     @pa.check("country", name="country_filled")
     def country_filled(cls, country: Series[str]) -> pd.Series[bool]:

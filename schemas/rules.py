@@ -17,6 +17,7 @@ from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS
 # Explicit classes, not \d or \s: pandas then runs them in Arrow (RE2) instead of falling back to Python.
 CPO_CODE_PATTERN = r"^[A-Z]{3}[0-9]{3}$"
 WHOLE_NUMBER_PATTERN = r"^ *[0-9]+ *$"
+SIGNED_WHOLE_NUMBER_PATTERN = r"^ *-?[0-9]+ *$"
 NOT_SPACE = "[^ \t\n\r\x0b\x0c\xa0]"
 YES_NO: dict[str, str] = {
     "yes": "yes",
@@ -70,8 +71,11 @@ def is_cpo_code(series: pd.Series[str]) -> pd.Series[bool]:
     return series.astype(str).str.fullmatch(CPO_CODE_PATTERN).fillna(False).astype(bool)
 
 
-def is_whole_number(series: pd.Series[str]) -> pd.Series[bool]:
-    return series.astype(str).str.fullmatch(WHOLE_NUMBER_PATTERN).fillna(False).astype(bool)
+def is_whole_number(series: pd.Series[str], signed: bool = False) -> pd.Series[bool]:
+    """Plain ASCII digits (spaces around allowed): not "1_2", "٩", "2.5" or "1e1", which Python's
+    int() or float() would turn into numbers the submitter did not write."""
+    pattern = SIGNED_WHOLE_NUMBER_PATTERN if signed else WHOLE_NUMBER_PATTERN
+    return series.astype(str).str.fullmatch(pattern).fillna(False).astype(bool)
 
 
 def as_number(series: pd.Series) -> pd.Series:
@@ -80,7 +84,9 @@ def as_number(series: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series):
         return series
     codes, uniques = pd.factorize(series.astype(str))
-    numbers = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype=float)
+    texts = pd.Series(uniques, dtype=object)
+    whole = texts.str.fullmatch(SIGNED_WHOLE_NUMBER_PATTERN).fillna(False).astype(bool)
+    numbers = pd.to_numeric(texts.where(whole), errors="coerce").to_numpy(dtype=float)
     return pd.Series(np.append(numbers, np.nan)[codes], index=series.index)
 
 
@@ -156,9 +162,11 @@ def pairs_declared(frame: pd.DataFrame, keys: list[str], declared: pd.DataFrame)
 
 def criterion_declared(frame: pd.DataFrame, declared: pd.DataFrame) -> pd.Series[bool]:
     """The criterion number is one declared for the row's indicator (a non-number is another rule's)."""
-    number = as_number(frame["criterion"])
-    probe = frame.assign(criterion=number.astype("Int64").astype(str))
-    return (pairs_declared(probe, ["indicator", "criterion"], declared) | number.isna()).astype(bool)
+    whole = is_whole_number(frame["criterion"])
+    probe = frame.assign(
+        criterion=frame["criterion"].astype(str).str.strip().str.lstrip("0").where(whole, "")
+    )
+    return (pairs_declared(probe, ["indicator", "criterion"], declared) | ~whole).astype(bool)
 
 
 # --- table rules -----------------------------------------------------------------------------------

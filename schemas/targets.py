@@ -15,7 +15,11 @@ TARGET_KEY = ["biennium", "outcome", "indicator", "region"]
 
 
 class TargetRow(IndicatorRegionRow):
-    target: Series[int] = pa.Field(coerce=True)
+    target: Series[str]
+
+    @pa.check("target", name="target_is_whole_number")
+    def target_is_whole_number(cls, target: Series[str]) -> pd.Series[bool]:
+        return rules.is_whole_number(target, signed=True)
 
     @pa.dataframe_check(name="target_not_negative")
     def target_not_negative(cls, frame: pd.DataFrame) -> pd.Series[bool]:

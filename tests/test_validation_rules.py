@@ -125,3 +125,36 @@ def test_a_rule_that_cannot_run_is_not_a_silent_pass() -> None:
     frame = evidence_frame([{}]).astype(str).assign(source_file="e.csv", source_sheet="", source_row=2)
     with pytest.raises(RuntimeError, match="country_filled could not run"):
         validate_table(frame, "evidence", [broken])
+
+
+@pytest.mark.parametrize("typed", ["1_2", "٩", "2.5", "1e0", "inf", "-1", "two"])
+def test_a_criterion_is_only_ever_plain_digits(typed: str) -> None:
+    """Python's int() reads "1_2" as 12 and "٩" as 9: such cells are refused, never counted."""
+    rows = evidence_frame([{"criterion": "1"}, {"criterion": typed}]).astype(str)
+    rows["source_file"], rows["source_sheet"], rows["source_row"] = "e.csv", "", [2, 3]
+    checked = validate_evidence(rows, FRAMEWORK)
+    assert checked.clean["criterion"].tolist() == [1]
+    errors = checked.findings[checked.findings["severity"] == "error"]
+    assert errors[["row", "column", "rule"]].values.tolist() == [
+        [3, "criterion", "criterion_is_whole_number"]
+    ]
+
+
+def test_a_target_is_only_ever_plain_digits() -> None:
+    targets = pd.DataFrame(
+        {
+            "biennium": "2014-15",
+            "outcome": "7",
+            "indicator": "7.1",
+            "region": ["Africa", "Americas", "Arab States"],
+            "target": ["3", "٩", "-1"],
+            "source_file": "targets.csv",
+            "source_sheet": "",
+            "source_row": [2, 3, 4],
+        }
+    )
+    from reporting.validate import validate_targets
+
+    checked = validate_targets(targets, FRAMEWORK)
+    assert checked.clean["target"].tolist() == [3]
+    assert sorted(checked.findings["rule"]) == ["target_is_whole_number", "target_not_negative"]

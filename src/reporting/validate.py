@@ -378,7 +378,8 @@ def validate_evidence(evidence: pd.DataFrame, framework: Framework) -> Validated
         clean, _failures(evidence_reportability(framework), clean), _details(clean, framework)
     )
     optional = [c for c in OPTIONAL_EVIDENCE_COLUMNS if c in clean]
-    clean = clean[[*EVIDENCE_COLUMNS, *SOURCE_COLUMNS, *optional]].astype({"criterion": "int64"})
+    clean = clean[[*EVIDENCE_COLUMNS, *SOURCE_COLUMNS, *optional]]
+    clean = clean.assign(criterion=clean["criterion"].str.strip().astype("int64"))
     if "typology" in clean:
         clean["typology"] = rules.typologies(clean["typology"])[0]
     if "gender_specific" in clean:
@@ -391,7 +392,8 @@ def validate_targets(targets: pd.DataFrame, framework: Framework) -> Validated:
     result = validate_table(
         targets, "targets", [TargetRow, targets_against_framework(framework)], (TargetTable,), framework
     )
-    clean = result.clean.astype({"target": "int64"}).reset_index(drop=True)
+    clean = result.clean.assign(target=result.clean["target"].astype(str).str.strip().astype("int64"))
+    clean = clean.reset_index(drop=True)
     return Validated(clean=clean, rejected=result.rejected, findings=result.findings)
 
 
