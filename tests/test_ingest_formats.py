@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from reporting.errors import PackageError
 from reporting.framework import load_framework
 from reporting.ingest import (
+    EVIDENCE_COLUMNS,
     ReceivedFile,
     column_name,
     decode_text,
@@ -139,3 +140,18 @@ def test_excel_lock_files_are_not_evidence(sample_package: Path) -> None:
     assert [f.name for f in read_package(sample_package).files if f.role == "evidence"] == [
         "evidence/evidence.csv"
     ]
+
+
+def test_a_stray_cell_far_from_the_table_is_refused_not_read(tmp_path: Path) -> None:
+    """One cell at XFD100000 makes a 5 KB workbook of 1.6 billion cells: refused with its reason."""
+    workbook = Workbook()
+    workbook.active.append(list(EVIDENCE_COLUMNS))
+    workbook.active["XFD100000"] = "x"
+    workbook.save(tmp_path / "stray.xlsx")
+    with pytest.raises(PackageError, match=r"stray.xlsx: sheet 'Sheet' spans 100,000 rows × 16,384 columns"):
+        read_xlsx_tables((tmp_path / "stray.xlsx").read_bytes(), "stray.xlsx")
+
+
+def test_a_csv_of_empty_cells_has_no_header_row() -> None:
+    with pytest.raises(PackageError, match=r"^e.csv: no header row"):
+        read_csv_table(b",,,\r\n,,,\r\n", "e.csv")

@@ -51,6 +51,7 @@ EXAMPLE_COLUMNS: tuple[str, ...] = (
 )
 SOURCE_COLUMNS: tuple[str, ...] = ("source_file", "source_sheet", "source_row")
 EVIDENCE_SUFFIXES = {".csv", ".xlsx", ".json"}
+MAX_SHEET_CELLS = 20_000_000
 HEADER_SEARCH_ROWS = 20
 
 
@@ -204,19 +205,25 @@ def read_csv_table(content: bytes, name: str, role: str = "evidence") -> pd.Data
         head = _csv_records(text, delimiter, HEADER_SEARCH_ROWS)
         return max(_header_score(r, role) for r in head), max(len(r) for r in head)
 
-    delimiter = max(CSV_DELIMITERS, key=fit)
     try:
-        rows = _csv_records(text, delimiter)
-    except PackageError as exc:
+        rows = _csv_records(text, max(CSV_DELIMITERS, key=fit))
+    except PackageError as exc:  # the reason, prefixed with the file it is about
         raise PackageError(f"{name}: {exc}") from exc
     header_at = _header_at(rows, role)
     if header_at is None:  # no recognisable header: the first line is taken, findings will say what lacks
-        header_at = next(i for i, r in enumerate(rows) if any(c.strip() for c in r))
+        header_at = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+    if header_at is None:
+        raise PackageError(f"{name}: no header row (every cell is empty)")
     return _table(rows, header_at, name, "")
 
 
-def _sheet_rows(sheet: Any) -> list[list[str]]:
+def _sheet_rows(sheet: Any, name: str) -> list[list[str]]:
     """The cells of a sheet as text, a merged range's value repeated in each of its cells."""
+    if sheet.max_row * sheet.max_column > MAX_SHEET_CELLS:  # a stray cell at XFD1048576 is a 6 KB file
+        raise PackageError(
+            f"{name}: sheet {sheet.title!r} spans {sheet.max_row:,} rows × {sheet.max_column:,} columns, "
+            f"more than the {MAX_SHEET_CELLS:,} cells read: delete the cells far from the table"
+        )
     grid = [list(r) for r in sheet.iter_rows(values_only=True)]
     for merged in sheet.merged_cells.ranges:
         value = grid[merged.min_row - 1][merged.min_col - 1]
@@ -241,7 +248,7 @@ def read_xlsx_tables(content: bytes, name: str, role: str = "evidence") -> list[
         raise PackageError(f"{name}: not a readable Excel workbook ({exc.__class__.__name__})") from exc
     frames = []
     for sheet in workbook.worksheets:
-        rows = _sheet_rows(sheet)
+        rows = _sheet_rows(sheet, name)
         header_at = _header_at(rows, role)
         if header_at is not None:
             frames.append(_table(rows, header_at, name, sheet.title))
