@@ -211,3 +211,44 @@ def test_sheet_titles_fit_excel_and_stay_unique() -> None:
         "a_1__.csv",
     ]
     assert all(len(t) <= 31 for t in titles.values())
+
+
+def test_submitted_headers_and_markup_like_text_stay_text(sample_package: Path, tmp_path: Path) -> None:
+    """A column header is submitted text too (neutralised in the workbook), and `[/]` in a title is
+    printed as typed, not read as console markup."""
+    rows = pd.read_csv(sample_package / EVIDENCE, dtype=str, keep_default_na=False)
+    rows.loc[0, "cpo_title"] = "Capacités [/] renforcées [bold]"
+    rows.loc[0, "region"] = "Europe"
+    rows[HYPERLINK] = "1"
+    rows.to_csv(sample_package / EVIDENCE, index=False)
+    code, output = validate(sample_package, "--report-dir", tmp_path / "report")
+    assert code == 1, output
+    header = [
+        c.value for c in load_workbook(tmp_path / "report" / "validation-report.xlsx")["evidence.csv"][1]
+    ]
+    assert "'" + HYPERLINK.lower() in header
+    assert not any(str(v).startswith("=") for v in header)
+
+
+def test_history_lists_a_first_delivery(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reporting.ingest import read_package
+    from reporting.storage import engine_for, store_package
+    from reporting.validate import validate_package
+
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    package = read_package(sample_package)
+    checked = validate_package(package)
+    store_package(
+        engine_for(url),
+        package,
+        checked.evidence.clean,
+        checked.rejected,
+        checked.targets.clean,
+        tmp_path / "a",
+    )
+    outcome = runner.invoke(cli.app, ["history", "2014-15"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "evidence/evidence.csv" in outcome.output and "current" in outcome.output

@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from reporting import settings
 from reporting.errors import PackageError, StrictModeError
@@ -70,12 +73,14 @@ def build(
     except (PackageError, StrictModeError) as exc:
         if debug:
             raise
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
     except Exception as exc:  # an unexpected failure still gets one line, not a traceback
         if debug:
             raise
-        errors.print(f"[red]error:[/red] {exc.__class__.__name__}: {exc} (--debug shows the traceback)")
+        errors.print(
+            f"[red]error:[/red] {exc.__class__.__name__}: {escape(str(exc))} (--debug shows the traceback)"
+        )
         raise typer.Exit(1) from None
     _print_summary(result)
 
@@ -171,7 +176,7 @@ def history(
     if changes is None:
         frame = file_history(engine, biennium).drop(columns="sha256")
         for column in ("received_at", "superseded_at"):
-            frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M")
+            frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d %H:%M").fillna("")
         title = f"Files received for {biennium}"
     else:
         frame = version_changes(engine, changes)
@@ -180,7 +185,7 @@ def history(
     for column in frame.columns:
         table.add_column(str(column), no_wrap=column in ("name", "status", "received_at", "superseded_at"))
     for record in frame.astype("string").fillna("").itertuples(index=False):
-        table.add_row(*map(str, record))
+        table.add_row(*(Text(str(value)) for value in record))
     console.print(table if len(frame) else f"{title}: none.")
 
 

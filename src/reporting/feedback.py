@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from rich.table import Table
+from rich.text import Text
 
 from reporting import settings
 from reporting.errors import PackageError
@@ -167,7 +168,7 @@ def _lay_out(sheet: Any, widths: list[int], freeze: str = "A2") -> None:
 def _header_cell(sheet: Any, name: str, styles: dict[str, Any]) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=name)
+    cell = WriteOnlyCell(sheet, value=_cell(name))  # a header is submitted text too
     cell.font = styles["bold"]
     return cell
 
@@ -216,10 +217,10 @@ def findings_table(findings: pd.DataFrame, limit: int = 200) -> Table:
         table.add_column(column, overflow="fold", style="red" if column == "severity" else None)
     for record in findings.head(limit).to_dict("records"):
         row = "" if pd.isna(record["row"]) else str(record["row"])
-        table.add_row(
-            *(str(record[c]) for c in ("severity", "file", "sheet")),
+        table.add_row(  # submitted text, never Rich markup
+            *(Text(str(record[c])) for c in ("severity", "file", "sheet")),
             row,
-            *(str(record[c]) for c in ("column", "rule", "message")),
+            *(Text(str(record[c])) for c in ("column", "rule", "message")),
         )
     if len(findings) > limit:
         table.caption = f"{len(findings) - limit} more in the report files"
