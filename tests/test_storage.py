@@ -399,3 +399,21 @@ def test_processes_starting_together_on_a_new_database(tmp_path: Path) -> None:
     check_processes_starting_together_on_a_new_database(
         f"sqlite:///{tmp_path / 'new.db'}", tmp_path / "signals"
     )
+
+
+def test_a_file_about_a_cpo_under_another_indicator_supersedes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """TUN129 reported under 7.2 in a later delivery leaves its 7.1 rows in force."""
+    package_dir, archive_root = copy_sample(tmp_path / "2014-15"), tmp_path / "archive"
+    split_sample(package_dir, "TUN129", "tunisia.csv")
+    ingest(engine, package_dir, archive_root)
+
+    under_72 = pd.read_csv(package_dir / "evidence" / "tunisia.csv", dtype=str, keep_default_na=False)
+    under_72["indicator"] = "7.2"
+    (package_dir / "evidence" / "tunisia.csv").unlink()
+    under_72.to_csv(package_dir / "evidence" / "tunisia-7-2.csv", index=False)
+    report = ingest(engine, package_dir, archive_root)
+    assert report.files_superseded == 0
+    tunisia = current_evidence(engine, "2014-15").query("cpo_code == 'TUN129'")
+    assert sorted(tunisia["indicator"].unique()) == ["7.1", "7.2"]

@@ -236,12 +236,17 @@ def _rejected_rows(frame: pd.DataFrame, file_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _cpo_codes(*frames: pd.DataFrame) -> set[str]:
-    codes: set[str] = set()
+def _cpo_results(*frames: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (indicator, CPO code) pairs a file reports on: a file about TUN129 under 7.2 is no new
+    version of one about TUN129 under 7.1."""
+    results: set[tuple[str, str]] = set()
     for frame in frames:
-        if "cpo_code" in frame.columns:
-            codes.update(c for c in _texts(frame["cpo_code"]).str.strip().unique() if c)
-    return codes
+        if {"indicator", "cpo_code"} <= set(frame.columns):
+            pairs = zip(
+                _texts(frame["indicator"]).str.strip(), _texts(frame["cpo_code"]).str.strip(), strict=True
+            )
+            results.update((i, c) for i, c in pairs if c)
+    return results
 
 
 def _older_versions(
@@ -249,12 +254,12 @@ def _older_versions(
     biennium: str,
     received: ReceivedFile,
     digest: str,
-    cpo_codes: set[str],
+    cpo_results: set[tuple[str, str]],
     delivered: set[str],
 ) -> list[int]:
     """The current files that `received` (sha256 `digest`) is a new version of: the same name and
     role, or (evidence) a file of an earlier delivery — named in `delivered` neither by name nor by
-    sha256 — whose CPOs are all covered by this one."""
+    sha256 — whose CPO results (indicator, CPO) are all covered by this one."""
     files = table(ReceivedFileRecord)
     current = conn.execute(
         select(files.c.id, files.c.name, files.c.sha256).where(
@@ -266,18 +271,18 @@ def _older_versions(
     ).all()
     older = [r.id for r in current if r.name == received.name]
     others = [r.id for r in current if r.name not in delivered and r.sha256 not in delivered]
-    if received.role != "evidence" or not cpo_codes or not others:
+    if received.role != "evidence" or not cpo_results or not others:
         return older
     evidence = table(EvidenceRecord)
     covered = conn.execute(
-        select(evidence.c.received_file_id, evidence.c.cpo_code)
+        select(evidence.c.received_file_id, evidence.c.indicator, evidence.c.cpo_code)
         .where(evidence.c.received_file_id.in_(others))
         .distinct()
     ).all()
-    by_file: dict[int, set[str]] = {}
-    for file_id, code in covered:
-        by_file.setdefault(file_id, set()).add(code)
-    return older + [f for f, codes in by_file.items() if codes <= cpo_codes]
+    by_file: dict[int, set[tuple[str, str]]] = {}
+    for file_id, indicator, code in covered:
+        by_file.setdefault(file_id, set()).add((indicator, code))
+    return older + [f for f, results in by_file.items() if results <= cpo_results]
 
 
 def _supersede(conn: Connection, older: list[int], newer: int) -> None:
@@ -337,8 +342,8 @@ def store_package(
             new += 1
             mine = evidence[evidence["source_file"] == received.name]
             mine_rejected = rejected[rejected["source_file"] == received.name]
-            codes = _cpo_codes(mine, mine_rejected)
-            older = _older_versions(conn, biennium, received, digest, codes, delivered)
+            results = _cpo_results(mine, mine_rejected)
+            older = _older_versions(conn, biennium, received, digest, results, delivered)
             if older:
                 _supersede(conn, older, file_id)
                 superseded += len(older)
