@@ -158,3 +158,11 @@ def test_a_target_is_only_ever_plain_digits() -> None:
     checked = validate_targets(targets, FRAMEWORK)
     assert checked.clean["target"].tolist() == [3]
     assert sorted(checked.findings["rule"]) == ["target_is_whole_number", "target_not_negative"]
+
+
+def test_prose_between_angle_brackets_is_not_a_tag() -> None:
+    assert clean_text("Workers earning <minimum wage and working > 48 hours") == (
+        "Workers earning <minimum wage and working > 48 hours",
+        "",
+    )
+    assert clean_text("<SPAN style='x'>ok</SPAN><o:p></o:p>")[0] == "ok"

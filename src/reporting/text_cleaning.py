@@ -16,7 +16,12 @@ import pandas as pd
 # only, which RE2 searches twice as fast as a class with other characters (zero-width spaces are harmless
 # in Word and are left alone).
 CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-HTML_TAG = r"<(?:/?[A-Za-z][A-Za-z0-9]*(?:[ \t\n\r][^<>]*)?/?|!--[^>]*--)>"  # no \s: Arrow runs it
+# Only the tags of web forms and word processors: "<minimum wage and working >" is prose, not a tag.
+HTML_TAG_NAMES = (
+    "a|abbr|b|big|blockquote|br|center|code|del|div|em|font|h[1-6]|hr|i|img|ins|li|mark|o:p|ol|p|pre|q|s|"
+    "small|span|strike|strong|sub|sup|table|tbody|td|tfoot|th|thead|tr|tt|u|ul"
+)
+HTML_TAG = rf"(?:(?i:</?(?:{HTML_TAG_NAMES})(?:[ \t\n\r/][^<>]*)?>)|<!--[^>]*-->)"  # no \s: Arrow runs it
 HTML_ENTITY = r"&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);"
 NEEDS_CLEANING = f"{CONTROL_CHARACTERS}|{HTML_TAG}|{HTML_ENTITY}|\r"
 # One character class that every cell needing cleaning contains: a fast first pass over long texts.
