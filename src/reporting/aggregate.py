@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import pandas as pd
-import pycountry
 
+from reporting.countries import member_state_codes
 from reporting.framework import Framework
 from reporting.settings import REGIONS, TOTAL
 
 SUMMARY_COLUMNS = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
-
-
-@cache
-def member_state_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-3 codes: CPO code letters outside this set mark regional or global CPOs."""
-    return frozenset(country.alpha_3 for country in pycountry.countries)
 
 
 def _first_filled(values: pd.Series) -> str:
