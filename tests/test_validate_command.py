@@ -252,3 +252,11 @@ def test_history_lists_a_first_delivery(
     outcome = runner.invoke(cli.app, ["history", "2014-15"])
     assert outcome.exit_code == 0, outcome.output
     assert "evidence/evidence.csv" in outcome.output and "current" in outcome.output
+
+
+def test_a_malformed_framework_beside_a_single_file_is_a_misuse(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE / EVIDENCE, tmp_path / "evidence.csv")
+    (tmp_path / "framework.yaml").write_text("biennium: 2014-15\noutcomes: [", encoding="utf-8")
+    code, output = validate(tmp_path / "evidence.csv", "--report-dir", tmp_path / "report")
+    assert code == 2
+    assert "framework.yaml" in output and "Traceback" not in output

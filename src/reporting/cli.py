@@ -130,10 +130,14 @@ def validate(
 
     chosen = _framework_option(framework)
     if path.is_file():
-        chosen = chosen or framework_for_file(path)
+        try:
+            chosen = chosen or framework_for_file(path)
+        except PackageError as exc:  # a malformed framework.yaml beside the file
+            errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(2) from None
         if chosen is None:
             errors.print(
-                f"[red]error:[/red] no framework for {path.name}: give --framework FILE "
+                f"[red]error:[/red] no framework for {escape(path.name)}: give --framework FILE "
                 "(none beside the file, none stored for its biennium)",
                 highlight=False,
             )
