@@ -346,3 +346,10 @@ def test_previous_summary_recomputes_an_earlier_biennium_from_the_store(tmp_path
     assert previous_summary(engine, "2012-13") is None
     totals = found[found["region"] == "Total"].set_index("indicator")
     assert totals.loc["7.1", "target"] == 8 and totals.loc["7.2", "target"] == 6
+
+
+def test_indented_or_fenced_lessons_text_is_kept() -> None:
+    from reporting.markdown_text import markdown_blocks
+
+    blocks = markdown_blocks("Intro\n\n    An indented paragraph.\n\n```\nA fenced line.\n```\n")
+    assert [b["text"] for b in blocks] == ["Intro", "An indented paragraph.", "A fenced line."]

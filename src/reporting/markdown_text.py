@@ -54,6 +54,12 @@ def markdown_blocks(text: str, clean: Any = str) -> list[Block]:
             lists.pop()
         elif token.type == "heading_open":
             kind, level = "heading", int(token.tag[1])
+        elif token.type in ("code_block", "fence"):  # indented or fenced text: kept, one paragraph a line
+            for line in token.content.splitlines():
+                if line.strip():
+                    text = clean(line.strip())
+                    run = {"text": text, "bold": False, "italic": False}
+                    blocks.append({"kind": "paragraph", "level": 0, "runs": [run], "text": text})
         elif token.type == "inline":
             runs = _runs(token, clean)
             if not lists and kind != "heading":
