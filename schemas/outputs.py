@@ -8,19 +8,14 @@ from pandera.typing import Series
 
 from reporting.framework import Framework
 from reporting.schemas import rules
+from reporting.schemas.common import OutcomeRow
 from reporting.schemas.evidence import declared_in
 from reporting.settings import OUTPUT_TYPOLOGIES
 
 
-class OutputRow(pa.DataFrameModel):
-    biennium: Series[str]
-    outcome: Series[str]
+class OutputRow(OutcomeRow):
     typology: Series[str]
     text: Series[str]
-
-    @pa.check("biennium", name="biennium_is_yyyy_yy")
-    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
-        return rules.is_biennium(biennium)
 
     @pa.check("typology", name="output_typology_known")
     def output_typology_known(cls, typology: Series[str]) -> pd.Series[bool]:
@@ -30,22 +25,12 @@ class OutputRow(pa.DataFrameModel):
     def text_filled(cls, text: Series[str]) -> pd.Series[bool]:
         return rules.filled(text)
 
-    class Config:
-        strict = False
-        coerce = False
 
-
-class ExampleRow(pa.DataFrameModel):
-    biennium: Series[str]
-    outcome: Series[str]
+class ExampleRow(OutcomeRow):
     country: Series[str]
     ilo_contribution: Series[str]
     results: Series[str]
     gender_specific: Series[str]
-
-    @pa.check("biennium", name="biennium_is_yyyy_yy")
-    def biennium_is_yyyy_yy(cls, biennium: Series[str]) -> pd.Series[bool]:
-        return rules.is_biennium(biennium)
 
     @pa.check("country", name="country_filled")
     def country_filled(cls, country: Series[str]) -> pd.Series[bool]:
@@ -62,10 +47,6 @@ class ExampleRow(pa.DataFrameModel):
     @pa.check("gender_specific", name="gender_specific_yes_no")
     def gender_specific_yes_no(cls, gender_specific: Series[str]) -> pd.Series[bool]:
         return rules.yes_no(gender_specific)[1]
-
-    class Config:
-        strict = False
-        coerce = False
 
 
 def outputs_against_framework(framework: Framework) -> pa.DataFrameSchema:
