@@ -417,3 +417,21 @@ def test_a_file_about_a_cpo_under_another_indicator_supersedes_nothing(
     assert report.files_superseded == 0
     tunisia = current_evidence(engine, "2014-15").query("cpo_code == 'TUN129'")
     assert sorted(tunisia["indicator"].unique()) == ["7.1", "7.2"]
+
+
+def test_an_older_version_sent_again_is_in_force_again(engine: Engine, tmp_path: Path) -> None:
+    """v1, then v2, then v1 again: the store's current rows are v1's, as in the report built from it."""
+    package_dir, archive_root = copy_sample(tmp_path / "2014-15"), tmp_path / "archive"
+    original = (package_dir / EVIDENCE).read_bytes()
+    ingest(engine, package_dir, archive_root)
+    sample_rows(package_dir).iloc[:-5].to_csv(package_dir / EVIDENCE, index=False)
+    ingest(engine, package_dir, archive_root)
+    assert len(current_evidence(engine, "2014-15")) == 60
+
+    (package_dir / EVIDENCE).write_bytes(original)
+    report = ingest(engine, package_dir, archive_root)
+    assert (report.files_new, report.files_superseded) == (0, 1)
+    assert len(current_evidence(engine, "2014-15")) == 65
+    versions = file_history(engine, "2014-15").query("name == @EVIDENCE.as_posix()").reset_index(drop=True)
+    assert list(versions["status"]) == ["current", "superseded"]
+    assert versions.loc[1, "superseded_by"] == versions.loc[0, "file_id"]

@@ -299,6 +299,17 @@ def _supersede(conn: Connection, older: list[int], newer: int) -> None:
         )
 
 
+def _reinstate(conn: Connection, file_id: int) -> None:
+    """A superseded file and its rows are in force again (it was sent again after a newer version)."""
+    files = table(ReceivedFileRecord)
+    conn.execute(update(files).where(files.c.id == file_id).values(superseded_by_id=None, superseded_at=None))
+    for model in ROW_TABLES:
+        rows = table(model)
+        conn.execute(
+            update(rows).where(rows.c.received_file_id == file_id).values(superseded_by_file_id=None)
+        )
+
+
 def store_package(
     engine: Engine,
     package: Package,
@@ -310,7 +321,8 @@ def store_package(
     """Archive every received file and store its clean and rejected rows, one transaction per file.
 
     A file already stored (same sha256 for the same biennium) is left as it is, so re-ingesting changes
-    nothing; a new version of a stored file supersedes the older file's rows (kept, marked superseded)."""
+    nothing; a new version of a stored file supersedes the older file's rows (kept, marked superseded);
+    an older version sent again is in force again, superseding the version that had replaced it."""
     biennium = package.framework.biennium
     _store_framework(engine, package.framework)
     files = table(ReceivedFileRecord)
@@ -320,10 +332,20 @@ def store_package(
     for received, digest in zip(package.files, digests, strict=True):
         path = archive(received, archive_root, digest)
         with engine.begin() as conn:
+            mine = evidence[evidence["source_file"] == received.name]
+            mine_rejected = rejected[rejected["source_file"] == received.name]
+            results = _cpo_results(mine, mine_rejected)
             existing = conn.execute(
-                select(files.c.id).where(files.c.sha256 == digest, files.c.biennium == biennium)
+                select(files.c.id, files.c.superseded_by_id).where(
+                    files.c.sha256 == digest, files.c.biennium == biennium
+                )
             ).first()
             if existing is not None:
+                if existing.superseded_by_id is not None:  # an older version sent again: in force again
+                    older = _older_versions(conn, biennium, received, digest, results, delivered)
+                    _reinstate(conn, existing.id)
+                    _supersede(conn, older, existing.id)
+                    superseded += len(older)
                 known += 1
                 continue
             inserted = conn.execute(
@@ -340,9 +362,6 @@ def store_package(
             assert inserted is not None
             file_id = int(inserted[0])
             new += 1
-            mine = evidence[evidence["source_file"] == received.name]
-            mine_rejected = rejected[rejected["source_file"] == received.name]
-            results = _cpo_results(mine, mine_rejected)
             older = _older_versions(conn, biennium, received, digest, results, delivered)
             if older:
                 _supersede(conn, older, file_id)
