@@ -159,6 +159,18 @@ def fix_widths(table: Table, widths: list[int]) -> None:
             position += span
 
 
+def listing_table(
+    doc: DocumentObject, header: list[str], loop: str, cells: list[str], widths: list[int]
+) -> None:
+    """A table of one row per item of `loop` (e.g. "r in block"), each cell a text template."""
+    table = new_table(doc, len(header), header)
+    loop_row(table, f"{{%tr for {loop} %}}")
+    for cell, text in zip(table.add_row().cells, cells, strict=True):
+        cell_text(cell, text)
+    loop_row(table, "{%tr endfor %}")
+    fix_widths(table, widths)
+
+
 def new_table(doc: DocumentObject, columns: int, header: list[str] | None = None) -> Table:
     table = doc.add_table(rows=1 if header else 0, cols=columns, style="Table Grid")
     if header:
@@ -275,15 +287,13 @@ def chapter_opening(doc: DocumentObject) -> None:
     )
     doc.add_paragraph("{%p if o.comparison %}")
     doc.add_paragraph("Comparison with {{ previous_biennium }}", style="Heading 3")
-    table = new_table(
-        doc, 4, ["Indicator", "Achieved in {{ previous_biennium }}", "Achieved in {{ biennium }}", "Change"]
+    listing_table(
+        doc,
+        ["Indicator", "Achieved in {{ previous_biennium }}", "Achieved in {{ biennium }}", "Change"],
+        "c in o.comparison",
+        ["{{ c.indicator }}", "{{ c.previous }}", "{{ c.current }}", "{{ c.change }}"],
+        [Cm(3.5), Cm(4.5), Cm(4.5), Cm(3.0)],
     )
-    loop_row(table, "{%tr for c in o.comparison %}")
-    cells = table.add_row().cells
-    for cell, key in zip(cells, ("indicator", "previous", "current", "change"), strict=True):
-        cell_text(cell, f"{{{{ c.{key} }}}}")
-    loop_row(table, "{%tr endfor %}")
-    fix_widths(table, [Cm(3.5), Cm(4.5), Cm(4.5), Cm(3.0)])
     doc.add_paragraph("{%p endif %}")
 
 
@@ -452,17 +462,13 @@ def annexes(doc: DocumentObject) -> None:
     doc.add_paragraph("{%p if o.not_reportable %}")
     doc.add_paragraph("Outcome {{ o.id }}", style="Heading 3")
     doc.add_paragraph("{%p for block in o.not_reportable_blocks %}")
-    table = new_table(doc, 4, ["Indicator", "Country/CPO", "Criteria met", "Criteria required"])
-    loop_row(table, "{%tr for r in block %}")
-    cells = table.add_row().cells
-    for cell, text in zip(
-        cells,
-        ("{{ r.indicator }}", "{{ r.country }}/{{ r.code }}", "{{ r.criteria_met }}", "{{ r.min_criteria }}"),
-        strict=True,
-    ):
-        cell_text(cell, text)
-    loop_row(table, "{%tr endfor %}")
-    fix_widths(table, [Cm(3.0), Cm(12.0), Cm(5.0), Cm(5.0)])
+    listing_table(
+        doc,
+        ["Indicator", "Country/CPO", "Criteria met", "Criteria required"],
+        "r in block",
+        ["{{ r.indicator }}", "{{ r.country }}/{{ r.code }}", "{{ r.criteria_met }}", "{{ r.min_criteria }}"],
+        [Cm(3.0), Cm(12.0), Cm(5.0), Cm(5.0)],
+    )
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p endfor %}")
@@ -477,13 +483,13 @@ def annexes(doc: DocumentObject) -> None:
         "aside; the file, sheet and row point to the submission."
     )
     doc.add_paragraph("{%p for block in rejected_blocks %}")
-    table = new_table(doc, 4, ["File", "Sheet", "Row", "Reason"])
-    loop_row(table, "{%tr for r in block %}")
-    cells = table.add_row().cells
-    for cell, key in zip(cells, ("file", "sheet", "row", "reason"), strict=True):
-        cell_text(cell, f"{{{{ r.{key} }}}}")
-    loop_row(table, "{%tr endfor %}")
-    fix_widths(table, [Cm(6.0), Cm(3.5), Cm(1.6), Cm(15.0)])
+    listing_table(
+        doc,
+        ["File", "Sheet", "Row", "Reason"],
+        "r in block",
+        ["{{ r.file }}", "{{ r.sheet }}", "{{ r.row }}", "{{ r.reason }}"],
+        [Cm(6.0), Cm(3.5), Cm(1.6), Cm(15.0)],
+    )
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph("No row was rejected.")
