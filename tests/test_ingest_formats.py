@@ -19,9 +19,10 @@ from reporting.ingest import (
     read_json_table,
     read_package,
     read_received,
-    read_single_file,
     read_xlsx_tables,
+    receive_file,
 )
+from reporting.validate import read_for_checking
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"
 TEXT = "biennium;country;cpo_title\n2014-15;Côte d'Ivoire;Année de la migration: niñez, œuvre – “quotes”\n"
@@ -126,13 +127,13 @@ def test_read_received_still_raises_one_line_for_an_unreadable_file() -> None:
 
 
 def test_a_single_evidence_file_makes_a_package(tmp_path: Path) -> None:
-    package = read_single_file(
+    package, unreadable = read_for_checking(
         SAMPLE / "evidence" / "evidence.csv", load_framework(SAMPLE / "framework.yaml")
     )
     assert [(f.name, f.role) for f in package.files] == [("evidence.csv", "evidence")]
-    assert len(package.evidence) == 65 and package.targets.empty
+    assert len(package.evidence) == 65 and package.targets.empty and unreadable.empty
     with pytest.raises(PackageError, match="no such file"):
-        read_single_file(tmp_path / "missing.csv", package.framework)
+        receive_file(tmp_path / "missing.csv")
 
 
 def test_excel_lock_files_are_not_evidence(sample_package: Path) -> None:

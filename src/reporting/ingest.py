@@ -391,12 +391,3 @@ def receive_file(path: Path, role: str = "evidence") -> ReceivedFile:
     if not path.is_file():
         raise PackageError(f"{path}: no such file")
     return ReceivedFile(path.name, role, _read_bytes(path, path.parent))
-
-
-def read_single_file(path: Path, framework: Framework) -> Package:
-    """One evidence file given on its own (not a package folder), checked against `framework`.
-
-    The package it makes has that file as its only received file (role "evidence") and no targets,
-    outputs, examples or lessons; an unreadable file raises PackageError naming it."""
-    received = receive_file(path)
-    return assemble_package(path.parent, framework, (received,), [read_received(received)])
