@@ -28,29 +28,29 @@ TABLE_BLOCK_ROWS = 1_000
 """Longest table the report holds: LibreOffice and Word lay out long tables super-linearly."""
 
 
-def clean_text(text: object) -> str:
+def word_safe(text: object) -> str:
     """Drop control characters that Word cannot hold (docxtpl silently eats or splits on them)."""
     return _CONTROL.sub("", "" if text is None or text is pd.NA else str(text))
 
 
 def one_line(text: object) -> str:
     """A value shown on one line (titles, names): line breaks and tabs become spaces."""
-    return " ".join(clean_text(text).split())
+    return " ".join(word_safe(text).split())
 
 
 def paragraphs(text: object) -> list[str]:
     """A cell's text as the paragraphs the submitter typed (line breaks separate them)."""
-    return [line.strip() for line in clean_text(text).splitlines() if line.strip()]
+    return [line.strip() for line in word_safe(text).splitlines() if line.strip()]
 
 
 def is_yes(value: object) -> bool:
     """Validation spells every yes/no answer `yes` or `no` (or leaves it blank)."""
-    return clean_text(value).strip() == "yes"
+    return word_safe(value).strip() == "yes"
 
 
 def _typologies(values: Iterable[object]) -> list[str]:
     """The union of `;`-separated typologies over rows, in the contract's order (case ignored)."""
-    named = {t.strip().lower() for v in values for t in clean_text(v).split(";")}
+    named = {t.strip().lower() for v in values for t in word_safe(v).split(";")}
     return [t for t in EVIDENCE_TYPOLOGIES if t.lower() in named]
 
 
@@ -188,8 +188,8 @@ def _outputs(outputs: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]]:
     """Table 4: significant outputs grouped by typology (contract order first), numbered throughout."""
     by_typology: dict[str, list[str]] = defaultdict(list)
     for r in _records(outputs, ("outcome", "typology", "text")):
-        if str(r["outcome"]).strip() == outcome_id and clean_text(r["text"]).strip():
-            by_typology[one_line(r["typology"])].append(clean_text(r["text"]).strip())
+        if str(r["outcome"]).strip() == outcome_id and word_safe(r["text"]).strip():
+            by_typology[one_line(r["typology"])].append(word_safe(r["text"]).strip())
     order = [t for t in OUTPUT_TYPOLOGIES if t in by_typology]
     order += [t for t in by_typology if t not in OUTPUT_TYPOLOGIES]
     groups, number = [], 1
@@ -203,7 +203,7 @@ def _outputs(outputs: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]]:
 
 
 def _lessons(lessons: dict[str, str], key: str) -> list[dict[str, Any]]:
-    return markdown_blocks(lessons.get(key, ""), clean=clean_text)
+    return markdown_blocks(lessons.get(key, ""), clean=word_safe)
 
 
 def report_context(

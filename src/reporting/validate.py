@@ -188,13 +188,12 @@ def _criteria_detail(frame: pd.DataFrame, framework: Framework) -> Detail:
 
 
 def _details(frame: pd.DataFrame, framework: Framework | None) -> dict[str, Detail]:
+    def code_names(r: pd.DataFrame) -> pd.Series:
+        return "The code's letters " + _code_letters(r) + " are " + _code_letters(r).map(country_name) + "."
+
     details: dict[str, Detail] = {
-        "country_matches_cpo_code": lambda r: (
-            "The code's letters " + _code_letters(r) + " are " + _code_letters(r).map(country_name) + "."
-        ),
-        "country_name_known": lambda r: (
-            "The code's letters " + _code_letters(r) + " are " + _code_letters(r).map(country_name) + "."
-        ),
+        "country_matches_cpo_code": code_names,
+        "country_name_known": code_names,
         "region_matches_country": lambda r: (
             _code_letters(r).map(country_name)
             + " is in "
