@@ -14,6 +14,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,9 @@ class ReceivedFile:
     role: str
     content: bytes = field(repr=False)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """Computed once per file: archive, store, cache keys and logs all ask for it."""
         return hashlib.sha256(self.content).hexdigest()
 
 

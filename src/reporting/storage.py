@@ -128,10 +128,9 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-def archive(received: ReceivedFile, archive_root: Path, digest: str | None = None) -> Path:
-    """Keep the bytes exactly as received, addressed by their sha256 `digest` (computed when not
-    given), written once and never changed."""
-    digest = digest or received.sha256
+def archive(received: ReceivedFile, archive_root: Path) -> Path:
+    """Keep the bytes exactly as received, addressed by their sha256, written once and never changed."""
+    digest = received.sha256
     target = archive_root / digest[:2] / digest
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -326,11 +325,11 @@ def store_package(
     biennium = package.framework.biennium
     _store_framework(engine, package.framework)
     files = table(ReceivedFileRecord)
-    digests = [f.sha256 for f in package.files]
-    delivered = {f.name for f in package.files} | set(digests)
+    delivered = {f.name for f in package.files} | {f.sha256 for f in package.files}
     new = known = stored_rows = stored_rejected = superseded = 0
-    for received, digest in zip(package.files, digests, strict=True):
-        path = archive(received, archive_root, digest)
+    for received in package.files:
+        digest = received.sha256
+        path = archive(received, archive_root)
         with engine.begin() as conn:
             mine = evidence[evidence["source_file"] == received.name]
             mine_rejected = rejected[rejected["source_file"] == received.name]
