@@ -5,17 +5,26 @@ STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 export REPORTING_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test lint system-deps clean bench bench-build
+.PHONY: venv demo test lint system-deps clean bench bench-build lock
 .PHONY: server server-stop worker deploy bench-rebuild
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock names (every transitive dependency, with hashes): a fresh machine
+# gets what CI tested. `make lock` regenerates it on purpose (see README, "Upgrading a dependency").
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) --upgrade pip
-	$(PIP) -e '.[dev]'
+	$(PIP) --no-deps --require-hashes -r requirements.lock
+	$(PIP) --no-deps -e .
+	$(PY) -m pip check
 	$(PY) -c "import reporting.flows, reporting.schemas, prefect, pandera, docxtpl"
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+## make lock: re-resolve requirements.lock from pyproject.toml (after changing a range there, or to upgrade)
+lock:
+	test -x $(VENV)/bin/uv || { test -x $(PY) || python3 -m venv $(VENV); $(PIP) uv; }
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		--no-header --quiet $(LOCK_FLAGS) -o requirements.lock
 
 ## make demo: build the report of the 2014-15 sample package into out/2014-15/
 demo: venv

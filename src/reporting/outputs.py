@@ -1,0 +1,47 @@
+"""Every file a command writes appears complete or not at all.
+
+A build killed while it renders, or a disk that fills up, must never leave a truncated
+`implementation-report-….docx` under its final name: the file is written under a temporary name in the
+same folder and renamed into place (an atomic step on one file system) only once it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMPORARY_PREFIX = ".partial-"
+"""Temporary files start with this: a killed write leaves at most such a file, never a final name."""
+
+
+@contextlib.contextmanager
+def written_in_place(final: Path) -> Iterator[Path]:
+    """A temporary path beside `final` to write to; renamed to `final` when the block ends without an
+    error, removed otherwise. The suffix is kept (a writer may choose its format from it)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{final.stem}-", suffix=final.suffix, dir=final.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        with open(temporary, "rb+") as written:  # on disk before the name points to it
+            os.fsync(written.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(final: Path, data: bytes) -> Path:
+    with written_in_place(final) as temporary:
+        temporary.write_bytes(data)
+    return final
+
+
+def write_text(final: Path, text: str, encoding: str = "utf-8") -> Path:
+    return write_bytes(final, text.encode(encoding))
+
