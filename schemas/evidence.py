@@ -45,6 +45,10 @@ class EvidenceRow(IndicatorRegionRow):
     def cpo_code_shape(cls, cpo_code: Series[str]) -> pd.Series[bool]:
         return rules.is_cpo_code(cpo_code)
 
+    @pa.check("cpo_code", name="country_is_member_state")
+    def country_is_member_state(cls, cpo_code: Series[str]) -> pd.Series[bool]:
+        return rules.names_member_state(cpo_code)
+
     @pa.check("result_achieved", name="result_achieved_filled")
     def result_achieved_filled(cls, text: Series[str]) -> pd.Series[bool]:
         return rules.filled(text)

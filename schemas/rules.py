@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reporting.countries import country_codes, member_state_codes, regions_of
+from reporting.countries import country_codes, iso_codes, member_state_codes, regions_of
 from reporting.framework import BIENNIUM_PATTERN
 from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS
 
@@ -91,9 +91,16 @@ def as_number(series: pd.Series) -> pd.Series:
 
 
 def member_state_letters(cpo_code: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
-    """The code letters, and whether they are an ISO alpha-3 code (a member State's CPO)."""
+    """The code letters, and whether they are a member State's ISO alpha-3 code (a CPO that counts)."""
     letters = cpo_code.astype(str).str[:3]
     return letters, letters.isin(member_state_codes()).astype(bool)
+
+
+def names_member_state(cpo_code: pd.Series[str]) -> pd.Series[bool]:
+    """Code letters that are an ISO alpha-3 code name a member State: a territory or a non-member (ATA,
+    PRI, PSE) is never counted. Letters that are no ISO code mark a regional or global CPO (exempt)."""
+    letters, member_state = member_state_letters(cpo_code)
+    return (member_state | ~letters.isin(iso_codes())).astype(bool)
 
 
 def country_agrees_with_code(frame: pd.DataFrame) -> pd.Series[bool]:
@@ -114,7 +121,7 @@ def region_agrees_with_country(frame: pd.DataFrame) -> pd.Series[bool]:
     letters, member_state = member_state_letters(frame["cpo_code"])
     expected = regions_of(letters)
     known_region = is_region(frame["region"])  # an unknown region is the region rule's finding
-    return (~member_state | expected.isna() | ~known_region | (expected == frame["region"])).astype(bool)
+    return (~member_state | ~known_region | (expected == frame["region"])).astype(bool)
 
 
 def _canonical_items(
@@ -285,6 +292,13 @@ RULES: dict[str, Rule] = {
     ),
     "result_achieved_filled": _rule("error", "result_achieved", "The result achieved is empty."),
     "ilo_contribution_filled": _rule("error", "ilo_contribution", "The ILO contribution is empty."),
+    "country_is_member_state": _rule(
+        "error",
+        "cpo_code",
+        "The CPO code's letters are the ISO code of a territory or of a country that is not an ILO "
+        "member State: only member States are counted, so the row is set aside. Use the member "
+        "State's code, or a regional code (RAF, RAS, RER, GLO, ...) for a regional or global CPO.",
+    ),
     "country_matches_cpo_code": _rule(
         "error",
         "country",

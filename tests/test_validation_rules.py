@@ -34,6 +34,9 @@ FRAMEWORK = load_framework(SAMPLE / "framework.yaml")
         ("Tunisie", "TUN"),
         ("México", "MEX"),
         ("occupied Palestinian territory", "PSE"),
+        ("Türkiye", "TUR"),
+        ("Cook Islands", "COK"),
+        ("Antarctica", "ATA"),
         ("Southern Africa", None),
         ("Asia and the Pacific Region", None),
     ],
@@ -166,3 +169,43 @@ def test_prose_between_angle_brackets_is_not_a_tag() -> None:
         "",
     )
     assert clean_text("<SPAN style='x'>ok</SPAN><o:p></o:p>")[0] == "ok"
+
+
+def two_criteria(code: str, country: str, region: str) -> pd.DataFrame:
+    """A CPO result meeting criteria 1 and 2 of indicator 7.1, as rows 2 and 3 of a file."""
+    return evidence_frame(
+        [{"cpo_code": code, "country": country, "region": region, "criterion": n} for n in ("1", "2")]
+    ).assign(source_file="e.csv", source_sheet="", source_row=[2, 3])
+
+
+@pytest.mark.parametrize(
+    ("code", "country", "region"),
+    [
+        ("ATA101", "Antarctica", "Africa"),
+        ("PRI101", "Puerto Rico", "Americas"),
+        ("GRL101", "Greenland", "Europe and Central Asia"),
+        ("PSE101", "occupied Palestinian territory", "Arab States"),
+        ("PRK101", "Democratic People's Republic of Korea", "Asia and the Pacific"),
+    ],
+)
+def test_a_territory_or_non_member_is_one_error_and_its_rows_are_set_aside(
+    code: str, country: str, region: str
+) -> None:
+    checked = validate_evidence(two_criteria(code, country, region), FRAMEWORK)
+    assert checked.findings[["severity", "row", "column", "rule", "value"]].values.tolist() == [
+        ["error", 2, "cpo_code", "country_is_member_state", code],
+        ["error", 3, "cpo_code", "country_is_member_state", code],
+    ]
+    assert checked.clean.empty and checked.rejected["source_row"].tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("code", "country", "region"),
+    [
+        ("RAS151", "Asia and the Pacific Region", "Asia and the Pacific"),
+        ("SHA127", "Southern Africa", "Africa"),
+    ],
+)
+def test_regional_cpos_stay_exempt_from_the_member_state_rules(code: str, country: str, region: str) -> None:
+    checked = validate_evidence(two_criteria(code, country, region), FRAMEWORK)
+    assert checked.findings.empty and len(checked.clean) == 2

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reporting.countries import member_state_codes
+from reporting.countries import member_state_codes, regions_of
 from reporting.framework import Framework
 from reporting.settings import REGIONS, TOTAL
 
@@ -39,10 +39,11 @@ def reportable_results(evidence: pd.DataFrame, framework: Framework) -> pd.DataF
 def member_state_counts(results: pd.DataFrame) -> pd.DataFrame:
     """Distinct member States with at least one reportable CPO result, per indicator and region.
 
-    Member States are identified by their ISO code (a State with two CPOs counts once); regional,
-    sub-regional and global CPOs are never counted."""
+    Member States are identified by their ISO code (a State with two CPOs counts once) and counted in
+    their one ILO region, so the regions always add up to the Total; territories, non-member States and
+    regional, sub-regional and global CPOs are never counted."""
     counted = results[results["reportable"] & results["member_state"]].assign(
-        state=lambda r: r["cpo_code"].str[:3]
+        state=lambda r: r["cpo_code"].str[:3], region=lambda r: regions_of(r["state"])
     )
     by_region = counted.groupby(["outcome", "indicator", "region"])["state"].nunique()
     total = counted.groupby(["outcome", "indicator"])["state"].nunique()

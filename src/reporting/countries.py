@@ -1,20 +1,30 @@
-"""Countries as the organisation writes them: name ↔ ISO 3166-1 alpha-3, and the ILO region of each.
+"""Countries as the organisation writes them: name ↔ ISO 3166-1 alpha-3, and which of them are member
+States, each in its one ILO region.
 
-Names are resolved through pycountry (English names, official and common names, and the French and
-Spanish names of its translation catalogues, since offices write in those languages), plus the usual
-names of the organisation's documents that ISO spells differently ("Turkey", "Republic of Korea",
-"Lao PDR", "occupied Palestinian territory"). Matching ignores case, accents, punctuation and spacing.
+The member States are data, `member_states.csv` beside this module (the ILO's published list by region,
+see its header): an ISO code is not enough to be counted, since ISO 3166 also codes territories (Puerto
+Rico, Greenland, Antarctica) and States that are not members. Names are resolved through pycountry
+(English names, official and common names, and the French and Spanish names of its translation
+catalogues, since offices write in those languages), the member States' names as the ILO writes them,
+plus the usual names of the organisation's documents that ISO spells differently ("Turkey", "Republic of
+Korea", "Lao PDR", "occupied Palestinian territory"). Matching ignores case, accents, punctuation and
+spacing.
 """
 
 from __future__ import annotations
 
+import csv
 import gettext
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import pandas as pd
 import pycountry
+
+MEMBER_STATES_FILE = "member_states.csv"
 
 # The organisation's usual names (and common variants) that pycountry does not resolve by itself.
 USUAL_NAMES: dict[str, str] = {
@@ -80,30 +90,6 @@ USUAL_NAMES: dict[str, str] = {
     "Cabo Verde": "CPV",
 }
 
-# The five regions of the organisation: the ISO alpha-3 codes (space-separated) of the member
-# States, and of a few non-member States and territories offices report on. Codes absent: not checked.
-ILO_REGIONS: dict[str, str] = {
-    "Africa": (
-        "DZA AGO BEN BWA BFA BDI CPV CMR CAF TCD COM COG COD CIV DJI EGY GNQ ERI SWZ ETH GAB GMB GHA GIN GNB "
-        "KEN LSO LBR LBY MDG MWI MLI MRT MUS MAR MOZ NAM NER NGA RWA STP SEN SYC SLE SOM ZAF SSD SDN TZA TGO "
-        "TUN UGA ZMB ZWE ESH"
-    ),
-    "Americas": (
-        "ATG ARG BHS BRB BLZ BOL BRA CAN CHL COL CRI CUB DMA DOM ECU SLV GRD GTM GUY HTI HND JAM MEX NIC PAN "
-        "PRY PER KNA LCA VCT SUR TTO USA URY VEN PRI ABW CUW SXM AIA MSR VGB CYM TCA BMU"
-    ),
-    "Arab States": "BHR IRQ JOR KWT LBN OMN QAT SAU SYR ARE YEM PSE",
-    "Asia and the Pacific": (
-        "AFG AUS BGD BTN BRN KHM CHN COK FJI IND IDN IRN JPN KIR LAO MYS MDV MHL FSM MNG MMR NRU NPL NZL NIU "
-        "PAK PLW PNG PHL KOR PRK WSM SGP SLB LKA THA TLS TON TUV VUT VNM HKG MAC TWN"
-    ),
-    "Europe and Central Asia": (
-        "ALB AND ARM AUT AZE BLR BEL BIH BGR HRV CYP CZE DNK EST FIN FRA GEO DEU GRC HUN ISL IRL ISR ITA KAZ "
-        "KGZ LVA LIE LTU LUX MLT MDA MCO MNE NLD MKD NOR POL PRT ROU RUS SMR SRB SVK SVN ESP SWE CHE TJK TUR "
-        "TKM UKR GBR UZB"
-    ),
-}
-
 _PUNCTUATION = re.compile(r"[^\w]+")
 
 
@@ -114,15 +100,38 @@ def name_key(name: str) -> str:
     return _PUNCTUATION.sub(" ", letters).strip().removeprefix("the ")
 
 
+@dataclass(frozen=True)
+class MemberState:
+    iso3: str
+    name: str
+    ilo_region: str
+
+
+@cache
+def member_states() -> dict[str, MemberState]:
+    """The organisation's member States by alpha-3 code, read from the data file shipped with the package."""
+    text = resources.files("reporting").joinpath(MEMBER_STATES_FILE).read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {row["iso3"]: MemberState(**row) for row in rows}
+
+
 @cache
 def member_state_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-3 codes: CPO code letters outside this set mark regional or global CPOs."""
+    """The alpha-3 codes of the member States: the only CPO code letters that are counted."""
+    return frozenset(member_states())
+
+
+@cache
+def iso_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-3 code: CPO code letters outside this set mark regional or global CPOs,
+    letters inside it but not a member State's mark a territory or a non-member, never counted."""
     return frozenset(country.alpha_3 for country in pycountry.countries)
 
 
 @cache
 def _names() -> dict[str, str]:
-    """name key → alpha-3, from pycountry in English, French and Spanish, then the usual names."""
+    """name key → alpha-3, from pycountry in English, French and Spanish, the member States' names as
+    the ILO writes them, then the usual names."""
     english = {
         getattr(country, attr): country.alpha_3
         for country in pycountry.countries
@@ -136,6 +145,7 @@ def _names() -> dict[str, str]:
         )
         for name, code in english.items():
             names.setdefault(name_key(translate.gettext(name)), code)
+    names.update({name_key(state.name): code for code, state in member_states().items()})
     names.update({name_key(name): code for name, code in USUAL_NAMES.items()})
     return names
 
@@ -146,18 +156,20 @@ def country_code(name: str) -> str | None:
 
 
 def country_name(code: str) -> str:
-    """The ISO short name of an alpha-3 code (for messages)."""
+    """A member State's name as the ILO writes it, else the ISO short name of the code (for messages)."""
+    if state := member_states().get(code):
+        return state.name
     country = pycountry.countries.get(alpha_3=code)
     return str(country.name) if country else code
 
 
 @cache
 def _region_of() -> dict[str, str]:
-    return {code: region for region, codes in ILO_REGIONS.items() for code in codes.split()}
+    return {code: state.ilo_region for code, state in member_states().items()}
 
 
 def region_of(code: str) -> str | None:
-    """The ILO region of a member State's alpha-3 code (None when the table does not list it)."""
+    """The ILO region of a member State's alpha-3 code (None for any other code)."""
     return _region_of().get(code)
 
 
@@ -169,5 +181,5 @@ def country_codes(countries: pd.Series[str]) -> pd.Series[str]:
 
 
 def regions_of(codes: pd.Series[str]) -> pd.Series[str]:
-    """Vectorised `region_of` over alpha-3 codes (NA when the table does not list the code)."""
+    """Vectorised `region_of` over alpha-3 codes (NA where the code is not a member State's)."""
     return codes.map(_region_of()).astype("str")
