@@ -16,6 +16,8 @@ Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +49,7 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from reporting.aggregate import Aggregates, aggregate  # noqa: E402
 from reporting.context import report_context  # noqa: E402
-from reporting.errors import PackageError, StrictModeError  # noqa: E402
+from reporting.errors import OutputError, PackageError, StrictModeError, is_permanent  # noqa: E402
 from reporting.flows.caching import (  # noqa: E402
     BY_CONTEXT_AND_TEMPLATE,
     BY_PACKAGE,
@@ -55,12 +57,12 @@ from reporting.flows.caching import (  # noqa: E402
     BY_RECEIVED_FILE,
     file_sha256,
 )
-from reporting.framework import BIENNIUM_PATTERN, Framework  # noqa: E402
+from reporting.framework import BIENNIUM_PATTERN, Framework, load_framework  # noqa: E402
 from reporting.history import previous_summary  # noqa: E402
 from reporting.ingest import Package, ReceivedFile, assemble_package, read_received, receive_package  # noqa: E402
-from reporting.render import ReportFiles, default_template, render_report  # noqa: E402
+from reporting.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
 from reporting.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
-from reporting.selection import closed_biennium, package_folder, select_outcomes  # noqa: E402
+from reporting.selection import closed_biennium, output_folder, package_folder, select_outcomes  # noqa: E402
 from reporting.storage import StoreReport, engine_for, store_package  # noqa: E402
 from reporting.validate import PackageValidation, validate_package  # noqa: E402
 
@@ -72,13 +74,31 @@ RUN_TIMEOUT_SECONDS = 4 * 3600
 thread, where Prefect cannot interrupt a blocking read or write (and says so in a warning per task)."""
 WRITE_LIMIT_WAIT_SECONDS = 1800
 """How long a run waits for another run of the same biennium to finish before it gives up."""
+WRITE_LEASE_SECONDS = 60
+"""The write slot is leased, and the lease renewed while the run holds it: the slot of a run that was
+killed is taken back by the server within this (plus its repossessor's 5 s loop)."""
 
 
 def transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
     """Retry what may pass on a second try (a file or database briefly unavailable), never a package
-    that is wrong: reading it again gives the same answer."""
+    that is wrong or a disk that is full: trying again gives the same answer."""
     error = state.result(raise_on_failure=False)
-    return isinstance(error, OSError | OperationalError)
+    return isinstance(error, OSError | OperationalError) and not is_permanent(error)
+
+
+class _OneLineForExpectedErrors(logging.Filter):
+    """A wrong package or a full disk is logged as its one-line reason, not as a traceback: the
+    operator has nothing to debug, only something to fix."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], PackageError | StrictModeError | OutputError):
+            record.msg = f"{record.getMessage().splitlines()[0]}: {record.exc_info[1]}"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
+for _logger in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_logger).addFilter(_OneLineForExpectedErrors())
 
 
 RETRY_TRANSIENT: dict[str, Any] = {
@@ -181,19 +201,37 @@ def _render(
 
 
 def _read_all(files: tuple[ReceivedFile, ...]) -> list[list[pd.DataFrame]]:
-    """Every file is read (one task each) before a failure is raised: the log then lists every file
-    that cannot be read, and the run fails with the first one's reason."""
+    """Every file is read (one task each) before a failure is raised: the log lists every file that
+    cannot be read, and the run's message names them (the first with its reason, then the others)."""
     futures = read_file.map(files)
     futures.wait()
-    failed = [
-        (f, future.state) for f, future in zip(files, futures, strict=True) if not future.state.is_completed()
-    ]
+    failed: list[tuple[ReceivedFile, BaseException]] = []
+    for received, future in zip(files, futures, strict=True):
+        if not future.state.is_completed():
+            error = future.state.result(raise_on_failure=False)
+            failed.append((received, error if isinstance(error, BaseException) else PackageError(str(error))))
     logger = get_run_logger()
-    for received, state in failed:
-        logger.error("%s could not be read: %s", received.name, state.message)
+    for received, error in failed:
+        logger.error("%s could not be read: %s", received.name, error)
     if failed:
-        futures[files.index(failed[0][0])].result()  # raises that file's one-line PackageError
-    return [future.result() for future in futures]
+        raise PackageError(_unreadable(failed))
+    tables = [future.result() for future in futures]
+    logger.info(
+        "using %d file(s), %d row(s): %s",
+        len(files),
+        sum(len(t) for file_tables in tables for t in file_tables),
+        ", ".join(f.name for f in files),
+    )
+    return tables
+
+
+def _unreadable(failed: list[tuple[ReceivedFile, BaseException]]) -> str:
+    first, error = failed[0]
+    others = [f.name for f, _ in failed[1:]]
+    more = "" if not others else f"; also unreadable: {', '.join(others[:5])}"
+    more += f" and {len(others) - 5} more" if len(others) > 5 else ""
+    reason = str(error) if isinstance(error, PackageError) else f"{first.name}: {error}"
+    return f"{len(failed)} file(s) cannot be read: {reason}{more}"
 
 
 def _ensure_write_limit(name: str) -> None:
@@ -207,11 +245,18 @@ def _ensure_write_limit(name: str) -> None:
 
 
 def _biennium_asked() -> str:
+    """The biennium a run builds, for its name: asked for, else the package's (its framework), else the
+    one that has just closed."""
     biennium = flow_run.parameters.get("biennium")
     if biennium:
         return str(biennium)
     package = flow_run.parameters.get("package")
-    return Path(str(package)).name if package else closed_biennium(_run_day())
+    if not package:
+        return closed_biennium(_run_day())
+    try:
+        return load_framework(Path(str(package)) / "framework.yaml").biennium
+    except Exception:  # the run itself reports what is wrong with the package
+        return re.sub(r"[^0-9A-Za-z-]+", "-", Path(str(package)).name)[:20] or "package"
 
 
 def _run_day() -> Any:
@@ -220,7 +265,23 @@ def _run_day() -> Any:
 
 
 def _run_name() -> str:
-    return f"report-{_biennium_asked()}-{flow_run.scheduled_start_time.strftime('%Y%m%d-%H%M%S')}"
+    """`report-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time in the UI."""
+    started = flow_run.scheduled_start_time.strftime("%Y%m%d-%H%M%S")
+    return f"report-{_biennium_asked()}-{started}-{str(flow_run.id)[:6]}"
+
+
+def _wait_for_write_slot(name: str) -> None:
+    """Say what the run waits for when another run holds the biennium's write slot."""
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(name)
+    if limit.active_slots >= limit.limit:
+        get_run_logger().warning(
+            "waiting for the write slot %s: another run of this biennium is writing (a killed run's slot "
+            "is freed within %d s; giving up after %d s)",
+            name,
+            WRITE_LEASE_SECONDS + 5,
+            WRITE_LIMIT_WAIT_SECONDS,
+        )
 
 
 @flow(name="biennial-report", flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS)
@@ -238,7 +299,8 @@ def biennial_report(
     REPORTING_PACKAGES_DIR (default examples/). biennium: e.g. 2014-15; by default the package's, or on
     a scheduled run the biennium that has just closed. outcomes: build only these outcomes (all by
     default). template: a .docx template (default templates/implementation-report.docx). out: where to
-    write the report (default out/<biennium>). strict: fail when validation rejects any row.
+    write the report (default REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>). strict: fail when
+    validation rejects any row.
     """
     logger = get_run_logger()
     wanted = biennium or (None if package else closed_biennium(_run_day()))
@@ -249,8 +311,26 @@ def biennial_report(
         raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {wanted}")
     write_limit = f"report-{framework.biennium}"
     _ensure_write_limit(write_limit)
-    with concurrency(write_limit, occupy=1, strict=True, timeout_seconds=WRITE_LIMIT_WAIT_SECONDS):
-        return _build(root, framework, files, outcomes, template, out, strict)
+    _wait_for_write_slot(write_limit)
+    with concurrency(
+        write_limit,
+        occupy=1,
+        strict=True,
+        timeout_seconds=WRITE_LIMIT_WAIT_SECONDS,
+        lease_duration=WRITE_LEASE_SECONDS,
+    ):
+        keys = _artifact_prefix(framework.biennium, root)
+        return _build(root, framework, files, outcomes, template, out, strict, keys)
+
+
+def _artifact_prefix(biennium: str, root: Path) -> str:
+    """`report-<biennium>` for the biennium's configured package; a package from elsewhere gets keys of
+    its own, so that a trial build never replaces the biennium's latest report in the UI."""
+    if root.resolve() == package_folder(biennium).resolve():
+        return f"report-{biennium}"
+    return (
+        f"report-{biennium}-from-{re.sub(r'[^a-z0-9]+', '-', root.name.lower()).strip('-')[:30] or 'package'}"
+    )
 
 
 def _build(
@@ -261,6 +341,7 @@ def _build(
     template: str | None,
     out: str | None,
     strict: bool,
+    keys: str,
 ) -> dict[str, Any]:
     """The stages after the framework was read, holding the biennium's write slot."""
     logger = get_run_logger()
@@ -271,7 +352,7 @@ def _build(
     if len(findings):
         logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
     create_table_artifact(
-        key=f"report-{biennium}-findings",
+        key=f"{keys}-findings",
         table=findings_table(findings),
         description=f"Validation findings {biennium} (file, sheet, row, column, rule): {len(findings)}",
     )
@@ -280,17 +361,20 @@ def _build(
 
     stored = store(whole, checked_whole)
     logger.info(
-        "stored %d new file(s), %d already stored; %d evidence rows, %d rejected",
+        "stored %d new file(s), %d already stored; the report uses %d evidence row(s), %d rejected",
         stored.files_new,
         stored.files_already_stored,
-        stored.evidence_rows,
-        stored.rejected_rows,
+        len(whole.evidence),
+        len(checked_whole.rejected),
     )
     received, checked = select(whole, checked_whole, outcomes)
     aggregates = count(received, checked)
     report = context(received, checked, aggregates, earlier(biennium))
     template_file = Path(template) if template else default_template()
-    out_dir = Path(out or Path("out") / biennium).resolve()
+    out_dir = Path(out).resolve() if out else output_folder(biennium)
+    edited = set_aside_edited_report(out_dir / f"implementation-report-{biennium}.docx")
+    if edited:
+        logger.warning("the report was edited since it was written: kept as %s", edited)
     rendered = _render(report, aggregates.summary, template_file, out_dir)
     if file_sha256(rendered.files.docx) != rendered.docx_sha256 or not rendered.files.summary_csv.is_file():
         logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
@@ -298,7 +382,7 @@ def _build(
     files_out = rendered.files
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     create_markdown_artifact(
-        key=f"report-{biennium}-summary",
+        key=f"{keys}-summary",
         markdown=run_summary_markdown(
             biennium,
             aggregates.summary,
@@ -307,16 +391,17 @@ def _build(
             rows_rejected=rows_rejected,
             docx_path=str(files_out.docx),
             outcomes=outcomes,
+            edited_kept=str(edited) if edited else None,
         ),
         description=f"Implementation report {biennium}: counts vs targets",
     )
     create_table_artifact(
-        key=f"report-{biennium}-by-region",
+        key=f"{keys}-by-region",
         table=region_table(aggregates.summary),
         description="Member States with a reportable result, by indicator and region",
     )
     create_link_artifact(
-        key=f"report-{biennium}-docx",
+        key=f"{keys}-docx",
         link=files_out.docx.as_uri(),
         link_text=str(files_out.docx),
         description=f"The Word report {biennium} (editable before it goes out)",
@@ -330,6 +415,7 @@ def _build(
         "rows_rejected": rows_rejected,
         "findings": len(findings),
         "summary": aggregates.summary,
+        "edited_kept": str(edited) if edited else None,
     }
 
 

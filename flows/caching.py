@@ -27,6 +27,7 @@ from reporting.render import DEFAULT_TEMPLATE
 LIBRARY = Path(reporting.__file__).resolve().parent
 CODE: tuple[tuple[Path, str], ...] = (
     (LIBRARY, ".py"),  # schemas and flows included through their links
+    (LIBRARY, ".csv"),  # data the rules read (the member States and their regions)
     (DEFAULT_TEMPLATE.parent, ".j2"),  # the report's wording (narrative, report.md)
 )
 

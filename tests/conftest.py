@@ -17,15 +17,17 @@ __all__ = ["ROOT", "SAMPLE", "Built"]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every test run gets its own data folder (database, archive, Prefect home)."""
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test run gets its own data folder (database, archive, Prefect home); a local Prefect
+    server that a test started for it is stopped at the end."""
     data = tmp_path_factory.mktemp("data")
     os.environ["REPORTING_DATA_DIR"] = str(data)
     os.environ.pop("DATABASE_URL", None)
-    from reporting import settings
+    from reporting import local_server, settings
 
     settings.configure_prefect()
-    return data
+    yield data
+    local_server.stop(say=lambda _: None)
 
 
 @pytest.fixture

@@ -65,3 +65,64 @@ def test_an_unreadable_evidence_file_fails_with_one_line(sample_package: Path, t
     outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(tmp_path / "o")])
     assert outcome.exit_code == 1
     assert "broken.xlsx" in outcome.output and "Traceback" not in outcome.output
+
+
+def test_every_unreadable_file_is_named_in_the_runs_message(sample_package: Path, tmp_path: Path) -> None:
+    from reporting.flows.biennial_report import biennial_report
+
+    names = [f"broken-{n}.xlsx" for n in range(8)]
+    for name in names:
+        (sample_package / "evidence" / name).write_bytes(b"not a workbook")
+    state = biennial_report(package=str(sample_package), out=str(tmp_path / "o"), return_state=True)
+    assert state.is_failed()
+    message = str(state.message)
+    assert message.count("\n") == 0 and "8 file(s) cannot be read" in message
+    assert "broken-0.xlsx" in message and "and 2 more" in message
+    assert sum(name in message for name in names) == 6  # the first with its reason, then five by name
+
+
+def test_an_edited_report_is_kept_before_a_rebuild_writes_a_new_one(
+    sample_package: Path, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    out = tmp_path / "o"
+    first = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    report = out / "implementation-report-2014-15.docx"
+    edited = Document(str(report))
+    edited.add_paragraph("Reviewed by the programming unit.")
+    edited.save(str(report))
+    edited_bytes = report.read_bytes()
+
+    again = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    (kept,) = out.glob("implementation-report-2014-15.edited-*.docx")
+    assert kept.read_bytes() == edited_bytes
+    assert "kept as" in again.output and kept.name in again.output
+    assert report.read_bytes() != edited_bytes and Document(str(report)).paragraphs
+
+    unchanged = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert unchanged.exit_code == 0 and len(list(out.glob("*.edited-*.docx"))) == 1  # nothing new to keep
+
+
+def test_out_naming_a_file_fails_at_once_in_one_line(sample_package: Path, tmp_path: Path) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from reporting.flows.biennial_report import biennial_report
+
+    not_a_folder = tmp_path / "report.txt"
+    not_a_folder.write_text("a file")
+    state = biennial_report(package=str(sample_package), out=str(not_a_folder), return_state=True)
+    assert state.is_failed()
+    assert "not a directory" in str(state.message) and str(not_a_folder) in str(state.message)
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    (render,) = [t for t in tasks if t.task_key.startswith("render")]
+    assert render.run_count == 1  # not retried: the same call gives the same answer
+    outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(not_a_folder)])
+    assert outcome.exit_code == 1 and "not a directory" in outcome.output
+    assert len(outcome.output.strip().splitlines()) == 1

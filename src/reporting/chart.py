@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from reporting.outputs import written_in_place
+
 WIDTH_INCHES = 9.0
 HEIGHT_INCHES = 3.4
 DPI = 150
@@ -74,6 +76,6 @@ def draw_chart(chart: dict[str, Any], out: Path) -> Path:
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, names, fontsize=7, frameon=False, loc="upper right", ncols=2)
     figure.subplots_adjust(left=0.02, right=0.99, top=0.86, bottom=0.17, wspace=0.06)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(out, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+    with written_in_place(out) as partial:
+        figure.savefig(partial, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return out

@@ -14,13 +14,13 @@ from rich.table import Table
 from rich.text import Text
 
 from reporting import settings
-from reporting.errors import PackageError, StrictModeError
+from reporting.errors import OutputError, PackageError, StrictModeError, output_error
 
 if TYPE_CHECKING:
     from reporting.framework import Framework
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
-console = Console()
+console = Console(soft_wrap=True)  # a path or a finding is never split over lines
 errors = Console(stderr=True, soft_wrap=True)
 
 
@@ -30,11 +30,31 @@ def main() -> None:
 
 
 def _quiet_prefect_console(debug: bool) -> None:
-    """Prefect's own console output (server start-up, task tracebacks) only with --debug; the run is
-    still fully logged to the Prefect API and visible in the UI."""
-    level = "DEBUG" if debug else "CRITICAL"
-    for handler in ("CONSOLE", "CONSOLE_FLOW_RUNS", "CONSOLE_TASK_RUNS"):
-        os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_{handler}_LEVEL", level)
+    """Prefect's own console output (task tracebacks) only with --debug; the run's warnings (waiting
+    for the write slot, findings, an edited report kept) are shown. Everything is still logged to the
+    Prefect API and visible in the UI."""
+    levels = {"CONSOLE": "CRITICAL", "CONSOLE_FLOW_RUNS": "WARNING", "CONSOLE_TASK_RUNS": "CRITICAL"}
+    for handler, level in levels.items():
+        os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_{handler}_LEVEL", "DEBUG" if debug else level)
+
+
+def _prefect_api() -> str:
+    """The Prefect server the build runs against: the one configured (PREFECT_API_URL), else the data
+    folder's own local server, started on the first build and reused by the next ones."""
+    from prefect.settings import PREFECT_API_URL
+
+    configured = PREFECT_API_URL.value()
+    if configured:
+        return str(configured)
+    from reporting import local_server
+
+    running = local_server.recorded()
+    server = local_server.start(say=lambda line: errors.print(escape(line), highlight=False))
+    if running and running.pid == server.pid:
+        errors.print(
+            f"using the local Prefect server {server.ui_url} (stop: reporting server stop)", highlight=False
+        )
+    return server.api_url
 
 
 def _print_summary(result: dict[str, Any]) -> None:
@@ -51,6 +71,8 @@ def _print_summary(result: dict[str, Any]) -> None:
         f"{result['findings']} finding(s)."
     )
     console.print(f"Report:  {result['docx']}\nSummary: {result['summary_csv']}")
+    if result.get("edited_kept"):
+        console.print(f"The report had been edited since it was written: kept as {result['edited_kept']}")
 
 
 @app.command()
@@ -64,16 +86,29 @@ def build(
     """Build the implementation report of PACKAGE (runs the `biennial-report` Prefect flow in process)."""
     settings.configure_prefect()
     _quiet_prefect_console(debug)
-    from reporting.flows.biennial_report import biennial_report
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from reporting.local_server import ServerError
 
     try:
-        result = biennial_report(
-            package=str(package), out=str(out), template=str(template) if template else None, strict=strict
-        )
-    except (PackageError, StrictModeError) as exc:
+        with temporary_settings({PREFECT_API_URL: _prefect_api()}):
+            from reporting.flows.biennial_report import biennial_report
+
+            result = biennial_report(
+                package=str(package),
+                out=str(out),
+                template=str(template) if template else None,
+                strict=strict,
+            )
+    except (PackageError, StrictModeError, OutputError, ServerError) as exc:
         if debug:
             raise
         errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # a full disk, `--out` naming a file: what is wrong, where
+        if debug:
+            raise
+        errors.print(f"[red]error:[/red] {escape(str(output_error(exc)))}", highlight=False)
         raise typer.Exit(1) from None
     except Exception as exc:  # an unexpected failure still gets one line, not a traceback
         if debug:
@@ -83,6 +118,48 @@ def build(
         )
         raise typer.Exit(1) from None
     _print_summary(result)
+
+
+server_app = typer.Typer(no_args_is_help=True, help="The data folder's local Prefect server (UI and API).")
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def server_start(
+    port: Annotated[
+        int | None, typer.Option(help="Loopback port (default: PREFECT_SERVER_PORT, else free).")
+    ] = None,
+) -> None:
+    """Start the local Prefect server of the data folder in the background (or say where it runs)."""
+    from reporting import local_server
+
+    try:
+        server = local_server.start(port=port, say=console.print)
+    except local_server.ServerError as exc:
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"Prefect server: {server.ui_url} (PID {server.pid}, log {local_server.log_path()})")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the local Prefect server of the data folder (a running build's run is marked crashed)."""
+    from reporting import local_server
+
+    if not local_server.stop(say=console.print):
+        console.print("no local Prefect server runs for this data folder")
+
+
+@app.command()
+def worker(
+    pool: Annotated[str, typer.Option(help="The process work pool to take runs from.")] = "reporting",
+) -> None:
+    """Run a Prefect worker for POOL in the foreground; the first Ctrl-C or SIGTERM stops it within
+    seconds and marks the runs it was running as cancelled."""
+    from reporting.worker import run_worker
+
+    settings.configure_prefect()
+    raise typer.Exit(run_worker(pool))
 
 
 @app.command()

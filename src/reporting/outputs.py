@@ -22,7 +22,9 @@ def written_in_place(final: Path) -> Iterator[Path]:
     """A temporary path beside `final` to write to; renamed to `final` when the block ends without an
     error, removed otherwise. The suffix is kept (a writer may choose its format from it)."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{final.stem}-", suffix=final.suffix, dir=final.parent)
+    handle, name = tempfile.mkstemp(
+        prefix=f"{TEMPORARY_PREFIX}{final.stem}-", suffix=final.suffix, dir=final.parent
+    )
     os.close(handle)
     temporary = Path(name)
     try:
@@ -44,4 +46,3 @@ def write_bytes(final: Path, data: bytes) -> Path:
 
 def write_text(final: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes(final, text.encode(encoding))
-

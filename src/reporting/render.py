@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +21,10 @@ from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup
 
 from reporting.chart import draw_chart
+from reporting.errors import is_permanent, output_error
 from reporting.markdown_text import Block, blocks_markdown
 from reporting.narrative import TEMPLATES_DIR, text_environment
+from reporting.outputs import write_text, written_in_place
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "implementation-report.docx"
 MARKDOWN_TEMPLATE = "report.md.j2"
@@ -146,9 +151,33 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         InlineImage(document, str(charts[outcome_id]), width=CHART_WIDTH) if outcome_id in charts else ""
     )
     document.render(context, jinja_env=environment, autoescape=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(out))
+    with written_in_place(out) as partial:
+        document.save(str(partial))
+    write_text(_written_sha256(out), _sha256(out))
     return out
+
+
+def _written_sha256(docx: Path) -> Path:
+    """Beside the report, the sha256 of the .docx as the build wrote it (to notice an edit)."""
+    return docx.with_name(f".{docx.name}.sha256")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def set_aside_edited_report(docx: Path) -> Path | None:
+    """Edits made in Word are never overwritten: a report that differs from what the last build wrote
+    (or that no build of this folder wrote) is renamed `<name>.edited-<time>.docx` before the new one
+    is written. Returns the name it was kept under, None when there was nothing to keep."""
+    if not docx.is_file():
+        return None
+    written = _written_sha256(docx)
+    if written.is_file() and written.read_text().strip() == _sha256(docx):
+        return None
+    kept = docx.with_name(f"{docx.stem}.edited-{datetime.now():%Y%m%d-%H%M%S}{docx.suffix}")
+    os.replace(docx, kept)
+    return kept
 
 
 def markdown_escape(value: object) -> str:
@@ -177,9 +206,7 @@ def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path])
         Markup(charts[outcome_id].relative_to(out.parent).as_posix()) if outcome_id in charts else ""
     )
     text = environment.get_template(MARKDOWN_TEMPLATE).render(context)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(re.sub(r"\n{3,}", "\n\n", text), encoding="utf-8")
-    return out
+    return write_text(out, re.sub(r"\n{3,}", "\n\n", text))
 
 
 def _escaped(blocks: list[Block]) -> list[Block]:
@@ -198,6 +225,15 @@ def render_report(
 ) -> ReportFiles:
     """Every output of a build into `out_dir`: the Word report named after the biennium, report.md
     beside it (charts in charts/), and indicator_summary.csv."""
+    try:
+        return _render_all(context, summary, template, out_dir)
+    except OSError as error:
+        if is_permanent(error):
+            raise output_error(error) from error
+        raise
+
+
+def _render_all(context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path) -> ReportFiles:
     charts = draw_charts(context, out_dir / "charts")
     return ReportFiles(
         docx=render_docx(
@@ -210,6 +246,4 @@ def render_report(
 
 def write_summary_csv(summary: pd.DataFrame, out: Path) -> Path:
     """`indicator_summary.csv`: biennium,outcome,indicator,region,target,achieved (target empty if unset)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(out, index=False, na_rep="")
-    return out
+    return write_text(out, summary.to_csv(index=False, na_rep=""))

@@ -20,6 +20,7 @@ def run_summary_markdown(
     rows_rejected: int,
     docx_path: str,
     outcomes: list[str] | None = None,
+    edited_kept: str | None = None,
 ) -> str:
     """Counts vs targets per indicator (Total row), and what happened to the rows read."""
     totals = summary[summary["region"] == TOTAL]
@@ -31,6 +32,11 @@ def run_summary_markdown(
         f"- CPO results: **{len(results)}**, "
         f"of which not reportable: **{int((~results['reportable']).sum())}**",
         f"- Report: `{docx_path}`",
+        *(
+            [f"- The report had been edited since it was written: kept as `{edited_kept}`"]
+            if edited_kept
+            else []
+        ),
         "",
         "| Outcome | Indicator | Target | Achieved (member States) |",
         "|---|---|---:|---:|",

@@ -28,6 +28,12 @@ def package_folder(biennium: str) -> Path:
     return packages_dir() / biennium
 
 
+def output_folder(biennium: str) -> Path:
+    """Where a biennium's report goes unless `out` is given: `REPORTING_OUTPUT_DIR/<biennium>` (for
+    example a folder the team shares), else `out/<biennium>` in the current folder."""
+    return (Path(os.environ.get("REPORTING_OUTPUT_DIR") or "out") / biennium).resolve()
+
+
 def closed_biennium(on: date) -> str:
     """The biennium that most recently closed on `on`: biennia start in even years (2014-15, 2016-17),
     so on 15 January 2028 it is 2026-27, and all through 2027 it is 2024-25."""

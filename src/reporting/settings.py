@@ -57,6 +57,10 @@ def configure_prefect() -> None:
         # Task results persisted (cached ingest/validation survive the process) in the data folder.
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
         "PREFECT_LOCAL_STORAGE_PATH": str(data_dir() / "prefect" / "storage"),
+        # A server keeps concurrency leases on disk and takes back expired ones every few seconds: the
+        # write slot of a killed build is free again once its lease (flows: WRITE_LEASE_SECONDS) ends.
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
+        "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "5",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

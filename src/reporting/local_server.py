@@ -1,0 +1,190 @@
+"""The data folder's own Prefect server, started on demand and reused by every later command.
+
+Without an API URL, Prefect starts a temporary server inside each `reporting build` (8–18 s here, every
+time) that runs none of the server's services and outlives a killed build. Instead, the first build
+starts one real `prefect server` for the data folder, in a session of its own, and records it in
+`<PREFECT_HOME>/server.json`; later builds, `make worker` and `make deploy` find it and reuse it (about a
+second). Being a real server, it runs the repossessor service, which takes back the write slot of a
+build that was killed: leases are kept on disk (`concurrency_leases/`) so a restarted server knows them.
+`reporting server stop` (or `make server-stop`) stops it. Nothing here imports Prefect: reusing a
+running server costs no import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from reporting import settings
+
+START_SECONDS = 120.0
+"""A first start (migrations on a new database) takes 15–20 s on a busy 2-core machine."""
+STOP_SECONDS = 10.0
+"""How long a server has to stop on SIGTERM before it is killed."""
+
+
+class ServerError(RuntimeError):
+    """The local server could not be started (its log's last lines say why)."""
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    pid: int
+    api_url: str
+
+    @property
+    def ui_url(self) -> str:
+        return self.api_url.removesuffix("/api")
+
+
+def _home() -> Path:
+    settings.configure_prefect()
+    return Path(os.environ["PREFECT_HOME"])
+
+
+def _record_path() -> Path:
+    return _home() / "server.json"
+
+
+def log_path() -> Path:
+    return _home() / "server.log"
+
+
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recorded() -> LocalServer | None:
+    """The server this data folder started, if its process still runs."""
+    try:
+        record = json.loads(_record_path().read_text())
+        server = LocalServer(pid=int(record["pid"]), api_url=str(record["api_url"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return server if _alive(server.pid) else None
+
+
+@contextlib.contextmanager
+def _start_lock() -> Iterator[None]:
+    """One start at a time per data folder: a second command waits, then finds the server running.
+    The lock dies with its process (flock), so a killed start blocks nothing."""
+    with (_home() / "server.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _log_tail(lines: int = 5) -> str:
+    try:
+        text = log_path().read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(line.strip() for line in text[-lines:])
+
+
+def start(port: int | None = None, say: Callable[[str], None] = print) -> LocalServer:
+    """The running server of the data folder, or a new one on `port` (a free loopback port if None)."""
+    with _start_lock():
+        running = recorded()
+        if running and healthy(running.api_url):
+            return running
+        if running:  # started but not (yet) answering: another command is starting it, or it hangs
+            return _wait_healthy(running, say)
+        port = port or int(os.environ.get("PREFECT_SERVER_PORT") or 0) or _free_port()
+        api_url = f"http://127.0.0.1:{port}/api"
+        if healthy(api_url):
+            raise ServerError(
+                f"port {port} already serves another Prefect server: set PREFECT_API_URL={api_url}"
+            )
+        say(f"starting the local Prefect server for {settings.data_dir()} on {api_url.removesuffix('/api')}")
+        with log_path().open("ab") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "prefect",
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stopped as one, untouched by Ctrl-C here
+                env={**os.environ, "PREFECT_API_URL": api_url},
+            )
+        server = LocalServer(pid=process.pid, api_url=api_url)
+        _record_path().write_text(json.dumps({"pid": server.pid, "api_url": api_url}))
+        return _wait_healthy(server, say, process)
+
+
+def _wait_healthy(
+    server: LocalServer, say: Callable[[str], None], process: subprocess.Popen[bytes] | None = None
+) -> LocalServer:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if healthy(server.api_url):
+            return server
+        if (process.poll() is not None) if process else not _alive(server.pid):
+            _record_path().unlink(missing_ok=True)
+            raise ServerError(f"the local Prefect server exited: {_log_tail()} (log: {log_path()})")
+        time.sleep(0.25)
+    stop(say=say)
+    raise ServerError(
+        f"the local Prefect server did not answer within {START_SECONDS:.0f} s (log: {log_path()})"
+    )
+
+
+def stop(say: Callable[[str], None] = print) -> bool:
+    """Stop the data folder's server (SIGTERM to its process group, SIGKILL after STOP_SECONDS).
+    True if one was running."""
+    server = recorded()
+    _record_path().unlink(missing_ok=True)
+    if server is None:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    while time.monotonic() < deadline and _alive(server.pid):
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(server.pid, os.WNOHANG)  # reap it when this process started it
+        time.sleep(0.1)
+    if _alive(server.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+    say(f"stopped the local Prefect server (PID {server.pid}, {server.ui_url})")
+    return True
