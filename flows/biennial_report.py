@@ -15,7 +15,6 @@ Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import sys
@@ -31,17 +30,14 @@ from reporting import settings
 
 settings.configure_prefect()  # before Prefect reads its settings: project-local home, no telemetry
 
-from prefect import Task, flow, get_client, get_run_logger, task  # noqa: E402
+from prefect import Task, flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import (  # noqa: E402
     create_link_artifact,
     create_markdown_artifact,
     create_table_artifact,
 )
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate  # noqa: E402
 from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
-from prefect.concurrency.sync import concurrency  # noqa: E402
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
@@ -57,6 +53,7 @@ from reporting.flows.caching import (  # noqa: E402
     BY_RECEIVED_FILE,
     file_sha256,
 )
+from reporting.flows.write_slot import write_slot  # noqa: E402
 from reporting.framework import BIENNIUM_PATTERN, Framework, load_framework  # noqa: E402
 from reporting.history import previous_summary  # noqa: E402
 from reporting.ingest import Package, ReceivedFile, assemble_package, read_received, receive_package  # noqa: E402
@@ -72,11 +69,6 @@ OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an out
 RUN_TIMEOUT_SECONDS = 4 * 3600
 """A run is stopped after this long. Timeouts are set on the run, not on each task: tasks run in a worker
 thread, where Prefect cannot interrupt a blocking read or write (and says so in a warning per task)."""
-WRITE_LIMIT_WAIT_SECONDS = 1800
-"""How long a run waits for another run of the same biennium to finish before it gives up."""
-WRITE_LEASE_SECONDS = 60
-"""The write slot is leased, and the lease renewed while the run holds it: the slot of a run that was
-killed is taken back by the server within this (plus its repossessor's 5 s loop)."""
 
 
 def transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -234,16 +226,6 @@ def _unreadable(failed: list[tuple[ReceivedFile, BaseException]]) -> str:
     return f"{len(failed)} file(s) cannot be read: {reason}{more}"
 
 
-def _ensure_write_limit(name: str) -> None:
-    """One writer per biennium: a global concurrency limit of 1, created on first use."""
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(name)
-        except ObjectNotFound:
-            with contextlib.suppress(ObjectAlreadyExists):  # another run created it meanwhile
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-
-
 def _biennium_asked() -> str:
     """The biennium a run builds, for its name: asked for, else the package's (its framework), else the
     one that has just closed."""
@@ -268,20 +250,6 @@ def _run_name() -> str:
     """`report-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time in the UI."""
     started = flow_run.scheduled_start_time.strftime("%Y%m%d-%H%M%S")
     return f"report-{_biennium_asked()}-{started}-{str(flow_run.id)[:6]}"
-
-
-def _wait_for_write_slot(name: str) -> None:
-    """Say what the run waits for when another run holds the biennium's write slot."""
-    with get_client(sync_client=True) as client:
-        limit = client.read_global_concurrency_limit_by_name(name)
-    if limit.active_slots >= limit.limit:
-        get_run_logger().warning(
-            "waiting for the write slot %s: another run of this biennium is writing (a killed run's slot "
-            "is freed within %d s; giving up after %d s)",
-            name,
-            WRITE_LEASE_SECONDS + 5,
-            WRITE_LIMIT_WAIT_SECONDS,
-        )
 
 
 @flow(name="biennial-report", flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS)
@@ -309,16 +277,7 @@ def biennial_report(
     framework, files = receive(root)
     if wanted and framework.biennium != wanted:
         raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {wanted}")
-    write_limit = f"report-{framework.biennium}"
-    _ensure_write_limit(write_limit)
-    _wait_for_write_slot(write_limit)
-    with concurrency(
-        write_limit,
-        occupy=1,
-        strict=True,
-        timeout_seconds=WRITE_LIMIT_WAIT_SECONDS,
-        lease_duration=WRITE_LEASE_SECONDS,
-    ):
+    with write_slot(framework.biennium):
         keys = _artifact_prefix(framework.biennium, root)
         return _build(root, framework, files, outcomes, template, out, strict, keys)
 

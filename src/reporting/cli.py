@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,11 +32,17 @@ def main() -> None:
 
 def _quiet_prefect_console(debug: bool) -> None:
     """Prefect's own console output (task tracebacks) only with --debug; the run's warnings (waiting
-    for the write slot, findings, an edited report kept) are shown. Everything is still logged to the
-    Prefect API and visible in the UI."""
-    levels = {"CONSOLE": "CRITICAL", "CONSOLE_FLOW_RUNS": "WARNING", "CONSOLE_TASK_RUNS": "CRITICAL"}
-    for handler, level in levels.items():
-        os.environ.setdefault(f"PREFECT_LOGGING_HANDLERS_{handler}_LEVEL", "DEBUG" if debug else level)
+    for the write slot, findings, an edited report kept) are printed as `warning: …` lines. Everything
+    is still logged to the Prefect API and visible in the UI."""
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "DEBUG" if debug else "CRITICAL")
+
+
+class _RunWarnings(logging.Handler):
+    """The flow run's warnings, one line each (errors end the build with their own one line)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            errors.print(f"warning: {escape(record.getMessage())}", highlight=False)
 
 
 def _prefect_api() -> str:
@@ -93,6 +100,9 @@ def build(
     try:
         with temporary_settings({PREFECT_API_URL: _prefect_api()}):
             from reporting.flows.biennial_report import biennial_report
+
+            if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
+                logging.getLogger("prefect.flow_runs").addHandler(_RunWarnings(logging.WARNING))
 
             result = biennial_report(
                 package=str(package),
