@@ -84,7 +84,7 @@ class _OneLineForExpectedErrors(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], PackageError | StrictModeError | OutputError):
-            record.msg = f"{record.getMessage().splitlines()[0]}: {record.exc_info[1]}"
+            record.msg = record.getMessage().splitlines()[0]  # it names the error and its reason
             record.args, record.exc_info, record.exc_text = None, None, None
         return True
 

@@ -66,6 +66,7 @@ case "${1:-}" in
     ensure_pool
     cd "$ROOT"
     prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
+    python "$ROOT/deployments/strict_parameters.py"  # unknown parameters refused by the server
     python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
     ;;
   *)

@@ -183,6 +183,31 @@ def test_a_mistyped_parameter_is_refused_before_anything_runs(local_prefect: Loc
     assert "Validation failed for field 'biennium'" in refused.stdout + refused.stderr
 
 
+@pytest.mark.parametrize(
+    ("parameters", "reason"),
+    [
+        ({"biennium": "2014-15", "colour": "red"}, "'colour' was unexpected"),
+        ({"biennium": "2014-15", "outcome": "7"}, "'outcome' was unexpected"),  # `outcomes` mistyped
+        ({"biennium": "2014-2015"}, "Validation failed for field 'biennium'"),
+        ({"biennium": "2014-15", "strict": "maybe"}, "Validation failed for field 'strict'"),
+    ],
+)
+def test_the_rest_api_and_the_ui_form_refuse_a_wrong_parameter_before_a_run_exists(
+    local_prefect: LocalPrefect, parameters: dict[str, Any], reason: str
+) -> None:
+    """The UI's Run form posts to this endpoint: what the CLI refuses, it refuses too, with the reason."""
+    deployment = _deployment(local_prefect.api, "rebuild")
+    before = httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=10).json()
+    answer = httpx.post(
+        f"{local_prefect.api}/deployments/{deployment['id']}/create_flow_run",
+        json={"parameters": parameters},
+        timeout=10,
+    )
+    assert answer.status_code in (409, 422), answer.text
+    assert reason in answer.json()["detail"]
+    assert httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=10).json() == before
+
+
 def _deployment(api: str, name: str) -> dict[str, Any]:
     found: dict[str, Any] = httpx.get(f"{api}/deployments/name/biennial-report/{name}", timeout=10).json()
     return found

@@ -1,0 +1,40 @@
+"""Unknown parameters refused by the server, the same way everywhere (CLI, REST API, the UI's form).
+
+Prefect checks a run's parameters against the deployment's schema before the run is created
+(`enforce_parameter_schema: true` in prefect.yaml), but the schema it derives from the flow's
+signature allows properties it does not name: `-p colour=red` or a typo such as `-p outcome=7` would
+be accepted, then crash the run with a random name. `make deploy` (scripts/prefect.sh deploy) runs this
+after registering the deployments: it closes each deployment's schema (`additionalProperties: false`),
+so such a run is refused at once with "Validation failed…", naming the parameter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from reporting import settings
+
+settings.configure_prefect()
+
+from prefect import get_client  # noqa: E402
+from prefect.client.schemas.actions import DeploymentUpdate  # noqa: E402
+
+DEPLOYMENTS_FILE = Path(__file__).resolve().parent / "prefect.yaml"
+FLOW = "biennial-report"
+
+
+def close_parameter_schemas() -> list[str]:
+    names = [d["name"] for d in yaml.safe_load(DEPLOYMENTS_FILE.read_text())["deployments"]]
+    with get_client(sync_client=True) as client:
+        for name in names:
+            deployment = client.read_deployment_by_name(f"{FLOW}/{name}")
+            schema = dict(deployment.parameter_openapi_schema or {})
+            schema["additionalProperties"] = False
+            client.update_deployment(deployment.id, DeploymentUpdate(parameter_openapi_schema=schema))
+    return names
+
+
+if __name__ == "__main__":
+    print(f"unknown parameters refused by: {', '.join(close_parameter_schemas())}")
