@@ -70,13 +70,14 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """The process runs (a zombie, exited but not yet reaped by its parent, does not)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped here when this process started it
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def recorded() -> LocalServer | None:
@@ -180,8 +181,6 @@ def stop(say: Callable[[str], None] = print) -> bool:
         os.killpg(server.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_SECONDS
     while time.monotonic() < deadline and _alive(server.pid):
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(server.pid, os.WNOHANG)  # reap it when this process started it
         time.sleep(0.1)
     if _alive(server.pid):
         with contextlib.suppress(ProcessLookupError):

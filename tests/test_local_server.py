@@ -1,0 +1,59 @@
+"""The data folder's own Prefect server: started on demand, reused, stopped within seconds, and a
+server that was killed is replaced, not waited on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reporting import local_server
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    for key in [k for k in os.environ if k.startswith("PREFECT_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("REPORTING_DATA_DIR", str(tmp_path / "data"))
+    yield tmp_path / "data"
+    local_server.stop(say=lambda _: None)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie (exited, not yet reaped) is gone too
+        return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_started_once_reused_then_stopped_within_seconds(data_folder: Path) -> None:
+    said: list[str] = []
+    first = local_server.start(say=said.append)
+    assert local_server.healthy(first.api_url) and said and "starting" in said[0]
+    assert local_server.start(say=said.append) == first and len(said) == 1  # reused, nothing started
+    assert (data_folder / "prefect" / "server.json").is_file()
+
+    stopped_at = time.monotonic()
+    assert local_server.stop(say=said.append)
+    assert time.monotonic() - stopped_at < 11
+    assert _gone(first.pid) and not local_server.healthy(first.api_url)
+    assert local_server.recorded() is None and not local_server.stop(say=said.append)
+
+
+def test_a_killed_server_is_replaced_by_the_next_command(data_folder: Path) -> None:
+    killed = local_server.start(say=lambda _: None)
+    os.killpg(killed.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while not _gone(killed.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert local_server.recorded() is None or _gone(killed.pid)
+    replacement = local_server.start(say=lambda _: None)
+    assert replacement.pid != killed.pid and local_server.healthy(replacement.api_url)
