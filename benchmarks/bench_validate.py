@@ -81,6 +81,7 @@ def plain_pandas(frame: pd.DataFrame, framework: Framework) -> tuple[pd.DataFram
         "criterion_is_whole_number": number.notna() & (number % 1 == 0),
         "result_achieved_filled": rules.filled(frame["result_achieved"]),
         "ilo_contribution_filled": rules.filled(frame["ilo_contribution"]),
+        "country_is_member_state": rules.names_member_state(frame["cpo_code"]),
         "country_matches_cpo_code": rules.country_agrees_with_code(frame),
         "country_name_known": rules.country_recognised(frame),
         "region_matches_country": rules.region_agrees_with_country(frame),
