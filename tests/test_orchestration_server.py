@@ -38,6 +38,8 @@ class LocalPrefect:
     data: Path
     out: Path
     flow_run: dict[str, Any]
+    worker: subprocess.Popen[bytes]
+    work: Path
 
 
 def _free_port() -> int:
@@ -114,7 +116,8 @@ def local_prefect() -> Iterator[LocalPrefect]:
             [str(SCRIPT), "deploy"], env=env, capture_output=True, text=True, timeout=180, check=False
         )
         assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
-        started.append(_start([str(SCRIPT), "worker"], env, work / "worker.log"))
+        worker = _start([str(SCRIPT), "worker"], env, work / "worker.log")
+        started.append(worker)
 
         out = work / "out"
         rebuild = ["deployment", "run", "biennial-report/rebuild", "-p", "biennium=2014-15"]
@@ -132,7 +135,7 @@ def local_prefect() -> Iterator[LocalPrefect]:
         finished = _wait_until(lambda: _run_state(api, flow_run_id[1]), 240, "the rebuild run")
         if finished["state_type"] != "COMPLETED":
             print((work / "worker.log").read_text(errors="replace")[-5000:])
-        yield LocalPrefect(api, env, work / "data", out, finished)
+        yield LocalPrefect(api, env, work / "data", out, finished, worker, work)
     finally:
         for process in reversed(started):
             _stop(process)
@@ -286,3 +289,36 @@ def test_the_ui_shows_the_completed_run(local_prefect: LocalPrefect) -> None:
     picture.unlink(missing_ok=True)
     _chromium(page, f"--screenshot={picture}")
     assert picture.stat().st_size > 10_000
+
+
+def test_the_worker_stops_on_the_first_sigterm_and_cancels_the_run_it_was_running(
+    local_prefect: LocalPrefect,
+) -> None:
+    """Last in this file: it stops the module's worker. A run is under way (a larger package); one
+    SIGTERM to the worker, as a service manager sends it, stops it within 10 s and the run is marked
+    cancelled with the reason, not left "Running" for ever."""
+    from reporting.synth import synthetic_package
+
+    package = synthetic_package(local_prefect.work / "large" / "2014-15", rows=20_000, outcomes=19, seed=3)
+    triggered = subprocess.run(
+        [str(PREFECT), "deployment", "run", "biennial-report/rebuild", "-p", f"package={package}"],
+        env=local_prefect.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
+    assert flow_run_id, triggered.stdout + triggered.stderr
+    run_url = f"{local_prefect.api}/flow_runs/{flow_run_id[1]}"
+    _wait_until(
+        lambda: httpx.get(run_url, timeout=10).json()["state_type"] == "RUNNING", 120, "the run to start"
+    )
+
+    stopped_at = time.monotonic()
+    local_prefect.worker.send_signal(signal.SIGTERM)
+    local_prefect.worker.wait(timeout=30)
+    assert time.monotonic() - stopped_at < 10
+    run = httpx.get(run_url, timeout=10).json()
+    assert run["state_type"] == "CANCELLED", run["state"]
+    assert "worker running it was stopped" in run["state"]["message"]
