@@ -38,11 +38,12 @@ test: venv system-deps lint
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check src schemas flows tests templates benchmarks
-	$(VENV)/bin/ruff format --check src schemas flows tests templates benchmarks
+	$(VENV)/bin/ruff check src schemas flows tests templates benchmarks deployments
+	$(VENV)/bin/ruff format --check src schemas flows tests templates benchmarks deployments
 	$(VENV)/bin/mypy src
 
 clean:
+	-test -x $(VENV)/bin/reporting && $(VENV)/bin/reporting server stop
 	rm -rf out data .pytest_cache .mypy_cache .ruff_cache
 
 ## make bench: every benchmark, one table of ratios against baselines measured in the same run

@@ -378,5 +378,7 @@ def _build(
     }
 
 
-if __name__ == "__main__":
-    biennial_report(package=sys.argv[1], out=sys.argv[2] if len(sys.argv) > 2 else None)
+if __name__ == "__main__":  # the same as `reporting build PACKAGE --out OUT`: the data folder's server
+    from reporting.cli import app
+
+    app(["build", sys.argv[1], *(["--out", sys.argv[2]] if len(sys.argv) > 2 else [])])
