@@ -306,6 +306,7 @@ def _build(
     logger = get_run_logger()
     biennium = framework.biennium
     whole = assemble(root, framework, files, _read_all(files))
+    logger.info("validating %d evidence row(s)", len(whole.evidence))
     checked_whole = validate(whole)
     findings = checked_whole.findings
     if len(findings):
@@ -327,6 +328,7 @@ def _build(
         len(checked_whole.rejected),
     )
     received, checked = select(whole, checked_whole, outcomes)
+    logger.info("counting member States per indicator and region")
     aggregates = count(received, checked)
     report = context(received, checked, aggregates, earlier(biennium))
     template_file = Path(template) if template else default_template()
@@ -334,6 +336,7 @@ def _build(
     edited = set_aside_edited_report(out_dir / f"implementation-report-{biennium}.docx")
     if edited:
         logger.warning("the report was edited since it was written: kept as %s", edited)
+    logger.info("rendering the report into %s", out_dir)
     rendered = _render(report, aggregates.summary, template_file, out_dir)
     if file_sha256(rendered.files.docx) != rendered.docx_sha256 or not rendered.files.summary_csv.is_file():
         logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
@@ -373,6 +376,7 @@ def _build(
         "rows_ingested": rows_ingested,
         "rows_rejected": rows_rejected,
         "findings": len(findings),
+        "findings_table": findings,
         "summary": aggregates.summary,
         "edited_kept": str(edited) if edited else None,
     }

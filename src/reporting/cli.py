@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -18,6 +17,8 @@ from reporting import settings
 from reporting.errors import OutputError, PackageError, StrictModeError, output_error
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from reporting.framework import Framework
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -37,12 +38,27 @@ def _quiet_prefect_console(debug: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "DEBUG" if debug else "CRITICAL")
 
 
-class _RunWarnings(logging.Handler):
-    """The flow run's warnings, one line each (errors end the build with their own one line)."""
+class _RunProgress(logging.Handler):
+    """The flow run's stages as progress lines on a terminal (quiet in a pipe or a log file), and its
+    warnings always, one line each (errors end the build with their own one line)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno == logging.WARNING:
             errors.print(f"warning: {escape(record.getMessage())}", highlight=False)
+        elif record.levelno == logging.INFO and errors.is_terminal:
+            errors.print(f"[dim]… {escape(record.getMessage())}[/dim]", highlight=False)
+
+
+def _print_findings(findings: pd.DataFrame) -> None:
+    """A table on a terminal; elsewhere one plain line per finding, `file:sheet:row: column: rule:
+    message`, never wrapped, so that `grep result_achieved` finds every one."""
+    if console.is_terminal:
+        from reporting.feedback import findings_table
+
+        console.print(findings_table(findings))
+        return
+    for f in findings.astype("string").fillna("").itertuples(index=False):
+        print(f"{f.file}:{f.sheet}:{f.row}: {f.column}: {f.rule}: {f.message}")
 
 
 def _prefect_api() -> str:
@@ -66,13 +82,31 @@ def _prefect_api() -> str:
 
 def _print_summary(result: dict[str, Any]) -> None:
     summary = result["summary"]
-    table = Table(title=f"Member States with a reportable result, {result['biennium']}")
-    for column in ("outcome", "indicator", "region", "target", "achieved"):
-        table.add_column(column, justify="right" if column in ("target", "achieved") else "left")
-    for row in summary.itertuples():
-        target = "" if row.target is None or str(row.target) == "<NA>" else str(row.target)
-        table.add_row(row.outcome, row.indicator, row.region, target, str(row.achieved))
-    console.print(table)
+    title = f"Member States with a reportable result, {result['biennium']}"
+    columns = ("outcome", "indicator", "region", "target", "achieved")
+    rows = [
+        (
+            row.outcome,
+            row.indicator,
+            row.region,
+            "" if row.target is None or str(row.target) == "<NA>" else str(row.target),
+            str(row.achieved),
+        )
+        for row in summary.itertuples()
+    ]
+    if len(result["findings_table"]):
+        _print_findings(result["findings_table"])
+    if console.is_terminal:
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column, justify="right" if column in ("target", "achieved") else "left")
+        for values in rows:
+            table.add_row(*values)
+        console.print(table)
+    else:
+        print(f"{title}:")
+        for values in [columns, *rows]:
+            print("{:<8} {:<10} {:<24} {:>7} {:>9}".format(*values))
     console.print(
         f"{result['rows_ingested']} evidence rows read, {result['rows_rejected']} rejected, "
         f"{result['findings']} finding(s)."
@@ -102,7 +136,7 @@ def build(
             from reporting.flows.biennial_report import biennial_report
 
             if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
-                logging.getLogger("prefect.flow_runs").addHandler(_RunWarnings(logging.WARNING))
+                logging.getLogger("prefect.flow_runs").addHandler(_RunProgress(logging.INFO))
 
             result = biennial_report(
                 package=str(package),
@@ -213,7 +247,7 @@ def validate(
 ) -> None:
     """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
     set aside; 1: some finding of severity error or critical; 2: the command was misused."""
-    from reporting.feedback import check, findings_table, framework_for_file, write_report
+    from reporting.feedback import check, framework_for_file, write_report
 
     chosen = _framework_option(framework)
     if path.is_file():
@@ -231,7 +265,7 @@ def validate(
             raise typer.Exit(2)
     checked = check(path, chosen)
     if len(checked.findings):
-        console.print(findings_table(checked.findings))
+        _print_findings(checked.findings)
     xlsx, csv = write_report(checked, report_dir)
     rows = len(checked.rows)
     verdict = "some rows would be set aside" if checked.blocking else "nothing would be set aside"
@@ -261,13 +295,15 @@ def history(
     ] = None,
 ) -> None:
     """Every file received for BIENNIUM (oldest first): current or superseded, by which version, when."""
+    import pandas
+
     from reporting.storage import engine_for, file_history, version_changes
 
     engine = engine_for(settings.database_url())
     if changes is None:
         frame = file_history(engine, biennium).drop(columns="sha256")
         for column in ("received_at", "superseded_at"):
-            frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+            frame[column] = pandas.to_datetime(frame[column]).dt.strftime("%Y-%m-%d %H:%M").fillna("")
         title = f"Files received for {biennium}"
     else:
         frame = version_changes(engine, changes)
