@@ -253,6 +253,37 @@ RULES: dict[str, Rule] = {
         "",
         "This column is not part of the submission format: it is kept with the rows but not used.",
     ),
+    # the package's entries and a workbook's sheets: each is read or named
+    "file_is_not_a_link": _rule(
+        "critical",
+        "",
+        "This is a link to another file or folder: links are not followed, so nothing it points to is "
+        "read. Put the file itself in the package.",
+    ),
+    "file_name_printable": _rule(
+        "critical",
+        "",
+        "The name holds control characters or bytes that are not text (shown as \N{REPLACEMENT CHARACTER}), "
+        "so it is not read. Rename it and send it again.",
+    ),
+    "file_not_read": _rule("warning", "", "This file is not read: none of its rows is checked or counted."),
+    "rows_present": _rule(
+        "warning",
+        "",
+        "There are no rows under the header row: nothing from this table is checked or counted.",
+    ),
+    "sheet_not_read": _rule(
+        "warning",
+        "",
+        "This sheet is not read: none of its rows is checked or counted. If it holds rows, give it a "
+        "header row with the template's column names (a title block above it is fine).",
+    ),
+    "note_not_read": _rule(
+        "advice",
+        "",
+        "Not read: it is not a table of the submission format. Nothing to do unless it holds rows for "
+        "the report.",
+    ),
     # any table
     "biennium_is_yyyy_yy": _rule(
         "error",

@@ -1,6 +1,7 @@
 """The bad-input corpus (tests/data/bad, written by make_corpus.py): every case gives the expected
 findings (severity, rule, Excel row, column) and no traceback, and no valid row of a partly bad file
-is lost (clean + set aside = every row read)."""
+is lost (clean + set aside = every row read). Every entry of a package folder and every sheet is read
+or named in a finding, and nothing outside the package is read, whatever the links."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import pytest
 
 from reporting.errors import PackageError
 from reporting.framework import load_framework
+from reporting.ingest import EVIDENCE_COLUMNS
 from reporting.validate import FINDING_COLUMNS, check_path
 
 BAD = Path(__file__).parent / "data" / "bad"
 FRAMEWORK = load_framework(BAD / "framework.yaml")
 NONE: set[tuple[str, str, int | None, str]] = set()
 NR = "not_reportable"
+UNREADABLE = {("critical", "file_readable", None, "")}
+NOTE = ("advice", "note_not_read", None, "")
 
 # case → (expected findings {(severity, rule, row, column)}, clean evidence rows)
 EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
@@ -27,7 +31,18 @@ EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
     "header_on_row_3.xlsx": (NONE, 6),
     "merged_cells.xlsx": (NONE, 6),
     "formula_cached_value.xlsx": (NONE, 6),
-    "two_sheets_and_instructions.xlsx": (NONE, 6),
+    "two_sheets_and_instructions.xlsx": ({NOTE}, 6),  # the Instructions sheet is named, not read
+    "title_block_above_header.xlsx": (NONE, 6),
+    "title_block_above_header.csv": (NONE, 6),
+    "tab_separated.tsv": (NONE, 6),
+    "unicode_text_saved_as.txt": (NONE, 6),
+    "macro_enabled.xlsm": (NONE, 6),
+    "excel_97.xls": (NONE, 6),
+    "xls_named_xlsx.xlsx": (NONE, 6),
+    "libreoffice_calc.ods": ({NOTE}, 6),
+    "sheet_without_header.xlsx": ({("warning", "sheet_not_read", None, ""), NOTE}, 4),
+    "results_note.txt": ({("warning", "file_not_read", None, "")}, 0),
+    "nul_in_a_cell.csv": ({("warning", "text_cleaned", 2, "result_achieved")}, 6),
     "rows_object.json": (NONE, 6),
     "list_of_rows.json": (NONE, 6),
     "usual_names_and_regional_cpo.csv": (NONE, 14),
@@ -113,13 +128,17 @@ EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
         },
         6,
     ),
-    "empty.csv": ({("critical", "file_readable", None, "")}, 0),
-    "binary_content.csv": ({("critical", "file_readable", None, "")}, 0),
-    "not_a_workbook.xlsx": ({("critical", "file_readable", None, "")}, 0),
-    "old_excel_97.xlsx": ({("critical", "file_readable", None, "")}, 0),
-    "xml_bomb.xlsx": ({("critical", "file_readable", None, "")}, 0),
-    "bad_json_shape.json": ({("critical", "file_readable", None, "")}, 0),
-    "invalid_json.json": ({("critical", "file_readable", None, "")}, 0),
+    "empty.csv": (UNREADABLE, 0),
+    "binary_content.csv": (UNREADABLE, 0),
+    "png_named_csv.csv": (UNREADABLE, 0),
+    "not_a_workbook.xlsx": (UNREADABLE, 0),
+    "old_excel_97.xlsx": (UNREADABLE, 0),
+    "xml_bomb.xlsx": (UNREADABLE, 0),
+    "ods_xml_bomb.ods": (UNREADABLE, 0),
+    "xls_claims_billions_of_rows.xls": (UNREADABLE, 0),  # its reader aborts: the check goes on
+    "bad_json_shape.json": (UNREADABLE, 0),
+    "invalid_json.json": (UNREADABLE, 0),
+    "deeply_nested.json": (UNREADABLE, 0),
 }
 PACKAGE_CASES: dict[str, tuple[str, set[tuple[str, str, int | None, str]], int]] = {
     "targets_bad": (
@@ -147,6 +166,43 @@ PACKAGE_CASES: dict[str, tuple[str, set[tuple[str, str, int | None, str]], int]]
             ("error", "outcome_declared", 4, "outcome"),
         },
         2,
+    ),
+}
+
+
+LINK = "file_is_not_a_link"
+# package → (expected findings {(severity, rule, file, sheet)}, clean evidence rows)
+INTAKE_CASES: dict[str, tuple[set[tuple[str, str, str, str]], int]] = {
+    "links": (
+        {
+            ("critical", LINK, "evidence/passwd.csv", ""),  # → /etc/passwd
+            ("critical", LINK, "evidence/copy.csv", ""),  # → evidence.csv, inside the package
+            ("critical", LINK, "evidence/up", ""),  # → the folder above the package
+            ("critical", LINK, "targets.csv", ""),  # → /etc/passwd
+        },
+        6,
+    ),
+    "files_not_read": (
+        {
+            ("advice", "note_not_read", "README.md", ""),
+            ("advice", "note_not_read", "notes.txt", ""),
+            ("advice", "note_not_read", ".DS_Store", ""),
+            ("advice", "note_not_read", ".backup", ""),
+            ("warning", "file_not_read", "extra.csv", ""),
+            ("warning", "file_not_read", "evidence/results.txt", ""),
+            ("warning", "file_not_read", "evidence/IMPORTANT.CSV.bak", ""),
+            ("advice", "note_not_read", "evidence/~$late-VNM.xlsx", ""),
+            ("advice", "note_not_read", "evidence/title_block.xlsx", "Cover"),
+        },
+        # evidence.csv 6, late-VNM.xls, more.tsv, macro.xlsm and sub/older.csv 2 each, title_block.xlsx 26
+        6 + 4 * 2 + 26,
+    ),
+    "hostile_names": (
+        {
+            ("critical", "file_name_printable", "evidence/x\N{REPLACEMENT CHARACTER}[31mred.csv", ""),
+            ("critical", "file_readable", "evidence/deep.json", ""),
+        },
+        6,
     ),
 }
 
@@ -190,6 +246,40 @@ def test_package_case(case: str) -> None:
     assert len(validated.clean) == clean_rows
     assert len(validated.clean) + len(validated.rejected) == len(getattr(package, table))
     assert len(checked.evidence.clean) == 6
+
+
+@pytest.mark.parametrize("case", sorted(INTAKE_CASES))
+def test_every_entry_of_a_package_is_read_or_named(case: str) -> None:
+    expected, clean_rows = INTAKE_CASES[case]
+    package, checked = check_path(BAD / "packages" / case)
+    findings = checked.findings
+    assert (
+        set(zip(findings["severity"], findings["rule"], findings["file"], findings["sheet"], strict=True))
+        == expected
+    )
+    assert len(findings) == len(expected) and findings["message"].str.len().gt(40).all()
+    assert len(checked.evidence.clean) == clean_rows == len(package.evidence)
+    assert not any(name in f.name for f in package.files for name in ("passwd", "copy", "up/", ".backup"))
+    assert "root:" not in package.evidence.to_csv()  # no line of /etc/passwd, whatever the column
+
+
+def test_a_header_below_a_title_block_is_found_in_every_format() -> None:
+    for case, first_row in (("title_block_above_header.xlsx", 26), ("title_block_above_header.csv", 32)):
+        package, _ = check_path(BAD / "evidence" / case, FRAMEWORK)
+        assert package.evidence["source_row"].tolist() == list(range(first_row, first_row + 6)), case
+    package, _ = check_path(BAD / "packages" / "files_not_read")
+    title_block = package.evidence[package.evidence["source_file"] == "evidence/title_block.xlsx"]
+    assert title_block["source_row"].tolist() == list(range(24, 50))  # 26 rows under a header on row 23
+
+
+def test_xls_and_ods_read_as_the_user_sees_them() -> None:
+    """Merged cells of an .xls take the range's value; numbers are read as typed (1, not 1.0)."""
+    xlsx, _ = check_path(BAD / "evidence" / "merged_cells.xlsx", FRAMEWORK)
+    for case in ("excel_97.xls", "libreoffice_calc.ods", "xls_named_xlsx.xlsx"):
+        package, checked = check_path(BAD / "evidence" / case, FRAMEWORK)
+        columns = [*EVIDENCE_COLUMNS]
+        assert package.evidence[columns].values.tolist() == xlsx.evidence[columns].values.tolist(), case
+        assert checked.evidence.clean["criterion"].tolist() == [1, 3, 1, 2, 2, 4], case
 
 
 def test_a_malformed_framework_is_refused_with_one_line() -> None:

@@ -13,14 +13,18 @@ from reporting.framework import load_framework
 from reporting.ingest import (
     EVIDENCE_COLUMNS,
     ReceivedFile,
+    _read_bytes,
     column_name,
     decode_text,
+    file_intake,
+    package_intake,
     read_csv_table,
     read_json_table,
     read_package,
     read_received,
-    read_xlsx_tables,
-    receive_file,
+    read_tables,
+    read_workbook,
+    receive_package,
 )
 from reporting.validate import read_for_checking
 
@@ -90,7 +94,7 @@ def test_workbook_cells_read_as_the_user_sees_them() -> None:
     sheet.merge_cells("D2:D3")
     out = io.BytesIO()
     workbook.save(out)
-    (frame,) = read_xlsx_tables(out.getvalue(), "t.xlsx", "targets")
+    (frame,) = read_workbook(out.getvalue(), "t.xlsx", "targets").frames
     assert frame[["biennium", "outcome", "indicator", "region", "target"]].values.tolist() == [
         ["2014-15", "7", "7.1", "Africa", "3"],
         ["2015-01-31", "7", "7.2", "Africa", "yes"],
@@ -104,7 +108,7 @@ def test_a_workbook_without_the_columns_is_unreadable() -> None:
     out = io.BytesIO()
     workbook.save(out)
     with pytest.raises(PackageError, match=r"^t\.xlsx: no sheet has a header row"):
-        read_xlsx_tables(out.getvalue(), "t.xlsx")
+        read_workbook(out.getvalue(), "t.xlsx")
 
 
 @pytest.mark.parametrize("shape", ["list", "rows"])
@@ -133,7 +137,7 @@ def test_a_single_evidence_file_makes_a_package(tmp_path: Path) -> None:
     assert [(f.name, f.role) for f in package.files] == [("evidence.csv", "evidence")]
     assert len(package.evidence) == 65 and package.targets.empty and unreadable.empty
     with pytest.raises(PackageError, match="no such file"):
-        receive_file(tmp_path / "missing.csv")
+        file_intake(tmp_path / "missing.csv")
 
 
 def test_excel_lock_files_are_not_evidence(sample_package: Path) -> None:
@@ -150,9 +154,178 @@ def test_a_stray_cell_far_from_the_table_is_refused_not_read(tmp_path: Path) -> 
     workbook.active["XFD100000"] = "x"
     workbook.save(tmp_path / "stray.xlsx")
     with pytest.raises(PackageError, match=r"stray.xlsx: sheet 'Sheet' spans 100,000 rows × 16,384 columns"):
-        read_xlsx_tables((tmp_path / "stray.xlsx").read_bytes(), "stray.xlsx")
+        read_workbook((tmp_path / "stray.xlsx").read_bytes(), "stray.xlsx")
+
+
+def test_a_workbook_that_kills_its_reader_is_refused_and_the_check_goes_on() -> None:
+    """calamine aborts the process on this .xls (one byte changed: a terabyte asked for); it reads in a
+    child process, so the file is refused and the reading process lives on."""
+    corpus = Path(__file__).parent / "data" / "bad" / "evidence"
+    with pytest.raises(
+        PackageError, match=r"^x\.xls: not a readable workbook \(the reader stopped on damaged"
+    ):
+        read_workbook((corpus / "xls_claims_billions_of_rows.xls").read_bytes(), "x.xls")
+    assert len(read_workbook((corpus / "excel_97.xls").read_bytes(), "x.xls").frames[0]) == 6
+
+
+def test_a_row_wider_than_a_spreadsheet_is_refused_not_a_traceback() -> None:
+    text = "biennium,outcome,indicator,region,target\n2014-15,7,7.1,Africa,3" + "," * 20_000 + "\n"
+    with pytest.raises(
+        PackageError, match=r"^t\.csv: has a row of 20,005 cells, more than the 16,384 columns"
+    ):
+        read_csv_table(text.encode(), "t.csv", "targets")
 
 
 def test_a_csv_of_empty_cells_has_no_header_row() -> None:
     with pytest.raises(PackageError, match=r"^e.csv: no header row"):
         read_csv_table(b",,,\r\n,,,\r\n", "e.csv")
+
+
+def test_a_few_control_characters_are_text_binary_content_is_not() -> None:
+    text = "biennium,result_achieved\n2014-15,adopté\x00 une\x0b stratégie\x1f\n"
+    assert decode_text(text.encode(), "f.csv") == text
+    frame = read_csv_table(text.encode(), "f.csv")
+    assert frame["result_achieved"].tolist() == ["adopté\x00 une\x0b stratégie\x1f"]  # validation cleans it
+    for content, kind in (
+        (b"\x89PNG\r\n\x1a\n" + b"a,b\n" * 10, "a PNG image"),
+        (b"%PDF-1.7\n" + b"a,b\n" * 10, "a PDF document"),
+        (b"PK\x03\x04" + b"a,b\n" * 10, "a ZIP archive"),
+    ):
+        with pytest.raises(PackageError, match=rf"^f\.csv: binary content \({kind}"):
+            decode_text(content, "f.csv")
+    with pytest.raises(PackageError, match=r"^f\.csv: binary content, not a text file \(200 control"):
+        decode_text(b"biennium,outcome\n" + b"\x00\x01" * 100, "f.csv")
+
+
+def test_a_header_is_found_below_a_title_block_of_any_length() -> None:
+    title = "".join(f"Outcome 7 report; line {i}\n" for i in range(40))
+    text = title + "biennium;outcome;indicator;region;target\n2014-15;7;7.1;Africa;3\n"
+    frame = read_csv_table(text.encode(), "t.csv", "targets")
+    assert frame[["region", "target", "source_row"]].values.tolist() == [["Africa", "3", 42]]
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_every_sheet_is_read_or_named() -> None:
+    workbook = Workbook()
+    workbook.active.title = "Notes"
+    workbook.active.append(["Prepared by", "the regional office"])
+    table = workbook.create_sheet("Targets")
+    for _ in range(30):
+        table.append(["Targets for the biennium"])
+    table.append(["biennium", "outcome", "indicator", "region", "target"])
+    table.append(["2014-15", "7", "7.1", "Africa", 3])
+    misnamed = workbook.create_sheet("Old")
+    misnamed.append(["Year", "Outcome no.", "Indicator no.", "Region name", "Goal"])
+    misnamed.append(["2014-15", "7", "7.1", "Africa", 3])
+    workbook.create_sheet("Blank")
+    hidden = workbook.create_sheet("lists")
+    hidden.append(["biennium", "outcome", "indicator", "region", "target"])
+    hidden.append(["2014-15", "7", "7.2", "Africa", 1])
+    hidden.sheet_state = "hidden"
+    read = read_workbook(workbook_bytes(workbook), "t.xlsx", "targets")
+    assert [(f["source_sheet"].iloc[0], f["source_row"].iloc[0]) for f in read.frames] == [
+        ("Targets", 32),
+        ("lists", 2),  # a hidden sheet naming the columns is read all the same
+    ]
+    assert [(n.sheet, n.rule) for n in read.notices] == [
+        ("Notes", "note_not_read"),
+        ("Old", "sheet_not_read"),
+        ("Blank", "note_not_read"),
+    ]
+    assert all(n.name == "t.xlsx" and n.detail for n in read.notices)
+
+
+def test_a_txt_is_a_table_only_when_a_row_names_the_columns() -> None:
+    rows = "biennium\toutcome\tindicator\tregion\ttarget\r\n2014-15\t7\t7.1\tAfrica\t3\r\n"
+    read = read_tables(ReceivedFile("evidence/unicode.txt", "targets", rows.encode("utf-16")))
+    assert [f["region"].tolist() for f in read.frames] == [["Africa"]] and not read.notices
+    note = read_tables(ReceivedFile("evidence/results.txt", "evidence", b"To follow next week.\n"))
+    assert note.frames == [] and [(n.name, n.rule) for n in note.notices] == [
+        ("evidence/results.txt", "file_not_read")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("[{" + '"a":' * 1 + "1" * 5000 + "}]", "Exceeds the limit"),
+    ],
+)
+def test_json_that_python_cannot_take_in_is_unreadable_not_a_traceback(content: str, reason: str) -> None:
+    with pytest.raises(PackageError, match=rf"^e\.json: not readable JSON \(.*{reason}"):
+        read_json_table(content.encode(), "e.json")
+
+
+def test_a_lone_surrogate_in_json_becomes_a_replacement_character() -> None:
+    frame = read_json_table(b'[{"country": "Viet \\ud800Nam", "\\udfff": "x"}]', "e.json")
+    assert frame["country"].tolist() == ["Viet \N{REPLACEMENT CHARACTER}Nam"]
+    assert "\N{REPLACEMENT CHARACTER}" in frame.columns
+
+
+def test_the_package_intake_reads_or_names_every_entry(sample_package: Path, tmp_path: Path) -> None:
+    """Links (to a file, inside or out, or to a folder) are named and never followed; notes, hidden and
+    system files, tables in the wrong place, pipes and names with control characters are named, not
+    read; targets may be any table format."""
+    import os
+
+    evidence = sample_package / "evidence"
+    outside = tmp_path / "outside.csv"
+    outside.write_bytes((evidence / "evidence.csv").read_bytes())
+    (evidence / "outside.csv").symlink_to(outside)
+    (evidence / "again.csv").symlink_to("evidence.csv")
+    (evidence / "folder").symlink_to(tmp_path, target_is_directory=True)
+    (evidence / "__MACOSX").mkdir()
+    (evidence / "__MACOSX" / "._evidence.csv").write_bytes(b"\x00\x05\x16\x07")
+    (evidence / ".~lock.evidence.csv#").write_text("lock", encoding="utf-8")
+    os.mkfifo(evidence / "pipe.csv")
+    (evidence / "tab\tname.csv").write_bytes((evidence / "evidence.csv").read_bytes())
+    workbook = Workbook()
+    workbook.active.append(["biennium", "outcome", "indicator", "region", "target"])
+    workbook.active.append(["2014-15", "7", "7.1", "Africa", 2])
+    (sample_package / "targets.xlsx").write_bytes(workbook_bytes(workbook))
+    (sample_package / "lessons").mkdir()
+    (sample_package / "lessons" / "7.md").write_text("Lessons.", encoding="utf-8")
+    (sample_package / "lessons" / "draft.docx").write_bytes(b"PK\x03\x04")
+    (sample_package / "summary.xlsx").write_bytes(workbook_bytes(workbook))
+
+    framework, intake = package_intake(sample_package)
+    assert [(f.name, f.role) for f in intake.files] == [
+        ("framework.yaml", "framework"),
+        ("evidence/evidence.csv", "evidence"),
+        ("targets.xlsx", "targets"),
+        ("lessons/7.md", "lessons"),
+    ]
+    assert [(n.name, n.rule) for n in intake.notices] == [
+        ("README.md", "note_not_read"),
+        ("evidence/.~lock.evidence.csv#", "note_not_read"),
+        ("evidence/__MACOSX", "note_not_read"),
+        ("evidence/again.csv", "file_is_not_a_link"),
+        ("evidence/folder", "file_is_not_a_link"),
+        ("evidence/outside.csv", "file_is_not_a_link"),
+        ("evidence/pipe.csv", "file_not_read"),
+        ("evidence/tab\N{REPLACEMENT CHARACTER}name.csv", "file_name_printable"),  # not read
+        ("lessons/draft.docx", "file_not_read"),
+        ("summary.xlsx", "file_not_read"),
+    ]
+    package = read_package(sample_package)
+    assert package.targets["target"].tolist() == ["2"] and package.lessons == {"7": "Lessons."}
+    assert receive_package(sample_package) == (framework, intake.files)
+
+
+def test_a_link_given_on_its_own_is_named_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "real.csv").write_text("biennium\n2014-15\n", encoding="utf-8")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "real.csv")
+    intake = file_intake(tmp_path / "link.csv")
+    assert intake.files == () and [(n.name, n.rule) for n in intake.notices] == [
+        ("link.csv", "file_is_not_a_link")
+    ]
+    with pytest.raises(
+        PackageError, match=r"^link\.csv: cannot be read \(Too many levels of symbolic links\)"
+    ):
+        _read_bytes(tmp_path / "link.csv", "link.csv")  # a file swapped for a link after the listing

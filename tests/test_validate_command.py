@@ -65,9 +65,12 @@ def test_the_sample_passes_and_stores_nothing(
 ) -> None:
     code, output = validate(sample_package, "--report-dir", tmp_path / "report")
     assert code == 0, output
-    assert "65 row(s) read, 0 finding(s)" in output
-    assert list(pd.read_csv(tmp_path / "report" / "validation-report.csv").columns) == FINDING_COLUMNS
-    assert pd.read_csv(tmp_path / "report" / "validation-report.csv").empty
+    assert "65 row(s) read, 1 finding(s): nothing would be set aside" in output
+    findings = pd.read_csv(tmp_path / "report" / "validation-report.csv")
+    assert list(findings.columns) == FINDING_COLUMNS
+    assert findings[["severity", "file", "rule"]].values.tolist() == [
+        ["advice", "README.md", "note_not_read"]
+    ]
     workbook = load_workbook(tmp_path / "report" / "validation-report.xlsx")
     assert workbook.sheetnames == ["findings", "evidence.csv"]
     assert workbook["evidence.csv"].max_row == 66
@@ -127,7 +130,8 @@ def test_an_unreadable_file_is_a_critical_finding_naming_it(sample_package: Path
     (sample_package / "evidence" / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     code, output = validate(sample_package, "--report-dir", tmp_path)
     assert code == 1
-    assert "critical" in output and "evidence/broken.xlsx" in output
+    # in a pipe, one plain line per finding: file:sheet:row: column: rule: message
+    assert "evidence/broken.xlsx::: : file_readable: The file cannot be read" in output
     assert "65 row(s) read" in output  # the readable file is still checked
     findings = errors(tmp_path / "validation-report.csv")
     assert list(findings[["severity", "file", "rule"]].itertuples(index=False, name=None)) == [
@@ -260,3 +264,34 @@ def test_a_malformed_framework_beside_a_single_file_is_a_misuse(tmp_path: Path) 
     code, output = validate(tmp_path / "evidence.csv", "--report-dir", tmp_path / "report")
     assert code == 2
     assert "framework.yaml" in output and "Traceback" not in output
+
+
+def test_links_are_not_followed_and_named(sample_package: Path, tmp_path: Path) -> None:
+    """`evidence/passwd.csv → /etc/passwd` is a critical finding, never a sheet of the report."""
+    (sample_package / "evidence" / "passwd.csv").symlink_to("/etc/passwd")
+    (sample_package / "evidence" / "etc").symlink_to("/etc", target_is_directory=True)
+    code, output = validate(sample_package, "--report-dir", tmp_path)
+    assert code == 1 and "65 row(s) read" in output
+    findings = errors(tmp_path / "validation-report.csv")
+    assert findings[["file", "rule"]].values.tolist() == [
+        ["evidence/etc", "file_is_not_a_link"],
+        ["evidence/passwd.csv", "file_is_not_a_link"],
+    ]
+    workbook = load_workbook(tmp_path / "validation-report.xlsx")
+    assert workbook.sheetnames == ["findings", "evidence.csv"]
+    assert "root:" not in (tmp_path / "validation-report.csv").read_text(encoding="utf-8-sig")
+
+
+def test_files_not_read_are_named_and_what_is_readable_is_read(sample_package: Path, tmp_path: Path) -> None:
+    evidence = sample_package / "evidence"
+    rows = pd.read_csv(evidence / "evidence.csv", dtype=str, keep_default_na=False)
+    rows.head(4).to_csv(evidence / "more.tsv", sep="\t", index=False)
+    (evidence / "results.txt").write_text("Results to follow.\n", encoding="utf-8")
+    (evidence / "IMPORTANT.CSV.bak").write_text("biennium\n", encoding="utf-8")
+    code, output = validate(sample_package, "--report-dir", tmp_path)
+    assert code == 0, output  # warnings and advice only: nothing would be set aside
+    assert "69 row(s) read" in output
+    findings = pd.read_csv(tmp_path / "validation-report.csv", dtype=str, keep_default_na=False)
+    named = findings[findings["rule"].isin(["file_not_read", "note_not_read"])]
+    assert sorted(named["file"]) == ["README.md", "evidence/IMPORTANT.CSV.bak", "evidence/results.txt"]
+    assert "more.tsv" in load_workbook(tmp_path / "validation-report.xlsx").sheetnames

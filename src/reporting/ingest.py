@@ -3,6 +3,10 @@
 Every evidence row keeps where it came from (`source_file`, `source_sheet`, `source_row` as the user
 sees it in Excel: 1-based, header counted) so that every later finding can point back to it.
 All cells are read as text: the schemas decide what is a number, and findings quote what was typed.
+
+Nothing is dropped without a word: every entry of the package folder, and every sheet of a workbook, is
+either read or named in a `Notice` (a link, a format not read, a note, a sheet without a header row),
+which the dry run turns into a finding. Links are never followed, so nothing outside the package is read.
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ import hashlib
 import io
 import itertools
 import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -24,8 +32,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.xml import DEFUSEDXML
 
+from reporting.calamine_child import Unreadable, read_sheets
 from reporting.errors import PackageError
 from reporting.framework import Framework, parse_framework
+from reporting.text_cleaning import CONTROL_CHARACTERS, printable
 
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     "biennium",
@@ -51,9 +61,20 @@ EXAMPLE_COLUMNS: tuple[str, ...] = (
     "gender_specific",
 )
 SOURCE_COLUMNS: tuple[str, ...] = ("source_file", "source_sheet", "source_row")
-EVIDENCE_SUFFIXES = {".csv", ".xlsx", ".json"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+TABLE_SUFFIXES = {".csv", ".tsv", ".json", *WORKBOOK_SUFFIXES}
+EVIDENCE_SUFFIXES = {*TABLE_SUFFIXES, ".txt"}
+"""In evidence/ a .txt is read as a table when a row names the columns (Excel saves "Unicode text" and
+"Text (tab delimited)" as .txt); elsewhere it is a note."""
+NOTE_SUFFIXES = {".md", ".txt"}
+SYSTEM_NAMES = {"thumbs.db", "desktop.ini", "icon\r", "__macosx"}
+"""Files and folders that Windows and macOS leave in folders (as do hidden ones, `.DS_Store`)."""
 MAX_SHEET_CELLS = 20_000_000
-HEADER_SEARCH_ROWS = 20
+MAX_COLUMNS = 16_384
+"""As many columns as a spreadsheet holds (A to XFD); a wider row is not a table anyone typed."""
+DELIMITER_SNIFF_RECORDS = 20
+NOTES_WIDTH = 2
+"""A sheet none of whose rows fills more cells than this holds notes (label and text), not a table."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,34 @@ class ReceivedFile:
     def sha256(self) -> str:
         """Computed once per file: archive, store, cache keys and logs all ask for it."""
         return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A package entry or a sheet that is not read (or a name that had to be made printable), for the
+    submitter: `rule` names the finding, `detail` says why and what to do."""
+
+    name: str
+    rule: str
+    detail: str = ""
+    sheet: str = ""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What was taken in from a package folder or a single file: the files to read and a notice for
+    every entry that is not read."""
+
+    files: tuple[ReceivedFile, ...]
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tables:
+    """What one file gave: its tables, and a notice for each part of it that is not read."""
+
+    frames: list[pd.DataFrame]
+    notices: list[Notice] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,22 +147,45 @@ ROLE_REQUIRED: dict[str, tuple[str, ...]] = {
     "outputs": OUTPUT_COLUMNS,
     "examples": EXAMPLE_COLUMNS,
 }
+ROLE_ORDER = ("framework", "evidence", "targets", "outputs", "examples", "lessons")
 # What offices' tools write: Excel (UTF-8, UTF-16 "Unicode text", Windows-1252), LibreOffice, Numbers.
 TEXT_ENCODINGS = ["utf_8", "utf_16", "utf_32", "cp1252", "latin_1", "mac_roman"]
 CSV_DELIMITERS = (",", ";", "\t")
-OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"
+BINARY_SIGNATURES: dict[bytes, str] = {
+    b"PK\x03\x04": "a ZIP archive: a workbook? name it .xlsx",
+    b"\xd0\xcf\x11\xe0": "an Office 97 file: a workbook? name it .xls",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+}
+BINARY_CONTROL_SHARE = 0.05
+BINARY_CONTROL_FEW = 16
+"""Text may hold a few control characters (they are cleaned, with a warning); a file where more than
+BINARY_CONTROL_FEW of them make up more than 5% of the characters is binary, not text."""
+ODF_MIMETYPE = b"application/vnd.oasis.opendocument"
+
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def column_name(header: object) -> str:
-    """A header cell as the contract names columns: trimmed, lower case, inner spaces as `_`."""
-    return "_".join(str(header).split()).lower()
+    """A header cell as the contract names columns: trimmed, lower case, inner spaces as `_`, control
+    characters dropped (a stray NUL does not hide a column)."""
+    return "_".join(_CONTROL.sub("", str(header)).split()).lower()
 
 
 def decode_text(content: bytes, name: str) -> str:
     """The text of a file in whatever encoding the office's tool wrote it.
 
     Strict UTF-8 (with or without BOM) is taken as it is; anything else is identified by
-    charset-normalizer among the encodings offices' tools write. Binary content is refused."""
+    charset-normalizer among the encodings offices' tools write. A few control characters (a NUL in
+    a cell) keep the file text; binary content (a known binary signature, or many control
+    characters) is refused."""
+    kind = next((what for magic, what in BINARY_SIGNATURES.items() if content.startswith(magic)), "")
+    if kind:
+        raise PackageError(f"{name}: binary content ({kind}), not a text file")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -123,8 +195,9 @@ def decode_text(content: bytes, name: str) -> str:
                 f"{name}: not a text file in a known encoding (UTF-8, UTF-16, Windows-1252)"
             ) from None
         text = str(best)
-    if "\x00" in text:
-        raise PackageError(f"{name}: binary content, not a text file")
+    controls = sum(1 for _ in _CONTROL.finditer(text))
+    if controls > max(BINARY_CONTROL_FEW, len(text) * BINARY_CONTROL_SHARE):
+        raise PackageError(f"{name}: binary content, not a text file ({controls:,} control characters)")
     return text
 
 
@@ -149,13 +222,15 @@ def _header_score(cells: list[str], role: str) -> int:
     return len({column_name(c) for c in cells} & set(ROLE_COLUMNS[role]))
 
 
-def _header_at(rows: list[list[str]], role: str) -> int | None:
-    """The first row, among the first ones, that names at least half of the table's columns."""
-    needed = max(2, (len(ROLE_REQUIRED[role]) + 1) // 2)
-    for at, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if _header_score(cells, role) >= needed:
-            return at
-    return None
+def _header_needed(role: str) -> int:
+    return max(2, (len(ROLE_REQUIRED[role]) + 1) // 2)
+
+
+def _header_at(rows: Iterable[list[str]], role: str) -> int | None:
+    """The first row that names at least half of the table's required columns, however far down
+    (a title block above the table is skipped)."""
+    needed = _header_needed(role)
+    return next((at for at, cells in enumerate(rows) if _header_score(cells, role) >= needed), None)
 
 
 def _column_names(header: list[str], width: int) -> list[str]:
@@ -177,6 +252,11 @@ def _table(rows: list[list[str]], header_at: int, name: str, sheet: str) -> pd.D
     body = [(header_at + 2 + i, r) for i, r in enumerate(rows[header_at + 1 :])]
     body = [(n, r) for n, r in body if any(c.strip() for c in r)]
     width = max([len(rows[header_at]), *(len(r) for _, r in body)])
+    if width > MAX_COLUMNS:
+        where = f"sheet {sheet!r} has" if sheet else "has"
+        raise PackageError(
+            f"{name}: {where} a row of {width:,} cells, more than the {MAX_COLUMNS:,} columns read"
+        )
     names = _column_names(rows[header_at], width)
     cells = [r + [""] * (width - len(r)) for _, r in body]
     frame = pd.DataFrame(cells, columns=names, dtype=str) if cells else pd.DataFrame(columns=names, dtype=str)
@@ -196,22 +276,47 @@ def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[li
         raise PackageError(f"not a readable CSV table (record {reader.line_num}: {exc})") from exc
 
 
-def read_csv_table(content: bytes, name: str, role: str = "evidence") -> pd.DataFrame:
-    """A CSV as Excel or another tool saved it: any of the usual encodings, `,` `;` or tab delimited,
-    quoted multi-line cells kept, title lines above the header skipped."""
+def _delimited_rows(text: str, role: str) -> tuple[list[list[str]], int | None]:
+    """The records of a delimited text and where its header row is (None: no row names the columns).
+
+    The delimiter is the one under which a header row comes soonest; a delimiter is only read as far
+    as it could still do better. With no header anywhere, the one giving the widest first records."""
+    best: tuple[int, list[list[str]]] | None = None
+    for delimiter in CSV_DELIMITERS:
+        limit = None if best is None else best[0]
+        try:
+            records = _csv_records(text, delimiter, limit)
+        except PackageError:  # a delimiter that does not fit the text
+            continue
+        at = _header_at(records, role)
+        if at is not None:
+            best = (at, records if limit is None else _csv_records(text, delimiter))
+    if best is not None:
+        return best[1], best[0]
+
+    def width(delimiter: str) -> int:
+        try:
+            return max((len(r) for r in _csv_records(text, delimiter, DELIMITER_SNIFF_RECORDS)), default=0)
+        except PackageError:
+            return 0
+
+    return _csv_records(text, max(CSV_DELIMITERS, key=width)), None
+
+
+def _text_rows(content: bytes, name: str, role: str) -> tuple[list[list[str]], int | None]:
     text = decode_text(content, name)
-    if not text.strip():
+    if not _CONTROL.sub("", text).strip():
         raise PackageError(f"{name}: the file is empty")
-
-    def fit(delimiter: str) -> tuple[int, int]:
-        head = _csv_records(text, delimiter, HEADER_SEARCH_ROWS)
-        return max(_header_score(r, role) for r in head), max(len(r) for r in head)
-
     try:
-        rows = _csv_records(text, max(CSV_DELIMITERS, key=fit))
+        return _delimited_rows(text, role)
     except PackageError as exc:  # the reason, prefixed with the file it is about
         raise PackageError(f"{name}: {exc}") from exc
-    header_at = _header_at(rows, role)
+
+
+def read_csv_table(content: bytes, name: str, role: str = "evidence") -> pd.DataFrame:
+    """A CSV (or TSV) as Excel or another tool saved it: any of the usual encodings, `,` `;` or tab
+    delimited, quoted multi-line cells kept, title lines above the header skipped."""
+    rows, header_at = _text_rows(content, name, role)
     if header_at is None:  # no recognisable header: the first line is taken, findings will say what lacks
         header_at = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
     if header_at is None:
@@ -219,28 +324,57 @@ def read_csv_table(content: bytes, name: str, role: str = "evidence") -> pd.Data
     return _table(rows, header_at, name, "")
 
 
-def _sheet_rows(sheet: Any, name: str) -> list[list[str]]:
-    """The cells of a sheet as text, a merged range's value repeated in each of its cells."""
-    if sheet.max_row * sheet.max_column > MAX_SHEET_CELLS:  # a stray cell at XFD1048576 is a 6 KB file
-        raise PackageError(
-            f"{name}: sheet {sheet.title!r} spans {sheet.max_row:,} rows × {sheet.max_column:,} columns, "
-            f"more than the {MAX_SHEET_CELLS:,} cells read: delete the cells far from the table"
+def _text_file_tables(content: bytes, name: str, role: str) -> Tables:
+    """A .txt is read as a table only when a row names the columns; otherwise it is a note, named."""
+    rows, header_at = _text_rows(content, name, role)
+    if header_at is None:
+        return Tables(
+            [],
+            [
+                Notice(
+                    name,
+                    "file_not_read",
+                    f"A text file in which no row names the {role} columns. If it holds rows, give it "
+                    "the template's header row or save it as CSV; a note belongs beside framework.yaml.",
+                )
+            ],
         )
-    grid = [list(r) for r in sheet.iter_rows(values_only=True)]
-    for merged in sheet.merged_cells.ranges:
-        value = grid[merged.min_row - 1][merged.min_col - 1]
-        for row in grid[merged.min_row - 1 : merged.max_row]:
-            row[merged.min_col - 1 : merged.max_col] = [value] * (merged.max_col - merged.min_col + 1)
-    return [[_cell_text(v) for v in row] for row in grid]
+    return _one_table(_table(rows, header_at, name, ""), name)
 
 
-def read_xlsx_tables(content: bytes, name: str, role: str = "evidence") -> list[pd.DataFrame]:
-    """Every sheet whose header row (within the first rows) names the table's columns; formulas are
-    read as the values Excel last computed, merged cells as their value in every cell of the range."""
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet's cells as text, whatever the workbook format (`rows[0]` is Excel's row 1)."""
+
+    title: str
+    hidden: bool
+    rows: list[list[str]]
+
+
+def _spread_merged(grid: list[list[Any]], ranges: Iterable[tuple[int, int, int, int]]) -> None:
+    """Each merged range (top, left, bottom, right; 0-based, inclusive) takes its first cell's value in
+    every cell, within the cells the sheet has."""
+    for top, left, bottom, right in ranges:
+        if top >= len(grid) or left >= len(grid[top]):
+            continue
+        value = grid[top][left]
+        for row in grid[top : bottom + 1]:
+            row[left : right + 1] = [value] * max(0, min(right + 1, len(row)) - left)
+
+
+def _too_many_cells(name: str, title: str, rows: int, columns: int) -> None:
+    if rows * columns > MAX_SHEET_CELLS:  # a stray cell at XFD1048576 is a 6 KB file
+        raise PackageError(
+            f"{name}: sheet {title!r} spans {rows:,} rows × {columns:,} columns, more than the "
+            f"{MAX_SHEET_CELLS:,} cells read: delete the cells far from the table"
+        )
+
+
+def _openpyxl_sheets(content: bytes, name: str) -> Iterator[Sheet]:
+    """An Office Open XML workbook (.xlsx, .xlsm) through openpyxl and defusedxml: XML bombs refused,
+    formulas as the values Excel last computed."""
     if not DEFUSEDXML:  # openpyxl parses workbooks safely (no XML bombs) only through defusedxml
         raise PackageError(f"{name}: refusing to open a workbook without defusedxml installed")
-    if content.startswith(OLD_EXCEL_MAGIC):
-        raise PackageError(f"{name}: an old .xls (or encrypted) workbook: save it as .xlsx and send it again")
     try:
         workbook = load_workbook(io.BytesIO(content), data_only=True)
     except Exception as exc:  # openpyxl and defusedxml raise many types for a broken or hostile workbook
@@ -248,31 +382,106 @@ def read_xlsx_tables(content: bytes, name: str, role: str = "evidence") -> list[
         if cause is not None and type(cause).__module__.startswith("defusedxml"):
             raise PackageError(f"{name}: refused: its XML declares entities (a possible XML bomb)") from exc
         raise PackageError(f"{name}: not a readable Excel workbook ({exc.__class__.__name__})") from exc
-    frames = []
-    for sheet in workbook.worksheets:
-        rows = _sheet_rows(sheet, name)
-        header_at = _header_at(rows, role)
-        if header_at is not None:
-            frames.append(_table(rows, header_at, name, sheet.title))
-    workbook.close()
-    if not frames:
+    try:
+        for sheet in workbook.worksheets:
+            _too_many_cells(name, sheet.title, sheet.max_row, sheet.max_column)
+            grid = [list(r) for r in sheet.iter_rows(values_only=True)]
+            _spread_merged(
+                grid,
+                ((m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in sheet.merged_cells),
+            )
+            yield Sheet(
+                sheet.title, sheet.sheet_state != "visible", [[_cell_text(v) for v in r] for r in grid]
+            )
+        for chart in workbook.chartsheets:
+            yield Sheet(chart.title, chart.sheet_state != "visible", [])
+    finally:
+        workbook.close()
+
+
+def _calamine_sheets(content: bytes, name: str) -> list[Sheet]:
+    """Any other workbook (.xls, .ods) through calamine, in a child process (see `calamine_child`):
+    values as last computed, merged ranges spread where the format records them (.xls)."""
+    try:
+        read = read_sheets(content, MAX_SHEET_CELLS)
+    except Unreadable as exc:
+        raise PackageError(f"{name}: {exc}") from exc
+    sheets = []
+    for sheet in read:
+        if sheet.rows is None:
+            _too_many_cells(name, sheet.title, sheet.height, sheet.width)
+        grid = sheet.rows or []
+        _spread_merged(grid, sheet.merged)
+        sheets.append(Sheet(sheet.title, sheet.hidden, [[_cell_text(v) for v in r] for r in grid]))
+    return sheets
+
+
+def _sheet_notice(sheet: Sheet, title: str, name: str, role: str) -> Notice:
+    """Why a sheet without a header row is not read: a hidden, empty or notes sheet is advice, a sheet
+    that looks like a table a warning."""
+    widest = max((sum(1 for c in r if c.strip()) for r in sheet.rows), default=0)
+    if sheet.hidden:
+        return Notice(name, "note_not_read", "A hidden sheet.", title)
+    if widest == 0:
+        return Notice(name, "note_not_read", "An empty sheet (or a chart).", title)
+    if widest <= NOTES_WIDTH:
+        return Notice(name, "note_not_read", "Notes: no row fills more than two cells.", title)
+    return Notice(
+        name,
+        "sheet_not_read",
+        f"No row names at least {_header_needed(role)} of the {role} columns "
+        f"({', '.join(ROLE_REQUIRED[role])}).",
+        title,
+    )
+
+
+def read_workbook(content: bytes, name: str, role: str = "evidence") -> Tables:
+    """Every sheet of a workbook (.xlsx, .xlsm, .xls, .ods — told apart by content, not by name) whose
+    header row, anywhere in it, names the table's columns; merged cells as their value in every cell
+    of the range. Every other sheet is named in a notice; a workbook with no such sheet is refused."""
+    sheets: Iterable[Sheet] = (
+        _calamine_sheets(content, name)
+        if not content.startswith(b"PK\x03\x04") or ODF_MIMETYPE in content[:100]
+        else _openpyxl_sheets(content, name)
+    )
+    read = Tables([])
+    for sheet in sheets:
+        title = printable(sheet.title)
+        header_at = _header_at(sheet.rows, role)
+        if header_at is None:
+            read.notices.append(_sheet_notice(sheet, title, name, role))
+            continue
+        read.frames.append(_table(sheet.rows, header_at, name, title))
+        if read.frames[-1].empty:
+            read.notices.append(Notice(name, "rows_present", sheet=title))
+    if not read.frames:
         raise PackageError(
-            f"{name}: no sheet has a header row naming the {role} columns "
-            f"({', '.join(ROLE_REQUIRED[role])}) within its first {HEADER_SEARCH_ROWS} rows"
+            f"{name}: no sheet has a header row naming the {role} columns ({', '.join(ROLE_REQUIRED[role])})"
         )
-    return frames
+    return read
+
+
+def _text_of(value: str) -> str:
+    """A lone surrogate (JSON's "\\ud800") is valid JSON but no text that can be stored or written out."""
+    return _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", value)
 
 
 def read_json_table(content: bytes, name: str) -> pd.DataFrame:
     """A list of row objects, or `{"rows": [...]}`; values kept as text, row = position in the list."""
     try:
         data = json.loads(decode_text(content, name))
+        rows = data.get("rows") if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise PackageError(f'{name}: expected a list of row objects or {{"rows": [...]}}')
+        records = [{_text_of(column_name(k)): _text_of(_cell_text(v)) for k, v in r.items()} for r in rows]
     except json.JSONDecodeError as exc:
         raise PackageError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    rows = data.get("rows") if isinstance(data, dict) else data
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise PackageError(f'{name}: expected a list of row objects or {{"rows": [...]}}')
-    records = [{column_name(k): _cell_text(v) for k, v in r.items()} for r in rows]
+    except ValueError as exc:  # a number of more than 4,300 digits
+        raise PackageError(f"{name}: not readable JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise PackageError(
+            f"{name}: not readable JSON (nested too deeply; rows are objects in a list)"
+        ) from exc
     frame = pd.DataFrame(records, dtype=str).fillna("")  # a key some rows lack is blank there
     frame["source_file"] = name
     frame["source_sheet"] = ""
@@ -280,23 +489,34 @@ def read_json_table(content: bytes, name: str) -> pd.DataFrame:
     return frame
 
 
-def read_evidence_file(received: ReceivedFile) -> list[pd.DataFrame]:
-    """One frame per table found in an evidence file (a workbook may hold several sheets)."""
-    suffix = Path(received.name).suffix.lower()
-    if suffix == ".csv":
-        return [read_csv_table(received.content, received.name)]
-    if suffix == ".xlsx":
-        return read_xlsx_tables(received.content, received.name)
+def _one_table(frame: pd.DataFrame, name: str) -> Tables:
+    """A file holding one table; a notice when it has no rows (a header alone, or `[]`)."""
+    return Tables([frame], [Notice(name, "rows_present")] if frame.empty else [])
+
+
+def read_tables(received: ReceivedFile) -> Tables:
+    """The tables of one received file (none for the framework and lessons, which are not tables), by
+    its format, and a notice for each part of it that is not read."""
+    if received.role not in ROLE_COLUMNS:
+        return Tables([])
+    content, name, role = received.content, received.name, received.role
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        return read_workbook(content, name, role)
     if suffix == ".json":
-        return [read_json_table(received.content, received.name)]
-    raise PackageError(f"{received.name}: unsupported evidence format {suffix!r} (use .csv, .xlsx or .json)")
+        return _one_table(read_json_table(content, name), name)
+    if suffix == ".txt":
+        return _text_file_tables(content, name, role)
+    if suffix in (".csv", ".tsv"):
+        return _one_table(read_csv_table(content, name, role), name)
+    raise PackageError(
+        f"{name}: unsupported {role} format {suffix!r} (use .csv, .tsv, .xlsx, .xlsm, .xls, .ods or .json)"
+    )
 
 
-def _read_bytes(path: Path, root: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise PackageError(f"{path.relative_to(root)}: cannot be read ({exc.strerror})") from exc
+def read_received(received: ReceivedFile) -> list[pd.DataFrame]:
+    """The tables of one received file; a file that cannot be read raises PackageError (one line)."""
+    return read_tables(received).frames
 
 
 def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -305,52 +525,148 @@ def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFram
     return pd.concat(frames, ignore_index=True)
 
 
-def is_evidence_file(path: Path) -> bool:
-    """An evidence file by its suffix; Excel's lock files (`~$name.xlsx`) and hidden files are not."""
-    return path.suffix.lower() in EVIDENCE_SUFFIXES and not path.name.startswith(("~$", "."))
+# --- taking a package in --------------------------------------------------------------------------------
 
 
-def _package_paths(root: Path) -> list[tuple[Path, str]]:
-    """Every file of the package that the contract names, with its role, in a stable order."""
-    evidence_dir = root / "evidence"
-    evidence = (
-        sorted(p for p in evidence_dir.rglob("*") if p.is_file() and is_evidence_file(p))
-        if evidence_dir.is_dir()
-        else []
+def _read_bytes(path: Path, name: str) -> bytes:
+    """A regular file's bytes, never through a link: O_NOFOLLOW also refuses a file swapped for a link
+    after the folder was listed."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise PackageError(f"{name}: cannot be read (not a regular file)")
+            return file.read()
+    except OSError as exc:
+        raise PackageError(f"{name}: cannot be read ({exc.strerror})") from exc
+
+
+def _passed_over(raw: str, name: str) -> Notice | None:
+    """Why an entry (`raw`: its own name, `name`: its path as shown) is not read whatever it holds: a
+    link, a file or folder a tool leaves behind, a name with control characters (it could not be told
+    apart from another one shown alike); None for an entry that may be read."""
+    if raw.startswith("~$"):
+        return Notice(name, "note_not_read", "Excel's lock file, left while the workbook is open.")
+    if raw.startswith(".") or raw.lower() in SYSTEM_NAMES:
+        return Notice(name, "note_not_read", "A hidden or system file or folder (not opened).")
+    if printable(raw) != raw:
+        return Notice(name, "file_name_printable")
+    return None
+
+
+def _is_lessons(parts: tuple[str, ...]) -> bool:
+    file = parts[-1]
+    if len(parts) == 1:
+        return file == "lessons.md" or (file.startswith("lessons-") and file.endswith(".md"))
+    return len(parts) == 2 and parts[0] == "lessons" and file.endswith(".md")
+
+
+def _role(parts: tuple[str, ...], name: str) -> str | Notice:
+    """What a package file is, by where it sits and what it is called: a role the contract reads, or a
+    notice saying why it is not read and what to do."""
+    file = parts[-1]
+    path = PurePosixPath(file.lower())
+    top = len(parts) == 1
+    if top and file == "framework.yaml":
+        return "framework"
+    if top and path.stem in ("targets", "outputs", "examples") and path.suffix in TABLE_SUFFIXES:
+        return path.stem
+    if _is_lessons(parts):
+        return "lessons"
+    if parts[0] == "evidence" and not top and path.suffix in EVIDENCE_SUFFIXES:
+        return "evidence"
+    if path.suffix in NOTE_SUFFIXES:
+        return Notice(name, "note_not_read", "Notes for people: only tables and lessons*.md are read.")
+    if path.suffix in TABLE_SUFFIXES:
+        return Notice(
+            name,
+            "file_not_read",
+            "A table outside evidence/: evidence is read from evidence/ (and its sub-folders), targets, "
+            "outputs and examples from targets.csv, outputs.csv and examples.csv beside framework.yaml. "
+            "Move it there.",
+        )
+    return Notice(
+        name,
+        "file_not_read",
+        f"Its format ({path.suffix or 'no extension'}) is not read: save its rows in evidence/ as "
+        "CSV, TSV, XLSX, XLSM, XLS, ODS or JSON.",
     )
-    if not evidence:
-        raise PackageError(f"{root}: no evidence files (*.csv, *.xlsx, *.json) under evidence/")
-    paths = [(root / "framework.yaml", "framework"), *((p, "evidence") for p in evidence)]
-    for name, role in (("targets.csv", "targets"), ("outputs.csv", "outputs"), ("examples.csv", "examples")):
-        if (root / name).is_file():
-            paths.append((root / name, role))
-    lessons = [root / "lessons.md", *sorted(root.glob("lessons-*.md")), *sorted(root.glob("lessons/*.md"))]
-    paths.extend((p, "lessons") for p in lessons if p.is_file())
-    return paths
+
+
+def _survey(root: Path) -> tuple[list[tuple[Path, str, str]], list[Notice]]:
+    """(path, name, role) of every package file to read, framework first, and a notice for every other
+    entry. Links are not followed, neither to a file nor to a folder; hidden and system folders are
+    named, not opened."""
+    taken: list[tuple[Path, str, str]] = []
+    notices: list[Notice] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            raise PackageError(f"{printable(str(folder))}: cannot be listed ({exc.strerror})") from exc
+        for entry in entries:
+            path = Path(entry.path)
+            name = printable(path.relative_to(root).as_posix())
+            passed_over = _passed_over(entry.name, name)
+            if entry.is_symlink():
+                notices.append(Notice(name, "file_is_not_a_link"))
+            elif passed_over is not None:
+                notices.append(passed_over)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(path)
+            elif not entry.is_file(follow_symlinks=False):
+                notices.append(
+                    Notice(name, "file_not_read", "Not a regular file (a device, pipe or socket).")
+                )
+            else:
+                role = _role(PurePosixPath(name).parts, name)
+                if isinstance(role, Notice):
+                    notices.append(role)
+                else:
+                    taken.append((path, name, role))
+    taken.sort(key=lambda t: (ROLE_ORDER.index(t[2]), t[1]))
+    return taken, sorted(notices, key=lambda n: n.name)
+
+
+def package_intake(root: Path) -> tuple[Framework, Intake]:
+    """Take in the bytes of every package file the contract reads, and a notice for every other entry
+    (nothing parsed but the framework, which names the biennium everything else belongs to)."""
+    if not root.is_dir():
+        raise PackageError(f"{root}: not a package folder")
+    taken, notices = _survey(root)
+    if not taken or taken[0][2] != "framework":
+        raise PackageError(f"{root}: no framework.yaml: a package needs one (a link to one is not followed)")
+    files = tuple(ReceivedFile(name, role, _read_bytes(path, name)) for path, name, role in taken)
+    framework = parse_framework(decode_text(files[0].content, "framework.yaml"), "framework.yaml")
+    return framework, Intake(files, tuple(notices))
+
+
+def require_evidence(root: Path, files: tuple[ReceivedFile, ...]) -> None:
+    """A package without evidence files cannot be built: PackageError, in one line."""
+    if not any(f.role == "evidence" for f in files):
+        raise PackageError(f"{root}: no evidence files (*.csv, *.xlsx, *.json, …) under evidence/")
 
 
 def receive_package(root: Path) -> tuple[Framework, tuple[ReceivedFile, ...]]:
-    """Take in the bytes of every package file (nothing parsed but the framework, which names the
-    biennium everything else belongs to)."""
-    if not root.is_dir():
-        raise PackageError(f"{root}: not a package folder")
-    if not (root / "framework.yaml").is_file():
-        raise PackageError(f"{root}: no framework.yaml: a package needs one")
-    files = tuple(
-        ReceivedFile(path.relative_to(root).as_posix(), role, _read_bytes(path, root))
-        for path, role in _package_paths(root)
-    )
-    framework = parse_framework(decode_text(files[0].content, "framework.yaml"), "framework.yaml")
-    return framework, files
+    """The framework and the files of a package (the flow's view: what is not read is left out)."""
+    framework, intake = package_intake(root)
+    require_evidence(root, intake.files)
+    return framework, intake.files
 
 
-def read_received(received: ReceivedFile) -> list[pd.DataFrame]:
-    """The tables of one received file (none for the framework and lessons, which are not tables)."""
-    if received.role == "evidence":
-        return read_evidence_file(received)
-    if received.role in ("targets", "outputs", "examples"):
-        return [read_csv_table(received.content, received.name, received.role)]
-    return []
+def file_intake(path: Path, role: str = "evidence") -> Intake:
+    """One file given on its own, taken in as received (its name without folders); a link, or a name
+    with control characters, is named, not read."""
+    name = printable(path.name)
+    if path.is_symlink():
+        return Intake((), (Notice(name, "file_is_not_a_link"),))
+    if name != path.name:
+        return Intake((), (Notice(name, "file_name_printable"),))
+    if not path.is_file():
+        raise PackageError(f"{path}: no such file")
+    return Intake((ReceivedFile(name, role, _read_bytes(path, name)),))
 
 
 def lessons_outcome(name: str) -> str:
@@ -386,10 +702,3 @@ def read_package(root: Path) -> Package:
     """Read every file of a package folder; refuse (PackageError) only what cannot be read at all."""
     framework, files = receive_package(root)
     return assemble_package(root, framework, files, [read_received(f) for f in files])
-
-
-def receive_file(path: Path, role: str = "evidence") -> ReceivedFile:
-    """One file given on its own, taken in as received (its name without folders)."""
-    if not path.is_file():
-        raise PackageError(f"{path}: no such file")
-    return ReceivedFile(path.name, role, _read_bytes(path, path.parent))

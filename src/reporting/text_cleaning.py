@@ -32,6 +32,7 @@ _TAG = re.compile(HTML_TAG)
 _ENTITY = re.compile(HTML_ENTITY)
 _BLOCK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|h[1-6])\b[^<>]*>", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean_text(text: str) -> tuple[str, str]:
@@ -54,6 +55,13 @@ def clean_text(text: str) -> tuple[str, str]:
             removed.append("HTML entities " + " ".join(entities[:5]))
             text = unescaped.replace("\xa0", " ")
     return text, "; ".join(removed)
+
+
+def printable(name: str) -> str:
+    """A name (of a file, a folder or a sheet) safe to show anywhere — console, workbook, Word, database:
+    every control character (line breaks and ESC included), and what is left of bytes that were not
+    text in a file name (lone surrogates), shown as U+FFFD."""
+    return _UNPRINTABLE.sub("\N{REPLACEMENT CHARACTER}", name)
 
 
 def needs_cleaning(series: pd.Series[str]) -> pd.Series[bool]:

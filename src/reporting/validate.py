@@ -9,7 +9,7 @@ result that is not reportable)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +27,13 @@ from reporting.ingest import (
     ROLE_COLUMNS,
     ROLE_REQUIRED,
     SOURCE_COLUMNS,
+    Notice,
     Package,
-    ReceivedFile,
     assemble_package,
-    read_received,
-    receive_file,
-    receive_package,
+    file_intake,
+    package_intake,
+    read_tables,
+    require_evidence,
 )
 from reporting.schemas import (
     EvidenceRow,
@@ -94,10 +95,31 @@ def finding(
     }
 
 
-def unreadable_file_finding(error: PackageError) -> pd.DataFrame:
-    """The critical finding for a file that cannot be read (`PackageError("name: reason")`)."""
-    name, _, reason = str(error).partition(": ")
+def unreadable_file_finding(error: PackageError, name: str = "") -> pd.DataFrame:
+    """The critical finding for a file that cannot be read (`PackageError("name: reason")`); give the
+    file's `name` when known (a name may itself hold ": ")."""
+    if name:
+        reason = str(error).removeprefix(f"{name}: ")
+    else:
+        name, _, reason = str(error).partition(": ")
     return _findings_frame([finding("critical", name, "file_readable", f"The file cannot be read: {reason}")])
+
+
+def notice_findings(notices: Iterable[Notice]) -> pd.DataFrame:
+    """A finding for each package entry or sheet that is not read, or whose name had to be made
+    printable: the rule's message, then why and what to do."""
+    return _findings_frame(
+        [
+            finding(
+                RULES[n.rule].severity,
+                n.name,
+                n.rule,
+                f"{RULES[n.rule].message} {n.detail}".strip(),
+                sheet=n.sheet,
+            )
+            for n in notices
+        ]
+    )
 
 
 def _findings_frame(records: list[dict[str, object]]) -> pd.DataFrame:
@@ -419,7 +441,8 @@ class PackageValidation:
     outputs: Validated = field(default_factory=_empty_validated)
     examples: Validated = field(default_factory=_empty_validated)
     files: pd.DataFrame = field(default_factory=empty_findings)
-    """Critical findings about files that could not be read at all (nothing from them is used)."""
+    """Findings of the intake: files that could not be read at all (critical: nothing from them is
+    used), entries and sheets not read."""
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -434,42 +457,53 @@ class PackageValidation:
         return pd.concat(parts, ignore_index=True) if parts else self.evidence.rejected
 
 
-def validate_package(package: Package, unreadable: pd.DataFrame | None = None) -> PackageValidation:
-    """Check every table of a package; `unreadable` carries the findings of files it could not read."""
+def validate_package(package: Package, intake: pd.DataFrame | None = None) -> PackageValidation:
+    """Check every table of a package; `intake` carries the findings of reading it (files it could not
+    read, entries and sheets not read)."""
     return PackageValidation(
         evidence=validate_evidence(package.evidence, package.framework),
         targets=validate_targets(package.targets, package.framework),
         outputs=validate_outputs(package.outputs, package.framework),
         examples=validate_examples(package.examples, package.framework),
-        files=empty_findings() if unreadable is None else unreadable,
+        files=empty_findings() if intake is None else intake,
     )
 
 
 def read_for_checking(path: Path, framework: Framework | None = None) -> tuple[Package, pd.DataFrame]:
     """Read a package folder, or one evidence file checked against `framework`, without giving up on
-    a file that cannot be read: its tables are left out and a critical finding says why. Without a
+    a file that cannot be read: its tables are left out and a critical finding says why. Every entry
+    or sheet not read (a link, a format not read, a note) is named in a finding too. Without a
     readable framework nothing can be checked: that still raises PackageError."""
-    if path.is_file():
-        if framework is None:
-            raise PackageError(f"{path}: a single evidence file needs a framework (--framework FILE)")
-        files: tuple[ReceivedFile, ...] = (receive_file(path),)
-    else:
-        package_framework, files = receive_package(path)
+    problems = []
+    if path.is_dir():
+        package_framework, intake = package_intake(path)
         framework = framework or package_framework
-    tables, problems = [], []
-    for received in files:
         try:
-            tables.append(read_received(received))
+            require_evidence(path, intake.files)
+        except PackageError as exc:  # said beside the findings naming what was there instead
+            problems.append(unreadable_file_finding(exc, str(path)))
+    elif framework is None:
+        raise PackageError(f"{path}: a single evidence file needs a framework (--framework FILE)")
+    else:
+        intake = file_intake(path)
+    tables: list[list[pd.DataFrame]] = []
+    problems.append(notice_findings(intake.notices))
+    for received in intake.files:
+        try:
+            read = read_tables(received)
         except PackageError as exc:
             tables.append([])
-            problems.append(unreadable_file_finding(exc))
-    root = path.parent if path.is_file() else path
-    return assemble_package(root, framework, files, tables), _concat_findings(problems)
+            problems.append(unreadable_file_finding(exc, received.name))
+        else:
+            tables.append(read.frames)
+            problems.append(notice_findings(read.notices))
+    root = path if path.is_dir() else path.parent
+    return assemble_package(root, framework, intake.files, tables), _concat_findings(problems)
 
 
 def check_path(path: Path, framework: Framework | Path | None = None) -> tuple[Package, PackageValidation]:
     """A dry run: read and validate a package folder or a single evidence file, storing nothing."""
     if isinstance(framework, Path):
         framework = load_framework(framework)
-    package, unreadable = read_for_checking(path, framework)
-    return package, validate_package(package, unreadable)
+    package, intake = read_for_checking(path, framework)
+    return package, validate_package(package, intake)

@@ -1,16 +1,22 @@
 """Write the bad-input corpus: files as country offices really send them, one mistake (or one format)
 each. Run `python tests/data/bad/make_corpus.py` after changing a case; tests/test_bad_corpus.py says
-what each case must give.
+what each case must give. The .xls and .ods cases are written by LibreOffice Calc (`soffice`, Debian
+package libreoffice-calc), as offices' tools write them.
 
 Single evidence files sit in evidence/ (checked against framework.yaml here, the 2014-15 framework);
-cases about targets, outputs, examples or the framework are package folders under packages/."""
+cases about targets, outputs, examples, the framework or what a package folder holds (links, files and
+sheets that are not read, hostile names) are package folders under packages/."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import shutil
+import struct
+import subprocess
+import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +60,11 @@ BASE = [
     row("Asia and the Pacific", "Viet Nam", "VNM105", VNM_TITLE, 2),
     row("Asia and the Pacific", "Viet Nam", "VNM105", VNM_TITLE, 4),
 ]
+
+
+def asia(*numbers: int) -> list[dict[str, object]]:
+    """Rows of Viet Nam CPOs VNM2nn, each meeting criteria 1 and 2 (reportable): rows no other file has."""
+    return [row("Asia and the Pacific", "Viet Nam", f"VNM{n}", VNM_TITLE, c) for n in numbers for c in (1, 2)]
 
 
 def changed(index: int, **changes: object) -> list[dict[str, object]]:
@@ -100,6 +111,58 @@ def xlsx(rows: list[dict[str, object]], above: list[list[object]] | None = None)
     workbook.remove(workbook.active)
     sheet_with(workbook, "Evidence", rows, above or [])
     return workbook
+
+
+def libreoffice(workbooks: dict[str, Workbook], suffix: str) -> dict[str, bytes]:
+    """The workbooks saved by LibreOffice Calc in another format (`suffix`: xls, ods), by name."""
+    with tempfile.TemporaryDirectory() as work:
+        for name, workbook in workbooks.items():
+            workbook.save(Path(work) / f"{name}.xlsx")
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{work}/profile",
+                "--headless",
+                "--convert-to",
+                suffix,
+                "--outdir",
+                work,
+                *(str(Path(work) / f"{name}.xlsx") for name in workbooks),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        return {name: (Path(work) / f"{name}.{suffix}").read_bytes() for name in workbooks}
+
+
+def macro_enabled(workbook: Workbook) -> bytes:
+    """The workbook as Excel saves it with macros (.xlsm): its main part has another content type."""
+    return patch_part(
+        workbook_bytes(workbook),
+        "[Content_Types].xml",
+        lambda x: x.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        ),
+    )
+
+
+def claims_rows(xls: bytes, rows: int) -> bytes:
+    """An .xls whose sheet says (in its DIMENSIONS record: type 0x0200, 14 bytes) that it has `rows`
+    rows: one byte changed, and calamine asked for a terabyte and aborted the process reading it."""
+    at = xls.index(b"\x00\x02\x0e\x00") + 4  # the record's data: first row, last row + 1, columns
+    return xls[: at + 4] + struct.pack("<I", rows) + xls[at + 8 :]
+
+
+def title_block(lines: int) -> list[list[object]]:
+    """What offices put above a table: a title, a date, notes, blank lines — `lines` rows of it."""
+    block: list[list[object]] = [
+        ["Outcome 7: results by indicator, 2014-15"],
+        ["Prepared by the regional office"],
+    ]
+    block += [[f"Note {i}: see the instructions."] if i % 3 else [] for i in range(lines - len(block))]
+    return block
 
 
 def patch_part(content: bytes, part: str, patch: callable) -> bytes:  # type: ignore[valid-type]
@@ -235,16 +298,57 @@ def evidence_cases() -> None:
     write("list_of_rows.json", json.dumps(BASE, ensure_ascii=False))
     write("bad_json_shape.json", json.dumps({"data": BASE}))
     write("invalid_json.json", json.dumps(BASE)[:-40])
+    write("deeply_nested.json", "[" * 100_000 + "]" * 100_000)
+    # formats read since issue 9: TSV, .txt tables, .xlsm, .xls, .ods; a header below a long title block
+    write("tab_separated.tsv", csv_text(BASE, "\t"))
+    write("unicode_text_saved_as.txt", csv_text(BASE, "\t"), "utf-16")
+    write("results_note.txt", "Results for Viet Nam to follow next week.\r\n")
+    write(
+        "title_block_above_header.csv",
+        "".join(f"{' '.join(map(str, r))}\r\n" for r in title_block(30)) + csv_text(BASE),
+    )
+    write("title_block_above_header.xlsx", workbook_bytes(xlsx(BASE, title_block(24))))
+    write("macro_enabled.xlsm", macro_enabled(xlsx(BASE)))
+    notes = xlsx(BASE, title_block(3))
+    notes.create_sheet("Notes").append(["Rows checked by the regional office."])
+    xls = libreoffice({"excel_97": merged, "xls_named_xlsx": xlsx(BASE)}, "xls")
+    write("excel_97.xls", xls["excel_97"])
+    write("xls_claims_billions_of_rows.xls", claims_rows(xls["excel_97"], 0xA500_0007))
+    write("xls_named_xlsx.xlsx", xls["xls_named_xlsx"])
+    ods = libreoffice({"libreoffice_calc": notes}, "ods")["libreoffice_calc"]
+    write("libreoffice_calc.ods", ods)
+    write(
+        "ods_xml_bomb.ods",
+        patch_part(
+            ods,
+            "content.xml",
+            lambda x: bomb + x.split(b"?>", 1)[-1].replace(b"<text:p>biennium<", b"<text:p>&lol2;<"),
+        ),
+    )
+    unread = xlsx(BASE[:4])
+    sheet_with(unread, "Asia", [{f"{k} no.": v for k, v in r.items()} for r in BASE[4:]], [])
+    unread.create_sheet("lists").sheet_state = "hidden"
+    unread["lists"].append(["Africa", "Americas"])
+    write("sheet_without_header.xlsx", workbook_bytes(unread))
+    # a few control characters are text (cleaned, with a warning); a known binary signature is not
+    write(
+        "nul_in_a_cell.csv",
+        csv_text(
+            changed(0, result_achieved="Le Gouvernement a adopté\x00 une stratégie\x0b (critère 1)\x1f.")
+        ),
+    )
+    write("png_named_csv.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
 
 
 def package_cases() -> None:
-    def package(name: str, **files: str) -> None:
+    def package(name: str, **files: str) -> Path:
         folder = HERE / "packages" / name
         (folder / "evidence").mkdir(parents=True)
         shutil.copy(SAMPLE / "framework.yaml", folder / "framework.yaml")
         (folder / "evidence" / "evidence.csv").write_text(csv_text(BASE), "utf-8")
         for file, text in files.items():
             (folder / file.replace("_", ".", 1)).write_text(text, "utf-8")
+        return folder
 
     targets = "biennium,outcome,indicator,region,target\r\n" + "".join(
         line + "\r\n"
@@ -274,6 +378,35 @@ def package_cases() -> None:
         "2014-15,7,Mexico,Training.,Better protection of migrant women.,maybe\r\n"
         "2014-15,9,Nepal,Support.,,no\r\n",
     )
+    links = package("links")
+    os.symlink("/etc/passwd", links / "evidence" / "passwd.csv")  # outside the package
+    os.symlink("evidence.csv", links / "evidence" / "copy.csv")  # inside: a link all the same
+    os.symlink("../..", links / "evidence" / "up")  # a folder above the package
+    os.symlink("/etc/passwd", links / "targets.csv")
+
+    unread = package("files_not_read")
+    (unread / "README.md").write_text("# Viet Nam, 2014-15\n\nSent by the country office.\n", "utf-8")
+    (unread / "notes.txt").write_text("Two CPOs are reported late.\n", "utf-8")
+    (unread / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (unread / ".backup").mkdir()
+    (unread / ".backup" / "evidence.csv").write_text(csv_text(BASE), "utf-8")
+    (unread / "extra.csv").write_text(csv_text(asia(290)), "utf-8")
+    evidence = unread / "evidence"
+    (evidence / "late-VNM.xls").write_bytes(libreoffice({"late": xlsx(asia(201))}, "xls")["late"])
+    (evidence / "more.tsv").write_text(csv_text(asia(202), "\t"), "utf-8")
+    (evidence / "results.txt").write_text("Results for Lao PDR to follow.\n", "utf-8")
+    (evidence / "macro.xlsm").write_bytes(macro_enabled(xlsx(asia(203))))
+    (evidence / "IMPORTANT.CSV.bak").write_text(csv_text(asia(291)), "utf-8")
+    (evidence / "~$late-VNM.xlsx").write_bytes(b"\x0cExcel lock")
+    cover = xlsx(asia(*range(210, 223)), title_block(22))  # 26 rows under a header on row 23
+    cover.create_sheet("Cover", 0).append(["Outcome 7", "Viet Nam"])
+    (evidence / "title_block.xlsx").write_bytes(workbook_bytes(cover))
+    (evidence / "sub").mkdir()
+    (evidence / "sub" / "older.csv").write_text(csv_text(asia(204)), "utf-8")
+
+    hostile = package("hostile_names")
+    (hostile / "evidence" / "x\x1b[31mred.csv").write_text(csv_text(asia(205)), "utf-8")
+    (hostile / "evidence" / "deep.json").write_text("[" * 100_000 + "]" * 100_000, "utf-8")
     package("framework_bad")
     (HERE / "packages" / "framework_bad" / "framework.yaml").write_text(
         'biennium: "2014-15"\noutcomes:\n  - id: "7"\n    title: Labour migration\n    indicators: []\n',
