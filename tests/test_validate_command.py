@@ -208,13 +208,30 @@ def test_sheet_titles_fit_excel_and_stay_unique() -> None:
     from reporting.feedback import _sheet_titles
 
     long = "two_sheets_and_instructions_long_name.xlsx"
-    titles = _sheet_titles([f"evidence/{long}", f"evidence/more/{long}", "evidence/a[1]?.csv"], {"findings"})
-    assert list(titles.values()) == [
-        "two_sheets_and_instruct.xlsx",
-        "two_sheets_and_instr~2.xlsx",
-        "a_1__.csv",
+    names = [
+        f"evidence/{long}",
+        f"evidence/more/{long}",
+        "evidence/a[1]?.csv",
+        "'quoted'",
+        "evidence/History.csv",
+        "history",
+        "x\x1b[31mred\nline.csv",
+        "FINDINGS",
+        "\N{GRINNING FACE}" * 40 + ".csv",
     ]
-    assert all(len(t) <= 31 for t in titles.values())
+    titles = _sheet_titles(names, {"findings"})
+    assert list(titles.values()) == [
+        "two_sheets_and_instruction.xlsx",
+        "two_sheets_and_instructi~2.xlsx",
+        "a_1__.csv",
+        "quoted",
+        "History.csv",
+        "history~2",  # "History" itself is Excel's
+        "x\N{REPLACEMENT CHARACTER}_31mred\N{REPLACEMENT CHARACTER}line.csv",
+        "FINDINGS~2",
+        "\N{GRINNING FACE}" * 13 + ".csv",  # 31 UTF-16 units: each face counts two
+    ]
+    assert all(len(t.encode("utf-16-le")) <= 62 for t in titles.values())
 
 
 def test_submitted_headers_and_markup_like_text_stay_text(sample_package: Path, tmp_path: Path) -> None:
@@ -295,3 +312,59 @@ def test_files_not_read_are_named_and_what_is_readable_is_read(sample_package: P
     named = findings[findings["rule"].isin(["file_not_read", "note_not_read"])]
     assert sorted(named["file"]) == ["README.md", "evidence/IMPORTANT.CSV.bak", "evidence/results.txt"]
     assert "more.tsv" in load_workbook(tmp_path / "validation-report.xlsx").sheetnames
+
+
+def test_hostile_file_names_give_findings_and_a_sound_report(sample_package: Path, tmp_path: Path) -> None:
+    """A name with control characters is a critical finding (the file is not read); the report's sheet
+    titles are all valid for Excel, and the terminal receives no escape sequence."""
+    evidence = sample_package / "evidence"
+    names = [
+        "x\x1b[31mred.csv",
+        "'quoted'.csv",
+        "History.csv",
+        "a[1]:*?.csv",
+        "EVIDENCE.CSV",
+        "line\nbreak.csv",
+    ]
+    for name in names:
+        shutil.copy(evidence / "evidence.csv", evidence / name)
+    (evidence / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, output = validate(sample_package, "--report-dir", tmp_path)
+    assert code == 1 and "\x1b" not in output and "Traceback" not in output
+    findings = pd.read_csv(tmp_path / "validation-report.csv", dtype=str, keep_default_na=False)
+    assert set(findings.loc[findings["rule"] == "file_name_printable", "file"]) == {
+        "evidence/x\N{REPLACEMENT CHARACTER}[31mred.csv",
+        "evidence/line\N{REPLACEMENT CHARACTER}break.csv",
+    }
+    assert set(findings.loc[findings["rule"] == "file_readable", "file"]) == {"evidence/deep.json"}
+    titles = load_workbook(tmp_path / "validation-report.xlsx").sheetnames
+    assert (
+        len(titles) == len({t.casefold() for t in titles}) == 7
+    )  # findings, evidence.csv, 4 copies, deep.json
+    for title in titles:
+        assert len(title) <= 31 and not title.startswith("'") and not title.endswith("'")
+        assert not set(title) & set("[]:*?/\\\n\x1b") and title.casefold() != "history"
+
+
+def test_the_report_files_appear_whole_or_not_at_all(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report that fails half-way leaves the earlier files whole and no temporary file behind."""
+    from openpyxl import Workbook
+
+    report = tmp_path / "report"
+    validate(sample_package, "--report-dir", report)
+    before = {p.name: p.read_bytes() for p in report.iterdir()}
+    assert set(before) == {"validation-report.xlsx", "validation-report.csv"}
+
+    save = Workbook.save
+
+    def disk_full_at_the_end(self: Workbook, filename: str) -> None:
+        save(self, filename)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Workbook, "save", disk_full_at_the_end)
+    spoil(sample_package)
+    outcome = runner.invoke(cli.app, ["validate", str(sample_package), "--report-dir", str(report)])
+    assert isinstance(outcome.exception, OSError)
+    assert {p.name: p.read_bytes() for p in report.iterdir()} == before

@@ -3,7 +3,8 @@ write what was found where a submitter can act on it — a workbook with their o
 cells highlighted and a message column, plus the findings as CSV.
 
 Text written to either file is neutralised against formula injection: a cell that starts with `=`,
-`+`, `-` or `@` is prefixed with `'`, so a spreadsheet shows it as typed and never runs it.
+`+`, `-` or `@` is prefixed with `'`, so a spreadsheet shows it as typed and never runs it. Both files
+are written under a temporary name and renamed into place: a killed run never leaves half a report.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,9 @@ from rich.text import Text
 from reporting import settings
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
-from reporting.ingest import SOURCE_COLUMNS, ReceivedFile, read_received
+from reporting.ingest import SOURCE_COLUMNS, ReceivedFile, file_intake, read_received
+from reporting.outputs import write_text, written_in_place
+from reporting.text_cleaning import printable
 from reporting.validate import (
     FINDING_COLUMNS,
     SEVERITIES,
@@ -29,15 +32,19 @@ from reporting.validate import (
     unreadable_file_finding,
     validate_package,
 )
+from reporting.workbook_text import cell_value, neutralise
 
 BLOCKING = ("critical", "error")
 """Severities that make `reporting validate` exit 1: something submitted will not be used."""
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TABLE_ROLES = ("evidence", "targets", "outputs", "examples")
 FILL = {"critical": "FFC7CE", "error": "FFC7CE", "warning": "FFEB9C", "advice": "DDEBF7"}
-XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 REPORT_XLSX = "validation-report.xlsx"
 REPORT_CSV = "validation-report.csv"
+SHEET_TITLE_UNITS = 31
+"""Excel's limit on a sheet title, in UTF-16 code units (a character beyond U+FFFF counts two)."""
+SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?\\]")
+RESERVED_SHEET_TITLES = {"history"}
+"""Excel keeps "History" for itself (a workbook with such a sheet is "repaired" on opening)."""
 
 
 @dataclass(frozen=True)
@@ -74,35 +81,44 @@ def check(path: Path, framework: Framework | None = None) -> Checked:
     )
 
 
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is prefixed with `'` (shown as typed, never run)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _cell(value: Any) -> Any:
-    """A value as it may go in a workbook: missing is empty, text neutralised and without the control
-    characters the xlsx format cannot hold."""
+    """A value as it may go in a workbook: missing is empty, text as `workbook_text.cell_value` makes it."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if isinstance(value, str):
-        return neutralise(XLSX_ILLEGAL.sub("\N{REPLACEMENT CHARACTER}", value))
-    return value
+    return cell_value(value)
+
+
+def _cut(text: str, units: int) -> str:
+    """The start of `text` in at most `units` UTF-16 code units, as Excel counts a title's length."""
+    kept, used = [], 0
+    for character in text:
+        used += 2 if ord(character) > 0xFFFF else 1
+        if used > units:
+            break
+        kept.append(character)
+    return "".join(kept)
+
+
+def _sheet_title(stem: str, suffix: str, mark: str) -> str:
+    """`stem` cut to fit before `mark` (e.g. `~2`) and `suffix`; no apostrophe first or last."""
+    fitted = _cut(stem, SHEET_TITLE_UNITS - len(mark) - len(suffix.encode("utf-16-le")) // 2)
+    return (fitted + mark + suffix).strip("'") or f"file{mark}"
 
 
 def _sheet_titles(names: Iterable[str], taken: set[str]) -> dict[str, str]:
-    """Excel sheet titles (31 characters, no []:*?/\\), one per file, unique; a long name keeps its
-    extension and loses the end of its stem."""
+    """Excel sheet titles, one per file (its name without folders): at most 31 characters, none of
+    []:*?/\\ or a control character, no apostrophe first or last, unique ignoring case and never a
+    title Excel keeps for itself; a long name keeps its extension and loses the end of its stem."""
+    used = {t.casefold() for t in taken} | RESERVED_SHEET_TITLES
     titles = {}
     for name in names:
-        path = Path(re.sub(r"[\[\]:*?\\]", "_", name))
-        stem, suffix = path.stem or "file", path.suffix[:8]
-        title, n = stem[: 28 - len(suffix)] + suffix, 1
-        while title.lower() in taken:
+        path = PurePosixPath(SHEET_TITLE_UNSAFE.sub("_", printable(name)))
+        stem, suffix = path.stem, _cut(path.suffix, 8)
+        title, n = _sheet_title(stem, suffix, ""), 1
+        while title.casefold() in used:
             n += 1
-            title = f"{stem[: 25 - len(suffix)]}~{n}{suffix}"
-        taken.add(title.lower())
+            title = _sheet_title(stem, suffix, f"~{n}")
+        used.add(title.casefold())
         titles[name] = title
     return titles
 
@@ -185,11 +201,7 @@ def write_report(checked: Checked, out_dir: Path) -> tuple[Path, Path]:
     `validation-report.csv` (the findings), both neutralised against formula injection."""
     from openpyxl import Workbook
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     findings = checked.findings
-    csv_path = out_dir / REPORT_CSV
-    findings.map(neutralise).to_csv(csv_path, index=False, encoding="utf-8-sig")
-
     styles = _styles()
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet("findings")
@@ -205,9 +217,10 @@ def write_report(checked: Checked, out_dir: Path) -> tuple[Path, Path]:
             rows = pd.DataFrame(columns=list(SOURCE_COLUMNS))
         mine = findings[findings["file"] == name]
         _file_sheet(workbook, titles[name], rows.dropna(axis="columns", how="all"), mine, styles)
-    xlsx_path = out_dir / REPORT_XLSX
-    workbook.save(xlsx_path)
-    return xlsx_path, csv_path
+    with written_in_place(out_dir / REPORT_XLSX) as temporary:
+        workbook.save(temporary)
+    csv = findings.map(neutralise).to_csv(index=False)
+    return out_dir / REPORT_XLSX, write_text(out_dir / REPORT_CSV, csv, encoding="utf-8-sig")
 
 
 def findings_table(findings: pd.DataFrame, limit: int = 200) -> Table:
@@ -217,14 +230,20 @@ def findings_table(findings: pd.DataFrame, limit: int = 200) -> Table:
         table.add_column(column, overflow="fold", style="red" if column == "severity" else None)
     for record in findings.head(limit).to_dict("records"):
         row = "" if pd.isna(record["row"]) else str(record["row"])
-        table.add_row(  # submitted text, never Rich markup
-            *(Text(str(record[c])) for c in ("severity", "file", "sheet")),
+        table.add_row(  # submitted text, never Rich markup nor a terminal's escape sequence
+            *(_console_text(record[c]) for c in ("severity", "file", "sheet")),
             row,
-            *(Text(str(record[c])) for c in ("column", "rule", "message")),
+            *(_console_text(record[c]) for c in ("column", "rule", "message")),
         )
     if len(findings) > limit:
         table.caption = f"{len(findings) - limit} more in the report files"
     return table
+
+
+def _console_text(value: object) -> Text:
+    """Submitted text for the terminal: its lines kept, every control character (ESC first) shown as
+    U+FFFD, so that a name or a message cannot colour, move or clear the screen."""
+    return Text("\n".join(printable(line) for line in str(value).split("\n")))
 
 
 def framework_for_file(path: Path) -> Framework | None:
@@ -232,16 +251,20 @@ def framework_for_file(path: Path) -> Framework | None:
     (or in the package folder above evidence/), else the one stored by an earlier ingest of the
     biennium the file's rows name."""
     for folder in (path.parent, path.parent.parent):
-        if (folder / "framework.yaml").is_file():
-            return load_framework(folder / "framework.yaml")
+        beside = folder / "framework.yaml"
+        if beside.is_file() and not beside.is_symlink():  # a link is not followed
+            return load_framework(beside)
     url = settings.database_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return None  # nothing ingested yet (and a dry run creates no database)
     try:
-        frames = read_received(ReceivedFile(path.name, "evidence", path.read_bytes()))
-    except (PackageError, OSError):
+        frames = [frame for received in file_intake(path).files for frame in read_received(received)]
+    except PackageError:
         return None
-    named = pd.concat([f["biennium"] for f in frames if "biennium" in f.columns], ignore_index=True)
+    named = pd.concat(
+        [f["biennium"] for f in frames if "biennium" in f.columns] or [pd.Series(dtype=str)],
+        ignore_index=True,
+    )
     if not len(named):
         return None
     from reporting.storage import engine_for, stored_framework
