@@ -63,6 +63,12 @@ bench-validate: venv
 bench-render: venv system-deps
 	$(PY) -m benchmarks.run render
 
+## make bench-small: the 65-row sample built with `reporting build` as a user runs it (first build in a
+## new data folder, then again) vs the same stages without Prefect, and vs pandoc on its report.md
+.PHONY: bench-small
+bench-small: venv system-deps
+	$(PY) -m benchmarks.run small
+
 ## make bench-rebuild: first build vs a rebuild where nothing changed (task cache)
 bench-rebuild: venv
 	$(PY) -m benchmarks.run rebuild
