@@ -15,6 +15,7 @@ Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import sys
@@ -56,12 +57,21 @@ from reporting.flows.caching import (  # noqa: E402
 from reporting.flows.write_slot import write_slot  # noqa: E402
 from reporting.framework import BIENNIUM_PATTERN, Framework, load_framework  # noqa: E402
 from reporting.history import previous_summary  # noqa: E402
-from reporting.ingest import Package, ReceivedFile, assemble_package, read_received, receive_package  # noqa: E402
+from reporting.ingest import (  # noqa: E402
+    Intake,
+    Package,
+    ReceivedFile,
+    Tables,
+    assemble_package,
+    package_intake,
+    read_tables,
+    require_evidence,
+)
 from reporting.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
 from reporting.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.selection import closed_biennium, output_folder, package_folder, select_outcomes  # noqa: E402
 from reporting.storage import StoreReport, engine_for, store_package  # noqa: E402
-from reporting.validate import PackageValidation, validate_package  # noqa: E402
+from reporting.validate import PackageValidation, notice_findings, validate_package  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
 OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]
@@ -102,20 +112,23 @@ RETRY_TRANSIENT: dict[str, Any] = {
 
 
 @task(name="receive", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
-def receive(root: Path) -> tuple[Framework, tuple[ReceivedFile, ...]]:
-    return receive_package(root)
+def receive(root: Path) -> tuple[Framework, Intake]:
+    """The framework and the files to read, and a notice for every entry that is not read."""
+    framework, intake = package_intake(root)
+    require_evidence(root, intake.files)
+    return framework, intake
 
 
 @task(name="read-file", task_run_name="read-{received.name}", cache_policy=BY_RECEIVED_FILE)
-def read_file(received: ReceivedFile) -> list[pd.DataFrame]:
-    tables = read_received(received)
+def read_file(received: ReceivedFile) -> Tables:
+    tables = read_tables(received)
     get_run_logger().info(
         "read %s (%s, sha256 %s): %d row(s) in %d table(s)",
         received.name,
         received.role,
         received.sha256[:12],
-        sum(len(t) for t in tables),
-        len(tables),
+        sum(len(t) for t in tables.frames),
+        len(tables.frames),
     )
     return tables
 
@@ -153,7 +166,7 @@ def store(package: Package, checked: PackageValidation) -> StoreReport:
 
 @task(name="aggregate", cache_policy=BY_PACKAGE)
 def count(package: Package, checked: PackageValidation) -> Aggregates:
-    return aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
+    return aggregate(checked.evidence.clean, checked.targets.clean, package.framework, checked.rejected)
 
 
 @task(name="earlier-biennium", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
@@ -177,22 +190,34 @@ class Rendered:
 
 
 @task(name="render", cache_policy=BY_CONTEXT_AND_TEMPLATE, **RETRY_TRANSIENT)
-def render(context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path) -> Rendered:
-    files = render_report(context, summary, template, out_dir)
+def render(
+    context: dict[str, Any],
+    summary: pd.DataFrame,
+    template: Path,
+    out_dir: Path,
+    evidence: pd.DataFrame | None = None,
+) -> Rendered:
+    files = render_report(context, summary, template, out_dir, evidence)
     return Rendered(files, file_sha256(files.docx))
 
 
 def _render(
-    report: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path, refresh: bool = False
+    report: dict[str, Any],
+    aggregates: Aggregates,
+    template: Path,
+    out_dir: Path,
+    refresh: bool = False,
 ) -> Rendered:
     """The render task, given the context quoted: Prefect would otherwise walk every list and dict of it
     looking for futures (seconds for a 10,000-row report); it hands the task the context itself."""
     call = render.with_options(refresh_cache=True) if refresh else render
-    rendered: Rendered = call(quote(report), summary, template, out_dir)  # type: ignore[call-overload]
+    rendered: Rendered = call(  # type: ignore[call-overload]
+        quote(report), aggregates.summary, template, out_dir, quote(aggregates.evidence)
+    )
     return rendered
 
 
-def _read_all(files: tuple[ReceivedFile, ...]) -> list[list[pd.DataFrame]]:
+def _read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
     """Every file is read (one task each) before a failure is raised: the log lists every file that
     cannot be read, and the run's message names them (the first with its reason, then the others)."""
     futures = read_file.map(files)
@@ -211,7 +236,7 @@ def _read_all(files: tuple[ReceivedFile, ...]) -> list[list[pd.DataFrame]]:
     logger.info(
         "using %d file(s), %d row(s): %s",
         len(files),
-        sum(len(t) for file_tables in tables for t in file_tables),
+        sum(len(frame) for file_tables in tables for frame in file_tables.frames),
         ", ".join(f.name for f in files),
     )
     return tables
@@ -274,12 +299,12 @@ def biennial_report(
     wanted = biennium or (None if package else closed_biennium(_run_day()))
     root = Path(package) if package else package_folder(str(wanted))
     logger.info("building %s from %s", wanted or "the package", root)
-    framework, files = receive(root)
+    framework, intake = receive(root)
     if wanted and framework.biennium != wanted:
         raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {wanted}")
     with write_slot(framework.biennium):
         keys = _artifact_prefix(framework.biennium, root)
-        return _build(root, framework, files, outcomes, template, out, strict, keys)
+        return _build(root, framework, intake, outcomes, template, out, strict, keys)
 
 
 def _artifact_prefix(biennium: str, root: Path) -> str:
@@ -295,7 +320,7 @@ def _artifact_prefix(biennium: str, root: Path) -> str:
 def _build(
     root: Path,
     framework: Framework,
-    files: tuple[ReceivedFile, ...],
+    intake: Intake,
     outcomes: list[str] | None,
     template: str | None,
     out: str | None,
@@ -305,9 +330,12 @@ def _build(
     """The stages after the framework was read, holding the biennium's write slot."""
     logger = get_run_logger()
     biennium = framework.biennium
-    whole = assemble(root, framework, files, _read_all(files))
+    tables = _read_all(intake.files)
+    whole = assemble(root, framework, intake.files, [t.frames for t in tables])
     logger.info("validating %d evidence row(s)", len(whole.evidence))
-    checked_whole = validate(whole)
+    # What was not read (entries, sheets) is named beside the rows' findings: nothing is skipped unsaid.
+    not_read = notice_findings([*intake.notices, *(n for t in tables for n in t.notices)])
+    checked_whole = dataclasses.replace(validate(whole), files=not_read)
     findings = checked_whole.findings
     if len(findings):
         logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
@@ -337,10 +365,12 @@ def _build(
     if edited:
         logger.warning("the report was edited since it was written: kept as %s", edited)
     logger.info("rendering the report into %s", out_dir)
-    rendered = _render(report, aggregates.summary, template_file, out_dir)
-    if file_sha256(rendered.files.docx) != rendered.docx_sha256 or not rendered.files.summary_csv.is_file():
+    rendered = _render(report, aggregates, template_file, out_dir)
+    if file_sha256(rendered.files.docx) != rendered.docx_sha256 or not all(
+        f is None or f.is_file() for f in (rendered.files.summary_csv, rendered.files.evidence_csv)
+    ):
         logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
-        rendered = _render(report, aggregates.summary, template_file, out_dir, refresh=True)
+        rendered = _render(report, aggregates, template_file, out_dir, refresh=True)
     files_out = rendered.files
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     create_markdown_artifact(
@@ -373,6 +403,7 @@ def _build(
         "biennium": biennium,
         "docx": str(files_out.docx),
         "summary_csv": str(files_out.summary_csv),
+        "evidence_csv": str(files_out.evidence_csv) if files_out.evidence_csv else None,
         "rows_ingested": rows_ingested,
         "rows_rejected": rows_rejected,
         "findings": len(findings),

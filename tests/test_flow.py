@@ -126,3 +126,17 @@ def test_out_naming_a_file_fails_at_once_in_one_line(sample_package: Path, tmp_p
     outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(not_a_folder)])
     assert outcome.exit_code == 1 and "not a directory" in outcome.output
     assert len(outcome.output.strip().splitlines()) == 1
+
+
+def test_a_build_names_every_entry_and_sheet_it_does_not_read(sample_package: Path, tmp_path: Path) -> None:
+    from reporting.flows.biennial_report import biennial_report
+
+    evidence = sample_package / "evidence"
+    (evidence / "IMPORTANT.CSV.bak").write_bytes((evidence / "evidence.csv").read_bytes())
+    (evidence / "passwd.csv").symlink_to("/etc/passwd")
+    result = biennial_report(package=str(sample_package), out=str(tmp_path / "o"))
+    findings = result["findings_table"]
+    named = dict(zip(findings["file"], findings["rule"], strict=True))
+    assert named["evidence/IMPORTANT.CSV.bak"] == "file_not_read"
+    assert named["evidence/passwd.csv"] == "file_is_not_a_link"
+    assert result["rows_ingested"] == 65  # the copy and the link added no row
