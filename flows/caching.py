@@ -84,11 +84,14 @@ def _earlier_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
 def _render_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     report = inputs["context"]
     report = report.unquote() if isinstance(report, quote) else report
+    evidence = inputs.get("evidence")
+    evidence = evidence.unquote() if isinstance(evidence, quote) else evidence
     return _digest(
         library_fingerprint(),
         json.dumps(report, sort_keys=True, default=str),
         file_sha256(inputs["template"]),
         str(Path(inputs["out_dir"]).resolve()),
+        "none" if evidence is None else _digest(evidence.to_csv(index=False)),
     )
 
 
@@ -104,5 +107,6 @@ BY_PACKAGE_DAY_AND_EARLIER: CachePolicy = (
 """The report context carries the date it was generated on and the earlier biennium's figures."""
 
 BY_CONTEXT_AND_TEMPLATE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_render_key)
-"""Rendering: the context (plain data, hashed as JSON), the template's bytes and the output folder;
-the summary frame is derived from the same counts as the context, so it is left out."""
+"""Rendering: the context (plain data, hashed as JSON), the template's bytes, the output folder and the
+evidence trail (its CSV: it names files and rows the context does not); the summary frame is derived
+from the same counts as the context, so it is left out."""

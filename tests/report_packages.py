@@ -117,9 +117,9 @@ def build(package_dir: Path, out_dir: Path, previous: pd.DataFrame | None = None
 
     package = read_package(package_dir)
     checked = validate_package(package)
-    aggregates = aggregate(checked.evidence.clean, checked.targets.clean, package.framework)
+    aggregates = aggregate(checked.evidence.clean, checked.targets.clean, package.framework, checked.rejected)
     context = report_context(package, checked, aggregates, previous=previous)
-    files = render_report(context, aggregates.summary, default_template(), out_dir)
+    files = render_report(context, aggregates.summary, default_template(), out_dir, aggregates.evidence)
     return Built(package, checked, aggregates, context, files)
 
 

@@ -6,11 +6,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reporting.countries import member_state_codes, regions_of
+from reporting.countries import iso_codes, member_state_codes, regions_of
 from reporting.framework import Framework
 from reporting.settings import REGIONS, TOTAL
 
 SUMMARY_COLUMNS = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
+EVIDENCE_TRAIL_COLUMNS = [
+    "biennium", "outcome", "indicator", "region", "country", "cpo_code", "member_state", "counted",
+    "reason", "criteria", "min_criteria", "file", "sheet", "rows",
+]  # fmt: skip
+"""indicator_evidence.csv: one row per indicator × CPO result, counted or not and why, and where its
+evidence rows are (file, sheet and row numbers as the findings give them)."""
+SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
+REGIONAL_CPO = "regional, sub-regional or global CPO: listed, not counted"
+NOT_A_MEMBER_STATE = "not a member State"
+REJECTED = "rows rejected by validation"
 
 
 def _first_filled(values: pd.Series) -> str:
@@ -73,13 +83,161 @@ def indicator_summary(counts: pd.DataFrame, targets: pd.DataFrame, framework: Fr
     return summary[SUMMARY_COLUMNS]
 
 
+def _sources(evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per `keys` group, where its rows come from: `file`, `sheet` and `rows` ("2 3 7"); rows from
+    several files or sheets give "; "-separated lists aligned by position."""
+    frame = evidence[keys].copy()
+    for column in SOURCE_COLUMNS:
+        frame[column] = evidence.get(column, "")
+    frame["source_file"] = frame["source_file"].astype("string").fillna("").astype(str)
+    frame["source_sheet"] = frame["source_sheet"].astype("string").fillna("").astype(str)
+    frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce").astype("Int64")
+    frame = frame.sort_values([*keys, "source_file", "source_sheet", "source_row"], kind="stable")
+    frame["source_row"] = frame["source_row"].astype("string").fillna("")
+    per_sheet = (
+        frame.groupby([*keys, "source_file", "source_sheet"], sort=False)["source_row"]
+        .agg(lambda rows: " ".join(dict.fromkeys(r for r in rows if r)))
+        .reset_index()
+    )
+    return (
+        per_sheet.groupby(keys, sort=False)
+        .agg(
+            file=("source_file", "; ".join),
+            sheet=("source_sheet", "; ".join),
+            rows=("source_row", "; ".join),
+        )
+        .reset_index()
+    )
+
+
+def _not_counted_reason(reportable: bool, member_state: bool, code: str, met: int, required: int) -> str:
+    reasons = []
+    if not member_state:
+        reasons.append(REGIONAL_CPO if code[:3] not in iso_codes() else NOT_A_MEMBER_STATE)
+    if not reportable:
+        reasons.append(f"fewer criteria than required ({met} of {required})")
+    return "; ".join(reasons)
+
+
+def _rejected_results(rejected: pd.DataFrame, counted_keys: set[tuple[str, str, str]]) -> pd.DataFrame:
+    """CPO results whose every row validation set aside: not counted, with the rules' reasons."""
+    columns = ["biennium", "outcome", "indicator", "region", "country", "cpo_code", "criterion", "reason"]
+    if rejected.empty or not {"indicator", "cpo_code"} <= set(rejected.columns):
+        return pd.DataFrame(columns=EVIDENCE_TRAIL_COLUMNS)
+    rows = rejected.assign(
+        **{c: rejected[c].astype("string").fillna("").str.strip() if c in rejected else "" for c in columns}
+    )
+    rows = rows[(rows["cpo_code"] != "") & (rows["indicator"] != "")]
+    keys = ["outcome", "indicator", "cpo_code"]
+    rows = rows[[(o, i, c) not in counted_keys for o, i, c in zip(*(rows[k] for k in keys), strict=True)]]
+    if rows.empty:
+        return pd.DataFrame(columns=EVIDENCE_TRAIL_COLUMNS)
+    grouped = (
+        rows.groupby(keys, sort=False)
+        .agg(
+            biennium=("biennium", "first"),
+            region=("region", "first"),
+            country=("country", "first"),
+            criteria=("criterion", lambda c: ", ".join(sorted(set(c) - {""}, key=lambda x: (len(x), x)))),
+            reason=("reason", lambda r: f"{REJECTED}: " + " / ".join(dict.fromkeys(r))),
+        )
+        .reset_index()
+        .merge(_sources(rows, keys), on=keys, how="left")
+    )
+    return grouped.assign(member_state="", counted="no", min_criteria="")[EVIDENCE_TRAIL_COLUMNS]
+
+
+def indicator_evidence(
+    evidence: pd.DataFrame,
+    results: pd.DataFrame,
+    framework: Framework,
+    rejected: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The trail behind every figure: one row per indicator × CPO result (indicator_evidence.csv).
+
+    `counted` is yes exactly for the results `member_state_counts` counts, in the region it counts
+    them in, so counting the distinct `member_state` of the counted rows per indicator and region gives
+    the indicator summary. A result not counted says why (regional CPO, fewer criteria than required,
+    rows rejected by validation); `file`, `sheet`, `rows` locate its evidence rows."""
+    keys = ["outcome", "indicator", "cpo_code"]
+    trail = results.merge(_sources(evidence, keys), on=keys, how="left") if len(results) else results
+    if len(trail):
+        state = trail["cpo_code"].str[:3]
+        counted = trail["reportable"] & trail["member_state"]
+        trail = trail.assign(
+            biennium=framework.biennium,
+            region=trail["region"].where(~trail["member_state"], regions_of(state)),
+            member_state=state.where(trail["member_state"], ""),
+            counted=counted.map({True: "yes", False: "no"}),
+            reason=[
+                _not_counted_reason(bool(r), bool(m), str(c), int(n), int(q))
+                for r, m, c, n, q in zip(
+                    trail["reportable"],
+                    trail["member_state"],
+                    trail["cpo_code"],
+                    trail["criteria_met"],
+                    trail["min_criteria"],
+                    strict=True,
+                )
+            ],
+            criteria=trail["criteria"].map(lambda c: ", ".join(str(x) for x in c)),
+            min_criteria=trail["min_criteria"].astype("int64").astype(str),
+        )[EVIDENCE_TRAIL_COLUMNS]
+    else:
+        trail = pd.DataFrame(columns=EVIDENCE_TRAIL_COLUMNS)
+    counted_keys = set(zip(*(results[k] for k in keys), strict=True)) if len(results) else set()
+    if rejected is not None:
+        trail = pd.concat([trail, _rejected_results(rejected, counted_keys)], ignore_index=True)
+    return _in_report_order(trail.fillna(""), framework)
+
+
+def _in_report_order(trail: pd.DataFrame, framework: Framework) -> pd.DataFrame:
+    """Indicators in the framework's order, regions in the report's, then CPO code."""
+    indicators = {i.id: n for n, i in enumerate(i for o in framework.outcomes for i in o.indicators)}
+    regions = {r: n for n, r in enumerate(REGIONS)}
+    order = pd.DataFrame(
+        {
+            "i": trail["indicator"].map(indicators).fillna(len(indicators)),
+            "x": trail["indicator"].astype(str),
+            "r": trail["region"].map(regions).fillna(len(regions)),
+            "y": trail["region"].astype(str),
+            "c": trail["cpo_code"].astype(str),
+        }
+    ).sort_values(["i", "x", "r", "y", "c"], kind="stable")
+    return trail.loc[order.index].reset_index(drop=True)[EVIDENCE_TRAIL_COLUMNS].astype(str)
+
+
+def counted_by_region(trail: pd.DataFrame) -> pd.DataFrame:
+    """The figures of an indicator_evidence table: distinct member States of its counted rows per
+    outcome, indicator and region, and in total (as member_state_counts gives them)."""
+    counted = trail[trail["counted"] == "yes"]
+    by_region = counted.groupby(["outcome", "indicator", "region"])["member_state"].nunique()
+    total = counted.groupby(["outcome", "indicator"])["member_state"].nunique()
+    total.index = pd.MultiIndex.from_tuples(
+        [(o, i, TOTAL) for o, i in total.index], names=["outcome", "indicator", "region"]
+    )
+    return pd.concat([by_region, total]).rename("achieved").reset_index()
+
+
 @dataclass(frozen=True)
 class Aggregates:
     results: pd.DataFrame
     summary: pd.DataFrame
+    evidence: pd.DataFrame | None = None
+    """indicator_evidence: every CPO result, counted or not and why, with its evidence rows."""
 
 
-def aggregate(evidence: pd.DataFrame, targets: pd.DataFrame, framework: Framework) -> Aggregates:
-    """Reportable results and the indicator summary (member States vs targets) of clean rows."""
+def aggregate(
+    evidence: pd.DataFrame,
+    targets: pd.DataFrame,
+    framework: Framework,
+    rejected: pd.DataFrame | None = None,
+) -> Aggregates:
+    """Reportable results, the indicator summary (member States vs targets) of clean rows, and the
+    trail from each figure to its evidence rows (with the results whose rows were all `rejected`)."""
     results = reportable_results(evidence, framework)
-    return Aggregates(results, indicator_summary(member_state_counts(results), targets, framework))
+    return Aggregates(
+        results,
+        indicator_summary(member_state_counts(results), targets, framework),
+        indicator_evidence(evidence, results, framework, rejected),
+    )

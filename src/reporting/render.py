@@ -28,6 +28,7 @@ from reporting.outputs import write_text, written_in_place
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "implementation-report.docx"
 MARKDOWN_TEMPLATE = "report.md.j2"
+EVIDENCE_CSV = "indicator_evidence.csv"
 CHART_WIDTH = Cm(16.5)
 _XML_TAG = re.compile(r"<[^>]+>")
 _COLUMN_LOOP = re.compile(r"\{%-?\s*tc\s")
@@ -218,22 +219,34 @@ class ReportFiles:
     docx: Path
     summary_csv: Path
     markdown: Path
+    evidence_csv: Path | None = None
 
 
 def render_report(
-    context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path
+    context: dict[str, Any],
+    summary: pd.DataFrame,
+    template: Path,
+    out_dir: Path,
+    evidence: pd.DataFrame | None = None,
 ) -> ReportFiles:
     """Every output of a build into `out_dir`: the Word report named after the biennium, report.md
-    beside it (charts in charts/), and indicator_summary.csv."""
+    beside it (charts in charts/), indicator_summary.csv and, given the trail of the figures
+    (aggregate.indicator_evidence), indicator_evidence.csv."""
     try:
-        return _render_all(context, summary, template, out_dir)
+        return _render_all(context, summary, template, out_dir, evidence)
     except OSError as error:
         if is_permanent(error):
             raise output_error(error) from error
         raise
 
 
-def _render_all(context: dict[str, Any], summary: pd.DataFrame, template: Path, out_dir: Path) -> ReportFiles:
+def _render_all(
+    context: dict[str, Any],
+    summary: pd.DataFrame,
+    template: Path,
+    out_dir: Path,
+    evidence: pd.DataFrame | None,
+) -> ReportFiles:
     charts = draw_charts(context, out_dir / "charts")
     return ReportFiles(
         docx=render_docx(
@@ -241,7 +254,13 @@ def _render_all(context: dict[str, Any], summary: pd.DataFrame, template: Path, 
         ),
         summary_csv=write_summary_csv(summary, out_dir / "indicator_summary.csv"),
         markdown=render_markdown(context, out_dir / "report.md", charts),
+        evidence_csv=(None if evidence is None else write_evidence_csv(evidence, out_dir / EVIDENCE_CSV)),
     )
+
+
+def write_evidence_csv(evidence: pd.DataFrame, out: Path) -> Path:
+    """`indicator_evidence.csv`: one row per indicator × CPO result (aggregate.EVIDENCE_TRAIL_COLUMNS)."""
+    return write_text(out, evidence.to_csv(index=False, na_rep=""))
 
 
 def write_summary_csv(summary: pd.DataFrame, out: Path) -> Path:
