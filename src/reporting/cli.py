@@ -316,5 +316,62 @@ def history(
     console.print(table if len(frame) else f"{title}: none.")
 
 
+@app.command()
+def explain(
+    biennium: Annotated[str, typer.Argument(help="The biennium, e.g. 2014-15.")],
+    indicator: Annotated[str | None, typer.Argument(help="An indicator, e.g. 7.1.")] = None,
+    region: Annotated[
+        str | None, typer.Argument(help="One region (default: every region and the Total).")
+    ] = None,
+    cpo: Annotated[str | None, typer.Option(help="Why this CPO's results are or are not counted.")] = None,
+) -> None:
+    """Which results make up a figure of the report (INDICATOR [REGION]), or why a CPO result is or is
+    not counted (--cpo CODE): from the store, with the counting rule of the report."""
+    from reporting.explain import cpo_lines, figure_lines, stored_trail
+    from reporting.settings import REGIONS, TOTAL
+    from reporting.storage import engine_for
+
+    if (indicator is None) == (cpo is None):
+        errors.print("[red]error:[/red] give an INDICATOR [REGION] or --cpo CODE", highlight=False)
+        raise typer.Exit(2)
+    stored = stored_trail(engine_for(settings.database_url()), biennium)
+    if stored is None:
+        errors.print(
+            f"[red]error:[/red] nothing stored for {escape(biennium)} (build it first)", highlight=False
+        )
+        raise typer.Exit(1)
+    if cpo is not None:
+        lines = cpo_lines(stored, cpo)
+        if not lines:
+            errors.print(
+                f"[red]error:[/red] no result of CPO {escape(cpo)} in {escape(biennium)}", highlight=False
+            )
+            raise typer.Exit(1)
+    else:
+        assert indicator is not None
+        known = [i.id for o in stored.framework.outcomes for i in o.indicators]
+        if indicator not in known:
+            errors.print(
+                f"[red]error:[/red] no indicator {escape(indicator)} in {escape(biennium)} "
+                f"(indicators: {', '.join(known)})",
+                highlight=False,
+            )
+            raise typer.Exit(1)
+        named = {r.casefold(): r for r in (*REGIONS, TOTAL)}
+        if region is not None and region.casefold() not in named:
+            errors.print(
+                f"[red]error:[/red] unknown region {escape(region)} (one of: {', '.join(named.values())})",
+                highlight=False,
+            )
+            raise typer.Exit(2)
+        lines = figure_lines(stored, indicator, named[region.casefold()] if region else None)
+    if console.is_terminal:
+        for line in lines:
+            style = "bold" if not line.startswith(" ") else ("dim" if "not counted" in line else "")
+            console.print(Text(line, style=style))
+    else:
+        print("\n".join(lines))
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,130 @@
+"""`reporting explain`: which results make up a figure, and why a CPO result is or is not counted, from
+what the store holds (the rows in force of a biennium, its framework and targets), with the same
+counting rule as the report (aggregate.indicator_evidence)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from reporting.aggregate import aggregate
+from reporting.framework import Framework
+from reporting.history import stored_targets
+from reporting.settings import REGIONS, TOTAL
+from reporting.storage import (
+    ReceivedFileRecord,
+    RejectedRowRecord,
+    current_evidence,
+    stored_framework,
+    table,
+)
+
+
+@dataclass(frozen=True)
+class StoredTrail:
+    framework: Framework
+    summary: pd.DataFrame
+    trail: pd.DataFrame
+
+
+def current_rejected(engine: Engine, biennium: str) -> pd.DataFrame:
+    """The rows validation set aside that are in force for a biennium, as typed, with file, sheet, row
+    and reason."""
+    rejected, files = table(RejectedRowRecord), table(ReceivedFileRecord)
+    query = (
+        select(
+            rejected.c.row_json,
+            rejected.c.reason,
+            files.c.name.label("source_file"),
+            rejected.c.source_sheet,
+            rejected.c.source_row,
+        )
+        .join(files, files.c.id == rejected.c.received_file_id)
+        .where(files.c.biennium == biennium, rejected.c.superseded_by_file_id.is_(None))
+        .order_by(rejected.c.id)
+    )
+    with engine.connect() as conn:
+        stored = pd.read_sql(query, conn)
+    typed = pd.DataFrame([json.loads(r) for r in stored["row_json"]], index=stored.index)
+    located = stored.drop(columns="row_json")
+    return pd.concat([typed.drop(columns=[c for c in located if c in typed]), located], axis=1)
+
+
+def stored_trail(engine: Engine, biennium: str) -> StoredTrail | None:
+    """The indicator summary and evidence trail of a biennium as the store holds it, None when it holds
+    no framework for it."""
+    framework = stored_framework(engine, biennium)
+    if framework is None:
+        return None
+    evidence = current_evidence(engine, biennium).astype({"criterion": "int64"})
+    aggregates = aggregate(
+        evidence, stored_targets(engine, biennium), framework, current_rejected(engine, biennium)
+    )
+    assert aggregates.evidence is not None
+    return StoredTrail(framework, aggregates.summary, aggregates.evidence)
+
+
+def _where(row: pd.Series) -> str:
+    """`file[:sheet] rows 2 3 7` (several files or sheets: each in turn)."""
+    files, sheets, rows = (str(row[c]).split("; ") for c in ("file", "sheet", "rows"))
+    parts = [
+        f"{f}{':' + s if s else ''} row{'s' if len(r.split()) > 1 else ''} {r}"
+        for f, s, r in zip(files, sheets, rows, strict=False)
+        if f
+    ]
+    return "; ".join(parts) or "no file recorded"
+
+
+def result_line(row: pd.Series) -> str:
+    """One CPO result on one line: country/code, criteria, counted or why not, where its rows are."""
+    counted = "counted" if row["counted"] == "yes" else f"not counted: {row['reason']}"
+    return (
+        f"{row['country']}/{row['cpo_code']}  criteria {row['criteria'] or '-'}  {counted}  [{_where(row)}]"
+    )
+
+
+def figure_lines(stored: StoredTrail, indicator: str, region: str | None) -> list[str]:
+    """The figure of INDICATOR (in REGION, else in every region and the Total), the member States and
+    CPO results behind it, then the results of that indicator that are not counted and why."""
+    summary = stored.summary[stored.summary["indicator"] == indicator]
+    trail = stored.trail[stored.trail["indicator"] == indicator]
+    regions = [region] if region else [*REGIONS, TOTAL]
+    lines: list[str] = []
+    for name in regions:
+        figure = summary[summary["region"] == name]
+        achieved = int(figure["achieved"].iloc[0]) if len(figure) else 0
+        target = figure["target"].iloc[0] if len(figure) else None
+        against = "" if target is None or pd.isna(target) else f" (target {int(target)})"
+        lines.append(f"{stored.framework.biennium} indicator {indicator}, {name}: {achieved}{against}")
+        here = trail if name == TOTAL else trail[trail["region"] == name]
+        counted = here[here["counted"] == "yes"]
+        for state, results in counted.groupby("member_state", sort=True):
+            for _, row in results.iterrows():
+                lines.append(f"  {state}  {result_line(row)}")
+        if name != TOTAL or region:
+            for _, row in here[here["counted"] != "yes"].iterrows():
+                lines.append(f"  -    {result_line(row)}")
+    return lines
+
+
+def cpo_lines(stored: StoredTrail, code: str) -> list[str]:
+    """Every result of CPO `code` (one per indicator): counted or not and why, its criteria against
+    those required, and where its evidence rows are."""
+    trail = stored.trail[stored.trail["cpo_code"].str.upper() == code.strip().upper()]
+    lines = []
+    for _, row in trail.iterrows():
+        met = len(str(row["criteria"]).split(", ")) if row["criteria"] else 0
+        required = f" ({met} met, {row['min_criteria']} required)" if row["min_criteria"] else ""
+        verdict = (
+            f"counted in {row['region']} (member State {row['member_state']})"
+            if row["counted"] == "yes"
+            else f"not counted: {row['reason']}"
+        )
+        lines.append(
+            f"{stored.framework.biennium} indicator {row['indicator']}: {row['country']}/{row['cpo_code']} "
+            f"criteria {row['criteria'] or '-'}{required}; {verdict} [{_where(row)}]"
+        )
+    return lines
