@@ -7,7 +7,8 @@ the template uses is documented in templates/README.md.
 Layout (after the published report): cover and contents (portrait); per outcome a chapter whose
 summary, narrative and chart are portrait, whose wide tables (Table 1, Table 2, results by indicator,
 Table 3) are in a landscape section, and whose lessons learned and Table 4 are portrait again; the
-annexes (results not reportable, rows rejected) close the document in landscape.
+annexes (results not reportable, rows rejected, member States counted: each figure of Table 2 links to
+its block there) close the document in landscape.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ A4_SHORT, A4_LONG, MARGIN = Cm(21.0), Cm(29.7), Cm(1.8)
 LANDSCAPE_TEXT_WIDTH = A4_LONG - 2 * MARGIN
 PORTRAIT_TEXT_WIDTH = A4_SHORT - 2 * MARGIN
 HEADER_FILL, TITLE_FILL = "D9D9D9", "EDEDED"
+ANNEX_3 = "Annex 3: Member States counted, by indicator and region"
 
 
 # ---- styles -------------------------------------------------------------------------------------
@@ -79,6 +81,9 @@ def define_styles(doc: DocumentObject) -> None:
         toc.base_style = styles["Normal"]
         toc.paragraph_format.left_indent = Cm(indent)
         toc.paragraph_format.space_after = Pt(3)
+    link = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+    link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
+    link.font.underline = True
     cell = styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
     cell.base_style = styles["Normal"]
     set_font(cell.font, 8.5)
@@ -263,7 +268,8 @@ def cover_and_contents(doc: DocumentObject) -> None:
     doc.add_paragraph("Lessons learned (all outcomes)", style="TOC 1")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("Annex 1: CPO results not reportable", style="TOC 1")
-    end = doc.add_paragraph("Annex 2: Rows rejected by validation", style="TOC 1")
+    doc.add_paragraph("Annex 2: Rows rejected by validation", style="TOC 1")
+    end = doc.add_paragraph(ANNEX_3, style="TOC 1")
     field_run(end, "end")
 
 
@@ -327,10 +333,13 @@ def table_2(doc: DocumentObject) -> None:
     cells = table.add_row().cells
     cell_text(cells[0], "{{ row.id }}", bold=True)
     for cell, region in zip(cells[1:-1], REGIONS, strict=True):
-        cell_text(cell, f"{{{{ row.by_region['{region}'].text }}}}")
-    cell_text(cells[-1], "{{ row.total_text }}", bold=True)
+        cell_text(cell, f"{{{{r row.by_region['{region}']|link }}}}")
+    cell_text(cells[-1], "{{r row.total|link(true) }}")
     loop_row(table, "{%tr endfor %}")
     fix_widths(table, [Cm(2.1)] + [Cm(4.0)] * len(REGIONS) + [Cm(4.0)])
+    doc.add_paragraph(
+        f"Each figure links to the member States behind it ({ANNEX_3.split(':')[0]}).", style="Caption"
+    )
 
 
 def results_by_indicator(doc: DocumentObject) -> None:
@@ -494,6 +503,38 @@ def annexes(doc: DocumentObject) -> None:
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph("No row was rejected.")
     doc.add_paragraph("{%p endif %}")
+
+    doc.add_paragraph(ANNEX_3, style="Heading 1")
+    doc.add_paragraph(
+        "For each figure of Table 2, the member States counted, with their CPO results, the measurement "
+        "criteria met and the rows of the submission they come from (indicator_evidence.csv lists every "
+        "CPO result, counted or not, and why)."
+    )
+    doc.add_paragraph("{%p for o in outcomes %}")
+    doc.add_paragraph("{%p for ind in o.counted %}")
+    heading = doc.add_paragraph(style="Heading 3")
+    heading.add_run("{{r ind|bookmark }}")
+    heading.add_run("{{ ind.id }}, all regions: {{ ind.achieved }} ")
+    heading.add_run("member State{{ 's' if ind.achieved != 1 }}")
+    doc.add_paragraph("{{ ind.title }}", style="Caption")
+    doc.add_paragraph("{%p for r in ind.regions %}")
+    region = doc.add_paragraph(style="Heading 4")
+    region.add_run("{{r r|bookmark }}")
+    region.add_run("{{ ind.id }}, {{ r.name }}: {{ r.achieved }}")
+    doc.add_paragraph("{%p if r.states %}")
+    listing_table(
+        doc,
+        ["Member State", "CPO", "Criteria met", "Evidence (file, rows)"],
+        "s in r.states",
+        ["{{ s.country }} ({{ s.state }})", "{{ s.code }}", "{{ s.criteria }}", "{{ s.evidence }}"],
+        [Cm(7.0), Cm(3.0), Cm(3.5), Cm(12.5)],
+    )
+    doc.add_paragraph("{%p else %}")
+    doc.add_paragraph("No member State counted.")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p endfor %}")
 
 
 def main() -> None:

@@ -57,7 +57,8 @@ def test_markup_and_template_code_appear_literally_in_word(hostile: Built) -> No
         "item with {{ 7*7 }} & <w:br/>",
     ):
         assert literal in text
-    assert "49" not in text.replace("2149", "")  # no expression was evaluated
+    before_annex_3 = text[: text.rindex("Annex 3: Member States counted")]  # it lists row numbers (49)
+    assert "49" not in before_annex_3.replace("2149", "")  # no expression was evaluated
     assert "\ttabbed" in text  # the tab is kept, the vertical tab (control character) dropped
     assert "\x0b" not in text
 

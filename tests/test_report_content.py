@@ -49,6 +49,7 @@ def test_one_chapter_per_outcome_with_its_statement(items: Items) -> None:
         "Lessons learned (all outcomes)",
         "Annex 1: CPO results not reportable",
         "Annex 2: Rows rejected by validation",
+        "Annex 3: Member States counted, by indicator and region",
     ]
     assert any(t.startswith("Outcome statement: More migrant workers") for t in texts(items))
 
@@ -251,6 +252,7 @@ def test_markdown_and_csv_beside_the_docx(rich: Built) -> None:
         "### Table 4:",
         "## Annex 1:",
         "## Annex 2:",
+        "## Annex 3:",
         "## Outcome 8:",
     ):
         assert heading in markdown

@@ -25,6 +25,7 @@ SECTIONS = (
     "Table 4: Summary of most significant outputs by typology",
     "Annex 1: CPO results not reportable",
     "Annex 2: Rows rejected by validation",
+    "Annex 3: Member States counted, by indicator and region",
 )
 RICH_SECTIONS = (
     "Comparison with 2012-13",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.aggregate import Aggregates
+from reporting.aggregate import Aggregates, indicator_evidence
 from reporting.ingest import Package
 from reporting.markdown_text import markdown_blocks
 from reporting.narrative import indicator_paragraphs, member_states_text
@@ -106,6 +106,63 @@ def _cpo_block(result: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, 
     }
 
 
+_REGION_KEYS = {
+    "Africa": "africa",
+    "Americas": "americas",
+    "Arab States": "arab",
+    "Asia and the Pacific": "asia",
+    "Europe and Central Asia": "europe",
+    TOTAL: "total",
+}
+
+
+def figure_link(indicator: str, region: str) -> dict[str, str]:
+    """Where a figure of Table 2 points in the annex of member States counted: `bookmark` (a Word
+    bookmark name: letters, digits, underscores, at most 40) and `anchor` (a Markdown/HTML id)."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "_", indicator).strip("_")
+    key = _REGION_KEYS.get(region) or re.sub(r"[^A-Za-z0-9]+", "_", region).strip("_").lower()
+    bookmark = f"ms_{safe}_{key}"[:40]
+    return {"bookmark": bookmark, "anchor": bookmark.replace("_", "-")}
+
+
+def _counted_annex(indicator: Any, trail: pd.DataFrame, figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The annex block of one indicator: per region (and in total) the member States counted, each
+    with its CPO results, criteria and evidence rows; the counts are Table 2's."""
+    counted = trail[(trail["indicator"] == indicator.id) & (trail["counted"] == "yes")]
+    rows = list(
+        _records(counted, ("region", "member_state", "country", "cpo_code", "criteria", "file", "rows"))
+    )
+
+    def states(region: str | None) -> list[dict[str, Any]]:
+        return [
+            {
+                "state": r["member_state"],
+                "country": one_line(r["country"]),
+                "code": r["cpo_code"],
+                "criteria": r["criteria"],
+                "evidence": one_line(f"{r['file']} {r['rows']}".strip()),
+            }
+            for r in sorted(rows, key=lambda r: (one_line(r["country"]), r["cpo_code"]))
+            if region is None or r["region"] == region
+        ]
+
+    return {
+        "id": indicator.id,
+        "title": one_line(indicator.title),
+        "achieved": int(figures[TOTAL]["achieved"]),
+        **figure_link(indicator.id, TOTAL),
+        "regions": [
+            {
+                "name": region,
+                "achieved": int(figures[region]["achieved"]),
+                "states": states(region),
+                **figure_link(indicator.id, region),
+            }
+            for region in REGIONS
+        ],
+    }
+
+
 def _summary_row(
     indicator: Any,
     figures: dict[str, dict[str, Any]],
@@ -146,10 +203,12 @@ def _summary_row(
                 "achieved": achieved[region],
                 "target": NO_TARGET if targets[region] is None else targets[region],
                 "text": _against(achieved[region], targets[region]),
+                **figure_link(indicator.id, region),
             }
             for region in REGIONS
         },
         "total_text": _against(int(total["achieved"]), target),
+        "total": {"text": _against(int(total["achieved"]), target), **figure_link(indicator.id, TOTAL)},
         "by_typology": by_typology,
         "typologies": [{"name": t, "member_states": by_typology[t]} for t in EVIDENCE_TYPOLOGIES],
         "above": [c for c in compared if c["achieved"] > c["target"]],
@@ -229,6 +288,9 @@ def report_context(
     for r in _records(results[results["reportable"]], result_columns):
         reportable[r["indicator"]].append(_cpo_block(r, rows_by_cpo[(r["indicator"], r["cpo_code"])]))
     previous_biennium, previous_totals = _previous_totals(previous)
+    trail = aggregates.evidence
+    if trail is None:
+        trail = indicator_evidence(checked.evidence.clean, results, framework)
 
     outcomes = []
     for outcome in framework.outcomes:
@@ -296,6 +358,10 @@ def report_context(
                     if r["previous"] is not None
                 ],
                 "indicators": indicators,
+                "counted": [
+                    _counted_annex(i, trail, {r: figures[(i.id, r)] for r in (*REGIONS, TOTAL)})
+                    for i in outcome.indicators
+                ],
                 "examples": _examples(package.examples, outcome.id),
                 "lessons": _lessons(package.lessons, outcome.id),
                 "outputs": _outputs(package.outputs, outcome.id),

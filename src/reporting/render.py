@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -18,7 +19,7 @@ from docx.shared import Cm
 from docxtpl import DocxTemplate, InlineImage, RichText
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from reporting.chart import draw_chart
 from reporting.errors import is_permanent, output_error
@@ -142,12 +143,45 @@ def _file_safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name)
 
 
+FIRST_BOOKMARK_ID = 100_000
+"""Bookmarks the report adds are numbered from here (Word's own, e.g. _GoBack, stay below)."""
+
+
+def _bookmark_filter() -> Any:
+    """`{{r x|bookmark }}`: a Word bookmark named `x.bookmark` (a point in the text that a link jumps to),
+    numbered in document order."""
+    numbers = itertools.count(FIRST_BOOKMARK_ID)
+
+    def bookmark(target: dict[str, Any]) -> Markup:
+        number, name = next(numbers), escape(str(target["bookmark"]))
+        return Markup(f'<w:bookmarkStart w:id="{number}" w:name="{name}"/><w:bookmarkEnd w:id="{number}"/>')
+
+    return bookmark
+
+
+def _link(target: dict[str, Any], bold: bool = False) -> Markup:
+    """`{{r x|link }}`: `x.text` as a link to the bookmark `x.bookmark` (character style Hyperlink)."""
+    run_properties = '<w:rStyle w:val="Hyperlink"/>' + ("<w:b/>" if bold else "")
+    return Markup(
+        f'<w:hyperlink w:anchor="{escape(str(target["bookmark"]))}" w:history="1"><w:r><w:rPr>'
+        f'{run_properties}</w:rPr><w:t xml:space="preserve">{escape(word_text(target["text"]))}</w:t>'
+        "</w:r></w:hyperlink>"
+    )
+
+
+def word_text(value: object) -> str:
+    """Text that Word can hold: control characters dropped."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", str(value))
+
+
 def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict[str, Path]) -> Path:
     """Fill the Word template. The template runs sandboxed and every value is escaped (autoescape), so
     text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
     document = _ReportTemplate(str(template))
     environment = SandboxedEnvironment(autoescape=True)
     environment.filters["rich"] = _rich
+    environment.filters["bookmark"] = _bookmark_filter()
+    environment.filters["link"] = _link
     environment.filters["chart"] = lambda outcome_id: (
         InlineImage(document, str(charts[outcome_id]), width=CHART_WIDTH) if outcome_id in charts else ""
     )
