@@ -53,6 +53,7 @@ from reporting.flows.caching import (  # noqa: E402
     BY_PACKAGE_DAY_AND_EARLIER,
     BY_RECEIVED_FILE,
     file_sha256,
+    library_fingerprint,
 )
 from reporting.flows.write_slot import write_slot  # noqa: E402
 from reporting.framework import BIENNIUM_PATTERN, Framework, load_framework  # noqa: E402
@@ -67,6 +68,7 @@ from reporting.ingest import (  # noqa: E402
     read_tables,
     require_evidence,
 )
+from reporting.manifest import build_id, manifest, short_id, stored_inputs, summary_figures, write_manifest  # noqa: E402
 from reporting.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
 from reporting.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.selection import closed_biennium, output_folder, package_folder, select_outcomes  # noqa: E402
@@ -217,6 +219,34 @@ def _render(
     return rendered
 
 
+@task(name="manifest", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def write_build_manifest(
+    identifier: str,
+    biennium: str,
+    files: tuple[ReceivedFile, ...],
+    template: Path,
+    parameters: dict[str, Any],
+    outputs: list[Path],
+    summary: dict[str, Any],
+    out_dir: Path,
+) -> Path:
+    """DIR/build.json: the inputs (with their stored ids), template, code, parameters, run and figures."""
+    return write_manifest(
+        out_dir,
+        manifest(
+            identifier=identifier,
+            biennium=biennium,
+            inputs=stored_inputs(engine_for(settings.database_url()), biennium, files),
+            template=template,
+            parameters=parameters,
+            outputs=outputs,
+            summary=summary,
+            flow_run_id=str(flow_run.id) if flow_run.id else None,
+            code=library_fingerprint(),
+        ),
+    )
+
+
 def _read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
     """Every file is read (one task each) before a failure is raised: the log lists every file that
     cannot be read, and the run's message names them (the first with its reason, then the others)."""
@@ -360,6 +390,10 @@ def _build(
     aggregates = count(received, checked)
     report = context(received, checked, aggregates, earlier(biennium))
     template_file = Path(template) if template else default_template()
+    identifier = build_id(
+        intake.files, file_sha256(template_file), library_fingerprint(), {"outcomes": outcomes}
+    )
+    report = {**report, "build_id": identifier, "build_short": short_id(identifier)}
     out_dir = Path(out).resolve() if out else output_folder(biennium)
     edited = set_aside_edited_report(out_dir / f"implementation-report-{biennium}.docx")
     if edited:
@@ -373,6 +407,27 @@ def _build(
         rendered = _render(report, aggregates, template_file, out_dir, refresh=True)
     files_out = rendered.files
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
+    build_json = write_build_manifest(
+        identifier,
+        biennium,
+        quote(intake.files),
+        template_file,
+        {
+            "package": str(root),
+            "outcomes": outcomes,
+            "template": template,
+            "out": str(out_dir),
+            "strict": strict,
+        },
+        [f for f in (files_out.docx, files_out.markdown, files_out.summary_csv, files_out.evidence_csv) if f],
+        {
+            **summary_figures(aggregates.summary, aggregates.results),
+            "rows_ingested": rows_ingested,
+            "rows_rejected": rows_rejected,
+        },
+        out_dir,
+    )
+    logger.info("build %s: %s", short_id(identifier), build_json)
     create_markdown_artifact(
         key=f"{keys}-summary",
         markdown=run_summary_markdown(
@@ -404,6 +459,8 @@ def _build(
         "docx": str(files_out.docx),
         "summary_csv": str(files_out.summary_csv),
         "evidence_csv": str(files_out.evidence_csv) if files_out.evidence_csv else None,
+        "build_json": str(build_json),
+        "build_id": identifier,
         "rows_ingested": rows_ingested,
         "rows_rejected": rows_rejected,
         "findings": len(findings),

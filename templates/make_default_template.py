@@ -249,7 +249,10 @@ def cover_and_contents(doc: DocumentObject) -> None:
     title.add_run("{{ biennium }}")
     doc.add_paragraph("Results by outcome and indicator", style="Subtitle")
     doc.add_paragraph()
-    doc.add_paragraph("Biennium {{ biennium }}. Generated on {{ generated_on }}.")
+    doc.add_paragraph(
+        "Biennium {{ biennium }}. Generated on {{ generated_on }}"
+        "{% if build_short %}, build {{ build_short }}{% endif %}."
+    )
     doc.add_paragraph(
         "Built from the country offices' submissions; figures count the member States with a "
         "reportable result under each indicator."

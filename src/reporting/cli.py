@@ -112,6 +112,8 @@ def _print_summary(result: dict[str, Any]) -> None:
         f"{result['findings']} finding(s)."
     )
     console.print(f"Report:  {result['docx']}\nSummary: {result['summary_csv']}")
+    if result.get("build_json"):
+        console.print(f"Build:   {str(result['build_id'])[:8]} ({result['build_json']})")
     if result.get("edited_kept"):
         console.print(f"The report had been edited since it was written: kept as {result['edited_kept']}")
 

@@ -186,6 +186,10 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         InlineImage(document, str(charts[outcome_id]), width=CHART_WIDTH) if outcome_id in charts else ""
     )
     document.render(context, jinja_env=environment, autoescape=True)
+    if context.get("build_id"):  # the document properties name the build (build.json says what it is)
+        properties = document.docx.core_properties
+        properties.identifier = str(context["build_id"])
+        properties.version = str(context.get("build_short", ""))
     with written_in_place(out) as partial:
         document.save(str(partial))
     write_text(_written_sha256(out), _sha256(out))
