@@ -27,6 +27,8 @@ from prefect.states import Crashed
 
 WRITE_LIMIT_WAIT_SECONDS = 1800
 """How long a run waits for another run of the same biennium to finish before it gives up."""
+FIRST_TRY_SECONDS = 1.0
+"""The first, brief ask for the slot: past it, the run says that it waits."""
 WRITE_LEASE_SECONDS = 60
 """The slot of a run killed on another machine is taken back by the server within this (plus 5 s)."""
 
@@ -72,17 +74,29 @@ def _take_back_from_killed_holder(name: str) -> None:
         )
 
 
-def _say_if_waiting(name: str) -> None:
-    with get_client(sync_client=True) as client:
-        limit = client.read_global_concurrency_limit_by_name(name)
-    if limit.active_slots >= limit.limit:
-        get_run_logger().warning(
-            "waiting for the write slot %s: another run of this biennium is writing (the slot of a run "
-            "killed elsewhere is freed within %d s; giving up after %d s)",
-            name,
-            WRITE_LEASE_SECONDS + 5,
-            WRITE_LIMIT_WAIT_SECONDS,
-        )
+def _slot(name: str, timeout_seconds: float) -> contextlib.AbstractContextManager[None]:
+    return concurrency(
+        name, occupy=1, strict=True, timeout_seconds=timeout_seconds, lease_duration=WRITE_LEASE_SECONDS
+    )
+
+
+@contextlib.contextmanager
+def _held(name: str) -> Iterator[None]:
+    """The slot, asked for once briefly; if another run holds it, the run says what it waits for, then
+    waits (up to WRITE_LIMIT_WAIT_SECONDS)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(_slot(name, FIRST_TRY_SECONDS))
+        except TimeoutError:
+            get_run_logger().warning(
+                "waiting for the write slot %s: another run of this biennium is writing (the slot of a "
+                "run killed elsewhere is freed within %d s; giving up after %d s)",
+                name,
+                WRITE_LEASE_SECONDS + 5,
+                WRITE_LIMIT_WAIT_SECONDS,
+            )
+            stack.enter_context(_slot(name, WRITE_LIMIT_WAIT_SECONDS))
+        yield
 
 
 @contextlib.contextmanager
@@ -91,14 +105,7 @@ def write_slot(biennium: str) -> Iterator[None]:
     name = f"report-{biennium}"
     _ensure_limit(name)
     _take_back_from_killed_holder(name)
-    _say_if_waiting(name)
-    with concurrency(
-        name,
-        occupy=1,
-        strict=True,
-        timeout_seconds=WRITE_LIMIT_WAIT_SECONDS,
-        lease_duration=WRITE_LEASE_SECONDS,
-    ):
+    with _held(name):
         context = ConcurrencyContext.get()
         lease = context.cleanup_lease_ids[-1] if context and context.cleanup_lease_ids else None
         lease_file = _folder() / f"{name}.lease"

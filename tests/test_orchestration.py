@@ -56,6 +56,21 @@ def _task_runs(flow_run_id: UUID, expected: tuple[str, ...] = EVERY_TASK) -> lis
             time.sleep(0.2)
 
 
+def _wait_for_log(flow_run_ids: list[UUID], text: str) -> list[str]:
+    """The runs' log lines holding `text`, once one has reached the API (logs are sent in batches)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline = time.monotonic() + 30
+    with get_client(sync_client=True) as client:
+        while True:
+            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=flow_run_ids)))
+            found = [log.message for log in logs if text in log.message]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.5)
+
+
 def _states(flow_run_id: UUID, prefix: str) -> dict[str, str]:
     """Task run name → state name ("Cached" when the result came from the cache)."""
     return {t.name: t.state.name for t in _task_runs(flow_run_id) if t.name.startswith(prefix) and t.state}
@@ -258,6 +273,9 @@ def test_two_rebuilds_of_a_biennium_never_write_at_once(
         spans.append((runs["store"].start_time, runs["render"].end_time))
     first, second = sorted(spans)
     assert first[1] <= second[0], spans
+    waited = _wait_for_log([s.state_details.flow_run_id for s in states], "waiting for the write slot")
+    assert len(waited) == 1 and "report-2014-15" in waited[0]  # the second run said what it waits for
+    assert len({state.state_details.flow_run_id for state in states}) == 2
 
 
 def test_a_database_hiccup_is_retried_a_wrong_package_is_not(
