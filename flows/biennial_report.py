@@ -16,6 +16,7 @@ Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 import sys
@@ -44,7 +45,16 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from reporting.aggregate import Aggregates, aggregate  # noqa: E402
+from reporting.aggregate import Aggregates, aggregate, result_texts  # noqa: E402
+from reporting.changes import (  # noqa: E402
+    Snapshot,
+    as_text,
+    changes_context,
+    changes_markdown,
+    compare,
+    earlier_builds,
+    summary_line,
+)
 from reporting.context import report_context  # noqa: E402
 from reporting.errors import OutputError, PackageError, StrictModeError, is_permanent  # noqa: E402
 from reporting.flows.caching import (  # noqa: E402
@@ -72,7 +82,7 @@ from reporting.manifest import build_id, manifest, short_id, stored_inputs, summ
 from reporting.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
 from reporting.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.selection import closed_biennium, output_folder, package_folder, select_outcomes  # noqa: E402
-from reporting.storage import StoreReport, engine_for, store_package  # noqa: E402
+from reporting.storage import StoreReport, engine_for, record_build, store_package  # noqa: E402
 from reporting.validate import PackageValidation, notice_findings, validate_package  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
@@ -219,32 +229,90 @@ def _render(
     return rendered
 
 
+@dataclass(frozen=True)
+class BuildComparison:
+    """This build against the earlier ones of its biennium in the store."""
+
+    report: dict[str, Any]
+    """For report.md: the changes since the latest build made of other inputs (changes_context)."""
+    markdown: str
+    """The `report-<biennium>-changes` artifact: the changes since the previous build."""
+    line: str
+    """The terminal summary's line about the previous build."""
+    inputs: list[dict[str, Any]]
+    """This build's input files with their stored ids."""
+
+
+@task(name="compare-builds", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def compare_builds(
+    biennium: str,
+    identifier: str,
+    outcomes: list[str] | None,
+    files: tuple[ReceivedFile, ...],
+    aggregates: Aggregates,
+    evidence: pd.DataFrame,
+) -> BuildComparison:
+    engine = engine_for(settings.database_url())
+    inputs = stored_inputs(engine, biennium, files)
+    trail = aggregates.evidence if aggregates.evidence is not None else pd.DataFrame()
+    new = Snapshot(as_text(aggregates.summary), as_text(trail), inputs, result_texts(evidence), identifier)
+    last, baseline = earlier_builds(engine, biennium, identifier, outcomes)
+    since_last = compare(last, new) if last else None
+    since_baseline = compare(baseline, new) if baseline else None
+    return BuildComparison(
+        report=changes_context(since_baseline, baseline),
+        markdown=changes_markdown(biennium, since_last, last),
+        line=summary_line(since_last, last),
+        inputs=inputs,
+    )
+
+
 @task(name="manifest", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
 def write_build_manifest(
     identifier: str,
     biennium: str,
-    files: tuple[ReceivedFile, ...],
+    inputs: list[dict[str, Any]],
     template: Path,
     parameters: dict[str, Any],
-    outputs: list[Path],
+    files: ReportFiles,
     summary: dict[str, Any],
     out_dir: Path,
 ) -> Path:
-    """DIR/build.json: the inputs (with their stored ids), template, code, parameters, run and figures."""
-    return write_manifest(
+    """DIR/build.json (the inputs with their stored ids, template, code, parameters, run and figures),
+    and the build recorded in the store for the next one to compare with."""
+    built_at = datetime.now(UTC)
+    run_id = str(flow_run.id) if flow_run.id else None
+    outputs = [f for f in (files.docx, files.markdown, files.summary_csv, files.evidence_csv) if f]
+    written = write_manifest(
         out_dir,
         manifest(
             identifier=identifier,
             biennium=biennium,
-            inputs=stored_inputs(engine_for(settings.database_url()), biennium, files),
+            inputs=inputs,
             template=template,
             parameters=parameters,
             outputs=outputs,
             summary=summary,
-            flow_run_id=str(flow_run.id) if flow_run.id else None,
+            flow_run_id=run_id,
             code=library_fingerprint(),
+            built_at=built_at,
         ),
     )
+    record_build(
+        engine_for(settings.database_url()),
+        {
+            "biennium": biennium,
+            "build_id": identifier,
+            "built_at": built_at,
+            "flow_run_id": run_id,
+            "out_dir": str(out_dir),
+            "outcomes_json": json.dumps(parameters.get("outcomes")),
+            "inputs_json": json.dumps(inputs),
+            "summary_csv": files.summary_csv.read_text(encoding="utf-8"),
+            "evidence_csv": files.evidence_csv.read_text(encoding="utf-8") if files.evidence_csv else "",
+        },
+    )
+    return written
 
 
 def _read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
@@ -393,7 +461,15 @@ def _build(
     identifier = build_id(
         intake.files, file_sha256(template_file), library_fingerprint(), {"outcomes": outcomes}
     )
-    report = {**report, "build_id": identifier, "build_short": short_id(identifier)}
+    comparison: BuildComparison = compare_builds(  # type: ignore[call-overload]
+        biennium, identifier, outcomes, quote(intake.files), quote(aggregates), quote(checked.evidence.clean)
+    )
+    report = {
+        **report,
+        "build_id": identifier,
+        "build_short": short_id(identifier),
+        "changes": comparison.report,
+    }
     out_dir = Path(out).resolve() if out else output_folder(biennium)
     edited = set_aside_edited_report(out_dir / f"implementation-report-{biennium}.docx")
     if edited:
@@ -410,7 +486,7 @@ def _build(
     build_json = write_build_manifest(
         identifier,
         biennium,
-        quote(intake.files),
+        comparison.inputs,
         template_file,
         {
             "package": str(root),
@@ -419,7 +495,7 @@ def _build(
             "out": str(out_dir),
             "strict": strict,
         },
-        [f for f in (files_out.docx, files_out.markdown, files_out.summary_csv, files_out.evidence_csv) if f],
+        files_out,
         {
             **summary_figures(aggregates.summary, aggregates.results),
             "rows_ingested": rows_ingested,
@@ -428,6 +504,12 @@ def _build(
         out_dir,
     )
     logger.info("build %s: %s", short_id(identifier), build_json)
+    create_markdown_artifact(
+        key=f"{keys}-changes",
+        markdown=comparison.markdown,
+        description=f"What changed since the previous build of {biennium}",
+    )
+    logger.info("%s", comparison.line)
     create_markdown_artifact(
         key=f"{keys}-summary",
         markdown=run_summary_markdown(
@@ -461,6 +543,7 @@ def _build(
         "evidence_csv": str(files_out.evidence_csv) if files_out.evidence_csv else None,
         "build_json": str(build_json),
         "build_id": identifier,
+        "changes": comparison.line,
         "rows_ingested": rows_ingested,
         "rows_rejected": rows_rejected,
         "findings": len(findings),

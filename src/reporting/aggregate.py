@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -13,7 +14,7 @@ from reporting.settings import REGIONS, TOTAL
 SUMMARY_COLUMNS = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
 EVIDENCE_TRAIL_COLUMNS = [
     "biennium", "outcome", "indicator", "region", "country", "cpo_code", "member_state", "counted",
-    "reason", "criteria", "min_criteria", "file", "sheet", "rows",
+    "reason", "criteria", "min_criteria", "file", "sheet", "rows", "texts",
 ]  # fmt: skip
 """indicator_evidence.csv: one row per indicator × CPO result, counted or not and why, and where its
 evidence rows are (file, sheet and row numbers as the findings give them)."""
@@ -110,6 +111,34 @@ def _sources(evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     )
 
 
+def result_texts(evidence: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """The texts of each CPO result (indicator, CPO code): per criterion met, in order, the result
+    achieved and the ILO contribution — what a reader of the report sees of it."""
+    columns = ["indicator", "cpo_code", "criterion", "result_achieved", "ilo_contribution"]
+    if evidence.empty or not set(columns) <= set(evidence.columns):
+        return {}
+    rows = (
+        evidence[columns]
+        .astype({"criterion": "int64"})
+        .sort_values(
+            ["indicator", "cpo_code", "criterion", "result_achieved", "ilo_contribution"], kind="stable"
+        )
+    )
+    texts: dict[tuple[str, str], list[str]] = {}
+    for indicator, code, criterion, result, contribution in rows.itertuples(index=False):
+        texts.setdefault((str(indicator), str(code)), []).append(
+            f"[criterion {criterion}] {'' if pd.isna(result) else result} [ILO] "
+            f"{'' if pd.isna(contribution) else contribution}"
+        )
+    return {key: "\n".join(parts) for key, parts in texts.items()}
+
+
+def texts_digest(text: str) -> str:
+    """A short fingerprint of a result's texts (indicator_evidence.csv `texts`): another digest, another
+    text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def _not_counted_reason(reportable: bool, member_state: bool, code: str, met: int, required: int) -> str:
     reasons = []
     if not member_state:
@@ -144,7 +173,7 @@ def _rejected_results(rejected: pd.DataFrame, counted_keys: set[tuple[str, str, 
         .reset_index()
         .merge(_sources(rows, keys), on=keys, how="left")
     )
-    return grouped.assign(member_state="", counted="no", min_criteria="")[EVIDENCE_TRAIL_COLUMNS]
+    return grouped.assign(member_state="", counted="no", min_criteria="", texts="")[EVIDENCE_TRAIL_COLUMNS]
 
 
 def indicator_evidence(
@@ -160,6 +189,7 @@ def indicator_evidence(
     the indicator summary. A result not counted says why (regional CPO, fewer criteria than required,
     rows rejected by validation); `file`, `sheet`, `rows` locate its evidence rows."""
     keys = ["outcome", "indicator", "cpo_code"]
+    digests = {key: texts_digest(text) for key, text in result_texts(evidence).items()}
     trail = results.merge(_sources(evidence, keys), on=keys, how="left") if len(results) else results
     if len(trail):
         state = trail["cpo_code"].str[:3]
@@ -182,6 +212,10 @@ def indicator_evidence(
             ],
             criteria=trail["criteria"].map(lambda c: ", ".join(str(x) for x in c)),
             min_criteria=trail["min_criteria"].astype("int64").astype(str),
+            texts=[
+                digests.get((str(i), str(c)), "")
+                for i, c in zip(trail["indicator"], trail["cpo_code"], strict=True)
+            ],
         )[EVIDENCE_TRAIL_COLUMNS]
     else:
         trail = pd.DataFrame(columns=EVIDENCE_TRAIL_COLUMNS)

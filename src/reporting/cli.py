@@ -116,6 +116,8 @@ def _print_summary(result: dict[str, Any]) -> None:
         console.print(f"Build:   {str(result['build_id'])[:8]} ({result['build_json']})")
     if result.get("edited_kept"):
         console.print(f"The report had been edited since it was written: kept as {result['edited_kept']}")
+    if result.get("changes"):
+        console.print(str(result["changes"]), highlight=False)
 
 
 @app.command()
@@ -373,6 +375,39 @@ def explain(
             console.print(Text(line, style=style))
     else:
         print("\n".join(lines))
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The output folder of the earlier build.")],
+    new: Annotated[Path, typer.Argument(help="The output folder of the later build.")],
+) -> None:
+    """What changed between two builds (their output folders): figures, member States and CPO results
+    added to or removed from each figure, result texts (a word-level excerpt), input files. Exit 0: no
+    change; 1: something changed (as `diff` does); 2: a folder holds no report."""
+    from reporting.changes import SUMMARY_CSV, change_lines, compare, folder_snapshot, stored_texts
+
+    for folder in (old, new):
+        if not (folder / SUMMARY_CSV).is_file():
+            errors.print(f"[red]error:[/red] no {SUMMARY_CSV} in {escape(str(folder))}", highlight=False)
+            raise typer.Exit(2)
+    snapshots = [folder_snapshot(folder) for folder in (old, new)]
+    if all(s.inputs for s in snapshots):  # the texts, from the store's rows of each build's input files
+        from dataclasses import replace
+
+        from reporting.storage import engine_for
+
+        try:
+            engine = engine_for(settings.database_url())
+            snapshots = [replace(s, texts=stored_texts(engine, s.inputs)) for s in snapshots]
+        except Exception as exc:  # the store is elsewhere: changed texts are named without an excerpt
+            errors.print(
+                f"warning: result texts not compared word by word: {escape(str(exc))}", highlight=False
+            )
+    changes = compare(*snapshots)
+    for line in change_lines(changes):
+        print(line)
+    raise typer.Exit(1 if changes else 0)
 
 
 if __name__ == "__main__":

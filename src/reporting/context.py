@@ -389,4 +389,7 @@ def report_context(
         "not_reportable_count": sum(len(o["not_reportable"]) for o in outcomes),
         "rejected": rejected_rows,
         "rejected_blocks": _blocks(rejected_rows),
+        "build_id": "",  # set by the flow (manifest.build_id), as are the changes since an earlier build
+        "build_short": "",
+        "changes": None,
     }

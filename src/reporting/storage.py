@@ -98,6 +98,23 @@ class RejectedRowRecord(SQLModel, table=True):
     superseded_by_file_id: int | None = Field(default=None, foreign_key="received_file.id", index=True)
 
 
+class BuildRecord(SQLModel, table=True):
+    """A build of the report: what it was made from (its input files with their stored ids) and what
+    it gave (indicator summary and evidence trail as CSV), so that the next build can say what changed."""
+
+    __tablename__ = "build"
+    id: int | None = Field(default=None, primary_key=True)
+    biennium: str = Field(index=True)
+    build_id: str = Field(index=True)
+    built_at: datetime
+    flow_run_id: str | None = None
+    out_dir: str
+    outcomes_json: str
+    inputs_json: str
+    summary_csv: str
+    evidence_csv: str
+
+
 ROW_TABLES: tuple[type[SQLModel], ...] = (EvidenceRecord, TargetRecord, RejectedRowRecord)
 """The tables whose rows belong to one received file and are superseded with it."""
 STORED_EVIDENCE_COLUMNS: tuple[str, ...] = (*EVIDENCE_COLUMNS, *OPTIONAL_EVIDENCE_COLUMNS)
@@ -482,3 +499,36 @@ def file_history(engine: Engine, biennium: str) -> pd.DataFrame:
             dtype="Int64",
         )
     return history[HISTORY_COLUMNS]
+
+
+def record_build(engine: Engine, build: dict[str, Any]) -> int:
+    """Keep a build (BuildRecord's columns) to compare later builds with; returns its row id."""
+    with engine.begin() as conn:
+        inserted = conn.execute(insert(table(BuildRecord)).values(**build)).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def stored_builds(engine: Engine, biennium: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest builds of a biennium, newest first."""
+    builds = table(BuildRecord)
+    query = (
+        select(builds)
+        .where(builds.c.biennium == biennium)
+        .order_by(builds.c.built_at.desc(), builds.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def evidence_of_files(engine: Engine, file_ids: list[int]) -> pd.DataFrame:
+    """The evidence rows stored from these received files (in force or superseded since)."""
+    evidence = table(EvidenceRecord)
+    query = (
+        select(*(evidence.c[c] for c in STORED_EVIDENCE_COLUMNS))
+        .where(evidence.c.received_file_id.in_(file_ids))
+        .order_by(evidence.c.id)
+    )
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
