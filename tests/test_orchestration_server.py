@@ -159,6 +159,7 @@ def test_a_triggered_rebuild_completes_with_its_artifacts_and_report(local_prefe
         "report-2014-15-by-region",
         "report-2014-15-findings",
         "report-2014-15-docx",
+        "report-2014-15-changes",
     }
     summary = artifacts["report-2014-15-summary"]["data"]
     assert "| 7 | 7.1 | – | 13 |" in summary and "| 7 | 7.2 | – | 7 |" in summary
