@@ -275,7 +275,7 @@ def test_two_rebuilds_of_a_biennium_never_write_at_once(
     first, second = sorted(spans)
     assert first[1] <= second[0], spans
     waited = _wait_for_log([s.state_details.flow_run_id for s in states], "waiting for the write slot")
-    assert len(waited) == 1 and "report-2014-15" in waited[0]  # the second run said what it waits for
+    assert waited and "report-2014-15" in waited[0]  # the second run said what it waits for
     assert len({state.state_details.flow_run_id for state in states}) == 2
 
 
