@@ -36,6 +36,8 @@ def _quiet_prefect_console(debug: bool) -> None:
     for the write slot, findings, an edited report kept) are printed as `warning: …` lines. Everything
     is still logged to the Prefect API and visible in the UI."""
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "DEBUG" if debug else "CRITICAL")
+    if not debug:  # e.g. the first, brief ask for the write slot timing out is logged there as an ERROR
+        os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
 
 
 class _RunProgress(logging.Handler):
@@ -47,6 +49,13 @@ class _RunProgress(logging.Handler):
             errors.print(f"warning: {escape(record.getMessage())}", highlight=False)
         elif record.levelno == logging.INFO and errors.is_terminal:
             errors.print(f"[dim]… {escape(record.getMessage())}[/dim]", highlight=False)
+
+
+def _show_run_progress() -> None:
+    """One progress handler on the flow runs' logger, however many builds this process runs."""
+    runs = logging.getLogger("prefect.flow_runs")
+    if not any(isinstance(handler, _RunProgress) for handler in runs.handlers):
+        runs.addHandler(_RunProgress(logging.INFO))
 
 
 def _print_findings(findings: pd.DataFrame) -> None:
@@ -140,7 +149,7 @@ def build(
             from reporting.flows.biennial_report import biennial_report
 
             if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
-                logging.getLogger("prefect.flow_runs").addHandler(_RunProgress(logging.INFO))
+                _show_run_progress()
 
             result = biennial_report(
                 package=str(package),
@@ -236,7 +245,11 @@ def _framework_option(path: Path | None) -> Framework | None:
 @app.command()
 def validate(
     path: Annotated[
-        Path, typer.Argument(exists=True, help="A package folder, or one evidence file (.csv, .xlsx, .json).")
+        Path,
+        typer.Argument(
+            exists=True,
+            help="A package folder, or one evidence file (csv, tsv, txt, xlsx, xlsm, xls, ods, json).",
+        ),
     ],
     framework: Annotated[
         Path | None,
