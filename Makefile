@@ -69,6 +69,12 @@ bench-render: venv system-deps
 bench-small: venv system-deps
 	$(PY) -m benchmarks.run small
 
+## make test-reliability: hostile cases, one table (kill -9 while reading, storing, rendering on SQLite and
+## PostgreSQL; the bad corpus through validate and build; --out on a file; full disks): benchmarks/reliability.py
+.PHONY: test-reliability
+test-reliability: venv system-deps
+	$(PY) -m benchmarks.reliability
+
 ## make bench-rebuild: first build vs a rebuild where nothing changed (task cache)
 bench-rebuild: venv
 	$(PY) -m benchmarks.run rebuild
