@@ -27,8 +27,9 @@ from prefect.states import Crashed
 
 WRITE_LIMIT_WAIT_SECONDS = 1800
 """How long a run waits for another run of the same biennium to finish before it gives up."""
-FIRST_TRY_SECONDS = 1.0
-"""The first, brief ask for the slot: past it, the run says that it waits."""
+FIRST_TRY_SECONDS = 5.0
+"""The first ask for the slot (a busy server may take seconds to grant a free one): past it, the run
+says that it waits."""
 WRITE_LEASE_SECONDS = 60
 """The slot of a run killed on another machine is taken back by the server within this (plus 5 s)."""
 

@@ -126,7 +126,7 @@ def test_out_naming_a_file_fails_at_once_in_one_line(sample_package: Path, tmp_p
     outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(not_a_folder)])
     assert outcome.exit_code == 1 and "Traceback" not in outcome.output
     (error,) = [line for line in outcome.output.splitlines() if not line.startswith("warning: ")]
-    assert error == f"error: not a directory: {not_a_folder}/charts"
+    assert error == f"error: not a directory: {not_a_folder}"
 
 
 def test_a_build_names_every_entry_and_sheet_it_does_not_read(sample_package: Path, tmp_path: Path) -> None:

@@ -32,3 +32,43 @@ def test_a_complete_write_appears_under_its_final_name_only(tmp_path: Path) -> N
         assert partial.parent == final.parent and partial.suffix == ".png" and partial != final
         partial.write_bytes(b"png")
     assert final.read_bytes() == b"png" and list(final.parent.iterdir()) == [final]
+
+
+def test_a_report_is_set_aside_only_when_someone_else_changed_it(tmp_path: Path) -> None:
+    import hashlib
+
+    from reporting.render import set_aside_edited_report
+
+    report = tmp_path / "implementation-report-2014-15.docx"
+    written = tmp_path / ".implementation-report-2014-15.docx.sha256"
+    digest = {name: hashlib.sha256(name.encode()).hexdigest() for name in ("old", "new", "edited")}
+    report.write_text("old")
+    written.write_text(digest["old"])
+    assert set_aside_edited_report(report) is None and report.read_text() == "old"
+
+    written.write_text(f"{digest['old']}\n{digest['new']}")  # killed while the new file replaced the old
+    assert set_aside_edited_report(report) is None
+    report.write_text("new")
+    assert set_aside_edited_report(report) is None
+
+    report.write_text("edited")
+    kept = set_aside_edited_report(report)
+    assert kept is not None and kept.read_text() == "edited" and not report.exists()
+
+
+def test_leftovers_of_a_killed_write_are_removed_final_names_kept(tmp_path: Path) -> None:
+    from reporting.outputs import remove_partial_files
+
+    (tmp_path / "charts").mkdir()
+    for name in (
+        ".partial-report-x.docx",
+        "charts/.partial-outcome-7-y.png",
+        "report.md",
+        "charts/outcome-7.png",
+    ):
+        (tmp_path / name).write_text("x")
+    remove_partial_files(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "charts/outcome-7.png",
+        "report.md",
+    ]

@@ -42,7 +42,9 @@ def is_permanent(error: BaseException) -> bool:
     return "disk is full" in str(error) or "readonly database" in str(error)
 
 
-def output_error(error: OSError) -> OutputError:
-    """`no space left on device: out/2014-15/report.md`: what is wrong, where."""
+def output_error(error: OSError, where: object = None) -> OutputError:
+    """`no space left on device: out/2014-15/report.md`: what is wrong, where (the file the system
+    names, else the folder being written)."""
     reason = (error.strerror or str(error)).lower()
-    return OutputError(f"{reason}: {error.filename}" if error.filename else reason)
+    place = error.filename or where
+    return OutputError(f"{reason}: {place}" if place else reason)

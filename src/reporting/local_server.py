@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -106,12 +107,15 @@ def _free_port() -> int:
         return port
 
 
-def _log_tail(lines: int = 5) -> str:
+def _log_reason() -> str:
+    """Why the server stopped, from its log: the last exception line (`OSError: [Errno 28] No space
+    left on device`), not the tail of a traceback."""
     try:
-        text = log_path().read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return " | ".join(line.strip() for line in text[-lines:])
+        lines = [line.strip() for line in log_path().read_text(errors="replace").splitlines() if line.strip()]
+    except OSError as error:
+        return f"its log cannot be read ({error.strerror})"
+    reasons = [line for line in lines if re.match(r"^[\w.]*(Error|Exception|Exit)\b.*:", line)]
+    return (reasons or lines or ["no log written (is the disk full?)"])[-1]
 
 
 def start(port: int | None = None, say: Callable[[str], None] = print) -> LocalServer:
@@ -162,7 +166,7 @@ def _wait_healthy(
             return server
         if (process.poll() is not None) if process else not _alive(server.pid):
             _record_path().unlink(missing_ok=True)
-            raise ServerError(f"the local Prefect server exited: {_log_tail()} (log: {log_path()})")
+            raise ServerError(f"the local Prefect server exited: {_log_reason()} (log: {log_path()})")
         time.sleep(0.25)
     stop(say=say)
     raise ServerError(

@@ -46,3 +46,11 @@ def write_bytes(final: Path, data: bytes) -> Path:
 
 def write_text(final: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_bytes(final, text.encode(encoding))
+
+
+def remove_partial_files(folder: Path) -> None:
+    """What a killed write left in an output folder (temporary names only, never a final one). Called
+    by a build holding its biennium's write slot, so no other writer is using them."""
+    if folder.is_dir():
+        for leftover in [*folder.glob(f"{TEMPORARY_PREFIX}*"), *folder.glob(f"*/{TEMPORARY_PREFIX}*")]:
+            leftover.unlink(missing_ok=True)

@@ -22,10 +22,10 @@ from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 
 from reporting.chart import draw_chart
-from reporting.errors import is_permanent, output_error
+from reporting.errors import OutputError, is_permanent, output_error
 from reporting.markdown_text import Block, blocks_markdown
 from reporting.narrative import TEMPLATES_DIR, text_environment
-from reporting.outputs import write_text, written_in_place
+from reporting.outputs import remove_partial_files, write_text, written_in_place
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "implementation-report.docx"
 MARKDOWN_TEMPLATE = "report.md.j2"
@@ -190,9 +190,13 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         properties = document.docx.core_properties
         properties.identifier = str(context["build_id"])
         properties.version = str(context.get("build_short", ""))
+    written = _written_sha256(out)
+    previous = written.read_text().split() if written.is_file() else []
     with written_in_place(out) as partial:
         document.save(str(partial))
-    write_text(_written_sha256(out), _sha256(out))
+        # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
+        write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
+    write_text(written, _sha256(out))
     return out
 
 
@@ -212,7 +216,7 @@ def set_aside_edited_report(docx: Path) -> Path | None:
     if not docx.is_file():
         return None
     written = _written_sha256(docx)
-    if written.is_file() and written.read_text().strip() == _sha256(docx):
+    if written.is_file() and _sha256(docx) in written.read_text().split():
         return None
     kept = docx.with_name(f"{docx.stem}.edited-{datetime.now():%Y%m%d-%H%M%S}{docx.suffix}")
     os.replace(docx, kept)
@@ -270,11 +274,14 @@ def render_report(
     """Every output of a build into `out_dir`: the Word report named after the biennium, report.md
     beside it (charts in charts/), indicator_summary.csv and, given the trail of the figures
     (aggregate.indicator_evidence), indicator_evidence.csv."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"not a directory: {out_dir}")
+    remove_partial_files(out_dir)
     try:
         return _render_all(context, summary, template, out_dir, evidence)
     except OSError as error:
         if is_permanent(error):
-            raise output_error(error) from error
+            raise output_error(error, out_dir) from error
         raise
 
 
