@@ -12,39 +12,46 @@ from benchmarks.common import Measurement, best_of
 from reporting import settings
 
 
+def build_without_prefect(package: Path, work: Path, database: str = "plain.db") -> None:
+    """The same stages as the flow, called directly: read, validate, store into `work/database`, count,
+    render into `work/plain` (the baseline of bench_build and bench_small)."""
+    from reporting.aggregate import aggregate
+    from reporting.context import report_context
+    from reporting.ingest import read_package
+    from reporting.render import default_template, render_report
+    from reporting.storage import engine_for, store_package
+    from reporting.validate import validate_package
+
+    read = read_package(package)
+    checked = validate_package(read)
+    store_package(
+        engine_for(f"sqlite:///{work / database}"),
+        read,
+        evidence=checked.evidence.clean,
+        rejected=checked.rejected,
+        targets=checked.targets.clean,
+        archive_root=work / "plain-archive",
+    )
+    agg = aggregate(checked.evidence.clean, checked.targets.clean, read.framework)
+    context = report_context(read, checked, agg)
+    render_report(context, agg.summary, default_template(), work / "plain")
+
+
 def run() -> list[Measurement]:
     work = Path(tempfile.mkdtemp(prefix="bench-build-"))
     os.environ["REPORTING_DATA_DIR"] = str(work / "data")
     settings.configure_prefect()
     from prefect.testing.utilities import prefect_test_harness
 
-    from reporting.aggregate import aggregate
-    from reporting.context import report_context
     from reporting.flows.biennial_report import biennial_report
-    from reporting.ingest import read_package
-    from reporting.render import default_template, render_report
-    from reporting.storage import engine_for, store_package
     from reporting.synth import synthetic_package
-    from reporting.validate import validate_package
 
     package = synthetic_package(work / "package", rows=10_000, outcomes=19)
 
     databases = iter(range(100))
 
     def library_only() -> None:
-        read = read_package(package)
-        checked = validate_package(read)
-        store_package(
-            engine_for(f"sqlite:///{work / f'plain-{next(databases)}.db'}"),
-            read,
-            evidence=checked.evidence.clean,
-            rejected=checked.rejected,
-            targets=checked.targets.clean,
-            archive_root=work / "plain-archive",
-        )
-        agg = aggregate(checked.evidence.clean, checked.targets.clean, read.framework)
-        context = report_context(read, checked, agg)
-        render_report(context, agg.summary, default_template(), work / "plain")
+        build_without_prefect(package, work, f"plain-{next(databases)}.db")
 
     baseline = best_of(2, library_only)
     with prefect_test_harness(server_startup_timeout=120):

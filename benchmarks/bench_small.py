@@ -31,32 +31,10 @@ PAUSE_SECONDS = 3
 # use the new data folder, its database and its own local server.
 NOT_INHERITED = ("PREFECT_HOME", "PREFECT_LOCAL_STORAGE_PATH", "PREFECT_API_URL", "DATABASE_URL")
 
-LIBRARY_ONLY = """
-import sys
-from pathlib import Path
-
-from reporting.aggregate import aggregate
-from reporting.context import report_context
-from reporting.ingest import read_package
-from reporting.render import default_template, render_report
-from reporting.storage import engine_for, store_package
-from reporting.validate import validate_package
-
-package, work = Path(sys.argv[1]), Path(sys.argv[2])
-read = read_package(package)
-checked = validate_package(read)
-store_package(
-    engine_for(f"sqlite:///{work / 'plain.db'}"),
-    read,
-    evidence=checked.evidence.clean,
-    rejected=checked.rejected,
-    targets=checked.targets.clean,
-    archive_root=work / "plain-archive",
+LIBRARY_ONLY = (
+    "import sys\nfrom pathlib import Path\nfrom benchmarks.bench_build import build_without_prefect\n"
+    "build_without_prefect(Path(sys.argv[1]), Path(sys.argv[2]))"
 )
-agg = aggregate(checked.evidence.clean, checked.targets.clean, read.framework)
-context = report_context(read, checked, agg)
-render_report(context, agg.summary, default_template(), work / "plain")
-"""
 
 
 def _timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
