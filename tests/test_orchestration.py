@@ -247,6 +247,7 @@ def test_two_rebuilds_of_a_biennium_never_write_at_once(
     """Two concurrent runs of one biennium, with a slow store: each one's store → render span does not
     overlap the other's (without the write limit they do: both reach the store at about the same time)."""
     import reporting.flows.biennial_report as module
+    from reporting.flows import write_slot
 
     store_package = module.store_package
 
@@ -255,6 +256,8 @@ def test_two_rebuilds_of_a_biennium_never_write_at_once(
         return store_package(*args, **kwargs)
 
     monkeypatch.setattr(module, "store_package", slow_store)
+    # The second run asks briefly first: well within the 2 s the first one holds the slot at least.
+    monkeypatch.setattr(write_slot, "FIRST_TRY_SECONDS", 0.5)
     package = tmp_path / "2014-15"
     shutil.copytree(SAMPLE, package)
     states: list[Any] = []
