@@ -74,9 +74,8 @@ from reporting.ingest import (  # noqa: E402
     ReceivedFile,
     Tables,
     assemble_package,
-    package_intake,
     read_tables,
-    require_evidence,
+    receive_package,
 )
 from reporting.manifest import build_id, manifest, short_id, stored_inputs, summary_figures, write_manifest  # noqa: E402
 from reporting.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
@@ -125,10 +124,7 @@ RETRY_TRANSIENT: dict[str, Any] = {
 
 @task(name="receive", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
 def receive(root: Path) -> tuple[Framework, Intake]:
-    """The framework and the files to read, and a notice for every entry that is not read."""
-    framework, intake = package_intake(root)
-    require_evidence(root, intake.files)
-    return framework, intake
+    return receive_package(root)
 
 
 @task(name="read-file", task_run_name="read-{received.name}", cache_policy=BY_RECEIVED_FILE)

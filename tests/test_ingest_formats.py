@@ -315,7 +315,7 @@ def test_the_package_intake_reads_or_names_every_entry(sample_package: Path, tmp
     ]
     package = read_package(sample_package)
     assert package.targets["target"].tolist() == ["2"] and package.lessons == {"7": "Lessons."}
-    assert receive_package(sample_package) == (framework, intake.files)
+    assert receive_package(sample_package) == (framework, intake)
 
 
 def test_a_link_given_on_its_own_is_named_not_followed(tmp_path: Path) -> None:

@@ -649,11 +649,12 @@ def require_evidence(root: Path, files: tuple[ReceivedFile, ...]) -> None:
         raise PackageError(f"{root}: no evidence files (*.csv, *.xlsx, *.json, …) under evidence/")
 
 
-def receive_package(root: Path) -> tuple[Framework, tuple[ReceivedFile, ...]]:
-    """The framework and the files of a package (the flow's view: what is not read is left out)."""
+def receive_package(root: Path) -> tuple[Framework, Intake]:
+    """The framework and the intake of a package that can be built: its files to read and a notice for
+    every entry that is not read (a package without evidence files raises PackageError)."""
     framework, intake = package_intake(root)
     require_evidence(root, intake.files)
-    return framework, intake.files
+    return framework, intake
 
 
 def file_intake(path: Path, role: str = "evidence") -> Intake:
@@ -700,5 +701,5 @@ def assemble_package(
 
 def read_package(root: Path) -> Package:
     """Read every file of a package folder; refuse (PackageError) only what cannot be read at all."""
-    framework, files = receive_package(root)
-    return assemble_package(root, framework, files, [read_received(f) for f in files])
+    framework, intake = receive_package(root)
+    return assemble_package(root, framework, intake.files, [read_received(f) for f in intake.files])
