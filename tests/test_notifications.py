@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import queue
-import re
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -18,8 +17,8 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_orchestration_server import _run_state, _wait_until
-from tests.test_schedules import PREFECT, PrefectStack, assert_server_log_clean, deployment, prefect_stack
+from tests.test_orchestration_server import _run_state, _wait_until, trigger_rebuild
+from tests.test_schedules import PrefectStack, assert_server_log_clean, deployment, prefect_stack
 
 pytestmark = pytest.mark.slow
 AUTOMATIONS = ROOT / "deployments" / "automations.py"
@@ -103,18 +102,8 @@ def test_deploy_creates_one_automation_and_running_it_again_updates_it(hooked: H
 
 def test_a_failed_rebuild_is_posted_to_the_webhook(hooked: Hooked) -> None:
     stack = hooked.stack
-    triggered = subprocess.run(
-        [str(PREFECT), "deployment", "run", "biennial-report/rebuild", "-p", "package=/nonexistent/2014-15"],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert triggered.returncode == 0, triggered.stdout + triggered.stderr
-    flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
-    assert flow_run_id, triggered.stdout
-    finished = _wait_until(lambda: _run_state(stack.api, flow_run_id[1]), 90, "the rebuild to fail")
+    flow_run_id = trigger_rebuild(stack.env, "package=/nonexistent/2014-15")
+    finished = _wait_until(lambda: _run_state(stack.api, flow_run_id), 90, "the rebuild to fail")
     assert finished["state_type"] == "FAILED", stack.worker_log.read_text(errors="replace")[-5000:]
     assert "/nonexistent/2014-15: not a package folder" in finished["state"]["message"]
 

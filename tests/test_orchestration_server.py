@@ -85,6 +85,18 @@ def _healthy(api: str) -> bool:
         return False
 
 
+def trigger_rebuild(env: dict[str, str], *parameters: str) -> str:
+    """`prefect deployment run 'biennial-report/rebuild' -p …`, as an operator types it: the run's id."""
+    command = [str(PREFECT), "deployment", "run", "biennial-report/rebuild"]
+    for parameter in parameters:
+        command += ["-p", parameter]
+    triggered = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert triggered.returncode == 0, triggered.stdout + triggered.stderr
+    flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
+    assert flow_run_id, triggered.stdout
+    return flow_run_id[1]
+
+
 def _run_state(api: str, flow_run_id: str) -> dict[str, Any] | None:
     run: dict[str, Any] = httpx.get(f"{api}/flow_runs/{flow_run_id}", timeout=10).json()
     return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
@@ -120,19 +132,8 @@ def local_prefect() -> Iterator[LocalPrefect]:
         started.append(worker)
 
         out = work / "out"
-        rebuild = ["deployment", "run", "biennial-report/rebuild", "-p", "biennium=2014-15"]
-        triggered = subprocess.run(
-            [str(PREFECT), *rebuild, "-p", f"out={out}"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert triggered.returncode == 0, triggered.stdout + triggered.stderr
-        flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
-        assert flow_run_id, triggered.stdout
-        finished = _wait_until(lambda: _run_state(api, flow_run_id[1]), 240, "the rebuild run")
+        flow_run_id = trigger_rebuild(env, "biennium=2014-15", f"out={out}")
+        finished = _wait_until(lambda: _run_state(api, flow_run_id), 240, "the rebuild run")
         if finished["state_type"] != "COMPLETED":
             print((work / "worker.log").read_text(errors="replace")[-5000:])
         yield LocalPrefect(api, env, work / "data", out, finished, worker, work)
@@ -301,17 +302,7 @@ def test_the_worker_stops_on_the_first_sigterm_and_cancels_the_run_it_was_runnin
     from reporting.synth import synthetic_package
 
     package = synthetic_package(local_prefect.work / "large" / "2014-15", rows=20_000, outcomes=19, seed=3)
-    triggered = subprocess.run(
-        [str(PREFECT), "deployment", "run", "biennial-report/rebuild", "-p", f"package={package}"],
-        env=local_prefect.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
-    assert flow_run_id, triggered.stdout + triggered.stderr
-    run_url = f"{local_prefect.api}/flow_runs/{flow_run_id[1]}"
+    run_url = f"{local_prefect.api}/flow_runs/{trigger_rebuild(local_prefect.env, f'package={package}')}"
     _wait_until(
         lambda: httpx.get(run_url, timeout=10).json()["state_type"] == "RUNNING", 120, "the run to start"
     )
