@@ -37,10 +37,11 @@ system-deps:
 test: venv system-deps lint
 	$(PY) -m pytest -q
 
+LINTED := src schemas flows tests templates examples benchmarks deployments scripts
 lint: venv
-	$(VENV)/bin/ruff check src schemas flows tests templates benchmarks deployments
-	$(VENV)/bin/ruff format --check src schemas flows tests templates benchmarks deployments
-	$(VENV)/bin/mypy src
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	scripts/typecheck.sh $(VENV)/bin/mypy
 
 clean:
 	-test -x $(VENV)/bin/reporting && $(VENV)/bin/reporting server stop

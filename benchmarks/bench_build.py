@@ -15,12 +15,12 @@ from reporting import settings
 def build_without_prefect(package: Path, work: Path, database: str = "plain.db") -> None:
     """The same stages as the flow, called directly: read, validate, store into `work/database`, count,
     render into `work/plain` (the baseline of bench_build and bench_small)."""
-    from reporting.aggregate import aggregate
-    from reporting.context import report_context
-    from reporting.ingest import read_package
-    from reporting.render import default_template, render_report
-    from reporting.storage import engine_for, store_package
-    from reporting.validate import validate_package
+    from reporting.counting.aggregate import aggregate
+    from reporting.intake.readers import read_package
+    from reporting.intake.validate import validate_package
+    from reporting.report.context import report_context
+    from reporting.report.render import default_template, render_report
+    from reporting.store.storage import engine_for, store_package
 
     read = read_package(package)
     checked = validate_package(read)

@@ -8,7 +8,7 @@ cost no more than the first build:
   report changes, the indicator summary does not;
 - a criterion is corrected so that a CPO result falls below (or rises to) its indicator's
   `min_criteria` and a figure of the indicator summary changes (the row is found with the library's own
-  counting, `reporting.aggregate` over the validated evidence)."""
+  counting, `reporting.counting.aggregate` over the validated evidence)."""
 
 from __future__ import annotations
 
@@ -51,9 +51,9 @@ def _criterion_correction(package: Path) -> tuple[int, str, str]:
     """A row of CORRECTED (its position in the file) and a declared criterion for it that moves a figure
     of the indicator summary: the CPO result's distinct criteria cross `min_criteria`, and the member
     State has no other reportable result for that indicator. Checked with `aggregate`."""
-    from reporting.aggregate import aggregate
-    from reporting.ingest import read_package
-    from reporting.validate import validate_package
+    from reporting.counting.aggregate import aggregate
+    from reporting.intake.readers import read_package
+    from reporting.intake.validate import validate_package
 
     read = read_package(package)
     checked = validate_package(read)

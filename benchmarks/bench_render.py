@@ -15,12 +15,12 @@ from benchmarks.common import Measurement, best_of
 
 
 def run() -> list[Measurement]:
-    from reporting.aggregate import aggregate
-    from reporting.context import report_context
-    from reporting.ingest import read_package
-    from reporting.render import default_template, render_report
+    from reporting.counting.aggregate import aggregate
+    from reporting.intake.readers import read_package
+    from reporting.intake.validate import validate_package
+    from reporting.report.context import report_context
+    from reporting.report.render import default_template, render_report
     from reporting.synth import synthetic_package
-    from reporting.validate import validate_package
 
     work = Path(tempfile.mkdtemp(prefix="bench-render-"))
     package = read_package(synthetic_package(work / "package", rows=10_000, outcomes=19))

@@ -45,17 +45,8 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from reporting.aggregate import Aggregates, aggregate, result_texts  # noqa: E402
-from reporting.changes import (  # noqa: E402
-    Snapshot,
-    as_text,
-    changes_context,
-    changes_markdown,
-    compare,
-    earlier_builds,
-    summary_line,
-)
-from reporting.context import report_context  # noqa: E402
+from reporting.counting.aggregate import Aggregates, aggregate, result_texts  # noqa: E402
+from reporting.counting.earlier_biennium import previous_summary  # noqa: E402
 from reporting.errors import OutputError, PackageError, StrictModeError, is_permanent  # noqa: E402
 from reporting.flows.caching import (  # noqa: E402
     BY_CONTEXT_AND_TEMPLATE,
@@ -67,8 +58,7 @@ from reporting.flows.caching import (  # noqa: E402
 )
 from reporting.flows.write_slot import write_slot  # noqa: E402
 from reporting.framework import BIENNIUM_PATTERN, Framework, load_framework  # noqa: E402
-from reporting.history import previous_summary  # noqa: E402
-from reporting.ingest import (  # noqa: E402
+from reporting.intake.readers import (  # noqa: E402
     Intake,
     Package,
     ReceivedFile,
@@ -77,12 +67,29 @@ from reporting.ingest import (  # noqa: E402
     read_tables,
     receive_package,
 )
-from reporting.manifest import build_id, manifest, short_id, stored_inputs, summary_figures, write_manifest  # noqa: E402
-from reporting.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
-from reporting.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
-from reporting.selection import closed_biennium, output_folder, package_folder, select_outcomes  # noqa: E402
-from reporting.storage import StoreReport, engine_for, record_build, store_package  # noqa: E402
-from reporting.validate import PackageValidation, notice_findings, validate_package  # noqa: E402
+from reporting.intake.selection import closed_biennium, output_folder, package_folder, select_outcomes  # noqa: E402
+from reporting.intake.validate import PackageValidation, notice_findings, validate_package  # noqa: E402
+from reporting.report.changes import (  # noqa: E402
+    Snapshot,
+    as_text,
+    changes_context,
+    changes_markdown,
+    compare,
+    earlier_builds,
+    summary_line,
+)
+from reporting.report.context import report_context  # noqa: E402
+from reporting.report.manifest import (  # noqa: E402
+    build_id,
+    manifest,
+    short_id,
+    stored_inputs,
+    summary_figures,
+    write_manifest,
+)
+from reporting.report.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
+from reporting.report.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
+from reporting.store.storage import StoreReport, engine_for, record_build, store_package  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
 OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]

@@ -20,15 +20,16 @@ from prefect.cache_policies import TASK_SOURCE, CacheKeyFnPolicy, CachePolicy
 from prefect.context import TaskRunContext
 from prefect.utilities.annotations import quote
 
-import reporting
-from reporting.ingest import Package, ReceivedFile
-from reporting.render import DEFAULT_TEMPLATE
+from reporting.intake.readers import Package, ReceivedFile
+from reporting.resources import shipped_folder, templates_dir
 
-LIBRARY = Path(reporting.__file__).resolve().parent
+LIBRARY = shipped_folder("reporting")
 CODE: tuple[tuple[Path, str], ...] = (
-    (LIBRARY, ".py"),  # schemas and flows included through their links
+    (LIBRARY, ".py"),
+    (shipped_folder("reporting.flows"), ".py"),
+    (shipped_folder("reporting.schemas"), ".py"),
     (LIBRARY, ".csv"),  # data the rules read (the member States and their regions)
-    (DEFAULT_TEMPLATE.parent, ".j2"),  # the report's wording (narrative, report.md)
+    (templates_dir(), ".j2"),  # the report's wording (narrative, report.md)
 )
 
 
@@ -47,7 +48,7 @@ def library_fingerprint() -> str:
     for root, suffix in CODE:
         sources = sorted(
             Path(folder) / name
-            for folder, _, names in os.walk(root, followlinks=True)
+            for folder, _, names in os.walk(root)
             for name in names
             if name.endswith(suffix)
         )

@@ -1,6 +1,6 @@
 """Evidence rows: one per measurement criterion that a CPO meets for one indicator.
 
-Three models, run in order by `reporting.validate`: the row rules (`EvidenceRow`), the rules that need
+Three models, run in order by `reporting.intake.validate`: the row rules (`EvidenceRow`), the rules that need
 the package's framework (`evidence_against_framework`), and, on the rows that passed, the table rules
 (`EvidenceTable`) and the reportability advice (`evidence_reportability`)."""
 

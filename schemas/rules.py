@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reporting.countries import country_codes, iso_codes, member_state_codes, regions_of
+from reporting.counting.member_states import country_codes, iso_codes, member_state_codes, regions_of
 from reporting.framework import BIENNIUM_PATTERN
 from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS
 

@@ -23,7 +23,8 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     data = tmp_path_factory.mktemp("data")
     os.environ["REPORTING_DATA_DIR"] = str(data)
     os.environ.pop("DATABASE_URL", None)
-    from reporting import local_server, settings
+    from reporting import settings
+    from reporting.orchestration import local_server
 
     settings.configure_prefect()
     yield data

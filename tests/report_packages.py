@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -107,18 +108,20 @@ class Built:
     files: Any
 
 
-def build(package_dir: Path, out_dir: Path, previous: pd.DataFrame | None = None) -> Built:
+def build(
+    package_dir: Path, out_dir: Path, previous: pd.DataFrame | None = None, generated_on: date | None = None
+) -> Built:
     """The flow's stages without Prefect."""
-    from reporting.aggregate import aggregate
-    from reporting.context import report_context
-    from reporting.ingest import read_package
-    from reporting.render import default_template, render_report
-    from reporting.validate import validate_package
+    from reporting.counting.aggregate import aggregate
+    from reporting.intake.readers import read_package
+    from reporting.intake.validate import validate_package
+    from reporting.report.context import report_context
+    from reporting.report.render import default_template, render_report
 
     package = read_package(package_dir)
     checked = validate_package(package)
     aggregates = aggregate(checked.evidence.clean, checked.targets.clean, package.framework, checked.rejected)
-    context = report_context(package, checked, aggregates, previous=previous)
+    context = report_context(package, checked, aggregates, previous=previous, generated_on=generated_on)
     files = render_report(context, aggregates.summary, default_template(), out_dir, aggregates.evidence)
     return Built(package, checked, aggregates, context, files)
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from reporting.changes import excerpt
 from reporting.cli import app
+from reporting.report.changes import excerpt
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()

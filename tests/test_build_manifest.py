@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from reporting.manifest import MANIFEST
+from reporting.report.manifest import MANIFEST
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reporting.aggregate import aggregate, member_state_counts, reportable_results
+from reporting.counting.aggregate import aggregate, member_state_counts, reportable_results
 from reporting.framework import Framework, load_framework
-from reporting.ingest import read_package
+from reporting.intake.readers import read_package
+from reporting.intake.validate import validate_evidence, validate_package
 from reporting.settings import REGIONS, TOTAL
 from reporting.synth import synthetic_package
-from reporting.validate import validate_evidence, validate_package
 from tests.conftest import SAMPLE, evidence_frame
 
 TARGETS = pd.DataFrame(columns=["outcome", "indicator", "region", "target"])

@@ -11,11 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reporting.aggregate import EVIDENCE_TRAIL_COLUMNS, aggregate, counted_by_region, indicator_evidence
-from reporting.ingest import read_package
-from reporting.render import EVIDENCE_CSV, write_evidence_csv
+from reporting.counting.aggregate import (
+    EVIDENCE_TRAIL_COLUMNS,
+    aggregate,
+    counted_by_region,
+    indicator_evidence,
+)
+from reporting.intake.readers import read_package
+from reporting.intake.validate import validate_package
+from reporting.report.render import EVIDENCE_CSV, write_evidence_csv
 from reporting.synth import synthetic_package
-from reporting.validate import validate_package
 from tests.conftest import SAMPLE, Built
 from tests.report_packages import NOT_REPORTABLE, rich_package
 

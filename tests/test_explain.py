@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from reporting import settings
 from reporting.cli import app
-from reporting.explain import stored_trail
-from reporting.ingest import read_package
-from reporting.storage import engine_for, store_package
-from reporting.validate import validate_package
+from reporting.counting.explain import stored_trail
+from reporting.intake.readers import read_package
+from reporting.intake.validate import validate_package
+from reporting.store.storage import engine_for, store_package
 from tests.report_packages import NOT_REPORTABLE, rich_package
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from reporting.errors import PackageError
 from reporting.framework import load_framework
-from reporting.ingest import (
+from reporting.intake.readers import (
     EVIDENCE_COLUMNS,
     ReceivedFile,
     _read_bytes,
@@ -26,7 +26,7 @@ from reporting.ingest import (
     read_workbook,
     receive_package,
 )
-from reporting.validate import read_for_checking
+from reporting.intake.validate import read_for_checking
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"
 TEXT = "biennium;country;cpo_title\n2014-15;Côte d'Ivoire;Année de la migration: niñez, œuvre – “quotes”\n"

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from reporting.feedback import Checked, check, write_report
 from reporting.framework import load_framework
-from reporting.ingest import EVIDENCE_COLUMNS
-from reporting.text_cleaning import printable
-from reporting.validate import read_for_checking, validate_package
+from reporting.intake.feedback import Checked, check, write_report
+from reporting.intake.readers import EVIDENCE_COLUMNS
+from reporting.intake.text_cleaning import printable
+from reporting.intake.validate import read_for_checking, validate_package
 from tests.conftest import SAMPLE
 
 BAD = Path(__file__).parent / "data" / "bad" / "evidence"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reporting import local_server
+from reporting.orchestration import local_server
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from reporting.errors import PackageError
-from reporting.selection import closed_biennium, package_folder
+from reporting.intake.selection import closed_biennium, package_folder
 from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -141,7 +141,7 @@ def test_only_the_outcomes_asked_are_counted(packages: Path, tmp_path: Path) -> 
 def test_a_build_of_some_outcomes_still_stores_the_whole_package(
     packages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reporting.storage import current_evidence, engine_for, stored_framework
+    from reporting.store.storage import current_evidence, engine_for, stored_framework
 
     url = f"sqlite:///{tmp_path / 'own.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

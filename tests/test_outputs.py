@@ -37,7 +37,7 @@ def test_a_complete_write_appears_under_its_final_name_only(tmp_path: Path) -> N
 def test_a_report_is_set_aside_only_when_someone_else_changed_it(tmp_path: Path) -> None:
     import hashlib
 
-    from reporting.render import set_aside_edited_report
+    from reporting.report.render import set_aside_edited_report
 
     report = tmp_path / "implementation-report-2014-15.docx"
     written = tmp_path / ".implementation-report-2014-15.docx.sha256"

@@ -288,7 +288,7 @@ def test_long_annex_tables_are_split(tmp_path: Path) -> None:
 def test_another_template_is_used_unchanged(rich: Built, tmp_path: Path, column_loop: bool) -> None:
     """`reporting build --template FILE`: any docx with the documented variables, with or without
     `{%tc %}` column loops (which take docxtpl's own table-grid fix)."""
-    from reporting.render import render_report
+    from reporting.report.render import render_report
 
     template = Document()
     template.add_paragraph("Custom report {{ biennium }}: {{ outcomes|length }} outcome(s) & more")
@@ -314,11 +314,11 @@ def test_previous_summary_recomputes_an_earlier_biennium_from_the_store(tmp_path
 
     import yaml
 
-    from reporting.aggregate import aggregate
-    from reporting.history import previous_summary
-    from reporting.ingest import read_package
-    from reporting.storage import engine_for, store_package
-    from reporting.validate import validate_package
+    from reporting.counting.aggregate import aggregate
+    from reporting.counting.earlier_biennium import previous_summary
+    from reporting.intake.readers import read_package
+    from reporting.intake.validate import validate_package
+    from reporting.store.storage import engine_for, store_package
 
     earlier = tmp_path / "2012-13"
     shutil.copytree(SAMPLE, earlier)
@@ -351,7 +351,7 @@ def test_previous_summary_recomputes_an_earlier_biennium_from_the_store(tmp_path
 
 
 def test_indented_or_fenced_lessons_text_is_kept() -> None:
-    from reporting.markdown_text import markdown_blocks
+    from reporting.report.markdown_text import markdown_blocks
 
     blocks = markdown_blocks("Intro\n\n    An indented paragraph.\n\n```\nA fenced line.\n```\n")
     assert [b["text"] for b in blocks] == ["Intro", "An indented paragraph.", "A fenced line."]

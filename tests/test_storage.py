@@ -17,10 +17,11 @@ from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from reporting import storage
-from reporting.ingest import read_package
-from reporting.migrations import alembic_config, head_revision
-from reporting.storage import (
+from reporting.intake.readers import read_package
+from reporting.intake.validate import validate_package
+from reporting.store import storage
+from reporting.store.migrations import alembic_config, head_revision
+from reporting.store.storage import (
     EvidenceRecord,
     ReceivedFileRecord,
     StoreReport,
@@ -31,7 +32,6 @@ from reporting.storage import (
     table,
     version_changes,
 )
-from reporting.validate import validate_package
 from tests.conftest import SAMPLE
 
 EVIDENCE = Path("evidence") / "evidence.csv"
@@ -357,7 +357,7 @@ def test_a_corrected_targets_file_supersedes_the_older_targets(engine: Engine, t
 
 STARTER = """
 import pathlib, sys, time
-from reporting.storage import engine_for
+from reporting.store.storage import engine_for
 signals = pathlib.Path(sys.argv[2])
 (signals / f"ready-{sys.argv[3]}").touch()
 while not (signals / "go").exists():

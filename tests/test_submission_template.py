@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.framework import Framework, load_framework
-from reporting.ingest import EVIDENCE_COLUMNS, ReceivedFile, assemble_package, read_received
-from reporting.submission_template import write_submission_template
-from reporting.validate import validate_package
+from reporting.intake.readers import EVIDENCE_COLUMNS, ReceivedFile, assemble_package, read_received
+from reporting.intake.submission_template import write_submission_template
+from reporting.intake.validate import validate_package
 from tests.conftest import SAMPLE
 
 FRAMEWORK = SAMPLE / "framework.yaml"

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from reporting import cli
-from reporting.feedback import neutralise
-from reporting.validate import FINDING_COLUMNS
+from reporting.intake.feedback import neutralise
+from reporting.intake.validate import FINDING_COLUMNS
 from tests.conftest import SAMPLE
 
 runner = CliRunner()
@@ -172,7 +172,7 @@ def test_a_single_file_uses_the_framework_of_an_earlier_ingest(
     assert code == 2 and "give --framework" in output
 
     from reporting import settings
-    from reporting.storage import engine_for
+    from reporting.store.storage import engine_for
     from tests.test_storage import ingest
 
     ingest(engine_for(settings.database_url()), sample_package, tmp_path / "archive")
@@ -205,7 +205,7 @@ def test_neutralise(typed: object, exported: object) -> None:
 
 
 def test_sheet_titles_fit_excel_and_stay_unique() -> None:
-    from reporting.feedback import _sheet_titles
+    from reporting.intake.feedback import _sheet_titles
 
     long = "two_sheets_and_instructions_long_name.xlsx"
     names = [
@@ -254,9 +254,9 @@ def test_submitted_headers_and_markup_like_text_stay_text(sample_package: Path, 
 def test_history_lists_a_first_delivery(
     sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reporting.ingest import read_package
-    from reporting.storage import engine_for, store_package
-    from reporting.validate import validate_package
+    from reporting.intake.readers import read_package
+    from reporting.intake.validate import validate_package
+    from reporting.store.storage import engine_for, store_package
 
     url = f"sqlite:///{tmp_path / 'history.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reporting.countries import country_code, region_of
+from reporting.counting.member_states import country_code, region_of
 from reporting.framework import load_framework
-from reporting.ingest import EVIDENCE_COLUMNS, SOURCE_COLUMNS, read_package
+from reporting.intake.readers import EVIDENCE_COLUMNS, SOURCE_COLUMNS, read_package
+from reporting.intake.text_cleaning import clean_text, needs_cleaning
+from reporting.intake.validate import FINDING_COLUMNS, validate_evidence, validate_package
 from reporting.schemas import rules
-from reporting.text_cleaning import clean_text, needs_cleaning
-from reporting.validate import FINDING_COLUMNS, validate_evidence, validate_package
 from tests.conftest import evidence_frame
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"
@@ -122,7 +122,7 @@ def test_the_sample_validates_without_any_finding() -> None:
 def test_a_rule_that_cannot_run_is_not_a_silent_pass() -> None:
     import pandera.pandas as pa
 
-    from reporting.validate import validate_table
+    from reporting.intake.validate import validate_table
 
     broken = pa.DataFrameSchema(checks=[pa.Check(lambda f: f["no_such_column"] > 1, name="country_filled")])
     frame = evidence_frame([{}]).astype(str).assign(source_file="e.csv", source_sheet="", source_row=2)
@@ -156,7 +156,7 @@ def test_a_target_is_only_ever_plain_digits() -> None:
             "source_row": [2, 3, 4],
         }
     )
-    from reporting.validate import validate_targets
+    from reporting.intake.validate import validate_targets
 
     checked = validate_targets(targets, FRAMEWORK)
     assert checked.clean["target"].tolist() == [3]

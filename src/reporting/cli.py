@@ -62,7 +62,7 @@ def _print_findings(findings: pd.DataFrame) -> None:
     """A table on a terminal; elsewhere one plain line per finding, `file:sheet:row: column: rule:
     message`, never wrapped, so that `grep result_achieved` finds every one."""
     if console.is_terminal:
-        from reporting.feedback import findings_table
+        from reporting.intake.feedback import findings_table
 
         console.print(findings_table(findings))
         return
@@ -78,7 +78,7 @@ def _prefect_api() -> str:
     configured = PREFECT_API_URL.value()
     if configured:
         return str(configured)
-    from reporting import local_server
+    from reporting.orchestration import local_server
 
     running = local_server.recorded()
     server = local_server.start(say=lambda line: errors.print(escape(line), highlight=False))
@@ -142,7 +142,7 @@ def build(
     _quiet_prefect_console(debug)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from reporting.local_server import ServerError
+    from reporting.orchestration.local_server import ServerError
 
     try:
         with temporary_settings({PREFECT_API_URL: _prefect_api()}):
@@ -188,7 +188,7 @@ def server_start(
     ] = None,
 ) -> None:
     """Start the local Prefect server of the data folder in the background (or say where it runs)."""
-    from reporting import local_server
+    from reporting.orchestration import local_server
 
     try:
         server = local_server.start(port=port, say=console.print)
@@ -201,7 +201,7 @@ def server_start(
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the local Prefect server of the data folder (a running build's run is marked crashed)."""
-    from reporting import local_server
+    from reporting.orchestration import local_server
 
     if not local_server.stop(say=console.print):
         console.print("no local Prefect server runs for this data folder")
@@ -213,7 +213,7 @@ def worker(
 ) -> None:
     """Run a Prefect worker for POOL in the foreground; the first Ctrl-C or SIGTERM stops it within
     seconds and marks the runs it was running as cancelled."""
-    from reporting.worker import run_worker
+    from reporting.orchestration.worker import run_worker
 
     settings.configure_prefect()
     raise typer.Exit(run_worker(pool))
@@ -264,7 +264,7 @@ def validate(
 ) -> None:
     """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
     set aside; 1: some finding of severity error or critical; 2: the command was misused."""
-    from reporting.feedback import check, framework_for_file, write_report
+    from reporting.intake.feedback import check, framework_for_file, write_report
 
     chosen = _framework_option(framework)
     if path.is_file():
@@ -297,7 +297,7 @@ def template(
     out: Annotated[Path, typer.Option(help="The .xlsx to write.")] = Path("submission-template.xlsx"),
 ) -> None:
     """Write the Excel submission template: evidence columns with dropdowns, the criteria in full."""
-    from reporting.submission_template import write_submission_template
+    from reporting.intake.submission_template import write_submission_template
 
     chosen = _framework_option(framework)
     assert chosen is not None
@@ -314,7 +314,7 @@ def history(
     """Every file received for BIENNIUM (oldest first): current or superseded, by which version, when."""
     import pandas
 
-    from reporting.storage import engine_for, file_history, version_changes
+    from reporting.store.storage import engine_for, file_history, version_changes
 
     engine = engine_for(settings.database_url())
     if changes is None:
@@ -344,9 +344,9 @@ def explain(
 ) -> None:
     """Which results make up a figure of the report (INDICATOR [REGION]), or why a CPO result is or is
     not counted (--cpo CODE): from the store, with the counting rule of the report."""
-    from reporting.explain import cpo_lines, figure_lines, stored_trail
+    from reporting.counting.explain import cpo_lines, figure_lines, stored_trail
     from reporting.settings import REGIONS, TOTAL
-    from reporting.storage import engine_for
+    from reporting.store.storage import engine_for
 
     if (indicator is None) == (cpo is None):
         errors.print("[red]error:[/red] give an INDICATOR [REGION] or --cpo CODE", highlight=False)
@@ -398,7 +398,7 @@ def diff(
     """What changed between two builds (their output folders): figures, member States and CPO results
     added to or removed from each figure, result texts (a word-level excerpt), input files. Exit 0: no
     change; 1: something changed (as `diff` does); 2: a folder holds no report."""
-    from reporting.changes import SUMMARY_CSV, change_lines, compare, folder_snapshot, stored_texts
+    from reporting.report.changes import SUMMARY_CSV, change_lines, compare, folder_snapshot, stored_texts
 
     for folder in (old, new):
         if not (folder / SUMMARY_CSV).is_file():
@@ -408,7 +408,7 @@ def diff(
     if all(s.inputs for s in snapshots):  # the texts, from the store's rows of each build's input files
         from dataclasses import replace
 
-        from reporting.storage import engine_for
+        from reporting.store.storage import engine_for
 
         try:
             engine = engine_for(settings.database_url())

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from reporting.ingest import EVIDENCE_COLUMNS, read_package
+from reporting.intake.readers import EVIDENCE_COLUMNS, read_package
+from reporting.resources import examples_dir
 
-SAMPLE_PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "2014-15"
+SAMPLE_PACKAGE = examples_dir() / "2014-15"
 
 # Member States per region (ISO 3166 alpha-3, names as the organisation writes them), and regional CPOs.
 COUNTRIES: dict[str, list[tuple[str, str]]] = {

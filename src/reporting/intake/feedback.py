@@ -22,17 +22,17 @@ from rich.text import Text
 from reporting import settings
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
-from reporting.ingest import SOURCE_COLUMNS, ReceivedFile, file_intake, read_received
-from reporting.outputs import write_text, written_in_place
-from reporting.text_cleaning import printable
-from reporting.validate import (
+from reporting.intake.readers import SOURCE_COLUMNS, ReceivedFile, file_intake, read_received
+from reporting.intake.text_cleaning import printable
+from reporting.intake.validate import (
     FINDING_COLUMNS,
     SEVERITIES,
     read_for_checking,
     unreadable_file_finding,
     validate_package,
 )
-from reporting.workbook_text import cell_value, neutralise
+from reporting.intake.workbook_text import cell_value, neutralise
+from reporting.outputs import write_text, written_in_place
 
 BLOCKING = ("critical", "error")
 """Severities that make `reporting validate` exit 1: something submitted will not be used."""
@@ -267,6 +267,6 @@ def framework_for_file(path: Path) -> Framework | None:
     )
     if not len(named):
         return None
-    from reporting.storage import engine_for, stored_framework
+    from reporting.store.storage import engine_for, stored_framework
 
     return stored_framework(engine_for(url), str(named.str.strip().mode().iloc[0]))

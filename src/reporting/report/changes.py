@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from reporting.aggregate import EVIDENCE_TRAIL_COLUMNS, result_texts
-from reporting.manifest import MANIFEST, short_id
-from reporting.storage import evidence_of_files, stored_builds
+from reporting.counting.aggregate import EVIDENCE_TRAIL_COLUMNS, result_texts
+from reporting.report.manifest import MANIFEST, short_id
+from reporting.store.storage import evidence_of_files, stored_builds
 
 SUMMARY_CSV = "indicator_summary.csv"
 EVIDENCE_CSV = "indicator_evidence.csv"

@@ -12,10 +12,11 @@ from typing import Any
 import pandas as pd
 
 from reporting.errors import PackageError
-from reporting.ingest import Package
-from reporting.validate import PackageValidation, Validated
+from reporting.intake.readers import Package
+from reporting.intake.validate import PackageValidation, Validated
+from reporting.resources import examples_dir
 
-DEFAULT_PACKAGES_DIR = Path(__file__).resolve().parents[2] / "examples"
+DEFAULT_PACKAGES_DIR = examples_dir()
 
 
 def packages_dir() -> Path:

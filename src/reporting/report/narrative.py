@@ -10,7 +10,9 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+from reporting.resources import templates_dir
+
+TEMPLATES_DIR = templates_dir()
 NARRATIVE_DIR = TEMPLATES_DIR / "narrative"
 
 

@@ -18,10 +18,10 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from reporting.countries import country_name, region_of
+from reporting.counting.member_states import country_name, region_of
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
-from reporting.ingest import (
+from reporting.intake.readers import (
     EVIDENCE_COLUMNS,
     OPTIONAL_EVIDENCE_COLUMNS,
     ROLE_COLUMNS,
@@ -35,6 +35,7 @@ from reporting.ingest import (
     read_tables,
     require_evidence,
 )
+from reporting.intake.text_cleaning import clean_text, needs_cleaning
 from reporting.schemas import (
     EvidenceRow,
     EvidenceTable,
@@ -49,7 +50,6 @@ from reporting.schemas import (
     targets_against_framework,
 )
 from reporting.schemas.rules import RULES
-from reporting.text_cleaning import clean_text, needs_cleaning
 
 FINDING_COLUMNS = ["severity", "file", "sheet", "row", "column", "rule", "value", "message"]
 SEVERITIES = rules.SEVERITIES

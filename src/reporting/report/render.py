@@ -21,11 +21,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 
-from reporting.chart import draw_chart
 from reporting.errors import OutputError, is_permanent, output_error
-from reporting.markdown_text import Block, blocks_markdown
-from reporting.narrative import TEMPLATES_DIR, text_environment
 from reporting.outputs import remove_partial_files, write_text, written_in_place
+from reporting.report.chart import draw_chart
+from reporting.report.markdown_text import Block, blocks_markdown
+from reporting.report.narrative import TEMPLATES_DIR, text_environment
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "implementation-report.docx"
 MARKDOWN_TEMPLATE = "report.md.j2"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -19,7 +18,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
-HERE = Path(__file__).resolve().parent
+from reporting.resources import shipped_folder
+
+HERE = shipped_folder("reporting.store.migrations")
 INITIAL_REVISION = "0001"
 LOCK_WAIT_SECONDS = 60
 _ONE_THREAD = threading.Lock()

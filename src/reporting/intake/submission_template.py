@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from reporting.framework import Framework
-from reporting.ingest import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS
+from reporting.intake.readers import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS
+from reporting.intake.workbook_text import cell_value
 from reporting.outputs import written_in_place
 from reporting.settings import EVIDENCE_TYPOLOGIES, REGIONS
-from reporting.workbook_text import cell_value
 
 YES_NO: tuple[str, ...] = ("yes", "no")
 ROWS = 5000

@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.aggregate import Aggregates, indicator_evidence
-from reporting.ingest import Package
-from reporting.markdown_text import markdown_blocks
-from reporting.narrative import indicator_paragraphs, member_states_text
+from reporting.counting.aggregate import Aggregates, indicator_evidence
+from reporting.intake.readers import Package
+from reporting.intake.text_cleaning import CONTROL_CHARACTERS
+from reporting.intake.validate import PackageValidation
+from reporting.report.markdown_text import markdown_blocks
+from reporting.report.narrative import indicator_paragraphs, member_states_text
 from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS, TOTAL
-from reporting.text_cleaning import CONTROL_CHARACTERS
-from reporting.validate import PackageValidation
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 NO_TARGET = "no target set"

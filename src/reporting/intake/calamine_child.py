@@ -54,7 +54,7 @@ def read_sheets(content: bytes, max_cells: int) -> list[CalamineSheet]:
     the child dies on it."""
     try:
         child = subprocess.run(
-            [sys.executable, "-I", "-m", "reporting.calamine_child", str(max_cells)],
+            [sys.executable, "-I", "-m", "reporting.intake.calamine_child", str(max_cells)],
             input=content,
             capture_output=True,
             timeout=TIME_LIMIT_SECONDS,

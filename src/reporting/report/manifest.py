@@ -19,14 +19,16 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from reporting.ingest import ReceivedFile
+from reporting.intake.readers import ReceivedFile
 from reporting.outputs import write_text
+from reporting.resources import shipped_folder
 from reporting.settings import TOTAL
-from reporting.storage import ReceivedFileRecord, table
+from reporting.store.storage import ReceivedFileRecord, table
 
 MANIFEST = "build.json"
+CODE_FOLDERS = ("src", "flows", "schemas", "templates")
+"""The checkout's folders whose local changes make a build's code "+dirty"."""
 SHORT_ID = 8
-SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def sha256_of(path: Path) -> str | None:
@@ -53,19 +55,32 @@ def package_version() -> str | None:
         return None
 
 
-def git_commit(root: Path = SOURCE_ROOT) -> str | None:
-    """The commit of the checkout the code runs from ("+dirty" when it has local changes), None when it
-    is no git checkout (an installed package) or git is missing."""
-    if not (root / ".git").exists():
-        return None
+def git_commit() -> str | None:
+    """The commit of the checkout the code runs from ("+dirty" when it has local changes), None when the
+    package is not a file tracked in a git checkout (an installed wheel) or git is missing."""
+    package = shipped_folder("reporting")
     try:
+        tracked = subprocess.run(
+            ["git", "-C", str(package), "ls-files", "--error-unmatch", "__init__.py"],
+            capture_output=True,
+            timeout=10,
+        )
+        if tracked.returncode != 0:
+            return None
+        top = subprocess.run(
+            ["git", "-C", str(package), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        root = top.stdout.strip()
         commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+            ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
         )
         if commit.returncode != 0:
             return None
         status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", "src"],
+            ["git", "-C", root, "status", "--porcelain", "--untracked-files=no", "--", *CODE_FOLDERS],
             capture_output=True,
             text=True,
             timeout=10,

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from reporting.aggregate import aggregate
+from reporting.counting.aggregate import aggregate
+from reporting.counting.earlier_biennium import stored_targets
 from reporting.framework import Framework
-from reporting.history import stored_targets
 from reporting.settings import REGIONS, TOTAL
-from reporting.storage import (
+from reporting.store.storage import (
     ReceivedFileRecord,
     RejectedRowRecord,
     current_evidence,

@@ -1,7 +1,7 @@
 """How templates/implementation-report.docx was made (python-docx writing docxtpl tags).
 
 The .docx is the source of truth: restyle it in Word and save. Run this only to start again from the
-default layout: `.venv/bin/python templates/make_default_template.py`. Every variable, loop and filter
+default layout: `.venv/bin/python scripts/make_default_template.py`. Every variable, loop and filter
 the template uses is documented in templates/README.md.
 
 Layout (after the published report): cover and contents (portrait); per outcome a chapter whose
@@ -37,7 +37,7 @@ TYPOLOGIES = (
     "Data collection and analysis",
 )
 FONT = "Arial"
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1] / "templates"
 A4_SHORT, A4_LONG, MARGIN = Cm(21.0), Cm(29.7), Cm(1.8)
 LANDSCAPE_TEXT_WIDTH = A4_LONG - 2 * MARGIN
 PORTRAIT_TEXT_WIDTH = A4_SHORT - 2 * MARGIN

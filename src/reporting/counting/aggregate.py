@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reporting.countries import iso_codes, member_state_codes, regions_of
+from reporting.counting.member_states import iso_codes, member_state_codes, regions_of
 from reporting.framework import Framework
 from reporting.settings import REGIONS, TOTAL
 

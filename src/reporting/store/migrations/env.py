@@ -1,4 +1,4 @@
-"""Alembic environment: the target is the SQLModel metadata of reporting.storage.
+"""Alembic environment: the target is the SQLModel metadata of reporting.store.storage.
 
 `upgrade_to_head` hands in an open connection; the `alembic` command line (alembic.ini at the project
 root) connects to `DATABASE_URL`, or the SQLite database of the data folder.
@@ -10,7 +10,8 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 from sqlmodel import SQLModel
 
-from reporting import settings, storage  # noqa: F401  (storage registers the tables)
+from reporting import settings
+from reporting.store import storage  # noqa: F401  (storage registers the tables)
 
 TARGET = SQLModel.metadata
 

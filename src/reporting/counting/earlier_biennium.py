@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from reporting.aggregate import aggregate
-from reporting.storage import IndicatorRecord, TargetRecord, current_evidence, stored_framework, table
+from reporting.counting.aggregate import aggregate
+from reporting.store.storage import IndicatorRecord, TargetRecord, current_evidence, stored_framework, table
 
 
 def earlier_biennium(engine: Engine, biennium: str) -> str | None:

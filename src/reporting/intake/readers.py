@@ -32,10 +32,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.xml import DEFUSEDXML
 
-from reporting.calamine_child import Unreadable, read_sheets
 from reporting.errors import PackageError
 from reporting.framework import Framework, parse_framework
-from reporting.text_cleaning import CONTROL_CHARACTERS, printable
+from reporting.intake.calamine_child import Unreadable, read_sheets
+from reporting.intake.text_cleaning import CONTROL_CHARACTERS, printable
 
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     "biennium",

@@ -1,0 +1,2 @@
+"""Counting: which CPO results are reportable and how many member States each indicator reaches, per
+region and against its targets; traced back to the rows that make each figure."""

@@ -1,0 +1,1 @@
+"""The Prefect processes the CLI manages for a data folder: its local server and workers."""

@@ -1,0 +1,2 @@
+"""The store: the database tables (SQLite or PostgreSQL, migrated by Alembic) and the archive of every
+received file as it came."""
