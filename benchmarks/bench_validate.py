@@ -18,12 +18,13 @@ import pandas as pd
 
 from benchmarks.common import Measurement, best_of
 from reporting.framework import Framework
-from reporting.intake.readers import EVIDENCE_COLUMNS, read_package
+from reporting.intake.readers import read_package
 from reporting.intake.text_cleaning import needs_cleaning
 from reporting.intake.validate import validate_evidence
 from reporting.schemas import rules
 from reporting.schemas.evidence import EVIDENCE_KEY, TEXT_COLUMNS
 from reporting.synth import COUNTRIES, synthetic_package
+from reporting.vocabulary import EVIDENCE_COLUMNS
 
 ROWS = 1_000_000
 

@@ -10,7 +10,7 @@ from reporting.framework import Framework
 from reporting.schemas import rules
 from reporting.schemas.common import OutcomeRow
 from reporting.schemas.evidence import declared_in
-from reporting.settings import OUTPUT_TYPOLOGIES
+from reporting.vocabulary import OUTPUT_TYPOLOGIES
 
 
 class OutputRow(OutcomeRow):

@@ -12,27 +12,13 @@ import pandas as pd
 
 from reporting.counting.member_states import country_codes, iso_codes, member_state_codes, regions_of
 from reporting.framework import BIENNIUM_PATTERN
-from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS
+from reporting.vocabulary import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS, YES_NO_SPELLINGS
 
 # Explicit classes, not \d or \s: pandas then runs them in Arrow (RE2) instead of falling back to Python.
 CPO_CODE_PATTERN = r"^[A-Z]{3}[0-9]{3}$"
 WHOLE_NUMBER_PATTERN = r"^ *[0-9]+ *$"
 SIGNED_WHOLE_NUMBER_PATTERN = r"^ *-?[0-9]+ *$"
 NOT_SPACE = "[^ \t\n\r\x0b\x0c\xa0]"
-YES_NO: dict[str, str] = {
-    "yes": "yes",
-    "y": "yes",
-    "true": "yes",
-    "1": "yes",
-    "oui": "yes",
-    "sí": "yes",
-    "si": "yes",
-    "no": "no",
-    "n": "no",
-    "false": "no",
-    "0": "no",
-    "non": "no",
-}
 SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "advice")
 
 
@@ -146,7 +132,7 @@ def typologies(series: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]
 def yes_no(series: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
     """`yes`/`no` (also y/n, true/false, 1/0, oui/non, sí/no); blank is allowed and stays blank."""
     key = series.astype(str).str.strip().str.casefold()
-    canonical = key.map(YES_NO)
+    canonical = key.map(YES_NO_SPELLINGS)
     return canonical.fillna("").astype(str), (canonical.notna() | (key == "")).astype(bool)
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from reporting.errors import PackageError
 from reporting.framework import load_framework
-from reporting.intake.readers import EVIDENCE_COLUMNS
 from reporting.intake.validate import FINDING_COLUMNS, check_path
+from reporting.vocabulary import EVIDENCE_COLUMNS
 
 BAD = Path(__file__).parent / "data" / "bad"
 FRAMEWORK = load_framework(BAD / "framework.yaml")

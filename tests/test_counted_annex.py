@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reporting.settings import REGIONS, TOTAL
+from reporting.vocabulary import REGIONS, TOTAL
 from tests.report_packages import Built, body, build, earlier_summary, part, rich_package, tables
 
 ANNEX = "Annex 3: Member States counted, by indicator and region"

@@ -12,8 +12,8 @@ from reporting.counting.aggregate import aggregate, member_state_counts, reporta
 from reporting.framework import Framework, load_framework
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_evidence, validate_package
-from reporting.settings import REGIONS, TOTAL
 from reporting.synth import synthetic_package
+from reporting.vocabulary import REGIONS, TOTAL
 from tests.conftest import SAMPLE, evidence_frame
 
 TARGETS = pd.DataFrame(columns=["outcome", "indicator", "region", "target"])

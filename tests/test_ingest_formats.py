@@ -11,7 +11,6 @@ from openpyxl import Workbook
 from reporting.errors import PackageError
 from reporting.framework import load_framework
 from reporting.intake.readers import (
-    EVIDENCE_COLUMNS,
     ReceivedFile,
     _read_bytes,
     column_name,
@@ -27,6 +26,7 @@ from reporting.intake.readers import (
     receive_package,
 )
 from reporting.intake.validate import read_for_checking
+from reporting.vocabulary import EVIDENCE_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"
 TEXT = "biennium;country;cpo_title\n2014-15;Côte d'Ivoire;Année de la migration: niñez, œuvre – “quotes”\n"

@@ -21,9 +21,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reporting.framework import load_framework
 from reporting.intake.feedback import Checked, check, write_report
-from reporting.intake.readers import EVIDENCE_COLUMNS
 from reporting.intake.text_cleaning import printable
 from reporting.intake.validate import read_for_checking, validate_package
+from reporting.vocabulary import EVIDENCE_COLUMNS
 from tests.conftest import SAMPLE
 
 BAD = Path(__file__).parent / "data" / "bad" / "evidence"

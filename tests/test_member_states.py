@@ -17,7 +17,7 @@ from reporting.counting.member_states import (
     member_states,
     region_of,
 )
-from reporting.settings import REGIONS
+from reporting.vocabulary import REGIONS
 from tests.conftest import ROOT
 
 

@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.framework import Framework, load_framework
-from reporting.intake.readers import EVIDENCE_COLUMNS, ReceivedFile, assemble_package, read_received
+from reporting.intake.readers import ReceivedFile, assemble_package, read_received
 from reporting.intake.submission_template import write_submission_template
 from reporting.intake.validate import validate_package
+from reporting.vocabulary import EVIDENCE_COLUMNS
 from tests.conftest import SAMPLE
 
 FRAMEWORK = SAMPLE / "framework.yaml"

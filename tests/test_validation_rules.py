@@ -9,10 +9,11 @@ import pytest
 
 from reporting.counting.member_states import country_code, region_of
 from reporting.framework import load_framework
-from reporting.intake.readers import EVIDENCE_COLUMNS, SOURCE_COLUMNS, read_package
+from reporting.intake.readers import read_package
 from reporting.intake.text_cleaning import clean_text, needs_cleaning
 from reporting.intake.validate import FINDING_COLUMNS, validate_evidence, validate_package
 from reporting.schemas import rules
+from reporting.vocabulary import EVIDENCE_COLUMNS, SOURCE_COLUMNS
 from tests.conftest import evidence_frame
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"

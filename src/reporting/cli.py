@@ -345,8 +345,8 @@ def explain(
     """Which results make up a figure of the report (INDICATOR [REGION]), or why a CPO result is or is
     not counted (--cpo CODE): from the store, with the counting rule of the report."""
     from reporting.counting.explain import cpo_lines, figure_lines, stored_trail
-    from reporting.settings import REGIONS, TOTAL
     from reporting.store.storage import engine_for
+    from reporting.vocabulary import REGIONS, TOTAL
 
     if (indicator is None) == (cpo is None):
         errors.print("[red]error:[/red] give an INDICATOR [REGION] or --cpo CODE", highlight=False)

@@ -5,29 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REGIONS: tuple[str, ...] = (
-    "Africa",
-    "Americas",
-    "Arab States",
-    "Asia and the Pacific",
-    "Europe and Central Asia",
-)
-TOTAL = "Total"
-# The typologies of the contract: a CPO result's (evidence `typology`) and a significant output's.
-EVIDENCE_TYPOLOGIES: tuple[str, ...] = (
-    "Policies and strategies",
-    "Regulatory/Legal framework",
-    "Programmes",
-    "Institutional capacity",
-    "Data collection and analysis",
-)
-OUTPUT_TYPOLOGIES: tuple[str, ...] = (
-    "Knowledge generation and dissemination",
-    "Policy advice and technical services",
-    "Capacity building",
-    "Policy dialogue and advocacy",
-)
-
 
 def data_dir() -> Path:
     """The project's data folder (database, archive, Prefect home); `REPORTING_DATA_DIR` moves it."""

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from reporting.intake.readers import EVIDENCE_COLUMNS, read_package
+from reporting.intake.readers import read_package
 from reporting.resources import examples_dir
+from reporting.vocabulary import EVIDENCE_COLUMNS
 
 SAMPLE_PACKAGE = examples_dir() / "2014-15"
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from reporting.counting.member_states import iso_codes, member_state_codes, regions_of
 from reporting.framework import Framework
-from reporting.settings import REGIONS, TOTAL
+from reporting.vocabulary import REGIONS, SOURCE_COLUMNS, TOTAL
 
 SUMMARY_COLUMNS = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
 EVIDENCE_TRAIL_COLUMNS = [
@@ -18,7 +18,6 @@ EVIDENCE_TRAIL_COLUMNS = [
 ]  # fmt: skip
 """indicator_evidence.csv: one row per indicator × CPO result, counted or not and why, and where its
 evidence rows are (file, sheet and row numbers as the findings give them)."""
-SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
 REGIONAL_CPO = "regional, sub-regional or global CPO: listed, not counted"
 NOT_A_MEMBER_STATE = "not a member State"
 REJECTED = "rows rejected by validation"

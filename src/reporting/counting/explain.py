@@ -13,7 +13,6 @@ from sqlalchemy import Engine, select
 from reporting.counting.aggregate import aggregate
 from reporting.counting.earlier_biennium import stored_targets
 from reporting.framework import Framework
-from reporting.settings import REGIONS, TOTAL
 from reporting.store.storage import (
     ReceivedFileRecord,
     RejectedRowRecord,
@@ -21,6 +20,7 @@ from reporting.store.storage import (
     stored_framework,
     table,
 )
+from reporting.vocabulary import REGIONS, TOTAL
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from rich.text import Text
 from reporting import settings
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
-from reporting.intake.readers import SOURCE_COLUMNS, ReceivedFile, file_intake, read_received
+from reporting.intake.readers import ReceivedFile, file_intake, read_received
 from reporting.intake.text_cleaning import printable
 from reporting.intake.validate import (
     FINDING_COLUMNS,
@@ -33,6 +33,7 @@ from reporting.intake.validate import (
 )
 from reporting.intake.workbook_text import cell_value, neutralise
 from reporting.outputs import write_text, written_in_place
+from reporting.vocabulary import SOURCE_COLUMNS
 
 BLOCKING = ("critical", "error")
 """Severities that make `reporting validate` exit 1: something submitted will not be used."""

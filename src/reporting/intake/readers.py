@@ -35,32 +35,19 @@ from openpyxl.xml import DEFUSEDXML
 from reporting.errors import PackageError
 from reporting.framework import Framework, parse_framework
 from reporting.intake.calamine_child import Unreadable, read_sheets
-from reporting.intake.text_cleaning import CONTROL_CHARACTERS, printable
+from reporting.intake.text_cleaning import printable
+from reporting.vocabulary import (
+    CONTROL_CHARACTERS,
+    EVIDENCE_COLUMNS,
+    EXAMPLE_COLUMNS,
+    OUTPUT_COLUMNS,
+    ROLE_COLUMNS,
+    ROLE_REQUIRED,
+    ROLES,
+    SOURCE_COLUMNS,
+    TARGET_COLUMNS,
+)
 
-EVIDENCE_COLUMNS: tuple[str, ...] = (
-    "biennium",
-    "outcome",
-    "indicator",
-    "region",
-    "country",
-    "cpo_code",
-    "cpo_title",
-    "criterion",
-    "result_achieved",
-    "ilo_contribution",
-)
-OPTIONAL_EVIDENCE_COLUMNS: tuple[str, ...] = ("typology", "gender_specific", "submitted_by")
-TARGET_COLUMNS: tuple[str, ...] = ("biennium", "outcome", "indicator", "region", "target")
-OUTPUT_COLUMNS: tuple[str, ...] = ("biennium", "outcome", "typology", "text")
-EXAMPLE_COLUMNS: tuple[str, ...] = (
-    "biennium",
-    "outcome",
-    "country",
-    "ilo_contribution",
-    "results",
-    "gender_specific",
-)
-SOURCE_COLUMNS: tuple[str, ...] = ("source_file", "source_sheet", "source_row")
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TABLE_SUFFIXES = {".csv", ".tsv", ".json", *WORKBOOK_SUFFIXES}
 EVIDENCE_SUFFIXES = {*TABLE_SUFFIXES, ".txt"}
@@ -134,20 +121,6 @@ class Package:
     """Lessons learned as Markdown, by outcome id ("" for the whole package)."""
 
 
-ROLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "evidence": (*EVIDENCE_COLUMNS, *OPTIONAL_EVIDENCE_COLUMNS),
-    "targets": TARGET_COLUMNS,
-    "outputs": OUTPUT_COLUMNS,
-    "examples": EXAMPLE_COLUMNS,
-}
-"""The columns the contract knows for each table; any other column is kept and reported."""
-ROLE_REQUIRED: dict[str, tuple[str, ...]] = {
-    "evidence": EVIDENCE_COLUMNS,
-    "targets": TARGET_COLUMNS,
-    "outputs": OUTPUT_COLUMNS,
-    "examples": EXAMPLE_COLUMNS,
-}
-ROLE_ORDER = ("framework", "evidence", "targets", "outputs", "examples", "lessons")
 # What offices' tools write: Excel (UTF-8, UTF-16 "Unicode text", Windows-1252), LibreOffice, Numbers.
 TEXT_ENCODINGS = ["utf_8", "utf_16", "utf_32", "cp1252", "latin_1", "mac_roman"]
 CSV_DELIMITERS = (",", ";", "\t")
@@ -626,7 +599,7 @@ def _survey(root: Path) -> tuple[list[tuple[Path, str, str]], list[Notice]]:
                     notices.append(role)
                 else:
                     taken.append((path, name, role))
-    taken.sort(key=lambda t: (ROLE_ORDER.index(t[2]), t[1]))
+    taken.sort(key=lambda t: (ROLES.index(t[2]), t[1]))
     return taken, sorted(notices, key=lambda n: n.name)
 
 

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from reporting.framework import Framework
-from reporting.intake.readers import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS
 from reporting.intake.workbook_text import cell_value
 from reporting.outputs import written_in_place
-from reporting.settings import EVIDENCE_TYPOLOGIES, REGIONS
+from reporting.vocabulary import (
+    EVIDENCE_COLUMNS,
+    EVIDENCE_TYPOLOGIES,
+    OPTIONAL_EVIDENCE_COLUMNS,
+    REGIONS,
+    YES_NO,
+)
 
-YES_NO: tuple[str, ...] = ("yes", "no")
 ROWS = 5000
 """How many rows the dropdowns and text formats cover."""
 LINE = 95

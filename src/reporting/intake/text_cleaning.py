@@ -12,10 +12,8 @@ import re
 
 import pandas as pd
 
-# Literal characters (not escapes) so that the same pattern runs in Python's re and in Arrow's RE2; ASCII
-# only, which RE2 searches twice as fast as a class with other characters (zero-width spaces are harmless
-# in Word and are left alone).
-CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+from reporting.vocabulary import CONTROL_CHARACTERS
+
 # Only the tags of web forms and word processors: "<minimum wage and working >" is prose, not a tag.
 HTML_TAG_NAMES = (
     "a|abbr|b|big|blockquote|br|center|code|del|div|em|font|h[1-6]|hr|i|img|ins|li|mark|o:p|ol|p|pre|q|s|"

@@ -22,11 +22,6 @@ from reporting.counting.member_states import country_name, region_of
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
 from reporting.intake.readers import (
-    EVIDENCE_COLUMNS,
-    OPTIONAL_EVIDENCE_COLUMNS,
-    ROLE_COLUMNS,
-    ROLE_REQUIRED,
-    SOURCE_COLUMNS,
     Notice,
     Package,
     assemble_package,
@@ -50,6 +45,13 @@ from reporting.schemas import (
     targets_against_framework,
 )
 from reporting.schemas.rules import RULES
+from reporting.vocabulary import (
+    EVIDENCE_COLUMNS,
+    OPTIONAL_EVIDENCE_COLUMNS,
+    ROLE_COLUMNS,
+    ROLE_REQUIRED,
+    SOURCE_COLUMNS,
+)
 
 FINDING_COLUMNS = ["severity", "file", "sheet", "row", "column", "rule", "value", "message"]
 SEVERITIES = rules.SEVERITIES

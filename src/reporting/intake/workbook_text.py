@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from reporting.vocabulary import CONTROL_CHARACTERS
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XLSX_ILLEGAL = re.compile(CONTROL_CHARACTERS)
 
 
 def neutralise(value: Any) -> Any:

@@ -16,11 +16,10 @@ import pandas as pd
 
 from reporting.counting.aggregate import Aggregates, indicator_evidence
 from reporting.intake.readers import Package
-from reporting.intake.text_cleaning import CONTROL_CHARACTERS
 from reporting.intake.validate import PackageValidation
 from reporting.report.markdown_text import markdown_blocks
 from reporting.report.narrative import indicator_paragraphs, member_states_text
-from reporting.settings import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS, TOTAL
+from reporting.vocabulary import CONTROL_CHARACTERS, EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS, TOTAL
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 NO_TARGET = "no target set"

@@ -22,8 +22,8 @@ from sqlalchemy import Engine, select
 from reporting.intake.readers import ReceivedFile
 from reporting.outputs import write_text
 from reporting.resources import shipped_folder
-from reporting.settings import TOTAL
 from reporting.store.storage import ReceivedFileRecord, table
+from reporting.vocabulary import TOTAL
 
 MANIFEST = "build.json"
 CODE_FOLDERS = ("src", "flows", "schemas", "templates")

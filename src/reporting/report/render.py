@@ -26,6 +26,7 @@ from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.chart import draw_chart
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import TEMPLATES_DIR, text_environment
+from reporting.vocabulary import CONTROL_CHARACTERS
 
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "implementation-report.docx"
 MARKDOWN_TEMPLATE = "report.md.j2"
@@ -171,7 +172,7 @@ def _link(target: dict[str, Any], bold: bool = False) -> Markup:
 
 def word_text(value: object) -> str:
     """Text that Word can hold: control characters dropped."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", str(value))
+    return re.sub(CONTROL_CHARACTERS, "", str(value))
 
 
 def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict[str, Path]) -> Path:

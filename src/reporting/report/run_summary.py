@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reporting.settings import TOTAL
+from reporting.vocabulary import TOTAL
 
 
 def _cell(value: object) -> str:

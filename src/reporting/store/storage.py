@@ -20,8 +20,9 @@ from sqlalchemy import Connection, Engine, Table, UniqueConstraint, insert, sele
 from sqlmodel import Field, SQLModel, create_engine
 
 from reporting.framework import Criterion, Framework, Indicator, Outcome
-from reporting.intake.readers import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS, Package, ReceivedFile
+from reporting.intake.readers import Package, ReceivedFile
 from reporting.store.migrations import upgrade_to_head
+from reporting.vocabulary import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS
 
 
 class ReceivedFileRecord(SQLModel, table=True):

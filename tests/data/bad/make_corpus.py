@@ -23,7 +23,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from reporting.intake.readers import EVIDENCE_COLUMNS
+from reporting.vocabulary import EVIDENCE_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parents[2] / "examples" / "2014-15"
