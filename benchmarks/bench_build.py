@@ -20,7 +20,8 @@ def build_without_prefect(package: Path, work: Path, database: str = "plain.db")
     from reporting.intake.validate import validate_package
     from reporting.report.context import report_context
     from reporting.report.render import default_template, render_report
-    from reporting.store.storage import engine_for, store_package
+    from reporting.store.database import engine_for
+    from reporting.store.deliveries import store_package
 
     read = read_package(package)
     checked = validate_package(read)

@@ -39,7 +39,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select
 
-from reporting.store.storage import EvidenceRecord, ReceivedFileRecord, RejectedRowRecord, table
+from reporting.store.models import EvidenceRecord, ReceivedFileRecord, RejectedRowRecord, table
 from tests.test_crash_recovery import (
     BIENNIUM,
     REPORTING,

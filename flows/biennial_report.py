@@ -89,7 +89,9 @@ from reporting.report.manifest import (  # noqa: E402
 )
 from reporting.report.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
 from reporting.report.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
-from reporting.store.storage import StoreReport, engine_for, record_build, store_package  # noqa: E402
+from reporting.store.builds import record_build  # noqa: E402
+from reporting.store.database import engine_for  # noqa: E402
+from reporting.store.deliveries import StoreReport, store_package  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
 OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]

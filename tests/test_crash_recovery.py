@@ -37,7 +37,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.pool import NullPool
 
 from reporting.outputs import TEMPORARY_PREFIX
-from reporting.store.storage import EvidenceRecord, ReceivedFileRecord, RejectedRowRecord, table
+from reporting.store.models import EvidenceRecord, ReceivedFileRecord, RejectedRowRecord, table
 from tests.report_packages import ROOT
 from tests.test_orchestration_server import _wait_until
 from tests.test_postgres import empty_database, postgres_server  # noqa: F401  (fixtures used below)

@@ -13,7 +13,8 @@ from reporting.cli import app
 from reporting.counting.explain import stored_trail
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
-from reporting.store.storage import engine_for, store_package
+from reporting.store.database import engine_for
+from reporting.store.deliveries import store_package
 from tests.report_packages import NOT_REPORTABLE, rich_package
 
 runner = CliRunner()

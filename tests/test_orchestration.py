@@ -141,7 +141,8 @@ def test_only_the_outcomes_asked_are_counted(packages: Path, tmp_path: Path) -> 
 def test_a_build_of_some_outcomes_still_stores_the_whole_package(
     packages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reporting.store.storage import current_evidence, engine_for, stored_framework
+    from reporting.store.database import engine_for
+    from reporting.store.in_force import current_evidence, stored_framework
 
     url = f"sqlite:///{tmp_path / 'own.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

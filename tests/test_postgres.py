@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from reporting.store.storage import engine_for
+from reporting.store.database import engine_for
 from tests.test_storage import (
     check_corrected_file_supersedes,
     check_failed_file_leaves_store_as_before,

@@ -318,7 +318,8 @@ def test_previous_summary_recomputes_an_earlier_biennium_from_the_store(tmp_path
     from reporting.counting.earlier_biennium import previous_summary
     from reporting.intake.readers import read_package
     from reporting.intake.validate import validate_package
-    from reporting.store.storage import engine_for, store_package
+    from reporting.store.database import engine_for
+    from reporting.store.deliveries import store_package
 
     earlier = tmp_path / "2012-13"
     shutil.copytree(SAMPLE, earlier)

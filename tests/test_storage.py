@@ -6,6 +6,7 @@ The `check_*` scenarios take any engine: tests/test_postgres.py runs the same on
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -19,19 +20,13 @@ from sqlmodel import SQLModel
 
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
-from reporting.store import storage
+from reporting.store import deliveries
+from reporting.store.database import engine_for
+from reporting.store.deliveries import StoreReport, store_package
+from reporting.store.in_force import current_evidence, stored_framework
 from reporting.store.migrations import alembic_config, head_revision
-from reporting.store.storage import (
-    EvidenceRecord,
-    ReceivedFileRecord,
-    StoreReport,
-    current_evidence,
-    engine_for,
-    file_history,
-    store_package,
-    table,
-    version_changes,
-)
+from reporting.store.models import EvidenceRecord, ReceivedFileRecord, RejectedRowRecord, TargetRecord, table
+from reporting.store.versions import file_history, version_changes
 from tests.conftest import SAMPLE
 
 EVIDENCE = Path("evidence") / "evidence.csv"
@@ -151,20 +146,20 @@ def check_failed_file_leaves_store_as_before(
     before = counts(engine)
     history_before = file_history(engine, "2014-15")
 
-    real_insert = storage._insert_rows
+    real_insert = deliveries._insert_rows
 
     def crash_on_rejected(conn: object, model: type[SQLModel], rows: list[dict[str, object]]) -> None:
-        if model is storage.RejectedRowRecord:
+        if model is RejectedRowRecord:
             raise RuntimeError("disk full")
         real_insert(conn, model, rows)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(storage, "_insert_rows", crash_on_rejected)
+    monkeypatch.setattr(deliveries, "_insert_rows", crash_on_rejected)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest(engine, package_dir, archive_root)
     assert counts(engine) == before
     pd.testing.assert_frame_equal(file_history(engine, "2014-15"), history_before)
 
-    monkeypatch.setattr(storage, "_insert_rows", real_insert)
+    monkeypatch.setattr(deliveries, "_insert_rows", real_insert)
     retried = ingest(engine, package_dir, archive_root)
     assert (retried.files_new, retried.evidence_rows, retried.rejected_rows, retried.files_superseded) == (
         1,
@@ -243,7 +238,7 @@ def test_optional_columns_and_rejected_rows_are_stored(engine: Engine, tmp_path:
     current = current_evidence(engine, "2014-15")
     assert current["gender_specific"].value_counts().to_dict() == {"no": 63, "yes": 1}
     with engine.connect() as conn:
-        rejected = conn.execute(select(table(storage.RejectedRowRecord))).one()
+        rejected = conn.execute(select(table(RejectedRowRecord))).one()
     assert rejected.source_row == 7 and '"cpo_code": "tun12"' in rejected.row_json
     assert "CPO code" in rejected.reason
 
@@ -252,11 +247,11 @@ def test_the_stored_framework_is_the_one_ingested(engine: Engine, tmp_path: Path
     package_dir = copy_sample(tmp_path / "2014-15")
     ingest(engine, package_dir, tmp_path / "archive")
     framework = read_package(package_dir).framework
-    stored = storage.stored_framework(engine, "2014-15")
+    stored = stored_framework(engine, "2014-15")
     assert stored is not None
     pd.testing.assert_frame_equal(stored.criteria_frame(), framework.criteria_frame())
     assert stored.indicator("7.1").criteria == framework.indicator("7.1").criteria
-    assert storage.stored_framework(engine, "2016-17") is None
+    assert stored_framework(engine, "2016-17") is None
 
 
 def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Path) -> None:
@@ -299,7 +294,7 @@ def test_the_unique_file_rule_is_enforced_by_the_database(engine: Engine) -> Non
         "role": "evidence",
         "sha256": "f" * 64,
         "size": 1,
-        "received_at": storage._now(),
+        "received_at": datetime.now(UTC),
         "archive_path": "x",
     }
     with engine.begin() as conn:
@@ -345,7 +340,7 @@ def test_a_corrected_targets_file_supersedes_the_older_targets(engine: Engine, t
     report = ingest(engine, package_dir, archive_root)
     assert (report.files_new, report.files_superseded) == (1, 1)
 
-    target = table(storage.TargetRecord)
+    target = table(TargetRecord)
     with engine.connect() as conn:
         rows = conn.execute(select(target.c.indicator, target.c.target, target.c.superseded_by_file_id)).all()
     in_force = sorted((r.indicator, r.target) for r in rows if r.superseded_by_file_id is None)
@@ -357,7 +352,7 @@ def test_a_corrected_targets_file_supersedes_the_older_targets(engine: Engine, t
 
 STARTER = """
 import pathlib, sys, time
-from reporting.store.storage import engine_for
+from reporting.store.database import engine_for
 signals = pathlib.Path(sys.argv[2])
 (signals / f"ready-{sys.argv[3]}").touch()
 while not (signals / "go").exists():

@@ -172,7 +172,7 @@ def test_a_single_file_uses_the_framework_of_an_earlier_ingest(
     assert code == 2 and "give --framework" in output
 
     from reporting import settings
-    from reporting.store.storage import engine_for
+    from reporting.store.database import engine_for
     from tests.test_storage import ingest
 
     ingest(engine_for(settings.database_url()), sample_package, tmp_path / "archive")
@@ -256,7 +256,8 @@ def test_history_lists_a_first_delivery(
 ) -> None:
     from reporting.intake.readers import read_package
     from reporting.intake.validate import validate_package
-    from reporting.store.storage import engine_for, store_package
+    from reporting.store.database import engine_for
+    from reporting.store.deliveries import store_package
 
     url = f"sqlite:///{tmp_path / 'history.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -314,7 +314,8 @@ def history(
     """Every file received for BIENNIUM (oldest first): current or superseded, by which version, when."""
     import pandas
 
-    from reporting.store.storage import engine_for, file_history, version_changes
+    from reporting.store.database import engine_for
+    from reporting.store.versions import file_history, version_changes
 
     engine = engine_for(settings.database_url())
     if changes is None:
@@ -345,7 +346,7 @@ def explain(
     """Which results make up a figure of the report (INDICATOR [REGION]), or why a CPO result is or is
     not counted (--cpo CODE): from the store, with the counting rule of the report."""
     from reporting.counting.explain import cpo_lines, figure_lines, stored_trail
-    from reporting.store.storage import engine_for
+    from reporting.store.database import engine_for
     from reporting.vocabulary import REGIONS, TOTAL
 
     if (indicator is None) == (cpo is None):
@@ -408,7 +409,7 @@ def diff(
     if all(s.inputs for s in snapshots):  # the texts, from the store's rows of each build's input files
         from dataclasses import replace
 
-        from reporting.store.storage import engine_for
+        from reporting.store.database import engine_for
 
         try:
             engine = engine_for(settings.database_url())

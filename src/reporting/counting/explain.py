@@ -4,22 +4,14 @@ counting rule as the report (aggregate.indicator_evidence)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from reporting.counting.aggregate import aggregate
-from reporting.counting.earlier_biennium import stored_targets
 from reporting.framework import Framework
-from reporting.store.storage import (
-    ReceivedFileRecord,
-    RejectedRowRecord,
-    current_evidence,
-    stored_framework,
-    table,
-)
+from reporting.store.in_force import current_evidence, current_rejected, stored_framework, stored_targets
 from reporting.vocabulary import REGIONS, TOTAL
 
 
@@ -28,29 +20,6 @@ class StoredTrail:
     framework: Framework
     summary: pd.DataFrame
     trail: pd.DataFrame
-
-
-def current_rejected(engine: Engine, biennium: str) -> pd.DataFrame:
-    """The rows validation set aside that are in force for a biennium, as typed, with file, sheet, row
-    and reason."""
-    rejected, files = table(RejectedRowRecord), table(ReceivedFileRecord)
-    query = (
-        select(
-            rejected.c.row_json,
-            rejected.c.reason,
-            files.c.name.label("source_file"),
-            rejected.c.source_sheet,
-            rejected.c.source_row,
-        )
-        .join(files, files.c.id == rejected.c.received_file_id)
-        .where(files.c.biennium == biennium, rejected.c.superseded_by_file_id.is_(None))
-        .order_by(rejected.c.id)
-    )
-    with engine.connect() as conn:
-        stored = pd.read_sql(query, conn)
-    typed = pd.DataFrame([json.loads(r) for r in stored["row_json"]], index=stored.index)
-    located = stored.drop(columns="row_json")
-    return pd.concat([typed.drop(columns=[c for c in located if c in typed]), located], axis=1)
 
 
 def stored_trail(engine: Engine, biennium: str) -> StoredTrail | None:

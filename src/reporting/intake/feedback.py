@@ -268,6 +268,7 @@ def framework_for_file(path: Path) -> Framework | None:
     )
     if not len(named):
         return None
-    from reporting.store.storage import engine_for, stored_framework
+    from reporting.store.database import engine_for
+    from reporting.store.in_force import stored_framework
 
     return stored_framework(engine_for(url), str(named.str.strip().mode().iloc[0]))

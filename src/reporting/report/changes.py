@@ -21,7 +21,8 @@ from sqlalchemy import Engine
 
 from reporting.counting.aggregate import EVIDENCE_TRAIL_COLUMNS, result_texts
 from reporting.report.manifest import MANIFEST, short_id
-from reporting.store.storage import evidence_of_files, stored_builds
+from reporting.store.builds import stored_builds
+from reporting.store.versions import evidence_of_files
 
 SUMMARY_CSV = "indicator_summary.csv"
 EVIDENCE_CSV = "indicator_evidence.csv"
@@ -328,7 +329,7 @@ def _iso(value: Any) -> str:
 
 
 def stored_snapshot(engine: Engine, record: dict[str, Any]) -> Snapshot:
-    """A build recorded in the store (storage.BuildRecord) as a snapshot, its texts included."""
+    """A build recorded in the store (models.BuildRecord) as a snapshot, its texts included."""
     inputs = json.loads(record["inputs_json"])
     return Snapshot(
         summary=_text_frame(record["summary_csv"]),

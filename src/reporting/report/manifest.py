@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from reporting.intake.readers import ReceivedFile
 from reporting.outputs import write_text
 from reporting.resources import shipped_folder
-from reporting.store.storage import ReceivedFileRecord, table
+from reporting.store.models import ReceivedFileRecord, table
 from reporting.vocabulary import TOTAL
 
 MANIFEST = "build.json"

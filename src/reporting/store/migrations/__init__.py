@@ -2,7 +2,7 @@
 
 A database made before migrations existed (tables created straight from the models) is recognised and
 stamped at the first revision, whose tables are exactly those, and then upgraded like any other.
-New revision, after changing a model in storage.py:
+New revision, after changing a model in store/models.py:
 `.venv/bin/alembic revision --autogenerate -m "what changed"` (alembic.ini at the project root).
 """
 

@@ -1,4 +1,4 @@
-"""Alembic environment: the target is the SQLModel metadata of reporting.store.storage.
+"""Alembic environment: the target is the SQLModel metadata of reporting.store.models.
 
 `upgrade_to_head` hands in an open connection; the `alembic` command line (alembic.ini at the project
 root) connects to `DATABASE_URL`, or the SQLite database of the data folder.
@@ -11,7 +11,7 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlmodel import SQLModel
 
 from reporting import settings
-from reporting.store import storage  # noqa: F401  (storage registers the tables)
+from reporting.store import models  # noqa: F401  (importing the models registers the tables)
 
 TARGET = SQLModel.metadata
 

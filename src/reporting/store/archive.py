@@ -1,0 +1,19 @@
+"""The archive of received bytes: every received file is kept byte for byte under its sha256."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reporting.intake.readers import ReceivedFile
+
+
+def archive(received: ReceivedFile, archive_root: Path) -> Path:
+    """Keep the bytes exactly as received, addressed by their sha256, written once and never changed."""
+    digest = received.sha256
+    target = archive_root / digest[:2] / digest
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial")
+        partial.write_bytes(received.content)
+        partial.replace(target)
+    return target
