@@ -17,6 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "system-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null \
+# Another apt-get (an unattended upgrade, a parallel job) may hold the lock: wait for it, do not skip.
+apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" fonts-dejavu-core >/dev/null \
   || echo "system-deps: apt-get could not install ${missing[*]} (tests that need them will be skipped)" >&2
 exit 0
