@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian tools the tests and demos use, only those missing: LibreOffice (docx → PDF),
+# Installs the Debian tools the tests and demos use, only those missing: LibreOffice (docx → PDF) and its
+# Python bridge (python3-uno: the PDF's contents and page numbers are updated through it),
 # poppler (pdftotext, pdftoppm), Chromium (UI screenshots), pandoc (render benchmark baseline).
 # Needs root (CI and these machines run as root); elsewhere it says what to install and carries on.
 set -u
@@ -8,6 +9,8 @@ missing=()
 for tool in "${!wanted[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${wanted[$tool]}")
 done
+# Debian's LibreOffice has no Python of its own: the bridge is the system Python's module `uno`.
+/usr/bin/python3 -c 'import uno' >/dev/null 2>&1 || missing+=(python3-uno)
 # PostgreSQL's server binaries are not on PATH (tests/test_postgres.py starts a throwaway server).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0

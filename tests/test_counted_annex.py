@@ -50,8 +50,8 @@ def test_the_annex_member_states_add_up_to_table_2(rich: Built) -> None:
     found: dict[tuple[str, str], int] = {}
     states: dict[str, set[str]] = {}
     indicator, region = "", ""
-    for item in annex:
-        if hasattr(item, "style") and item.style is not None and item.style.name == "Heading 4":
+    for item in annex:  # the template's Heading 4, one level below its indicator (no skipped level)
+        if hasattr(item, "style") and item.style is not None and item.style.name == "Heading 3":
             indicator, rest = item.text.split(", ", 1)
             region, count = rest.rsplit(": ", 1)
             found[(indicator, region)] = int(count)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
+from reporting.report import pdf as pdf_module
+from reporting.report.pdf import PdfError, write_pdf
 from tests.report_packages import Built, build, earlier_summary, rich_package
 
 pytestmark = pytest.mark.slow
@@ -50,38 +55,26 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 @pytest.fixture(scope="module")
-def pdf_texts(sample_build: Built, rich: Built, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """Both reports converted in one LibreOffice run (private profile), as text, pages split by \\f."""
-    soffice, pdftotext = tool("soffice"), tool("pdftotext")
+def pdfs(sample_build: Built, rich: Built, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Both reports as the build writes their PDF (contents and page numbers updated, tagged)."""
+    tool("soffice")
     out = tmp_path_factory.mktemp("pdf")
-    documents = [out / "sample.docx", out / "rich.docx"]  # both builds name their report after 2014-15
-    for source, copy in zip((sample_build.files.docx, rich.files.docx), documents, strict=True):
-        shutil.copy(source, copy)
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{out / 'profile'}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            *map(str, documents),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    texts = []
-    for document in documents:
-        pdf = out / f"{document.stem}.pdf"
-        assert pdf.is_file(), f"LibreOffice made no PDF of {document.name}"
-        texts.append(
-            subprocess.run(
-                [pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
-            ).stdout
-        )
-    return texts
+    return [
+        write_pdf(built.files.docx, out / f"{name}.pdf")
+        for name, built in (("sample", sample_build), ("rich", rich))
+    ]
+
+
+@pytest.fixture(scope="module")
+def pdf_texts(pdfs: list[Path]) -> list[str]:
+    """The PDFs as text, pages split by \\f."""
+    pdftotext = tool("pdftotext")
+    return [
+        subprocess.run(
+            [pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        for pdf in pdfs
+    ]
 
 
 def flat(text: str) -> str:
@@ -116,3 +109,66 @@ def test_rich_report_shows_every_section(pdf_texts: list[str], rich: Built) -> N
     assert "The number of results under indicator 7.2 exceeds the target (7 against 6)." in text
     assert "Viet Nam" in text and "Ghana/GHA101 1 2" in text  # the one-criterion CPO, in Annex 1
     assert pages(pdf_texts[1]) > pages(pdf_texts[0])
+
+
+CONTENTS_ENTRY = re.compile(r"(\S.*?)\s*\.{4,}\s*(\d+)(?= |$)")
+
+
+def contents(text: str) -> tuple[int, list[tuple[str, int]]]:
+    """The page (from 1) that lists the contents, and its entries: heading text and page number."""
+    pages = text.split("\f")
+    number = next(i for i, page in enumerate(pages) if re.search(r"^Contents$", page, re.MULTILINE))
+    listed = flat(pages[number]).split(" Contents ", 1)[1]
+    return number + 1, [(entry, int(page)) for entry, page in CONTENTS_ENTRY.findall(listed)]
+
+
+@pytest.mark.parametrize("report", [0, 1], ids=["sample", "rich"])
+def test_the_contents_list_the_pages_of_the_headings(pdf_texts: list[str], report: int) -> None:
+    text = pdf_texts[report]
+    assert "Update this table" not in text and "F9" not in text
+    contents_page, entries = contents(text)
+    assert len(entries) >= 12
+    assert "Annex 3: Member States counted, by indicator and region" in dict(entries)
+    pages = [flat(page) for page in text.split("\f")]
+    found = contents_page + 1
+    for heading, listed in entries:  # in document order: each heading at or after the one before
+        found = next(n for n, page in enumerate(pages, 1) if n >= found and heading in page)
+        assert found == listed, f"{heading!r} is listed on page {listed} but is on page {found}"
+    assert entries[-1][1] > contents_page + 10  # real page numbers, not all the same
+
+
+def test_the_pdf_is_tagged_with_its_language_and_title(pdfs: list[Path]) -> None:
+    info = subprocess.run([tool("pdfinfo"), str(pdfs[0])], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE)
+    assert re.search(r"^Title:\s+Programme implementation report 2014-15$", info, re.MULTILINE)
+    data = pdfs[0].read_bytes()
+    assert b"/Lang(en-GB)" in data
+    assert b"pdfuaid:part>1<" in data  # PDF/UA declared
+    assert b"/Alt<FEFF" in data  # the chart's alternative text
+
+
+def _soffice_with(pipe: str) -> list[int]:
+    """Processes started for one export (their command line names its pipe)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and pipe.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def test_a_pdf_that_takes_too_long_is_stopped_with_its_soffice(
+    sample_build: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool("soffice")
+    monkeypatch.setattr(pdf_module.secrets, "token_hex", lambda n: "stoppedtest")
+    with pytest.raises(PdfError, match=r"took more than 0.3 s"):
+        write_pdf(sample_build.files.docx, tmp_path / "report.pdf", timeout=0.3)
+    assert list(tmp_path.iterdir()) == []  # no PDF, not even a partial one
+    pipe = f"reporting-{os.getpid()}-stoppedtest"
+    deadline = time.monotonic() + 30
+    while _soffice_with(pipe) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _soffice_with(pipe) == []

@@ -16,13 +16,14 @@ from typing import Any
 
 import pandas as pd
 from docx.shared import Cm
-from docxtpl import DocxTemplate, InlineImage, RichText
+from docxtpl import DocxTemplate, RichText
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 
 from reporting.errors import OutputError, is_permanent, output_error
 from reporting.outputs import remove_partial_files, write_text, written_in_place
+from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
 from reporting.report.chart import draw_chart
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import TEMPLATES_DIR, text_environment
@@ -60,10 +61,14 @@ class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
       when a rendered text holds one: the context splits paragraphs itself;
     - the table-grid fix runs only when the template has `{%tc %}` column loops;
     - without column loops the rendered body is checked (parsed) but not grafted into python-docx's tree,
-      re-serialised and compressed at the default level: it is written into word/document.xml as text.
+      re-serialised and compressed at the default level: it is written into word/document.xml as text;
+    - the accessibility edits (language, title, heading levels, header rows) are made on the parts as
+      they are saved, not by opening the package again.
     """
 
     _rendered_body: str | None = None
+    language: str | None = None
+    """The edition's language, written into the saved document (accessibility.accessible_parts)."""
 
     def patch_xml(self, src_xml: str) -> str:
         self._column_loops = _COLUMN_LOOP.search(_XML_TAG.sub("", src_xml)) is not None
@@ -104,17 +109,16 @@ class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
         return resolved
 
     def save(self, filename: Any, *args: Any, **kwargs: Any) -> None:
-        if self._rendered_body is None:
-            super().save(filename, *args, **kwargs)
-            return
         package = io.BytesIO()
         super().save(package)
         with zipfile.ZipFile(package) as source, zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED) as out:
-            for entry in source.infolist():
-                data = source.read(entry)
-                if entry.filename == "word/document.xml":
-                    data = _with_body(data.decode("utf-8"), self._rendered_body).encode("utf-8")
-                out.writestr(entry.filename, data, compresslevel=1)
+            parts = {entry.filename: source.read(entry) for entry in source.infolist()}
+            if self._rendered_body is not None:
+                document_xml = _with_body(parts["word/document.xml"].decode("utf-8"), self._rendered_body)
+                parts["word/document.xml"] = document_xml.encode("utf-8")
+            parts.update(accessible_parts(parts, self.language))
+            for name, data in parts.items():
+                out.writestr(name, data, compresslevel=1)
 
 
 def _with_body(document_xml: str, body: str) -> str:
@@ -179,12 +183,16 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
     """Fill the Word template. The template runs sandboxed and every value is escaped (autoescape), so
     text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
     document = _ReportTemplate(str(template))
+    document.language = context.get("language")
     environment = SandboxedEnvironment(autoescape=True)
     environment.filters["rich"] = _rich
     environment.filters["bookmark"] = _bookmark_filter()
     environment.filters["link"] = _link
+    described = {o["id"]: chart_description(o["chart"]) for o in context["outcomes"]}
     environment.filters["chart"] = lambda outcome_id: (
-        InlineImage(document, str(charts[outcome_id]), width=CHART_WIDTH) if outcome_id in charts else ""
+        DescribedImage(document, str(charts[outcome_id]), described[outcome_id], width=CHART_WIDTH)
+        if outcome_id in charts
+        else ""
     )
     document.render(context, jinja_env=environment, autoescape=True)
     if context.get("build_id"):  # the document properties name the build (build.json says what it is)
