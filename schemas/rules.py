@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reporting.counting.member_states import country_codes, iso_codes, member_state_codes, regions_of
+from reporting.counting import rule as counting
+from reporting.counting.member_states import country_codes, regions_of
+from reporting.counting.rule import CPO_RESULT
 from reporting.framework import BIENNIUM_PATTERN
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS, YES_NO_SPELLINGS
 
@@ -76,36 +78,29 @@ def as_number(series: pd.Series) -> pd.Series:
     return pd.Series(np.append(numbers, np.nan)[codes], index=series.index)
 
 
-def member_state_letters(cpo_code: pd.Series[str]) -> tuple[pd.Series[str], pd.Series[bool]]:
-    """The code letters, and whether they are a member State's ISO alpha-3 code (a CPO that counts)."""
-    letters = cpo_code.astype(str).str[:3]
-    return letters, letters.isin(member_state_codes()).astype(bool)
-
-
 def names_member_state(cpo_code: pd.Series[str]) -> pd.Series[bool]:
     """Code letters that are an ISO alpha-3 code name a member State: a territory or a non-member (ATA,
     PRI, PSE) is never counted. Letters that are no ISO code mark a regional or global CPO (exempt)."""
-    letters, member_state = member_state_letters(cpo_code)
-    return (member_state | ~letters.isin(iso_codes())).astype(bool)
+    return (counting.is_member_state(cpo_code) | counting.is_regional(cpo_code)).astype(bool)
 
 
 def country_agrees_with_code(frame: pd.DataFrame) -> pd.Series[bool]:
     """A member State's CPO: a recognised country name must be the country of the code's letters."""
-    letters, member_state = member_state_letters(frame["cpo_code"])
+    member_state = counting.is_member_state(frame["cpo_code"])
     named = country_codes(frame["country"].astype(str).str.strip())
-    return (~member_state | named.isna() | (named == letters)).astype(bool)
+    return (~member_state | named.isna() | (named == counting.state_code(frame["cpo_code"]))).astype(bool)
 
 
 def country_recognised(frame: pd.DataFrame) -> pd.Series[bool]:
     """A member State's CPO names a country we recognise (else its agreement cannot be checked)."""
-    _, member_state = member_state_letters(frame["cpo_code"])
+    member_state = counting.is_member_state(frame["cpo_code"])
     return (~member_state | country_codes(frame["country"].astype(str).str.strip()).notna()).astype(bool)
 
 
 def region_agrees_with_country(frame: pd.DataFrame) -> pd.Series[bool]:
     """A member State's CPO sits in the ILO region of that State (regional CPOs are exempt)."""
-    letters, member_state = member_state_letters(frame["cpo_code"])
-    expected = regions_of(letters)
+    member_state = counting.is_member_state(frame["cpo_code"])
+    expected = regions_of(counting.state_code(frame["cpo_code"]))
     known_region = is_region(frame["region"])  # an unknown region is the region rule's finding
     return (~member_state | ~known_region | (expected == frame["region"])).astype(bool)
 
@@ -193,7 +188,7 @@ def titled(frame: pd.DataFrame) -> pd.Series[bool]:
 
 def distinct_criteria(frame: pd.DataFrame) -> pd.Series[str]:
     """Per row, the distinct criteria its CPO result (outcome, indicator, CPO) meets, e.g. "1, 3"."""
-    keys = list(zip(frame["outcome"], frame["indicator"], frame["cpo_code"], strict=True))
+    keys = list(zip(*(frame[k] for k in CPO_RESULT), strict=True))
     met: dict[tuple[str, str, str], set[int]] = {}
     for key, number in zip(keys, as_number(frame["criterion"]), strict=True):
         if number == number:  # not NaN
@@ -205,12 +200,10 @@ def distinct_criteria(frame: pd.DataFrame) -> pd.Series[str]:
 def reportable(frame: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series[bool]:
     """False on the first row of each CPO result meeting fewer distinct criteria than the indicator's
     `min_criteria` (`thresholds`: outcome, indicator, min_criteria)."""
-    key = ["outcome", "indicator", "cpo_code"]
-    met = as_number(frame["criterion"]).groupby([frame[k] for k in key]).transform("nunique")
+    met = counting.criteria_met(frame, as_number(frame["criterion"]))
     # indicator ids are unique across the framework, so the indicator alone names the threshold
     needed = frame["indicator"].map(thresholds.set_index("indicator")["min_criteria"]).fillna(0)
-    below = met.to_numpy() < needed.to_numpy()
-    return pd.Series(~below, index=frame.index).astype(bool) | ~first_of_group(frame, key)
+    return counting.is_reportable(met, needed) | ~first_of_group(frame, CPO_RESULT)
 
 
 # --- what each rule means to a submitter --------------------------------------------------------------

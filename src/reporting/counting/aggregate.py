@@ -1,4 +1,5 @@
-"""The counting rule of the report, as pure functions over frames (no files, no database, no Prefect)."""
+"""The indicator summary and its evidence trail, as pure functions over frames (no files, no database,
+no Prefect): the counting rule itself (`rule`) applied to the clean evidence rows."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reporting.counting.member_states import iso_codes, member_state_codes, regions_of
+from reporting.counting import rule
+from reporting.counting.member_states import regions_of
+from reporting.counting.rule import CPO_RESULT
 from reporting.framework import Framework
-from reporting.vocabulary import REGIONS, SOURCE_COLUMNS, TOTAL
+from reporting.vocabulary import NO, REGIONS, SOURCE_COLUMNS, TOTAL, YES
 
 SUMMARY_COLUMNS = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
 EVIDENCE_TRAIL_COLUMNS = [
@@ -32,17 +35,19 @@ def reportable_results(evidence: pd.DataFrame, framework: Framework) -> pd.DataF
     """One row per CPO result (outcome, indicator, CPO): the distinct criteria it meets and whether
     that reaches the indicator's `min_criteria` (a criterion listed twice counts once)."""
     thresholds = framework.indicators_frame()
-    grouped = evidence.groupby(["outcome", "indicator", "cpo_code"], sort=False)
+    evidence = evidence.assign(criteria_met=rule.criteria_met(evidence, evidence["criterion"]))
+    grouped = evidence.groupby(CPO_RESULT, sort=False)
     results = grouped.agg(
         region=("region", "first"),
         country=("country", "first"),
         cpo_title=("cpo_title", _first_filled),
         criteria=("criterion", lambda c: tuple(sorted(set(int(x) for x in c)))),
+        criteria_met=("criteria_met", "first"),
     ).reset_index()
-    results["criteria_met"] = results["criteria"].map(len).astype("int64")
+    results["criteria_met"] = results["criteria_met"].astype("int64")
     results = results.merge(thresholds, on=["outcome", "indicator"], how="left", validate="many_to_one")
-    results["reportable"] = results["criteria_met"] >= results["min_criteria"]
-    results["member_state"] = results["cpo_code"].str[:3].isin(member_state_codes())
+    results["reportable"] = rule.is_reportable(results["criteria_met"], results["min_criteria"])
+    results["member_state"] = rule.is_member_state(results["cpo_code"])
     return results
 
 
@@ -52,8 +57,8 @@ def member_state_counts(results: pd.DataFrame) -> pd.DataFrame:
     Member States are identified by their ISO code (a State with two CPOs counts once) and counted in
     their one ILO region, so the regions always add up to the Total; territories, non-member States and
     regional, sub-regional and global CPOs are never counted."""
-    counted = results[results["reportable"] & results["member_state"]].assign(
-        state=lambda r: r["cpo_code"].str[:3], region=lambda r: regions_of(r["state"])
+    counted = results[rule.is_counted(results["reportable"], results["member_state"])].assign(
+        state=lambda r: rule.state_code(r["cpo_code"]), region=lambda r: regions_of(r["state"])
     )
     by_region = counted.groupby(["outcome", "indicator", "region"])["state"].nunique()
     total = counted.groupby(["outcome", "indicator"])["state"].nunique()
@@ -138,10 +143,10 @@ def texts_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _not_counted_reason(reportable: bool, member_state: bool, code: str, met: int, required: int) -> str:
+def _not_counted_reason(reportable: bool, member_state: bool, regional: bool, met: int, required: int) -> str:
     reasons = []
     if not member_state:
-        reasons.append(REGIONAL_CPO if code[:3] not in iso_codes() else NOT_A_MEMBER_STATE)
+        reasons.append(REGIONAL_CPO if regional else NOT_A_MEMBER_STATE)
     if not reportable:
         reasons.append(f"fewer criteria than required ({met} of {required})")
     return "; ".join(reasons)
@@ -156,12 +161,12 @@ def _rejected_results(rejected: pd.DataFrame, counted_keys: set[tuple[str, str, 
         **{c: rejected[c].astype("string").fillna("").str.strip() if c in rejected else "" for c in columns}
     )
     rows = rows[(rows["cpo_code"] != "") & (rows["indicator"] != "")]
-    keys = ["outcome", "indicator", "cpo_code"]
-    rows = rows[[(o, i, c) not in counted_keys for o, i, c in zip(*(rows[k] for k in keys), strict=True)]]
+    keys = zip(*(rows[k] for k in CPO_RESULT), strict=True)
+    rows = rows[[key not in counted_keys for key in keys]]
     if rows.empty:
         return pd.DataFrame(columns=EVIDENCE_TRAIL_COLUMNS)
     grouped = (
-        rows.groupby(keys, sort=False)
+        rows.groupby(CPO_RESULT, sort=False)
         .agg(
             biennium=("biennium", "first"),
             region=("region", "first"),
@@ -170,9 +175,9 @@ def _rejected_results(rejected: pd.DataFrame, counted_keys: set[tuple[str, str, 
             reason=("reason", lambda r: f"{REJECTED}: " + " / ".join(dict.fromkeys(r))),
         )
         .reset_index()
-        .merge(_sources(rows, keys), on=keys, how="left")
+        .merge(_sources(rows, CPO_RESULT), on=CPO_RESULT, how="left")
     )
-    return grouped.assign(member_state="", counted="no", min_criteria="", texts="")[EVIDENCE_TRAIL_COLUMNS]
+    return grouped.assign(member_state="", counted=NO, min_criteria="", texts="")[EVIDENCE_TRAIL_COLUMNS]
 
 
 def indicator_evidence(
@@ -187,23 +192,24 @@ def indicator_evidence(
     them in, so counting the distinct `member_state` of the counted rows per indicator and region gives
     the indicator summary. A result not counted says why (regional CPO, fewer criteria than required,
     rows rejected by validation); `file`, `sheet`, `rows` locate its evidence rows."""
-    keys = ["outcome", "indicator", "cpo_code"]
     digests = {key: texts_digest(text) for key, text in result_texts(evidence).items()}
-    trail = results.merge(_sources(evidence, keys), on=keys, how="left") if len(results) else results
+    trail = results
+    if len(results):
+        trail = results.merge(_sources(evidence, CPO_RESULT), on=CPO_RESULT, how="left")
     if len(trail):
-        state = trail["cpo_code"].str[:3]
-        counted = trail["reportable"] & trail["member_state"]
+        state = rule.state_code(trail["cpo_code"])
+        counted = rule.is_counted(trail["reportable"], trail["member_state"])
         trail = trail.assign(
             biennium=framework.biennium,
             region=trail["region"].where(~trail["member_state"], regions_of(state)),
             member_state=state.where(trail["member_state"], ""),
-            counted=counted.map({True: "yes", False: "no"}),
+            counted=counted.map({True: YES, False: NO}),
             reason=[
-                _not_counted_reason(bool(r), bool(m), str(c), int(n), int(q))
-                for r, m, c, n, q in zip(
+                _not_counted_reason(bool(r), bool(m), bool(g), int(n), int(q))
+                for r, m, g, n, q in zip(
                     trail["reportable"],
                     trail["member_state"],
-                    trail["cpo_code"],
+                    rule.is_regional(trail["cpo_code"]),
                     trail["criteria_met"],
                     trail["min_criteria"],
                     strict=True,
@@ -218,7 +224,7 @@ def indicator_evidence(
         )[EVIDENCE_TRAIL_COLUMNS]
     else:
         trail = pd.DataFrame(columns=EVIDENCE_TRAIL_COLUMNS)
-    counted_keys = set(zip(*(results[k] for k in keys), strict=True)) if len(results) else set()
+    counted_keys = set(zip(*(results[k] for k in CPO_RESULT), strict=True)) if len(results) else set()
     if rejected is not None:
         trail = pd.concat([trail, _rejected_results(rejected, counted_keys)], ignore_index=True)
     return _in_report_order(trail.fillna(""), framework)
@@ -243,7 +249,7 @@ def _in_report_order(trail: pd.DataFrame, framework: Framework) -> pd.DataFrame:
 def counted_by_region(trail: pd.DataFrame) -> pd.DataFrame:
     """The figures of an indicator_evidence table: distinct member States of its counted rows per
     outcome, indicator and region, and in total (as member_state_counts gives them)."""
-    counted = trail[trail["counted"] == "yes"]
+    counted = trail[trail["counted"] == YES]
     by_region = counted.groupby(["outcome", "indicator", "region"])["member_state"].nunique()
     total = counted.groupby(["outcome", "indicator"])["member_state"].nunique()
     total.index = pd.MultiIndex.from_tuples(

@@ -19,6 +19,7 @@ import pandera.errors
 import pandera.pandas as pa
 
 from reporting.counting.member_states import country_name, region_of
+from reporting.counting.rule import CPO_RESULT, state_code
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
 from reporting.intake.readers import (
@@ -178,7 +179,7 @@ Detail = Callable[[pd.DataFrame], pd.Series]
 
 
 def _code_letters(rows: pd.DataFrame) -> pd.Series:
-    return rows["cpo_code"].astype(str).str[:3]
+    return state_code(rows["cpo_code"])
 
 
 def _values_per_cpo(frame: pd.DataFrame, column: str) -> Detail:
@@ -192,8 +193,7 @@ def _values_per_cpo(frame: pd.DataFrame, column: str) -> Detail:
 
 def _criteria_detail(frame: pd.DataFrame, framework: Framework) -> Detail:
     def detail(rows: pd.DataFrame) -> pd.Series:
-        key = ["outcome", "indicator", "cpo_code"]
-        results = rules.row_keys(frame, key).isin(set(rules.row_keys(rows, key)))
+        results = rules.row_keys(frame, CPO_RESULT).isin(set(rules.row_keys(rows, CPO_RESULT)))
         criteria = rules.distinct_criteria(frame[results]).reindex(rows.index)
         needed = rows["indicator"].map(lambda i: framework.indicator(i).min_criteria)
         return (
