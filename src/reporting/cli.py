@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -70,23 +71,25 @@ def _print_findings(findings: pd.DataFrame) -> None:
         print(f"{f.file}:{f.sheet}:{f.row}: {f.column}: {f.rule}: {f.message}")
 
 
-def _prefect_api() -> str:
+def _prefect_api() -> tuple[str, Callable[[], object]]:
     """The Prefect server the build runs against: the one configured (PREFECT_API_URL), else the data
-    folder's own local server, started on the first build and reused by the next ones."""
+    folder's own local server, started on the first build and reused by the next ones. A new server
+    starts in the background while the flow's modules import; call the second value to wait for it."""
     from prefect.settings import PREFECT_API_URL
 
     configured = PREFECT_API_URL.value()
     if configured:
-        return str(configured)
+        return str(configured), lambda: None
     from reporting.orchestration import local_server
 
+    def say(line: str) -> None:
+        errors.print(escape(line), highlight=False)
+
     running = local_server.recorded()
-    server = local_server.start(say=lambda line: errors.print(escape(line), highlight=False))
+    server = local_server.start(say=say, wait=False)
     if running and running.pid == server.pid:
-        errors.print(
-            f"using the local Prefect server {server.ui_url} (stop: reporting server stop)", highlight=False
-        )
-    return server.api_url
+        say(f"using the local Prefect server {server.ui_url} (stop: reporting server stop)")
+    return server.api_url, lambda: local_server.wait_until_healthy(server, say)
 
 
 def _print_summary(result: dict[str, Any]) -> None:
@@ -145,8 +148,11 @@ def build(
     from reporting.orchestration.local_server import ServerError
 
     try:
-        with temporary_settings({PREFECT_API_URL: _prefect_api()}):
+        api_url, server_ready = _prefect_api()
+        with temporary_settings({PREFECT_API_URL: api_url}):
             from reporting.flows.biennial_report import biennial_report
+
+            server_ready()
 
             if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
                 _show_run_progress()

@@ -118,14 +118,17 @@ def _log_reason() -> str:
     return (reasons or lines or ["no log written (is the disk full?)"])[-1]
 
 
-def start(port: int | None = None, say: Callable[[str], None] = print) -> LocalServer:
-    """The running server of the data folder, or a new one on `port` (a free loopback port if None)."""
+def start(port: int | None = None, say: Callable[[str], None] = print, wait: bool = True) -> LocalServer:
+    """The running server of the data folder, or a new one on `port` (a free loopback port if None).
+
+    With `wait=False` a new server is only launched: the caller does other work (a build imports its
+    flow meanwhile, which takes seconds) and then calls `wait_until_healthy`."""
     with _start_lock():
         running = recorded()
         if running and healthy(running.api_url):
             return running
         if running:  # started but not (yet) answering: another command is starting it, or it hangs
-            return _wait_healthy(running, say)
+            return wait_until_healthy(running, say) if wait else running
         port = port or int(os.environ.get("PREFECT_SERVER_PORT") or 0) or _free_port()
         api_url = f"http://127.0.0.1:{port}/api"
         if healthy(api_url):
@@ -154,17 +157,16 @@ def start(port: int | None = None, say: Callable[[str], None] = print) -> LocalS
             )
         server = LocalServer(pid=process.pid, api_url=api_url)
         _record_path().write_text(json.dumps({"pid": server.pid, "api_url": api_url}))
-        return _wait_healthy(server, say, process)
+        return wait_until_healthy(server, say) if wait else server
 
 
-def _wait_healthy(
-    server: LocalServer, say: Callable[[str], None], process: subprocess.Popen[bytes] | None = None
-) -> LocalServer:
+def wait_until_healthy(server: LocalServer, say: Callable[[str], None] = print) -> LocalServer:
+    """`server` once it answers; if it exits or stays silent for START_SECONDS, an error saying why."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if healthy(server.api_url):
             return server
-        if (process.poll() is not None) if process else not _alive(server.pid):
+        if not _alive(server.pid):
             _record_path().unlink(missing_ok=True)
             raise ServerError(f"the local Prefect server exited: {_log_reason()} (log: {log_path()})")
         time.sleep(0.25)
