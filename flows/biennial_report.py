@@ -88,7 +88,7 @@ from reporting.report.manifest import (  # noqa: E402
     write_manifest,
 )
 from reporting.report.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
-from reporting.report.run_summary import findings_table, region_table, run_summary_markdown  # noqa: E402
+from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.store.builds import record_build  # noqa: E402
 from reporting.store.database import engine_for  # noqa: E402
 from reporting.store.deliveries import StoreReport, store_package  # noqa: E402
@@ -444,7 +444,7 @@ def _build(
         logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
     create_table_artifact(
         key=f"{keys}-findings",
-        table=findings_table(findings),
+        table=findings_artifact_table(findings),
         description=f"Validation findings {biennium} (file, sheet, row, column, rule): {len(findings)}",
     )
     if strict and len(checked_whole.rejected):

@@ -309,7 +309,7 @@ def test_another_template_is_used_unchanged(rich: Built, tmp_path: Path, column_
 
 
 def test_previous_summary_recomputes_an_earlier_biennium_from_the_store(tmp_path: Path) -> None:
-    """history.previous_summary: the earlier biennium's indicator summary, counted from stored rows."""
+    """previous_summary: the earlier biennium's indicator summary, counted from stored rows."""
     import shutil
 
     import yaml

@@ -63,9 +63,9 @@ def _print_findings(findings: pd.DataFrame) -> None:
     """A table on a terminal; elsewhere one plain line per finding, `file:sheet:row: column: rule:
     message`, never wrapped, so that `grep result_achieved` finds every one."""
     if console.is_terminal:
-        from reporting.intake.feedback import findings_table
+        from reporting.intake.feedback import findings_console_table
 
-        console.print(findings_table(findings))
+        console.print(findings_console_table(findings))
         return
     for f in findings.astype("string").fillna("").itertuples(index=False):
         print(f"{f.file}:{f.sheet}:{f.row}: {f.column}: {f.rule}: {f.message}")

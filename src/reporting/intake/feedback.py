@@ -224,7 +224,7 @@ def write_report(checked: Checked, out_dir: Path) -> tuple[Path, Path]:
     return out_dir / REPORT_XLSX, write_text(out_dir / REPORT_CSV, csv, encoding="utf-8-sig")
 
 
-def findings_table(findings: pd.DataFrame, limit: int = 200) -> Table:
+def findings_console_table(findings: pd.DataFrame, limit: int = 200) -> Table:
     """The console summary: one line per finding (file, sheet, row, column, rule, message)."""
     table = Table(title=f"{len(findings)} finding(s)", show_lines=False)
     for column in ("severity", "file", "sheet", "row", "column", "rule", "message"):

@@ -274,7 +274,7 @@ def report_context(
 ) -> dict[str, Any]:
     """The whole report as plain data: per outcome the narrative, Table 1, chart data, results by
     indicator, Table 3, lessons, Table 4 and what was left out; `previous` is the indicator summary
-    of an earlier biennium (see history.previous_summary) to compare with."""
+    of an earlier biennium (see earlier_biennium.previous_summary) to compare with."""
     framework = package.framework
     results, summary, rejected = aggregates.results, aggregates.summary, checked.rejected
     rows_by_cpo = _criterion_rows(checked.evidence.clean)

@@ -56,7 +56,7 @@ def region_table(summary: pd.DataFrame) -> list[dict[str, object]]:
     ]
 
 
-def findings_table(findings: pd.DataFrame) -> dict[str, list[str]]:
-    """The findings as columns of text (empty columns when there is none, so the table still shows
-    what would be listed)."""
+def findings_artifact_table(findings: pd.DataFrame) -> dict[str, list[str]]:
+    """The findings as columns of text for a table artifact (empty columns when there is none, so the
+    table still shows what would be listed)."""
     return {str(c): ["" if pd.isna(v) else str(v) for v in findings[c]] for c in findings.columns}
