@@ -19,6 +19,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from reporting.store.database import engine_for
+from tests.test_review import (
+    check_audit_is_append_only,
+    check_full_cycle,
+    check_new_version_of_an_approved_result,
+    check_refusals,
+)
 from tests.test_storage import (
     check_corrected_file_supersedes,
     check_failed_file_leaves_store_as_before,
@@ -138,5 +144,21 @@ def test_database_url_selects_postgres(postgres_server: str, monkeypatch: pytest
     engine = engine_for(settings.database_url())
     with engine.connect() as conn:
         assert conn.execute(text("select current_setting('server_version_num')::int")).scalar_one() > 100000
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0003"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0004"
     engine.dispose()
+
+
+def test_postgres_review_full_cycle(engine: Engine, tmp_path: Path) -> None:
+    check_full_cycle(engine, tmp_path)
+
+
+def test_postgres_review_refusals(engine: Engine, tmp_path: Path) -> None:
+    check_refusals(engine, tmp_path)
+
+
+def test_postgres_review_new_version_of_an_approved_result(engine: Engine, tmp_path: Path) -> None:
+    check_new_version_of_an_approved_result(engine, tmp_path)
+
+
+def test_postgres_audit_is_append_only(engine: Engine, tmp_path: Path) -> None:
+    check_audit_is_append_only(engine, tmp_path)

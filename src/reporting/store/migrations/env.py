@@ -11,7 +11,10 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlmodel import SQLModel
 
 from reporting import settings
-from reporting.store import models  # noqa: F401  (importing the models registers the tables)
+from reporting.store import (
+    models,  # noqa: F401  (importing the models registers the tables)
+    review,  # noqa: F401  (the review tables)
+)
 
 TARGET = SQLModel.metadata
 

@@ -1,0 +1,48 @@
+"""Which CPO results the report may count: the approved ones (final report), or every one (draft).
+
+A result's approval holds for the rows it was given on: `result_versions` fingerprints each result's
+rows, and a result counts as approved only while the rows counted are the ones approved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import pandas as pd
+
+from reporting.store.models import STORED_EVIDENCE_COLUMNS
+
+Result = tuple[str, str]
+"""(indicator, CPO code)."""
+VERSIONED_COLUMNS = tuple(c for c in STORED_EVIDENCE_COLUMNS if c != "submitted_by")
+
+
+def result_versions(evidence: pd.DataFrame) -> dict[Result, str]:
+    """A fingerprint of each CPO result's rows (whatever their order, file or row numbers): another
+    fingerprint, other rows."""
+    if evidence.empty:
+        return {}
+    columns = [c for c in VERSIONED_COLUMNS if c in evidence.columns]
+    texts = evidence[columns].astype("string").fillna("").astype(str)
+    texts = texts.assign(
+        criterion=pd.to_numeric(texts["criterion"], errors="coerce").astype("Int64").astype(str)
+    )
+    lines = texts.apply(lambda row: "\x1f".join(row), axis=1)
+    keyed = pd.DataFrame({"indicator": texts["indicator"], "cpo_code": texts["cpo_code"], "line": lines})
+    versions: dict[Result, str] = {}
+    for (indicator, code), group in keyed.groupby(["indicator", "cpo_code"], sort=False):
+        digest = hashlib.sha256("\x1e".join(sorted(group["line"])).encode("utf-8")).hexdigest()[:16]
+        versions[(str(indicator), str(code))] = digest
+    return versions
+
+
+def approved_results(evidence: pd.DataFrame, approved: Mapping[Result, str]) -> set[Result]:
+    """The results of `evidence` approved on exactly these rows (`approved`: result → approved version)."""
+    return {key for key, version in result_versions(evidence).items() if approved.get(key) == version}
+
+
+def only(evidence: pd.DataFrame, results: set[Result]) -> pd.DataFrame:
+    """The evidence rows of these results."""
+    keys = zip(evidence["indicator"].astype(str), evidence["cpo_code"].astype(str), strict=True)
+    return evidence[[key in results for key in keys]]

@@ -1,0 +1,384 @@
+"""The review of CPO results and the locks of bienniums: every transition, every refusal, and its
+audit entry.
+
+submitted → returned (comment required) → submitted again when a new version of its rows arrives →
+approved; `reopen` (reason required) withdraws an approval or a return. A new version of an approved
+result's rows puts it back to submitted and says so. Nothing changes in a locked biennium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from reporting.counting.aggregate import reportable_results
+from reporting.counting.approval import Result, result_versions
+from reporting.errors import PackageError
+from reporting.intake.readers import ReceivedFile
+from reporting.store import review as store
+from reporting.store.archive import archive
+from reporting.store.in_force import current_evidence, stored_framework
+from reporting.store.models import ReceivedFileRecord, table
+from reporting.store.review import APPROVED, RETURNED, SUBMITTED, Entry, record
+
+INTAKE = "intake"
+"""Who a change made by receiving rows is recorded as (with the file named in the reason)."""
+ACTIONS = {"approve": APPROVED, "return": RETURNED, "reopen": SUBMITTED}
+
+
+class ReviewError(Exception):
+    """A review change that is refused (no current rows, no comment, locked biennium…): one line."""
+
+
+class LockedError(PackageError):
+    """A biennium is locked: its files are archived and marked refused, nothing is stored."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision on one CPO result: `action` is approve, return or reopen."""
+
+    indicator: str
+    cpo_code: str
+    action: str
+    by: str
+    comment: str = ""
+    version: str | None = None
+    """The version of the rows decided on (a review sheet's): refused if the rows changed since."""
+
+
+def _locked_reason(lock: store.Lock) -> str:
+    when = lock.locked_at.strftime("%Y-%m-%d %H:%M")
+    return f"biennium {lock.biennium} is locked (by {lock.locked_by}, {when} UTC): unlock it first"
+
+
+def _refuse_if_locked(conn: Connection, biennium: str) -> None:
+    lock = store.lock_of(conn, biennium)
+    if lock is not None:
+        raise ReviewError(_locked_reason(lock))
+
+
+def _files_of(evidence: pd.DataFrame) -> dict[Result, str]:
+    files = evidence.groupby(["indicator", "cpo_code"])["source_file"].agg(
+        lambda f: ", ".join(sorted(set(f)))
+    )
+    return {(str(i), str(c)): str(f) for (i, c), f in zip(files.index, files, strict=True)}
+
+
+def _superseded_files(conn: Connection, biennium: str) -> list[Entry]:
+    """An audit entry for every file version superseded since the last sync (its rows with it)."""
+    files = table(ReceivedFileRecord)
+    audit = table(store.AuditEntryRecord)
+    recorded = {
+        r.old_value
+        for r in conn.execute(
+            select(audit.c.old_value).where(audit.c.biennium == biennium, audit.c.what == "file superseded")
+        )
+    }
+    newer = files.alias("newer")
+    rows = conn.execute(
+        select(
+            files.c.id,
+            files.c.name,
+            files.c.sha256,
+            newer.c.name.label("by_name"),
+            newer.c.sha256.label("by_sha"),
+        )
+        .join(newer, newer.c.id == files.c.superseded_by_id)
+        .where(files.c.biennium == biennium)
+        .order_by(files.c.id)
+    ).all()
+    return [
+        Entry(
+            by=INTAKE,
+            biennium=biennium,
+            what="file superseded",
+            old_value=f"{r.name} {r.sha256[:12]}",
+            new_value=f"{r.by_name} {r.by_sha[:12]}",
+            reason="a new version of the file: its rows are kept, marked superseded",
+        )
+        for r in rows
+        if f"{r.name} {r.sha256[:12]}" not in recorded
+    ]
+
+
+def sync(engine: Engine, biennium: str) -> list[Entry]:
+    """Bring the reviews of a biennium in line with the rows in force: a new result is submitted, a
+    result whose rows changed is submitted again (an approval or return on older rows no longer holds),
+    a result without rows in force keeps its status with no version. Returns the entries recorded."""
+    evidence = current_evidence(engine, biennium)
+    versions = result_versions(evidence)
+    files = _files_of(evidence) if len(evidence) else {}
+    entries: list[Entry] = []
+    with engine.begin() as conn:
+        entries += _superseded_files(conn, biennium)
+        known = store.reviews(conn, biennium)
+        for key in sorted(set(versions) | set(known)):
+            indicator, code = key
+            version, review = versions.get(key, ""), known.get(key)
+            where = f"rows in {files[key]}" if key in files else "no rows in force"
+            if review is None:
+                store.insert_review(
+                    conn, biennium, indicator, code, status=SUBMITTED, version=version, changed_by=INTAKE
+                )
+                entries.append(Entry(INTAKE, biennium, "status", "", SUBMITTED, where, indicator, code))
+                continue
+            if review["version"] == version:
+                continue
+            entries.append(
+                Entry(INTAKE, biennium, "rows", review["version"], version, where, indicator, code)
+            )
+            if review["status"] != SUBMITTED and version:
+                entries.append(
+                    Entry(
+                        INTAKE, biennium, "status", review["status"], SUBMITTED,
+                        f"a new version of its rows arrived ({files[key]}); the {review['status']} "
+                        f"status was for the earlier rows", indicator, code,
+                    )
+                )  # fmt: skip
+                store.update_review(
+                    conn, biennium, indicator, code, status=SUBMITTED, version=version,
+                    changed_by=INTAKE, changed_at=store.now(), comment="",
+                )  # fmt: skip
+            else:
+                store.update_review(conn, biennium, indicator, code, version=version)
+        record(conn, *entries)
+    return entries
+
+
+def _refusal(decision: Decision, review: dict[str, object] | None) -> str | None:
+    """Why a decision cannot be applied to a result in this state, or None."""
+    status = None if review is None else review["status"]
+    if decision.action not in ACTIONS:
+        return f"unknown decision {decision.action!r} (one of: {', '.join(ACTIONS)})"
+    if review is None or not review["version"]:
+        return "no current rows: nothing to decide on" if decision.action == "approve" else "no such result"
+    if decision.version is not None and decision.version != review["version"]:
+        return "its rows changed since the sheet was exported: export again and decide on the new rows"
+    if decision.action == "approve" and status != SUBMITTED:
+        return f"it is {status}, not submitted" + (": reopen it first" if status == RETURNED else "")
+    if decision.action == "return" and not decision.comment.strip():
+        return "returning needs a comment for the office (--comment)"
+    if decision.action == "return" and status != SUBMITTED:
+        return f"it is {status}, not submitted" + (": reopen it first" if status == APPROVED else "")
+    if decision.action == "reopen" and not decision.comment.strip():
+        return "reopening needs a reason (--reason)"
+    if decision.action == "reopen" and status == SUBMITTED:
+        return "it is already submitted"
+    return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a batch of decisions did: the entries recorded, or the refusals (result, reason)."""
+
+    applied: list[Entry]
+    refused: list[tuple[Decision, str]]
+
+
+def decide(
+    engine: Engine, biennium: str, decisions: Iterable[Decision], partial: bool = False, source: str = ""
+) -> Outcome:
+    """Apply decisions in one transaction, all or nothing: any refusal applies none (with `partial`,
+    a result whose rows changed since `version` is refused alone and the others are applied). `source`
+    is added to each entry's reason (e.g. the sheet they came from)."""
+    asked = list(decisions)
+    sync(engine, biennium)
+    with engine.begin() as conn:
+        _refuse_if_locked(conn, biennium)
+        known = store.reviews(conn, biennium)
+        refused = [(d, why) for d in asked if (why := _refusal(d, known.get((d.indicator, d.cpo_code))))]
+        stale = all("changed since" in why for _, why in refused)
+        if refused and not (partial and stale):
+            return Outcome([], refused)
+        entries: list[Entry] = []
+        refused_ones = {id(d) for d, _ in refused}
+        for d in (d for d in asked if id(d) not in refused_ones):
+            old = known[(d.indicator, d.cpo_code)]["status"]
+            new = ACTIONS[d.action]
+            reason = "; ".join(p for p in (d.comment.strip(), source) if p)
+            store.update_review(
+                conn, biennium, d.indicator, d.cpo_code,
+                status=new, changed_by=d.by, changed_at=store.now(), comment=d.comment.strip(),
+            )  # fmt: skip
+            entries.append(Entry(d.by, biennium, "status", str(old), new, reason, d.indicator, d.cpo_code))
+        record(conn, *entries)
+    return Outcome(entries, refused)
+
+
+def lock(engine: Engine, biennium: str, by: str, reason: str = "") -> Entry:
+    """Freeze a biennium: later ingests and review changes are refused."""
+    with engine.begin() as conn:
+        existing = store.lock_of(conn, biennium)
+        if existing is not None:
+            raise ReviewError(f"biennium {biennium} is already locked (by {existing.locked_by})")
+        store.insert_lock(conn, biennium, by, reason)
+        entry = Entry(by, biennium, "lock", "unlocked", "locked", reason)
+        record(conn, entry)
+    return entry
+
+
+def unlock(engine: Engine, biennium: str, by: str, reason: str) -> Entry:
+    """Open a locked biennium again (a reason is required: it goes into the audit trail)."""
+    if not reason.strip():
+        raise ReviewError("unlocking needs a reason (--reason)")
+    with engine.begin() as conn:
+        if store.lock_of(conn, biennium) is None:
+            raise ReviewError(f"biennium {biennium} is not locked")
+        store.remove_lock(conn, biennium)
+        entry = Entry(by, biennium, "lock", "locked", "unlocked", reason.strip())
+        record(conn, entry)
+    return entry
+
+
+def is_locked(engine: Engine, biennium: str) -> bool:
+    with engine.connect() as conn:
+        return store.lock_of(conn, biennium) is not None
+
+
+def refuse_if_locked(
+    engine: Engine, biennium: str, files: tuple[ReceivedFile, ...], archive_root: Path
+) -> None:
+    """Before storing a package: in a locked biennium, every file not stored yet is archived (as
+    received) and recorded as refused, and LockedError says why. Files already stored pass (a rebuild of
+    what was locked builds the same report)."""
+    received = table(ReceivedFileRecord)
+    with engine.begin() as conn:
+        lock_held = store.lock_of(conn, biennium)
+        if lock_held is None:
+            return
+        stored = {
+            r.sha256 for r in conn.execute(select(received.c.sha256).where(received.c.biennium == biennium))
+        }
+        late = [f for f in files if f.sha256 not in stored]
+        if not late:
+            return
+        entries = [
+            Entry(
+                INTAKE,
+                biennium,
+                "file refused",
+                "",
+                f"{f.name} {f.sha256[:12]} ({archive(f, archive_root)})",
+                f"biennium locked by {lock_held.locked_by}",
+            )
+            for f in late
+        ]
+        record(conn, *entries)
+    names = ", ".join(f.name for f in late)
+    raise LockedError(f"{_locked_reason(lock_held)}; refused: {names} (archived, not stored)")
+
+
+def results_frame(engine: Engine, biennium: str) -> pd.DataFrame:
+    """One row per CPO result of a biennium with its review: region, country, CPO, indicator, criteria
+    met, reportable, texts, status, who changed it when, the comment and the version of its rows."""
+    sync(engine, biennium)
+    evidence = current_evidence(engine, biennium)
+    framework = stored_framework(engine, biennium)
+    reviews = store.review_frame(engine, biennium)
+    if framework is None or evidence.empty:
+        facts = pd.DataFrame(columns=["indicator", "cpo_code"])
+    else:
+        facts = reportable_results(evidence, framework)
+        facts["criteria"] = facts["criteria"].map(lambda c: ", ".join(str(x) for x in c))
+        texts = evidence.assign(
+            text=lambda e: (
+                "["
+                + e["criterion"].astype(str)
+                + "] "
+                + e["result_achieved"].astype(str)
+                + " [ILO] "
+                + e["ilo_contribution"].astype(str)
+            )
+        ).sort_values("criterion")
+        joined = texts.groupby(["indicator", "cpo_code"])["text"].agg("\n".join).rename("texts")
+        facts = facts.merge(joined.reset_index(), on=["indicator", "cpo_code"], how="left")
+    merged = reviews.merge(facts, on=["indicator", "cpo_code"], how="left")
+    for column in ("region", "country", "cpo_title", "criteria", "texts"):
+        merged[column] = merged.get(column, pd.Series(dtype=str)).astype("string").fillna("")
+    merged["reportable"] = merged.get("reportable", pd.Series(dtype=bool)).fillna(False).astype(bool)
+    merged["criteria_met"] = merged.get("criteria_met", pd.Series(dtype="Int64")).fillna(0).astype("int64")
+    return merged.sort_values(["region", "indicator", "cpo_code"]).reset_index(drop=True)
+
+
+def select_results(
+    results: pd.DataFrame,
+    region: str | None = None,
+    indicator: str | None = None,
+    status: str | None = None,
+    cpo: str | None = None,
+) -> pd.DataFrame:
+    """The results matching every filter given (region and CPO case-insensitive)."""
+    keep = pd.Series(True, index=results.index)
+    if region:
+        keep &= results["region"].str.casefold() == region.casefold()
+    if indicator:
+        keep &= results["indicator"] == indicator
+    if status:
+        keep &= results["status"] == status
+    if cpo:
+        keep &= results["cpo_code"].str.casefold() == cpo.casefold()
+    return results[keep]
+
+
+def approved_versions(engine: Engine, biennium: str) -> dict[Result, str]:
+    """The approved results of a biennium and the version of the rows each was approved on."""
+    reviews = store.review_frame(engine, biennium)
+    approved = reviews[reviews["status"] == APPROVED]
+    return {
+        (str(i), str(c)): str(v)
+        for i, c, v in zip(approved["indicator"], approved["cpo_code"], approved["version"], strict=True)
+    }
+
+
+def latest_biennium(engine: Engine) -> str | None:
+    """The newest biennium with reviewed results (the default of the review commands)."""
+    reviews = table(store.ResultReviewRecord)
+    files = table(ReceivedFileRecord)
+    with engine.connect() as conn:
+        found = conn.execute(select(reviews.c.biennium).order_by(reviews.c.biennium.desc()).limit(1)).scalar()
+        if found is None:
+            found = conn.execute(select(files.c.biennium).order_by(files.c.biennium.desc()).limit(1)).scalar()
+    return None if found is None else str(found)
+
+
+IMPORTED = "reviews imported"
+
+
+def import_package_reviews(
+    engine: Engine, biennium: str, decisions: pd.DataFrame, received: ReceivedFile
+) -> Outcome:
+    """Apply the decisions a package carries (reviews.csv: indicator, cpo_code, decision, by, comment),
+    once per version of the file: each change is an audit entry naming the file as imported. A decision
+    the result already has is passed over; one that cannot apply is refused (none applied)."""
+    audit = table(store.AuditEntryRecord)
+    stamp = f"{received.name} {received.sha256[:12]}"
+    with engine.connect() as conn:
+        done = conn.execute(
+            select(audit.c.id).where(
+                audit.c.biennium == biennium, audit.c.what == IMPORTED, audit.c.new_value == stamp
+            )
+        ).first()
+    if done is not None:
+        return Outcome([], [])
+    sync(engine, biennium)
+    with engine.connect() as conn:
+        known = store.reviews(conn, biennium)
+    wanted = {"approved": "approve", "returned": "return"}
+    asked = [
+        Decision(str(r.indicator), str(r.cpo_code), wanted[str(r.decision)], str(r.by), str(r.comment))
+        for r in decisions.itertuples(index=False)
+        if known.get((str(r.indicator), str(r.cpo_code)), {}).get("status") != r.decision
+    ]
+    outcome = decide(engine, biennium, asked, source=f"imported from {received.name}")
+    if not outcome.refused:
+        with engine.begin() as conn:
+            record(
+                conn,
+                Entry(INTAKE, biennium, IMPORTED, "", stamp, f"{len(outcome.applied)} decision(s) applied"),
+            )
+    return outcome

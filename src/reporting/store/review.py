@@ -1,0 +1,177 @@
+"""The store's review tables: the status of each CPO result, the biennium locks and the audit trail.
+
+A CPO result (biennium × indicator × CPO) is `submitted` when its rows arrive, `returned` with a
+reviewer's comment, `approved` once accepted; only approved results count in the final report. The audit
+trail is append-only: this module offers a way to add an entry and ways to read them, none to change or
+remove one. Made by the Alembic revision 0004.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, UniqueConstraint, delete, insert, select, update
+from sqlmodel import Field, SQLModel
+
+from reporting.store.models import table
+
+SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
+STATUSES = (SUBMITTED, RETURNED, APPROVED)
+
+
+class ResultReviewRecord(SQLModel, table=True):
+    """The review status of one CPO result, and the fingerprint of the rows it was given on (`version`,
+    empty while the result has no rows in force)."""
+
+    __tablename__ = "result_review"
+    __table_args__ = (
+        UniqueConstraint("biennium", "indicator", "cpo_code", name="uq_result_review_biennium_indicator_cpo"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    biennium: str = Field(index=True)
+    indicator: str
+    cpo_code: str = Field(index=True)
+    status: str
+    version: str
+    changed_by: str
+    changed_at: datetime
+    comment: str = ""
+
+
+class AuditEntryRecord(SQLModel, table=True):
+    """One thing that happened to the figures' inputs: who, when, what, the old and new value, why."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    by: str
+    biennium: str = Field(index=True)
+    indicator: str = ""
+    cpo_code: str = Field(default="", index=True)
+    what: str
+    old_value: str = ""
+    new_value: str = ""
+    reason: str = ""
+
+
+class BienniumLockRecord(SQLModel, table=True):
+    """A locked biennium: no ingest, no review change until it is unlocked (with a reason)."""
+
+    __tablename__ = "biennium_lock"
+    biennium: str = Field(primary_key=True)
+    locked_by: str
+    locked_at: datetime
+    reason: str = ""
+
+
+AUDIT_COLUMNS = ["at", "by", "biennium", "indicator", "cpo_code", "what", "old_value", "new_value", "reason"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An audit entry to record (`at` is the time it is recorded)."""
+
+    by: str
+    biennium: str
+    what: str
+    old_value: str = ""
+    new_value: str = ""
+    reason: str = ""
+    indicator: str = ""
+    cpo_code: str = ""
+
+
+@dataclass(frozen=True)
+class Lock:
+    biennium: str
+    locked_by: str
+    locked_at: datetime
+    reason: str
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record(conn: Connection, *entries: Entry) -> None:
+    """Append audit entries (the only way an entry is written; none is ever changed or removed)."""
+    if entries:
+        at = now()
+        conn.execute(insert(table(AuditEntryRecord)), [{"at": at, **vars(e)} for e in entries])
+
+
+def audit_entries(
+    engine: Engine,
+    biennium: str | None = None,
+    cpo_code: str | None = None,
+    since: datetime | None = None,
+) -> pd.DataFrame:
+    """The audit trail, oldest first, filtered by biennium, CPO and time (AUDIT_COLUMNS)."""
+    audit = table(AuditEntryRecord)
+    query = select(*(audit.c[c] for c in AUDIT_COLUMNS)).order_by(audit.c.id)
+    if biennium is not None:
+        query = query.where(audit.c.biennium == biennium)
+    if cpo_code is not None:
+        query = query.where(audit.c.cpo_code == cpo_code)
+    if since is not None:
+        query = query.where(audit.c.at >= since)
+    with engine.connect() as conn:
+        return pd.read_sql(query, conn)
+
+
+def reviews(conn: Connection, biennium: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every CPO result's review of a biennium, by (indicator, CPO code)."""
+    review = table(ResultReviewRecord)
+    rows = conn.execute(select(review).where(review.c.biennium == biennium)).all()
+    return {(r.indicator, r.cpo_code): dict(r._mapping) for r in rows}
+
+
+def review_frame(engine: Engine, biennium: str) -> pd.DataFrame:
+    """The reviews of a biennium as a frame (indicator, cpo_code, status, version, changed_by, …)."""
+    review = table(ResultReviewRecord)
+    with engine.connect() as conn:
+        return pd.read_sql(
+            select(review)
+            .where(review.c.biennium == biennium)
+            .order_by(review.c.indicator, review.c.cpo_code),
+            conn,
+        )
+
+
+def insert_review(conn: Connection, biennium: str, indicator: str, cpo_code: str, **values: Any) -> None:
+    conn.execute(
+        insert(table(ResultReviewRecord)).values(
+            biennium=biennium, indicator=indicator, cpo_code=cpo_code, changed_at=now(), **values
+        )
+    )
+
+
+def update_review(conn: Connection, biennium: str, indicator: str, cpo_code: str, **values: Any) -> None:
+    review = table(ResultReviewRecord)
+    conn.execute(
+        update(review)
+        .where(review.c.biennium == biennium, review.c.indicator == indicator, review.c.cpo_code == cpo_code)
+        .values(**values)
+    )
+
+
+def lock_of(conn: Connection, biennium: str) -> Lock | None:
+    locks = table(BienniumLockRecord)
+    row = conn.execute(select(locks).where(locks.c.biennium == biennium)).first()
+    return None if row is None else Lock(row.biennium, row.locked_by, row.locked_at, row.reason)
+
+
+def insert_lock(conn: Connection, biennium: str, by: str, reason: str) -> None:
+    conn.execute(
+        insert(table(BienniumLockRecord)).values(
+            biennium=biennium, locked_by=by, locked_at=now(), reason=reason
+        )
+    )
+
+
+def remove_lock(conn: Connection, biennium: str) -> None:
+    locks = table(BienniumLockRecord)
+    conn.execute(delete(locks).where(locks.c.biennium == biennium))
