@@ -16,6 +16,7 @@ from rich.text import Text
 
 from reporting import settings
 from reporting.errors import OutputError, PackageError, StrictModeError, output_error
+from reporting.review.cli import register as register_review
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -429,6 +430,8 @@ def diff(
         print(line)
     raise typer.Exit(1 if changes else 0)
 
+
+register_review(app)
 
 if __name__ == "__main__":
     app()
