@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 export REPORTING_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test lint system-deps clean bench bench-build lock
+.PHONY: venv demo test lint system-deps clean bench bench-build lock i18n
 .PHONY: server server-stop worker deploy bench-rebuild
 
 # Installs exactly what requirements.lock names (every transitive dependency, with hashes): a fresh machine
@@ -25,6 +25,15 @@ lock:
 	test -x $(VENV)/bin/uv || { test -x $(PY) || python3 -m venv $(VENV); $(PIP) uv; }
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
 		--no-header --quiet $(LOCK_FLAGS) -o requirements.lock
+
+## make i18n: collect the report's fixed wording (Word and text templates, the contract's names, the code)
+## into templates/locale/reporting.pot and merge it into each language's catalog: new messages come in
+## untranslated, for a translator to fill in templates/locale/<language>/LC_MESSAGES/reporting.po
+LOCALE := templates/locale
+i18n: venv
+	$(VENV)/bin/pybabel extract -F $(LOCALE)/babel.cfg --omit-header --no-wrap -o $(LOCALE)/reporting.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALE)/reporting.pot -d $(LOCALE) -D reporting --no-wrap \
+		--no-fuzzy-matching --ignore-obsolete
 
 ## make demo: build the report of the 2014-15 sample package into out/2014-15/
 demo: venv

@@ -28,21 +28,16 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
-REGIONS = ("Africa", "Americas", "Arab States", "Asia and the Pacific", "Europe and Central Asia")
-TYPOLOGIES = (
-    "Policies and strategies",
-    "Regulatory/Legal framework",
-    "Programmes",
-    "Institutional capacity",
-    "Data collection and analysis",
-)
 FONT = "Arial"
 HERE = Path(__file__).resolve().parents[1] / "templates"
 A4_SHORT, A4_LONG, MARGIN = Cm(21.0), Cm(29.7), Cm(1.8)
 LANDSCAPE_TEXT_WIDTH = A4_LONG - 2 * MARGIN
 PORTRAIT_TEXT_WIDTH = A4_SHORT - 2 * MARGIN
 HEADER_FILL, TITLE_FILL = "D9D9D9", "EDEDED"
-ANNEX_3 = "Annex 3: Member States counted, by indicator and region"
+INDICATOR, CRITERIA_MET = "{{ _('Indicator') }}", "{{ _('Criteria met') }}"
+LOOP_TAG = Cm(0.6)
+"""Width of a cell that holds only a `{%tc %}` tag (it is gone from the report)."""
+ANNEX_3 = "{{ _('Annex 3: Member States counted, by indicator and region') }}"
 
 
 # ---- styles -------------------------------------------------------------------------------------
@@ -137,6 +132,11 @@ def cell_loop(cell: _Cell, loop: str, body: str, first: bool = True) -> None:
     cell_paragraph(cell, "{%p endfor %}")
 
 
+def column_loop(loop: str, body: str) -> list[str]:
+    """Three cells that become one column per item: `{%tc for LOOP %}`, BODY, `{%tc endfor %}`."""
+    return [f"{{%tc for {loop} %}}", body, "{%tc endfor %}"]
+
+
 def loop_row(table: Table, tag: str) -> None:
     table.add_row().cells[0].paragraphs[0].add_run(tag)
 
@@ -205,10 +205,12 @@ def field_run(paragraph: Paragraph, kind: str, text: str = "") -> None:
 def page_number_footer(section: Section) -> None:
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run("Programme implementation report {{ biennium }} – page ")
+    paragraph.add_run(
+        "{{ _('Programme implementation report %(biennium)s', biennium=biennium) }} – {{ _('page') }} "
+    )
     for kind, code in (("begin", ""), ("instr", " PAGE "), ("separate", ""), ("end", "")):
         field_run(paragraph, kind, code)
-    paragraph.add_run(" of ")
+    paragraph.add_run(" {{ pgettext('page X of Y', 'of') }} ")
     for kind, code in (("begin", ""), ("instr", " NUMPAGES "), ("separate", ""), ("end", "")):
         field_run(paragraph, kind, code)
 
@@ -245,60 +247,69 @@ def cover_and_contents(doc: DocumentObject) -> None:
     for _ in range(6):
         doc.add_paragraph()
     title = doc.add_paragraph(style="Title")
-    title.add_run("Programme implementation report").add_break()  # the biennium never splits at its dash
+    # the biennium never splits at its dash
+    title.add_run("{{ _('Programme implementation report') }}").add_break()
     title.add_run("{{ biennium }}")
-    doc.add_paragraph("Results by outcome and indicator", style="Subtitle")
+    doc.add_paragraph("{{ _('Results by outcome and indicator') }}", style="Subtitle")
     doc.add_paragraph()
     doc.add_paragraph(
-        "Biennium {{ biennium }}. Generated on {{ generated_on }}"
-        "{% if build_short %}, build {{ build_short }}{% endif %}."
+        "{{ _('Biennium %(biennium)s.', biennium=biennium) }} {% if build_short %}"
+        "{{ _('Generated on %(date)s, build %(build)s.', date=generated_on, build=build_short) }}{% else %}"
+        "{{ _('Generated on %(date)s.', date=generated_on) }}{% endif %}"
     )
     doc.add_paragraph(
-        "Built from the country offices' submissions; figures count the member States with a "
-        "reportable result under each indicator."
+        "{{ _(\"Built from the country offices' submissions; figures count the member States with a "
+        'reportable result under each indicator.") }}'
     )
     doc.add_page_break()
-    doc.add_paragraph("Contents", style="TOC Heading")
+    doc.add_paragraph("{{ _('Contents') }}", style="TOC Heading")
     begin = doc.add_paragraph(style="TOC 1")
     field_run(begin, "begin")
     field_run(begin, "instr", ' TOC \\o "1-2" \\h \\z \\u ')
     field_run(begin, "separate")
-    begin.add_run("Update this table (F9 in Word) to show page numbers.").italic = True
+    begin.add_run("{{ _('Update this table (F9 in Word) to show page numbers.') }}").italic = True
     doc.add_paragraph("{%p for o in outcomes %}")
-    doc.add_paragraph("Outcome {{ o.id }}: {{ o.title }}", style="TOC 1")
+    doc.add_paragraph("{{ _('Outcome %(id)s: %(title)s', id=o.id, title=o.title) }}", style="TOC 1")
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p if lessons %}")
-    doc.add_paragraph("Lessons learned (all outcomes)", style="TOC 1")
+    doc.add_paragraph("{{ _('Lessons learned (all outcomes)') }}", style="TOC 1")
     doc.add_paragraph("{%p endif %}")
-    doc.add_paragraph("Annex 1: CPO results not reportable", style="TOC 1")
-    doc.add_paragraph("Annex 2: Rows rejected by validation", style="TOC 1")
+    doc.add_paragraph("{{ _('Annex 1: CPO results not reportable') }}", style="TOC 1")
+    doc.add_paragraph("{{ _('Annex 2: Rows rejected by validation') }}", style="TOC 1")
     end = doc.add_paragraph(ANNEX_3, style="TOC 1")
     field_run(end, "end")
 
 
 def chapter_opening(doc: DocumentObject) -> None:
-    doc.add_paragraph("Outcome {{ o.id }}: {{ o.title }}", style="Heading 1")
+    doc.add_paragraph("{{ _('Outcome %(id)s: %(title)s', id=o.id, title=o.title) }}", style="Heading 1")
     doc.add_paragraph("{%p if o.statement %}")
     statement = doc.add_paragraph()
-    statement.add_run("Outcome statement: ").bold = True
+    statement.add_run("{{ _('Outcome statement:') }} ").bold = True
     statement.add_run("{{ o.statement }}").italic = True
     doc.add_paragraph("{%p endif %}")
-    doc.add_paragraph("Summary of results", style="Heading 2")
+    doc.add_paragraph("{{ _('Summary of results') }}", style="Heading 2")
     doc.add_paragraph("{%p for text in o.narrative %}")
     doc.add_paragraph("{{ text }}")
     doc.add_paragraph("{%p endfor %}")
     chart = doc.add_paragraph("{{ o.id|chart }}")
     chart.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(
-        "Figure {{ loop.index }}: Outcome {{ o.id }}, member States with a reportable result by region, "
-        "target (hatched) and achieved (grey)",
+        "{{ _('Figure %(number)s: Outcome %(id)s, member States with a reportable result by region, "
+        "target (hatched) and achieved (grey)', number=loop.index, id=o.id) }}",
         style="Caption",
     )
     doc.add_paragraph("{%p if o.comparison %}")
-    doc.add_paragraph("Comparison with {{ previous_biennium }}", style="Heading 3")
+    doc.add_paragraph(
+        "{{ _('Comparison with %(biennium)s', biennium=previous_biennium) }}", style="Heading 3"
+    )
     listing_table(
         doc,
-        ["Indicator", "Achieved in {{ previous_biennium }}", "Achieved in {{ biennium }}", "Change"],
+        [
+            INDICATOR,
+            "{{ _('Achieved in %(biennium)s', biennium=previous_biennium) }}",
+            "{{ _('Achieved in %(biennium)s', biennium=biennium) }}",
+            "{{ _('Change') }}",
+        ],
         "c in o.comparison",
         ["{{ c.indicator }}", "{{ c.previous }}", "{{ c.current }}", "{{ c.change }}"],
         [Cm(3.5), Cm(4.5), Cm(4.5), Cm(3.0)],
@@ -307,56 +318,63 @@ def chapter_opening(doc: DocumentObject) -> None:
 
 
 def table_1(doc: DocumentObject) -> None:
-    doc.add_paragraph("Table 1: Summary of results by indicator and by typology", style="Heading 2")
-    table = new_table(doc, 3 + len(TYPOLOGIES), ["Indicator", "Target", "Achieved", *TYPOLOGIES])
+    doc.add_paragraph(
+        "{{ _('Table 1: Summary of results by indicator and by typology') }}", style="Heading 2"
+    )
+    typologies = column_loop("t in typologies", "{{ t }}")
+    header = [INDICATOR, "{{ _('Target') }}", "{{ _('Achieved') }}", *typologies]
+    table = new_table(doc, len(header), header)
     loop_row(table, "{%tr for row in o.summary_rows %}")
     cells = table.add_row().cells
     first = cell_text(cells[0], "{{ row.id }}", bold=True)
     first.add_run(" {{ row.title }}")
     cell_text(cells[1], "{{ row.target_text }}")
     cell_text(cells[2], "{{ row.achieved_text }}")
-    for cell, typology in zip(cells[3:], TYPOLOGIES, strict=True):
-        cell_text(cell, f"{{{{ row.by_typology['{typology}'] }}}}")
+    for cell, text in zip(cells[3:], column_loop("t in typologies", "{{ row.by_typology[t] }}"), strict=True):
+        cell_text(cell, text)
     loop_row(table, "{%tr endfor %}")
-    fix_widths(table, [Cm(5.6), Cm(3.6), Cm(3.6)] + [Cm(2.66)] * len(TYPOLOGIES))
+    fix_widths(table, [Cm(5.6), Cm(3.6), Cm(3.6), LOOP_TAG, Cm(2.66), LOOP_TAG])
     note = doc.add_paragraph(
-        "Member States with a reportable result (at least the required number of measurement criteria "
-        "met); regional, sub-regional and global CPOs are listed under the results but not counted. "
-        "Typologies as declared with the results."
+        "{{ _('Member States with a reportable result (at least the required number of measurement "
+        "criteria met); regional, sub-regional and global CPOs are listed under the results but not counted. "
+        "Typologies as declared with the results.') }}"
     )
     note.style = "Caption"
 
 
 def table_2(doc: DocumentObject) -> None:
     doc.add_paragraph(
-        "Table 2: Member States with a reportable result by region (target in brackets)", style="Heading 2"
+        "{{ _('Table 2: Member States with a reportable result by region (target in brackets)') }}",
+        style="Heading 2",
     )
-    table = new_table(doc, 2 + len(REGIONS), ["Indicator", *REGIONS, "Total"])
+    header = [INDICATOR, *column_loop("r in regions", "{{ r }}"), "{{ _('Total') }}"]
+    table = new_table(doc, len(header), header)
     loop_row(table, "{%tr for row in o.summary_rows %}")
     cells = table.add_row().cells
     cell_text(cells[0], "{{ row.id }}", bold=True)
-    for cell, region in zip(cells[1:-1], REGIONS, strict=True):
-        cell_text(cell, f"{{{{r row.by_region['{region}']|link }}}}")
+    figures = column_loop("r in regions", "{{r row.by_region[r]|link }}")
+    for cell, text in zip(cells[1:-1], figures, strict=True):
+        cell_text(cell, text)
     cell_text(cells[-1], "{{r row.total|link(true) }}")
     loop_row(table, "{%tr endfor %}")
-    fix_widths(table, [Cm(2.1)] + [Cm(4.0)] * len(REGIONS) + [Cm(4.0)])
+    fix_widths(table, [Cm(2.1), LOOP_TAG, Cm(4.0), LOOP_TAG, Cm(4.0)])
     doc.add_paragraph(
-        f"Each figure links to the member States behind it ({ANNEX_3.split(':')[0]}).", style="Caption"
+        "{{ _('Each figure links to the member States behind it (Annex 3).') }}", style="Caption"
     )
 
 
 def results_by_indicator(doc: DocumentObject) -> None:
-    doc.add_paragraph("Results by indicator", style="Heading 2")
+    doc.add_paragraph("{{ _('Results by indicator') }}", style="Heading 2")
     doc.add_paragraph("{%p for ind in o.indicators %}")
-    doc.add_paragraph("Indicator {{ ind.id }}. {{ ind.title }}", style="Heading 3")
-    doc.add_paragraph().add_run("Measurement").bold = True
+    doc.add_paragraph("{{ _('Indicator %(id)s. %(title)s', id=ind.id, title=ind.title) }}", style="Heading 3")
+    doc.add_paragraph().add_run("{{ _('Measurement') }}").bold = True
     doc.add_paragraph("{{ ind.reportability }}")
     doc.add_paragraph("{%p for c in ind.criteria %}")
     criterion = doc.add_paragraph("{{ c.number }}. {{ c.text }}")
     criterion.paragraph_format.left_indent = Cm(0.6)
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p if not ind.regions %}")
-    doc.add_paragraph("No reportable result under this indicator.")
+    doc.add_paragraph("{{ _('No reportable result under this indicator.') }}")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p for region in ind.regions %}")
     doc.add_paragraph("{{ region.name }}", style="Heading 4")
@@ -364,18 +382,23 @@ def results_by_indicator(doc: DocumentObject) -> None:
     block = doc.add_table(rows=2, cols=3, style="Table Grid")
     title = block.rows[0].cells[0].merge(block.rows[0].cells[2])
     heading = cell_text(title, "{{ cpo.country }}/{{ cpo.code }}", bold=True)
-    heading.add_run("{% if not cpo.member_state %} (regional or global CPO: listed, not counted){% endif %}")
+    heading.add_run(
+        "{% if not cpo.member_state %} {{ _('(regional or global CPO: listed, not counted)') }}{% endif %}"
+    )
     cell_paragraph(title, "{{ cpo.title }}")
     cell_paragraph(title, "{%p if cpo.typologies or cpo.gender_specific %}")
     extra = cell_paragraph(title, "{{ cpo.typologies|join('; ') }}")
     extra.add_run(
-        "{% if cpo.gender_specific %}{{ '; ' if cpo.typologies }}gender-specific{% endif %}"
+        "{% if cpo.gender_specific %}{{ '; ' if cpo.typologies }}{{ _('gender-specific') }}{% endif %}"
     ).italic = True
     extra.runs[0].italic = True
     cell_paragraph(title, "{%p endif %}")
     shade(block.rows[0], TITLE_FILL)
     repeat_as_header(block.rows[0])
-    header_row(block.rows[1], ["Measurement criteria", "Result achieved", "ILO contribution"])
+    header_row(
+        block.rows[1],
+        ["{{ _('Measurement criteria') }}", "{{ _('Result achieved') }}", "{{ _('ILO contribution') }}"],
+    )
     loop_row(block, "{%tr for c in cpo.criteria %}")
     cells = block.add_row().cells
     cell_text(cells[0], "{{ c.number }}").alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -390,16 +413,16 @@ def results_by_indicator(doc: DocumentObject) -> None:
 
 
 def table_3(doc: DocumentObject) -> None:
-    doc.add_paragraph("Table 3: ILO results chain: country examples", style="Heading 2")
+    doc.add_paragraph("{{ _('Table 3: ILO results chain: country examples') }}", style="Heading 2")
     doc.add_paragraph("{%p if o.examples %}")
     table = new_table(
         doc,
         4,
         [
-            "Country",
-            "ILO contribution (outputs delivered by the Office)",
-            "Results (action taken by the country)",
-            "Gender-specific",
+            "{{ _('Country') }}",
+            "{{ _('ILO contribution (outputs delivered by the Office)') }}",
+            "{{ _('Results (action taken by the country)') }}",
+            "{{ _('Gender-specific') }}",
         ],
     )
     loop_row(table, "{%tr for ex in o.examples %}")
@@ -411,7 +434,7 @@ def table_3(doc: DocumentObject) -> None:
     loop_row(table, "{%tr endfor %}")
     fix_widths(table, [Cm(3.0), Cm(10.3), Cm(10.3), Cm(2.5)])
     doc.add_paragraph("{%p else %}")
-    doc.add_paragraph("No country examples were submitted for this outcome (examples.csv).")
+    doc.add_paragraph("{{ _('No country examples were submitted for this outcome (examples.csv).') }}")
     doc.add_paragraph("{%p endif %}")
 
 
@@ -446,9 +469,11 @@ def lessons(doc: DocumentObject, blocks: str, heading: str, level: str, missing:
 
 
 def table_4(doc: DocumentObject) -> None:
-    doc.add_paragraph("Table 4: Summary of most significant outputs by typology", style="Heading 2")
+    doc.add_paragraph(
+        "{{ _('Table 4: Summary of most significant outputs by typology') }}", style="Heading 2"
+    )
     doc.add_paragraph("{%p if o.outputs %}")
-    table = new_table(doc, 2, ["Typology", "Outputs"])
+    table = new_table(doc, 2, ["{{ _('Typology') }}", "{{ _('Outputs') }}"])
     loop_row(table, "{%tr for g in o.outputs %}")
     cells = table.add_row().cells
     cell_text(cells[0], "{{ g.typology }}", bold=True)
@@ -460,23 +485,23 @@ def table_4(doc: DocumentObject) -> None:
     loop_row(table, "{%tr endfor %}")
     fix_widths(table, [Cm(4.0), PORTRAIT_TEXT_WIDTH - Cm(4.0)])
     doc.add_paragraph("{%p else %}")
-    doc.add_paragraph("No significant outputs were submitted for this outcome (outputs.csv).")
+    doc.add_paragraph("{{ _('No significant outputs were submitted for this outcome (outputs.csv).') }}")
     doc.add_paragraph("{%p endif %}")
 
 
 def annexes(doc: DocumentObject) -> None:
-    doc.add_paragraph("Annex 1: CPO results not reportable", style="Heading 1")
+    doc.add_paragraph("{{ _('Annex 1: CPO results not reportable') }}", style="Heading 1")
     doc.add_paragraph(
-        "CPO results that meet fewer measurement criteria than their indicator requires: they are "
-        "neither counted nor shown under the results."
+        "{{ _('CPO results that meet fewer measurement criteria than their indicator requires: they are "
+        "neither counted nor shown under the results.') }}"
     )
     doc.add_paragraph("{%p for o in outcomes %}")
     doc.add_paragraph("{%p if o.not_reportable %}")
-    doc.add_paragraph("Outcome {{ o.id }}", style="Heading 3")
+    doc.add_paragraph("{{ _('Outcome %(id)s', id=o.id) }}", style="Heading 3")
     doc.add_paragraph("{%p for block in o.not_reportable_blocks %}")
     listing_table(
         doc,
-        ["Indicator", "Country/CPO", "Criteria met", "Criteria required"],
+        [INDICATOR, "{{ _('Country/CPO') }}", CRITERIA_MET, "{{ _('Criteria required') }}"],
         "r in block",
         ["{{ r.indicator }}", "{{ r.country }}/{{ r.code }}", "{{ r.criteria_met }}", "{{ r.min_criteria }}"],
         [Cm(3.0), Cm(12.0), Cm(5.0), Cm(5.0)],
@@ -485,40 +510,44 @@ def annexes(doc: DocumentObject) -> None:
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p if not_reportable_count == 0 %}")
-    doc.add_paragraph("Every CPO result meets the required number of criteria.")
+    doc.add_paragraph("{{ _('Every CPO result meets the required number of criteria.') }}")
     doc.add_paragraph("{%p endif %}")
 
-    doc.add_paragraph("Annex 2: Rows rejected by validation", style="Heading 1")
+    doc.add_paragraph("{{ _('Annex 2: Rows rejected by validation') }}", style="Heading 1")
     doc.add_paragraph("{%p if rejected %}")
     doc.add_paragraph(
-        "{{ rejected|length }} submitted row(s) broke a rule of the submission format and were set "
-        "aside; the file, sheet and row point to the submission."
+        "{{ ngettext('%(num)s submitted row broke a rule of the submission format and was set aside; "
+        "the file, sheet and row point to the submission.', '%(num)s submitted rows broke a rule of the "
+        "submission format and were set aside; the file, sheet and row point to the submission.', "
+        "rejected|length) }}"
     )
     doc.add_paragraph("{%p for block in rejected_blocks %}")
     listing_table(
         doc,
-        ["File", "Sheet", "Row", "Reason"],
+        ["{{ _('File') }}", "{{ _('Sheet') }}", "{{ _('Row') }}", "{{ _('Reason') }}"],
         "r in block",
         ["{{ r.file }}", "{{ r.sheet }}", "{{ r.row }}", "{{ r.reason }}"],
         [Cm(6.0), Cm(3.5), Cm(1.6), Cm(15.0)],
     )
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p else %}")
-    doc.add_paragraph("No row was rejected.")
+    doc.add_paragraph("{{ _('No row was rejected.') }}")
     doc.add_paragraph("{%p endif %}")
 
     doc.add_paragraph(ANNEX_3, style="Heading 1")
     doc.add_paragraph(
-        "For each figure of Table 2, the member States counted, with their CPO results, the measurement "
-        "criteria met and the rows of the submission they come from (indicator_evidence.csv lists every "
-        "CPO result, counted or not, and why)."
+        "{{ _('For each figure of Table 2, the member States counted, with their CPO results, the "
+        "measurement criteria met and the rows of the submission they come from (indicator_evidence.csv "
+        "lists every CPO result, counted or not, and why).') }}"
     )
     doc.add_paragraph("{%p for o in outcomes %}")
     doc.add_paragraph("{%p for ind in o.counted %}")
     heading = doc.add_paragraph(style="Heading 3")
     heading.add_run("{{r ind|bookmark }}")
-    heading.add_run("{{ ind.id }}, all regions: {{ ind.achieved }} ")
-    heading.add_run("member State{{ 's' if ind.achieved != 1 }}")
+    heading.add_run(
+        "{{ ngettext('%(id)s, all regions: %(num)s member State', '%(id)s, all regions: %(num)s member "
+        "States', ind.achieved, id=ind.id) }}"
+    )
     doc.add_paragraph("{{ ind.title }}", style="Caption")
     doc.add_paragraph("{%p for r in ind.regions %}")
     region = doc.add_paragraph(style="Heading 4")
@@ -527,13 +556,13 @@ def annexes(doc: DocumentObject) -> None:
     doc.add_paragraph("{%p if r.states %}")
     listing_table(
         doc,
-        ["Member State", "CPO", "Criteria met", "Evidence (file, rows)"],
+        ["{{ _('Member State') }}", "{{ _('CPO') }}", CRITERIA_MET, "{{ _('Evidence (file, rows)') }}"],
         "s in r.states",
         ["{{ s.country }} ({{ s.state }})", "{{ s.code }}", "{{ s.criteria }}", "{{ s.evidence }}"],
         [Cm(7.0), Cm(3.0), Cm(3.5), Cm(12.5)],
     )
     doc.add_paragraph("{%p else %}")
-    doc.add_paragraph("No member State counted.")
+    doc.add_paragraph("{{ _('No member State counted.') }}")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p endfor %}")
@@ -548,7 +577,7 @@ def main() -> None:
     orient(first, landscape=False)
     page_number_footer(first)
     header = first.header.paragraphs[0]
-    header.text = "Programme implementation report {{ biennium }}"
+    header.text = "{{ _('Programme implementation report %(biennium)s', biennium=biennium) }}"
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     first.different_first_page_header_footer = True
 
@@ -567,14 +596,14 @@ def main() -> None:
     lessons(
         doc,
         "o.lessons",
-        "Lessons learned",
+        "{{ _('Lessons learned') }}",
         "Heading 2",
-        missing="No lessons learned were submitted for this outcome (lessons-{{ o.id }}.md).",
+        missing="{{ _('No lessons learned were submitted for this outcome (lessons-%(id)s.md).', id=o.id) }}",
     )
     table_4(doc)
     doc.add_paragraph("{%p endfor %}")
 
-    lessons(doc, "lessons", "Lessons learned (all outcomes)", "Heading 1")
+    lessons(doc, "lessons", "{{ _('Lessons learned (all outcomes)') }}", "Heading 1")
     next_section(doc, landscape=True)
     annexes(doc)
     doc.save(HERE / "implementation-report.docx")

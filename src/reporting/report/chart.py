@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from reporting.outputs import written_in_place
+from reporting.report.edition import DEFAULT_LANGUAGE, edition
 
 WIDTH_INCHES = 9.0
 HEIGHT_INCHES = 3.4
@@ -24,7 +25,9 @@ DPI = 150
 
 
 def draw_chart(chart: dict[str, Any], out: Path) -> Path:
-    """Write the PNG of one outcome's chart data (see report_context: `o.chart`) to `out`."""
+    """Write the PNG of one outcome's chart data (see report_context: `o.chart`) to `out`, its labels in
+    the chart's `language`."""
+    _ = edition(chart.get("language", DEFAULT_LANGUAGE)).gettext
     indicators: list[str] = chart["indicators"]
     regions: list[str] = chart["regions"]
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
@@ -48,7 +51,7 @@ def draw_chart(chart: dict[str, Any], out: Path) -> Path:
                 color="white",
                 edgecolor="black",
                 hatch="///",
-                label="Target",
+                label=_("Target"),
             )
             ax.bar_label(bars, labels=["" if t is None else str(t) for t in target], fontsize=7)
         bars = ax.bar(
@@ -57,14 +60,15 @@ def draw_chart(chart: dict[str, Any], out: Path) -> Path:
             width,
             color="0.35",
             edgecolor="black",
-            label="Achieved",
+            label=_("Achieved"),
         )
         ax.bar_label(bars, fontsize=7)
         # Figures are written on the bars: no y axis to draw (it is most of matplotlib's time here).
         ax.text(
             0.5,
             1.02,
-            f"Indicator {indicator}" + ("" if has_target else " (no target set)"),
+            (_("Indicator %(id)s") if has_target else _("Indicator %(id)s (no target set)"))
+            % {"id": indicator},
             transform=ax.transAxes,
             ha="center",
             fontsize=9,

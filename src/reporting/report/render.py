@@ -25,6 +25,7 @@ from reporting.errors import OutputError, is_permanent, output_error
 from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
 from reporting.report.chart import draw_chart
+from reporting.report.edition import DEFAULT_LANGUAGE, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import TEMPLATES_DIR, text_environment
 from reporting.vocabulary import CONTROL_CHARACTERS
@@ -59,9 +60,12 @@ class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
 
     - the "listing" pass (tabs and line breaks typed inside a value become Word tabs and breaks) runs only
       when a rendered text holds one: the context splits paragraphs itself;
-    - the table-grid fix runs only when the template has `{%tc %}` column loops;
-    - without column loops the rendered body is checked (parsed) but not grafted into python-docx's tree,
-      re-serialised and compressed at the default level: it is written into word/document.xml as text;
+    - the rendered body is checked (parsed) but not grafted into python-docx's tree, re-serialised and
+      compressed at the default level: it is written into word/document.xml as text;
+    - a table whose `{%tc %}` column loop gave it more cells than its grid has columns gets its grid from
+      its widest row's cell widths (each column as wide as its cell in the template: a loop's columns
+      take the width of the loop's cell each), instead of docxtpl's fix, which spreads the table's
+      template width evenly and needs the whole body as a tree;
     - the accessibility edits (language, title, heading levels, header rows) are made on the parts as
       they are saved, not by opening the package again.
     """
@@ -76,12 +80,12 @@ class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
         return patched
 
     def fix_tables(self, xml: str) -> Any:
-        if getattr(self, "_column_loops", True):
-            return super().fix_tables(xml)
         try:
-            etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
+            body = etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
         except etree.XMLSyntaxError:
             return super().fix_tables(xml)  # docxtpl's recovering parser makes the best of it
+        if getattr(self, "_column_loops", True) and _fit_grids(body):
+            xml = etree.tostring(body, encoding="unicode")
         return _RenderedBody(xml)
 
     def fix_docpr_ids(self, tree: Any) -> None:
@@ -119,6 +123,33 @@ class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
             parts.update(accessible_parts(parts, self.language))
             for name, data in parts.items():
                 out.writestr(name, data, compresslevel=1)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _fit_grids(body: Any) -> bool:
+    """Give each table with more cells in a row than grid columns the widths of its widest row's cells;
+    True if a table changed."""
+    changed = False
+    for table in body.iter(f"{_W}tbl"):
+        grid = table.find(f"{_W}tblGrid")
+        rows = [row.findall(f"{_W}tc") for row in table.findall(f"{_W}tr")]
+        widest: list[Any] = max(rows, key=len, default=[])
+        if grid is None or len(widest) <= len(grid.findall(f"{_W}gridCol")):
+            continue
+        widths = [cell.find(f"{_W}tcPr/{_W}tcW") for cell in widest]
+        if any(w is None or w.get(f"{_W}type") != "dxa" for w in widths):
+            continue
+        for column in grid.findall(f"{_W}gridCol"):
+            grid.remove(column)
+        for width in widths:
+            etree.SubElement(grid, f"{_W}gridCol", {f"{_W}w": width.get(f"{_W}w")})
+        table_width = table.find(f"{_W}tblPr/{_W}tblW")
+        if table_width is not None and table_width.get(f"{_W}type") == "dxa":
+            table_width.set(f"{_W}w", str(sum(int(w.get(f"{_W}w")) for w in widths)))
+        changed = True
+    return changed
 
 
 def _with_body(document_xml: str, body: str) -> str:
@@ -184,7 +215,10 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
     text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
     document = _ReportTemplate(str(template))
     document.language = context.get("language")
-    environment = SandboxedEnvironment(autoescape=True)
+    environment = SandboxedEnvironment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        edition(context.get("language", DEFAULT_LANGUAGE)).translations, newstyle=True
+    )
     environment.filters["rich"] = _rich
     environment.filters["bookmark"] = _bookmark_filter()
     environment.filters["link"] = _link
@@ -252,7 +286,7 @@ def _finalize(value: object) -> object:
 
 def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path]) -> Path:
     """report.md from templates/report.md.j2: the same content, every value escaped for Markdown."""
-    environment = text_environment().overlay(finalize=_finalize)
+    environment = text_environment(context.get("language", DEFAULT_LANGUAGE)).overlay(finalize=_finalize)
     environment.filters["lessons"] = lambda blocks: Markup(blocks_markdown(_escaped(blocks)))
     environment.filters["chart"] = lambda outcome_id: (
         Markup(charts[outcome_id].relative_to(out.parent).as_posix()) if outcome_id in charts else ""
