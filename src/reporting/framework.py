@@ -1,17 +1,94 @@
-"""The results framework (framework.yaml): outcomes, indicators, measurement criteria, reportability."""
+"""The results framework (framework.yaml): outcomes, indicators, measurement criteria, reportability.
+
+Titles, statements, reportability and criteria are given as plain text (English) or in several languages,
+`title: {en: …, fr: …, es: …}` (English required): the French and Spanish editions of the report show
+the text of their language, or the English one where none is given (`untranslated` names those)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reporting.errors import PackageError
 
 BIENNIUM_PATTERN = r"^\d{4}-\d{2}$"
+SOURCE_LANGUAGE = "en"
+TRANSLATED_LANGUAGES = ("fr", "es")
+
+
+class Wording(str):
+    """A framework text: the English text (the string itself, as every other part of the code reads it)
+    and its translations by language."""
+
+    translations: Mapping[str, str]
+
+    def __new__(cls, english: str, translations: Mapping[str, str] | None = None) -> Wording:
+        text = super().__new__(cls, english)
+        text.translations = dict(translations or {})
+        return text
+
+
+def _wording(value: Any, required: bool) -> str:
+    """Plain text, or a mapping of language to text (`en` required, `fr` and `es` optional)."""
+    if isinstance(value, Mapping):
+        unknown = sorted(str(k) for k in value if k not in (SOURCE_LANGUAGE, *TRANSLATED_LANGUAGES))
+        if unknown:
+            raise ValueError(
+                f"languages are {SOURCE_LANGUAGE}, {', '.join(TRANSLATED_LANGUAGES)}, not {unknown}"
+            )
+        if not all(isinstance(text, str) for text in value.values()):
+            raise ValueError("each language's text must be text")
+        if SOURCE_LANGUAGE not in value:
+            raise ValueError(f"give the English text ({SOURCE_LANGUAGE}: …) beside its translations")
+        english = value[SOURCE_LANGUAGE]
+        translations = {k: v for k, v in value.items() if k != SOURCE_LANGUAGE and v.strip()}
+        if required and not english:
+            raise ValueError("String should have at least 1 character")
+        return Wording(english, translations)
+    if not isinstance(value, str):
+        raise ValueError("Input should be a valid string or a mapping of language to text")
+    if required and not value:
+        raise ValueError("String should have at least 1 character")
+    return value
+
+
+def _text(required: bool) -> Any:
+    return Annotated[
+        str, PlainValidator(lambda v: _wording(v, required)), PlainSerializer(str, return_type=str)
+    ]
+
+
+Text = _text(required=True)
+OptionalText = _text(required=False)
+
+
+def in_language(text: str, language: str) -> str:
+    """`text` in `language` where the framework gives it, else the English text."""
+    if isinstance(text, Wording) and language in text.translations:
+        return text.translations[language]
+    return str(text)
+
+
+def is_translated(text: str, language: str) -> bool:
+    return (
+        language == SOURCE_LANGUAGE
+        or not text
+        or (isinstance(text, Wording) and language in text.translations)
+    )
 
 
 class _Strict(BaseModel):
@@ -20,13 +97,13 @@ class _Strict(BaseModel):
 
 class Criterion(_Strict):
     number: int = Field(ge=1)
-    text: str = Field(min_length=1)
+    text: Text
 
 
 class Indicator(_Strict):
     id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    reportability: str = ""
+    title: Text
+    reportability: OptionalText = ""
     min_criteria: int = Field(ge=1)
     criteria: tuple[Criterion, ...] = Field(min_length=1)
 
@@ -50,9 +127,9 @@ class Indicator(_Strict):
 
 class Outcome(_Strict):
     id: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    short_title: str = ""
-    statement: str = ""
+    title: Text
+    short_title: OptionalText = ""
+    statement: OptionalText = ""
     indicators: tuple[Indicator, ...] = Field(min_length=1)
 
     @field_validator("id", mode="before")
@@ -77,6 +154,21 @@ class Framework(_Strict):
         if len(set(outcome_ids)) != len(outcome_ids):
             raise ValueError("an outcome id is declared twice")
         return self
+
+    def untranslated(self, language: str) -> list[str]:
+        """Where the framework has no text in `language` (the report shows the English one there)."""
+        places: list[tuple[str, str]] = []
+        for o in self.outcomes:
+            places += [
+                (f"outcome {o.id} {n}", t) for n, t in (("title", o.title), ("statement", o.statement))
+            ]
+            for i in o.indicators:
+                places += [
+                    (f"indicator {i.id} title", i.title),
+                    (f"indicator {i.id} reportability", i.reportability),
+                ]
+                places += [(f"indicator {i.id} criterion {c.number}", c.text) for c in i.criteria]
+        return [place for place, text in places if not is_translated(text, language)]
 
     def indicator(self, indicator_id: str) -> Indicator:
         return next(i for o in self.outcomes for i in o.indicators if i.id == indicator_id)
