@@ -66,14 +66,16 @@ def _wording(value: Any, required: bool) -> str:
     return value
 
 
-def _text(required: bool) -> Any:
-    return Annotated[
-        str, PlainValidator(lambda v: _wording(v, required)), PlainSerializer(str, return_type=str)
-    ]
+def _required_text(value: Any) -> str:
+    return _wording(value, required=True)
 
 
-Text = _text(required=True)
-OptionalText = _text(required=False)
+def _optional_text(value: Any) -> str:
+    return _wording(value, required=False)
+
+
+Text = Annotated[str, PlainValidator(_required_text), PlainSerializer(str, return_type=str)]
+OptionalText = Annotated[str, PlainValidator(_optional_text), PlainSerializer(str, return_type=str)]
 
 
 def in_language(text: str, language: str) -> str:
