@@ -1,27 +1,36 @@
-"""The business rules of the submission contract: vectorised functions over text frames (shared by the
-pandera models and by anyone who needs the same rule), and for every rule its severity, the column a
-finding points at, and the plain-language message a submitter reads."""
+"""The business rules of the submission contract and their registry.
+
+The vectorised functions here say what a rule checks (over text frames, shared by the pandera models and
+by anyone who needs the same rule). The registry (`RULES`) says what a rule means to a submitter: its
+severity, the column a finding points at, the plain-language message. A rule is declared once, where
+its check is: the decorators `column_rule`, `table_rule` and `framework_rule` register it and return the
+pandera check named after it (the models in `reporting.schemas`); the findings about files rather than
+rows are declared at the end of this module. A check whose name is not in the registry is an error
+(`rule_named`), never a finding silently lost."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from reporting.counting import rule as counting
 from reporting.counting.member_states import country_codes, regions_of
 from reporting.counting.rule import CPO_RESULT
-from reporting.framework import BIENNIUM_PATTERN
-from reporting.vocabulary import EVIDENCE_TYPOLOGIES, OUTPUT_TYPOLOGIES, REGIONS, YES_NO_SPELLINGS
+from reporting.framework import BIENNIUM_PATTERN, Framework
+from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, YES_NO_SPELLINGS
 
 # Explicit classes, not \d or \s: pandas then runs them in Arrow (RE2) instead of falling back to Python.
 CPO_CODE_PATTERN = r"^[A-Z]{3}[0-9]{3}$"
 WHOLE_NUMBER_PATTERN = r"^ *[0-9]+ *$"
 SIGNED_WHOLE_NUMBER_PATTERN = r"^ *-?[0-9]+ *$"
 NOT_SPACE = "[^ \t\n\r\x0b\x0c\xa0]"
-SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "advice")
+Severity = Literal["critical", "error", "warning", "advice"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "error", "warning", "advice")
 
 
 # --- row rules -------------------------------------------------------------------------------------
@@ -206,179 +215,153 @@ def reportable(frame: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series[bool]
     return counting.is_reportable(met, needed) | ~first_of_group(frame, CPO_RESULT)
 
 
-# --- what each rule means to a submitter --------------------------------------------------------------
+# --- the registry: what each rule means to a submitter -----------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rule:
-    severity: str
+    name: str
+    severity: Severity
     column: str
+    """The column a finding points at ("" for the whole row, the file or the sheet)."""
     message: str
-    sets_aside: bool = False
-    """A warning that still keeps the row out of the clean table (a duplicate is kept once)."""
+    sets_aside: bool
+    """The rows breaking it stay out of the clean table: every critical rule and error, and a warning
+    about a copy (kept once)."""
 
 
-def _rule(severity: str, column: str, message: str, sets_aside: bool = False) -> Rule:
-    return Rule(severity, column, message, sets_aside or severity in ("critical", "error"))
+RULES: dict[str, Rule] = {}
+"""Every rule by name, filled as the models are defined (importing `reporting.schemas` loads them all)."""
 
 
-RULES: dict[str, Rule] = {
-    # the file
-    "column_present": _rule(
-        "critical", "", "A required column is missing from the file: nothing from this table is used."
-    ),
-    "column_known": _rule(
-        "warning",
-        "",
-        "This column is not part of the submission format: it is kept with the rows but not used.",
-    ),
-    # the package's entries and a workbook's sheets: each is read or named
-    "file_is_not_a_link": _rule(
-        "critical",
-        "",
-        "This is a link to another file or folder: links are not followed, so nothing it points to is "
-        "read. Put the file itself in the package.",
-    ),
-    "file_name_printable": _rule(
-        "critical",
-        "",
-        "The name holds control characters or bytes that are not text (shown as \N{REPLACEMENT CHARACTER}), "
-        "so it is not read. Rename it and send it again.",
-    ),
-    "file_not_read": _rule("warning", "", "This file is not read: none of its rows is checked or counted."),
-    "rows_present": _rule(
-        "warning",
-        "",
-        "There are no rows under the header row: nothing from this table is checked or counted.",
-    ),
-    "sheet_not_read": _rule(
-        "warning",
-        "",
-        "This sheet is not read: none of its rows is checked or counted. If it holds rows, give it a "
-        "header row with the template's column names (a title block above it is fine).",
-    ),
-    "note_not_read": _rule(
-        "advice",
-        "",
-        "Not read: it is not a table of the submission format. Nothing to do unless it holds rows for "
-        "the report.",
-    ),
-    # any table
-    "biennium_is_yyyy_yy": _rule(
-        "error",
-        "biennium",
-        "The biennium must be written YYYY-YY, the second year following the first (e.g. 2014-15).",
-    ),
-    "biennium_matches_package": _rule(
-        "error", "biennium", "The biennium differs from the package's biennium in framework.yaml."
-    ),
-    "outcome_declared": _rule("error", "outcome", "This outcome is not declared in framework.yaml."),
-    "indicator_declared_for_outcome": _rule(
-        "error", "indicator", "This indicator is not declared for this outcome in framework.yaml."
-    ),
-    "region_is_one_of_five": _rule(
-        "error", "region", "The region must be one of: " + ", ".join(REGIONS) + "."
-    ),
-    "text_cleaned": _rule(
-        "warning", "", "Control characters or HTML were removed from this text; the words are kept."
-    ),
-    "gender_specific_yes_no": _rule(
-        "warning",
-        "gender_specific",
-        "gender_specific must be yes or no: the value is ignored (the row is kept).",
-    ),
-    # evidence rows
-    "country_filled": _rule("error", "country", "The country (or region/body for a regional CPO) is empty."),
-    "cpo_code_shape": _rule(
-        "error", "cpo_code", "The CPO code must be three capital letters and three digits (e.g. ZWE131)."
-    ),
-    "criterion_is_whole_number": _rule(
-        "error", "criterion", "The criterion must be a whole number (e.g. 2)."
-    ),
-    "criterion_declared_for_indicator": _rule(
-        "error",
-        "criterion",
-        "This criterion number is not one of the measurement criteria declared for the indicator.",
-    ),
-    "result_achieved_filled": _rule("error", "result_achieved", "The result achieved is empty."),
-    "ilo_contribution_filled": _rule("error", "ilo_contribution", "The ILO contribution is empty."),
-    "country_is_member_state": _rule(
-        "error",
-        "cpo_code",
-        "The CPO code's letters are the ISO code of a territory or of a country that is not an ILO "
-        "member State: only member States are counted, so the row is set aside. Use the member "
-        "State's code, or a regional code (RAF, RAS, RER, GLO, ...) for a regional or global CPO.",
-    ),
-    "country_matches_cpo_code": _rule(
-        "error",
-        "country",
-        "The country does not match the CPO code, whose letters are a member State's ISO code.",
-    ),
-    "country_name_known": _rule(
-        "warning",
-        "country",
-        "The country name is not one we recognise, so it could "
-        "not be checked against the CPO code (the row is kept).",
-    ),
-    "region_matches_country": _rule("error", "region", "The region is not the country's ILO region."),
-    "typology_known": _rule(
-        "warning",
-        "typology",
-        "Typologies must be ;-separated, from: "
-        + ", ".join(EVIDENCE_TYPOLOGIES)
-        + ". Unknown ones are ignored (the row is kept).",
-    ),
-    # evidence table
-    "duplicate_row": _rule(
-        "warning",
-        "",
-        "The same row was already given: it is kept once (this copy is set aside).",
-        sets_aside=True,
-    ),
-    "cpo_region_consistent": _rule(
-        "error",
-        "region",
-        "This CPO is given in more than one region: its rows "
-        "are set aside because the region decides where the CPO is counted. "
-        "Give one region on every row.",
-    ),
-    "cpo_title_consistent": _rule(
-        "warning",
-        "cpo_title",
-        "This CPO has different titles on different rows; "
-        "the rows are kept (the title does not change any count) and the first "
-        "title is shown in the report.",
-    ),
-    "cpo_title_given": _rule(
-        "warning", "cpo_title", "This CPO has no title on any of its rows (one row needs it)."
-    ),
-    "not_reportable": _rule(
-        "advice",
-        "criterion",
-        "Not reportable: this CPO result meets fewer distinct "
-        "criteria than the indicator requires. Its rows are kept and listed as not "
-        "reportable.",
-    ),
-    # targets
-    "target_is_whole_number": _rule("error", "target", "The target must be a whole number (e.g. 3)."),
-    "target_not_negative": _rule("error", "target", "The target cannot be negative."),
-    "target_duplicate": _rule(
-        "warning",
-        "target",
-        "The same target was already given for this indicator "
-        "and region: it is kept once (this copy is set aside).",
-        sets_aside=True,
-    ),
-    "target_conflict": _rule(
-        "error",
-        "target",
-        "Different targets are given for the same indicator and "
-        "region: all of them are set aside until one is chosen.",
-    ),
-    # outputs and examples
-    "output_typology_known": _rule(
-        "error", "typology", "The typology of an output must be one of: " + ", ".join(OUTPUT_TYPOLOGIES) + "."
-    ),
-    "text_filled": _rule("error", "text", "The output text is empty."),
-    "results_filled": _rule("error", "results", "The results text is empty."),
-}
+class UnknownRule(LookupError):
+    """A check or a finding names a rule that the registry does not hold: a bug, never a lost finding."""
+
+
+def declare(name: str, severity: Severity, column: str, message: str, sets_aside: bool = False) -> Rule:
+    """Register a rule; a name is declared once."""
+    if name in RULES:
+        raise ValueError(f"rule {name!r} is declared twice")
+    RULES[name] = Rule(name, severity, column, message, sets_aside or severity in ("critical", "error"))
+    return RULES[name]
+
+
+def rule_named(name: str) -> Rule:
+    """The registered rule of that name; an unknown name raises `UnknownRule`."""
+    try:
+        return RULES[name]
+    except KeyError:
+        raise UnknownRule(f"no rule named {name!r} is declared (reporting.schemas.rules)") from None
+
+
+Verdicts = Callable[..., "pd.Series[bool]"]
+"""A check method of a pandera model (`cls`, then a column or the frame): True where the rule holds."""
+FrameworkVerdicts = Callable[[pd.DataFrame, Framework], "pd.Series[bool]"]
+FrameworkCheck = Callable[[Framework], pa.Check]
+
+
+def column_rule(
+    column: str, severity: Severity, message: str, sets_aside: bool = False
+) -> Callable[[Verdicts], Any]:
+    """Decorate a model's check of one column: the rule named after the method is registered (its
+    finding points at that column) and the method becomes pandera's check of that name."""
+
+    def register(check: Verdicts) -> Any:
+        declare(check.__name__, severity, column, message, sets_aside)
+        return pa.check(column, name=check.__name__)(check)
+
+    return register
+
+
+def table_rule(
+    severity: Severity, column: str, message: str, sets_aside: bool = False
+) -> Callable[[Verdicts], Any]:
+    """Decorate a model's check of whole rows (`column`: where its finding points): the rule named after
+    the method is registered and the method becomes pandera's DataFrame check of that name."""
+
+    def register(check: Verdicts) -> Any:
+        declare(check.__name__, severity, column, message, sets_aside)
+        return pa.dataframe_check(name=check.__name__)(check)
+
+    return register
+
+
+def framework_rule(
+    severity: Severity, column: str, message: str
+) -> Callable[[FrameworkVerdicts], FrameworkCheck]:
+    """Decorate a rule that needs the package's framework: the rule named after the function is
+    registered and the function becomes a maker of pandera's check for one framework."""
+
+    def register(verdicts: FrameworkVerdicts) -> FrameworkCheck:
+        name = verdicts.__name__
+        declare(name, severity, column, message)
+
+        def check(framework: Framework) -> pa.Check:
+            return pa.Check(lambda frame: verdicts(frame, framework), name=name)
+
+        return check
+
+    return register
+
+
+def against_framework(framework: Framework, *checks: FrameworkCheck) -> pa.DataFrameSchema:
+    """The rules of a table that depend on the package's framework, as one schema."""
+    return pa.DataFrameSchema(checks=[check(framework) for check in checks])
+
+
+# --- rules about files, sheets and columns, found by the readers and the validation itself -----------
+
+declare(
+    "column_present",
+    "critical",
+    "",
+    "A required column is missing from the file: nothing from this table is used.",
+)
+declare(
+    "column_known",
+    "warning",
+    "",
+    "This column is not part of the submission format: it is kept with the rows but not used.",
+)
+declare("file_readable", "critical", "", "The file cannot be read:")
+declare(
+    "file_is_not_a_link",
+    "critical",
+    "",
+    "This is a link to another file or folder: links are not followed, so nothing it points to is "
+    "read. Put the file itself in the package.",
+)
+declare(
+    "file_name_printable",
+    "critical",
+    "",
+    "The name holds control characters or bytes that are not text (shown as \N{REPLACEMENT CHARACTER}), "
+    "so it is not read. Rename it and send it again.",
+)
+declare("file_not_read", "warning", "", "This file is not read: none of its rows is checked or counted.")
+declare(
+    "rows_present",
+    "warning",
+    "",
+    "There are no rows under the header row: nothing from this table is checked or counted.",
+)
+declare(
+    "sheet_not_read",
+    "warning",
+    "",
+    "This sheet is not read: none of its rows is checked or counted. If it holds rows, give it a "
+    "header row with the template's column names (a title block above it is fine).",
+)
+declare(
+    "note_not_read",
+    "advice",
+    "",
+    "Not read: it is not a table of the submission format. Nothing to do unless it holds rows for "
+    "the report.",
+)
+declare(
+    "text_cleaned",
+    "warning",
+    "",
+    "Control characters or HTML were removed from this text; the words are kept.",
+)

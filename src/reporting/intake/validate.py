@@ -45,7 +45,7 @@ from reporting.schemas import (
     rules,
     targets_against_framework,
 )
-from reporting.schemas.rules import RULES
+from reporting.schemas.rules import RULES, UnknownRule, rule_named
 from reporting.vocabulary import (
     EVIDENCE_COLUMNS,
     OPTIONAL_EVIDENCE_COLUMNS,
@@ -56,8 +56,6 @@ from reporting.vocabulary import (
 
 FINDING_COLUMNS = ["severity", "file", "sheet", "row", "column", "rule", "value", "message"]
 SEVERITIES = rules.SEVERITIES
-# pandera's own checks (type coercion) under the name of the business rule they enforce
-TYPE_RULES = {"criterion": "criterion_is_whole_number", "target": "target_is_whole_number"}
 # Long free texts: neither stripped nor compared cell by cell more than needed.
 LONG_TEXTS = {"result_achieved", "ilo_contribution", "text", "results"}
 VALUE_LENGTH = 200
@@ -82,19 +80,19 @@ def _empty_validated() -> Validated:
     return Validated(pd.DataFrame(), pd.DataFrame(columns=["reason"]), empty_findings())
 
 
-def finding(
-    severity: str, file: str, rule: str, message: str, column: str = "", sheet: str = ""
-) -> dict[str, object]:
-    """One finding about a file as a whole (no row), e.g. a file that cannot be read."""
+def finding(rule: str, file: str, detail: str = "", column: str = "", sheet: str = "") -> dict[str, object]:
+    """One finding about a file as a whole (no row), e.g. a file that cannot be read: the rule's
+    severity and message, then `detail`."""
+    known = rule_named(rule)
     return {
-        "severity": severity,
+        "severity": known.severity,
         "file": file,
         "sheet": sheet,
         "row": pd.NA,
         "column": column,
         "rule": rule,
         "value": "",
-        "message": message,
+        "message": f"{known.message} {detail}".strip(),
     }
 
 
@@ -105,24 +103,13 @@ def unreadable_file_finding(error: PackageError, name: str = "") -> pd.DataFrame
         reason = str(error).removeprefix(f"{name}: ")
     else:
         name, _, reason = str(error).partition(": ")
-    return _findings_frame([finding("critical", name, "file_readable", f"The file cannot be read: {reason}")])
+    return _findings_frame([finding("file_readable", name, reason)])
 
 
 def notice_findings(notices: Iterable[Notice]) -> pd.DataFrame:
     """A finding for each package entry or sheet that is not read, or whose name had to be made
     printable: the rule's message, then why and what to do."""
-    return _findings_frame(
-        [
-            finding(
-                RULES[n.rule].severity,
-                n.name,
-                n.rule,
-                f"{RULES[n.rule].message} {n.detail}".strip(),
-                sheet=n.sheet,
-            )
-            for n in notices
-        ]
-    )
+    return _findings_frame([finding(n.rule, n.name, n.detail, sheet=n.sheet) for n in notices])
 
 
 def _findings_frame(records: list[dict[str, object]]) -> pd.DataFrame:
@@ -142,32 +129,31 @@ def _concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _failures(schema: Schema, frame: pd.DataFrame) -> pd.DataFrame:
-    """(index, rule) of every failing row; a whole-row rule is reported once per row, and a failure
-    pandera gives without a row index (a type that could not be coerced) is found back by its value.
-    A rule that raised (pandera reports its exception as a failure) is a bug: it raises here."""
+    """(index, rule) of every failing row; a whole-row rule is reported once per row.
+
+    Every failure must be a registered rule's, on a row: a check named after no rule (pandera's own
+    type or column checks included: the readers give text, and the validation adds missing columns)
+    raises `UnknownRule`, and a rule that raised (pandera reports its exception as a failure without a
+    row) raises too. Either is a bug, never a finding silently lost."""
     empty = pd.DataFrame({"index": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)})
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.copy()
-        is_type = cases["check"].astype(str).str.startswith(("coerce_dtype", "dtype("))
-        cases["rule"] = cases["check"].astype(str)
-        cases.loc[is_type, "rule"] = cases.loc[is_type, "column"].map(TYPE_RULES)
-        cases = cases[cases["rule"].isin(list(RULES))]
-        crashed = cases[cases["index"].isna() & ~is_type.loc[cases.index]]
-        if len(crashed):  # a rule that could not run must not pass silently
+        cases = exc.failure_cases.assign(rule=exc.failure_cases["check"].astype(str))
+        unknown = cases[~cases["rule"].isin(list(RULES))]
+        if len(unknown):
+            first = unknown.iloc[0]
+            raise UnknownRule(
+                f"validation check {first['rule']} (column {first['column']}) failed and is no rule of "
+                "reporting.schemas.rules"
+            ) from exc
+        crashed = cases[cases["index"].isna()]
+        if len(crashed):
             first = crashed.iloc[0]
             raise RuntimeError(
                 f"validation rule {first['rule']} could not run: {first['failure_case']}"
             ) from exc
-        located = cases[cases["index"].notna()]
-        found = [
-            pd.DataFrame(
-                {"index": frame.index[frame[c.column].astype(str) == str(c.failure_case)], "rule": c.rule}
-            )
-            for c in cases[cases["index"].isna() & cases["column"].isin(list(frame.columns))].itertuples()
-        ]
-        failures: pd.DataFrame = pd.concat([located[["index", "rule"]], *found], ignore_index=True)
+        failures: pd.DataFrame = cases[["index", "rule"]]
         return failures.astype({"index": "int64"}).drop_duplicates().reset_index(drop=True)
     return empty
 
@@ -238,10 +224,10 @@ def _row_findings(frame: pd.DataFrame, failures: pd.DataFrame, details: dict[str
     if failures.empty:
         return empty_findings()
     rows = frame.loc[failures["index"]]
-    column = failures["rule"].map(lambda r: RULES[r].column)
+    column = failures["rule"].map(lambda r: rule_named(r).column)
     values = [str(rows[c].iat[i])[:VALUE_LENGTH] if c in rows else "" for i, c in enumerate(column)]
     rule_names = failures["rule"].to_numpy()
-    messages = [RULES[r].message for r in rule_names]
+    messages = [rule_named(r).message for r in rule_names]
     for rule, detail in details.items():
         positions = np.flatnonzero(rule_names == rule)
         extra = detail(rows.iloc[positions]).astype(str).tolist() if len(positions) else []
@@ -249,7 +235,7 @@ def _row_findings(frame: pd.DataFrame, failures: pd.DataFrame, details: dict[str
             messages[position] = f"{messages[position]} {text}"
     return pd.DataFrame(
         {
-            "severity": [RULES[r].severity for r in rule_names],
+            "severity": [rule_named(r).severity for r in rule_names],
             "file": rows["source_file"].to_numpy(),
             "sheet": rows["source_sheet"].to_numpy(),
             "row": rows["source_row"].astype("Int64").to_numpy(),
@@ -273,25 +259,14 @@ def _column_findings(frame: pd.DataFrame, role: str) -> tuple[pd.DataFrame, pd.I
         absent = frame[column].isna() if column in frame else pd.Series(True, index=frame.index)
         for (file, sheet), part in frame[absent].groupby(["source_file", "source_sheet"], sort=False):
             records.append(
-                finding(
-                    "critical",
-                    str(file),
-                    "column_present",
-                    RULES["column_present"].message + f" The missing column is '{column}'.",
-                    column,
-                    str(sheet),
-                )
+                finding("column_present", str(file), f"The missing column is '{column}'.", column, str(sheet))
             )
             unusable.append(part.index)
     known = {*ROLE_COLUMNS[role], *SOURCE_COLUMNS}
     for column in [c for c in frame.columns if c not in known]:
         present = frame[frame[column].notna()]
         for (file, sheet), _ in present.groupby(["source_file", "source_sheet"], sort=False):
-            records.append(
-                finding(
-                    "warning", str(file), "column_known", RULES["column_known"].message, column, str(sheet)
-                )
-            )
+            records.append(finding("column_known", str(file), column=column, sheet=str(sheet)))
     index = unusable[0].append(unusable[1:]).unique() if unusable else pd.Index([], dtype="int64")
     return _findings_frame(records), index
 
@@ -313,10 +288,9 @@ def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.
                 records.append(
                     {
                         **finding(
-                            "warning",
-                            str(row["source_file"]),
                             "text_cleaned",
-                            f"{RULES['text_cleaned'].message} Removed: {removed}.",
+                            str(row["source_file"]),
+                            f"Removed: {removed}.",
                             column,
                             str(row["source_sheet"]),
                         ),
@@ -355,7 +329,7 @@ def validate_table(
     )
 
     row_failures = pd.concat([_failures(s, usable) for s in row_schemas], ignore_index=True)
-    set_aside = row_failures["rule"].map(lambda r: RULES[r].sets_aside).astype(bool)
+    set_aside = row_failures["rule"].map(lambda r: rule_named(r).sets_aside).astype(bool)
     narrow = [c for c in usable.columns if c not in LONG_TEXTS]  # table rules read no long text
     passed = _without(usable[narrow], pd.Index(row_failures.loc[set_aside, "index"].unique()))
     table_failures = (
@@ -372,15 +346,15 @@ def validate_table(
         ]
     )
 
-    aside = failures[failures["rule"].map(lambda r: RULES[r].sets_aside).astype(bool)]
+    aside = failures[failures["rule"].map(lambda r: rule_named(r).sets_aside).astype(bool)]
     reasons = (
-        aside.assign(message=aside["rule"].map(lambda r: RULES[r].message))
+        aside.assign(message=aside["rule"].map(lambda r: rule_named(r).message))
         .groupby("index")["message"]
         .agg(" ".join)
     )
     rejected_index = unusable.append(pd.Index(reasons.index)).unique()
     rejected = frame.loc[rejected_index].copy()
-    rejected["reason"] = [reasons.get(i, RULES["column_present"].message) for i in rejected_index]
+    rejected["reason"] = [reasons.get(i, rule_named("column_present").message) for i in rejected_index]
     clean = _without(usable, pd.Index(reasons.index))
     order = ["file", "sheet", "row"]
     findings = findings.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
