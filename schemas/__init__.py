@@ -7,6 +7,7 @@ from reporting.schemas.evidence import (
     evidence_reportability,
 )
 from reporting.schemas.outputs import ExampleRow, OutputRow, outputs_against_framework
+from reporting.schemas.reviews import ReviewRow, reviews_against_framework
 from reporting.schemas.targets import TargetRow, TargetTable, targets_against_framework
 
 __all__ = [
@@ -14,10 +15,12 @@ __all__ = [
     "EvidenceTable",
     "ExampleRow",
     "OutputRow",
+    "ReviewRow",
     "TargetRow",
     "TargetTable",
     "evidence_against_framework",
     "evidence_reportability",
     "outputs_against_framework",
+    "reviews_against_framework",
     "targets_against_framework",
 ]

@@ -39,7 +39,7 @@ def test_build_json_names_inputs_template_code_and_figures(sample_package: Path,
     assert manifest["biennium"] == "2014-15" and manifest["flow_run_id"]
     assert manifest["built_at"].startswith("20")
     inputs = {i["name"]: i for i in manifest["inputs"]}
-    assert set(inputs) == {"framework.yaml", "evidence/evidence.csv"}
+    assert set(inputs) == {"framework.yaml", "evidence/evidence.csv", "reviews.csv"}
     evidence = inputs["evidence/evidence.csv"]
     assert evidence["role"] == "evidence" and evidence["status"] == "current"
     assert isinstance(evidence["file_id"], int) and len(evidence["sha256"]) == 64

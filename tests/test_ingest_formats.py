@@ -300,6 +300,7 @@ def test_the_package_intake_reads_or_names_every_entry(sample_package: Path, tmp
         ("evidence/evidence.csv", "evidence"),
         ("targets.xlsx", "targets"),
         ("lessons/7.md", "lessons"),
+        ("reviews.csv", "reviews"),
     ]
     assert [(n.name, n.rule) for n in intake.notices] == [
         ("README.md", "note_not_read"),

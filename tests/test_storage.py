@@ -77,18 +77,18 @@ def check_migrated_schema_matches_models(engine: Engine) -> None:
 def check_reingest_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     package_dir, archive_root = copy_sample(tmp_path / "2014-15"), tmp_path / "archive"
     first = ingest(engine, package_dir, archive_root)
-    assert (first.files_new, first.files_already_stored, first.evidence_rows) == (2, 0, 65)
+    assert (first.files_new, first.files_already_stored, first.evidence_rows) == (3, 0, 65)
     after_first = counts(engine)
-    assert after_first["evidence"] == 65 and after_first["received_file"] == 2
+    assert after_first["evidence"] == 65 and after_first["received_file"] == 3  # with reviews.csv
     assert after_first["indicator"] == 2
 
     second = ingest(engine, package_dir, archive_root)
-    assert (second.files_new, second.files_already_stored, second.evidence_rows) == (0, 2, 0)
+    assert (second.files_new, second.files_already_stored, second.evidence_rows) == (0, 3, 0)
     assert counts(engine) == after_first
     assert len(current_evidence(engine, "2014-15")) == 65
     archived = [p for p in archive_root.rglob("*") if p.is_file()]
     assert sorted(p.read_bytes() for p in archived) == sorted(
-        [(package_dir / "framework.yaml").read_bytes(), (package_dir / EVIDENCE).read_bytes()]
+        [(package_dir / name).read_bytes() for name in ("framework.yaml", EVIDENCE, "reviews.csv")]
     )
 
 
@@ -103,7 +103,7 @@ def check_corrected_file_supersedes(engine: Engine, tmp_path: Path) -> None:
     corrected = pd.concat([rows.iloc[:-1], added], ignore_index=True)
     corrected.to_csv(package_dir / EVIDENCE, index=False)
     report = ingest(engine, package_dir, archive_root)
-    assert (report.files_new, report.files_already_stored, report.files_superseded) == (1, 1, 1)
+    assert (report.files_new, report.files_already_stored, report.files_superseded) == (1, 2, 1)
 
     current = current_evidence(engine, "2014-15")
     assert len(current) == 65

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # --- a package's tables and their columns -------------------------------------------------------------
 
-ROLES: tuple[str, ...] = ("framework", "evidence", "targets", "outputs", "examples", "lessons")
+ROLES: tuple[str, ...] = ("framework", "evidence", "targets", "outputs", "examples", "lessons", "reviews")
 """What each file of a package is, in the order they are read (the framework first)."""
 
 EVIDENCE_COLUMNS: tuple[str, ...] = (
@@ -34,6 +34,9 @@ EXAMPLE_COLUMNS: tuple[str, ...] = (
     "results",
     "gender_specific",
 )
+REVIEW_COLUMNS: tuple[str, ...] = ("biennium", "outcome", "indicator", "cpo_code", "decision", "by")
+"""reviews.csv: review decisions on CPO results made elsewhere (a published report's), with `comment`."""
+REVIEW_DECISIONS: tuple[str, ...] = ("approved", "returned")
 SOURCE_COLUMNS: tuple[str, ...] = ("source_file", "source_sheet", "source_row")
 """Where a row came from (file, sheet, row as the user sees it in Excel): added by the readers."""
 
@@ -42,11 +45,13 @@ ROLE_REQUIRED: dict[str, tuple[str, ...]] = {
     "targets": TARGET_COLUMNS,
     "outputs": OUTPUT_COLUMNS,
     "examples": EXAMPLE_COLUMNS,
+    "reviews": REVIEW_COLUMNS,
 }
 """The columns each table must have."""
 ROLE_COLUMNS: dict[str, tuple[str, ...]] = {
     **ROLE_REQUIRED,
     "evidence": (*EVIDENCE_COLUMNS, *OPTIONAL_EVIDENCE_COLUMNS),
+    "reviews": (*REVIEW_COLUMNS, "comment"),
 }
 """The columns the contract knows for each table; any other column is kept and reported."""
 

@@ -19,12 +19,18 @@ VERSIONED_COLUMNS = tuple(c for c in STORED_EVIDENCE_COLUMNS if c != "submitted_
 
 
 def result_versions(evidence: pd.DataFrame) -> dict[Result, str]:
-    """A fingerprint of each CPO result's rows (whatever their order, file or row numbers): another
-    fingerprint, other rows."""
+    """A fingerprint of each CPO result's rows (whatever their order, file or row numbers, whether read
+    from a package or from the store): another fingerprint, other rows."""
     if evidence.empty:
         return {}
-    columns = [c for c in VERSIONED_COLUMNS if c in evidence.columns]
-    texts = evidence[columns].astype("string").fillna("").astype(str)
+    texts = (
+        pd.DataFrame(
+            {c: evidence[c] if c in evidence.columns else "" for c in VERSIONED_COLUMNS}, index=evidence.index
+        )
+        .astype("string")
+        .fillna("")
+        .astype(str)
+    )  # an optional column missing is a column left empty
     texts = texts.assign(
         criterion=pd.to_numeric(texts["criterion"], errors="coerce").astype("Int64").astype(str)
     )
@@ -46,3 +52,15 @@ def only(evidence: pd.DataFrame, results: set[Result]) -> pd.DataFrame:
     """The evidence rows of these results."""
     keys = zip(evidence["indicator"].astype(str), evidence["cpo_code"].astype(str), strict=True)
     return evidence[[key in results for key in keys]]
+
+
+def draft_summary(summary: pd.DataFrame, approved: pd.DataFrame) -> pd.DataFrame:
+    """A draft's indicator summary (every reportable result counted) with `achieved_approved`, the
+    figure of the approved results alone, and `achieved_pending`, what the results still pending add
+    to it (achieved = achieved_approved + achieved_pending)."""
+    keys = ["outcome", "indicator", "region"]
+    figures = approved[[*keys, "achieved"]].rename(columns={"achieved": "achieved_approved"})
+    merged = summary.merge(figures, on=keys, how="left", validate="one_to_one")
+    merged["achieved_approved"] = merged["achieved_approved"].fillna(0).astype("int64")
+    merged["achieved_pending"] = merged["achieved"] - merged["achieved_approved"]
+    return merged

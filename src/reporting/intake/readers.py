@@ -41,6 +41,7 @@ from reporting.vocabulary import (
     EVIDENCE_COLUMNS,
     EXAMPLE_COLUMNS,
     OUTPUT_COLUMNS,
+    REVIEW_COLUMNS,
     ROLE_COLUMNS,
     ROLE_REQUIRED,
     ROLES,
@@ -119,6 +120,8 @@ class Package:
     examples: pd.DataFrame
     lessons: dict[str, str]
     """Lessons learned as Markdown, by outcome id ("" for the whole package)."""
+    reviews: pd.DataFrame = field(default_factory=lambda: _concat([], REVIEW_COLUMNS))
+    """Review decisions made elsewhere (reviews.csv), applied when the package is stored."""
 
 
 # What offices' tools write: Excel (UTF-8, UTF-16 "Unicode text", Windows-1252), LibreOffice, Numbers.
@@ -542,7 +545,7 @@ def _role(parts: tuple[str, ...], name: str) -> str | Notice:
     top = len(parts) == 1
     if top and file == "framework.yaml":
         return "framework"
-    if top and path.stem in ("targets", "outputs", "examples") and path.suffix in TABLE_SUFFIXES:
+    if top and path.stem in ("targets", "outputs", "examples", "reviews") and path.suffix in TABLE_SUFFIXES:
         return path.stem
     if _is_lessons(parts):
         return "lessons"
@@ -666,6 +669,7 @@ def assemble_package(
         targets=_concat(by_role.get("targets", []), TARGET_COLUMNS),
         outputs=_concat(by_role.get("outputs", []), OUTPUT_COLUMNS),
         examples=_concat(by_role.get("examples", []), EXAMPLE_COLUMNS),
+        reviews=_concat(by_role.get("reviews", []), REVIEW_COLUMNS),
         lessons={
             lessons_outcome(f.name): decode_text(f.content, f.name) for f in files if f.role == "lessons"
         },

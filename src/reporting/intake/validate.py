@@ -37,11 +37,13 @@ from reporting.schemas import (
     EvidenceTable,
     ExampleRow,
     OutputRow,
+    ReviewRow,
     TargetRow,
     TargetTable,
     evidence_against_framework,
     evidence_reportability,
     outputs_against_framework,
+    reviews_against_framework,
     rules,
     targets_against_framework,
 )
@@ -405,6 +407,12 @@ def validate_examples(examples: pd.DataFrame, framework: Framework) -> Validated
     return Validated(clean.reset_index(drop=True), result.rejected, result.findings)
 
 
+def validate_reviews(reviews: pd.DataFrame, framework: Framework) -> Validated:
+    result = validate_table(reviews, "reviews", [ReviewRow, reviews_against_framework(framework)])
+    clean = result.clean.assign(**{c: result.clean[c].str.strip() for c in ("decision", "by")})
+    return Validated(clean.reset_index(drop=True), result.rejected, result.findings)
+
+
 # --- the package ------------------------------------------------------------------------------------
 
 
@@ -416,19 +424,23 @@ class PackageValidation:
     targets: Validated
     outputs: Validated = field(default_factory=_empty_validated)
     examples: Validated = field(default_factory=_empty_validated)
+    reviews: Validated = field(default_factory=_empty_validated)
+    """Review decisions made elsewhere (reviews.csv), applied once the package is stored."""
     files: pd.DataFrame = field(default_factory=empty_findings)
     """Findings of the intake: files that could not be read at all (critical: nothing from them is
     used), entries and sheets not read."""
 
     @property
     def findings(self) -> pd.DataFrame:
-        tables = (self.evidence, self.targets, self.outputs, self.examples)
+        tables = (self.evidence, self.targets, self.outputs, self.examples, self.reviews)
         return _concat_findings([self.files, *(t.findings for t in tables)])
 
     @property
     def rejected(self) -> pd.DataFrame:
         parts = [
-            t.rejected for t in (self.evidence, self.targets, self.outputs, self.examples) if len(t.rejected)
+            t.rejected
+            for t in (self.evidence, self.targets, self.outputs, self.examples, self.reviews)
+            if len(t.rejected)
         ]
         return pd.concat(parts, ignore_index=True) if parts else self.evidence.rejected
 
@@ -441,6 +453,7 @@ def validate_package(package: Package, intake: pd.DataFrame | None = None) -> Pa
         targets=validate_targets(package.targets, package.framework),
         outputs=validate_outputs(package.outputs, package.framework),
         examples=validate_examples(package.examples, package.framework),
+        reviews=validate_reviews(package.reviews, package.framework),
         files=empty_findings() if intake is None else intake,
     )
 
