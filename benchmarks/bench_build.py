@@ -1,6 +1,6 @@
-"""A 10,000-row, 19-outcome package built through the Prefect flow, against the same library calls
-(read, validate, store into a new database, count, render) without Prefect: the orchestration (task
-runs, persisted results, artifacts) must cost little, and the whole build stay well under a minute."""
+"""A 10,000-row, 19-outcome package built through the Prefect flow, against the same stages run in
+process without Prefect (`pipeline.build_report` into a new database): the orchestration (task runs,
+persisted results, artifacts) must cost little, and the whole build stay well under a minute."""
 
 from __future__ import annotations
 
@@ -13,29 +13,13 @@ from reporting import settings
 
 
 def build_without_prefect(package: Path, work: Path, database: str = "plain.db") -> None:
-    """The same stages as the flow, called directly: read, validate, store into `work/database`, count,
-    render into `work/plain` (the baseline of bench_build and bench_small)."""
-    from reporting.counting.aggregate import aggregate
-    from reporting.intake.readers import read_package
-    from reporting.intake.validate import validate_package
-    from reporting.report.context import report_context
-    from reporting.report.render import default_template, render_report
+    """The flow's stages called in process, storing into `work/database` and rendering into
+    `work/plain` (the baseline of bench_build and bench_small)."""
+    from reporting.pipeline import Store, build_report
     from reporting.store.database import engine_for
-    from reporting.store.deliveries import store_package
 
-    read = read_package(package)
-    checked = validate_package(read)
-    store_package(
-        engine_for(f"sqlite:///{work / database}"),
-        read,
-        evidence=checked.evidence.clean,
-        rejected=checked.rejected,
-        targets=checked.targets.clean,
-        archive_root=work / "plain-archive",
-    )
-    agg = aggregate(checked.evidence.clean, checked.targets.clean, read.framework)
-    context = report_context(read, checked, agg)
-    render_report(context, agg.summary, default_template(), work / "plain")
+    where = Store(engine_for(f"sqlite:///{work / database}"), work / "plain-archive")
+    build_report(package, work / "plain", where=where)
 
 
 def run() -> list[Measurement]:

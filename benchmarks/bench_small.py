@@ -2,8 +2,9 @@
 step a new process as a user runs it.
 
 (a) `reporting build examples/2014-15 --out DIR` in a new data folder (the first build, which starts the
-data folder's local Prefect server) against the library-only pipeline of bench_build (read, validate,
-store into a new database, count, render) in a new process, imports included as for the command;
+data folder's local Prefect server) against the same stages without Prefect (`pipeline.build_report`:
+read, validate, store into a new data folder, count, render) in a new process, imports included as for
+the command;
 (b) the same build run again with nothing changed (the server is running, the tasks are cached) against
 pandoc turning that build's report.md into a Word document, as bench_render does.
 
@@ -32,9 +33,10 @@ PAUSE_SECONDS = 3
 NOT_INHERITED = ("PREFECT_HOME", "PREFECT_LOCAL_STORAGE_PATH", "PREFECT_API_URL", "DATABASE_URL")
 
 LIBRARY_ONLY = (
-    "import sys\nfrom pathlib import Path\nfrom benchmarks.bench_build import build_without_prefect\n"
-    "build_without_prefect(Path(sys.argv[1]), Path(sys.argv[2]))"
+    "import sys\nfrom pathlib import Path\nfrom reporting.pipeline import Store, build_report\n"
+    "build_report(Path(sys.argv[1]), Path(sys.argv[2]) / 'plain', where=Store.configured())"
 )
+"""The same stages in process, into the data folder's store (REPORTING_DATA_DIR), as the command does."""
 
 
 def _timed(command: list[str], env: dict[str, str], cwd: Path) -> float:

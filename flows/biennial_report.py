@@ -1,6 +1,9 @@
-"""`biennial-report`: package folder → readers → schemas → store → aggregate → context → render.
+"""`biennial-report`: the stages of `reporting.pipeline` as Prefect tasks — receive → read (one task
+per file) → assemble → validate → store → select → count → context → compare → render → record.
 
-Each task calls one library function; the flow only wires them and tells the operator what happened.
+Each task calls one stage function of the pipeline; the flow only wires them (retries, cache policies,
+the write slot) and tells the operator what happened (logs, artifacts). `pipeline.build_report` runs
+the same stages without Prefect.
 Ingest is one task per file, so a file that cannot be read does not stop the others from being read
 (the run still fails, with that file's one-line reason). Tasks that read or render are cached by the
 content they work on (flows/caching.py): a rebuild where nothing changed reads nothing again, and a
@@ -15,13 +18,9 @@ Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
-import re
 import sys
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,53 +44,24 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from reporting.counting.aggregate import Aggregates, aggregate, result_texts  # noqa: E402
-from reporting.counting.earlier_biennium import previous_summary  # noqa: E402
+from reporting import pipeline  # noqa: E402
+from reporting.counting.aggregate import Aggregates  # noqa: E402
 from reporting.errors import OutputError, PackageError, StrictModeError, is_permanent  # noqa: E402
 from reporting.flows.caching import (  # noqa: E402
     BY_CONTEXT_AND_TEMPLATE,
     BY_PACKAGE,
     BY_PACKAGE_DAY_AND_EARLIER,
     BY_RECEIVED_FILE,
-    file_sha256,
-    library_fingerprint,
 )
 from reporting.flows.write_slot import write_slot  # noqa: E402
-from reporting.framework import BIENNIUM_PATTERN, Framework, load_framework  # noqa: E402
-from reporting.intake.readers import (  # noqa: E402
-    Intake,
-    Package,
-    ReceivedFile,
-    Tables,
-    assemble_package,
-    read_tables,
-    receive_package,
-)
-from reporting.intake.selection import closed_biennium, output_folder, package_folder, select_outcomes  # noqa: E402
-from reporting.intake.validate import PackageValidation, notice_findings, validate_package  # noqa: E402
-from reporting.report.changes import (  # noqa: E402
-    Snapshot,
-    as_text,
-    changes_context,
-    changes_markdown,
-    compare,
-    earlier_builds,
-    summary_line,
-)
-from reporting.report.context import report_context  # noqa: E402
-from reporting.report.manifest import (  # noqa: E402
-    build_id,
-    manifest,
-    short_id,
-    stored_inputs,
-    summary_figures,
-    write_manifest,
-)
-from reporting.report.render import ReportFiles, default_template, render_report, set_aside_edited_report  # noqa: E402
+from reporting.framework import BIENNIUM_PATTERN, Framework  # noqa: E402
+from reporting.intake.readers import Intake, Package, ReceivedFile, Tables  # noqa: E402
+from reporting.intake.validate import PackageValidation  # noqa: E402
+from reporting.pipeline import BuildComparison, Rendered  # noqa: E402
+from reporting.report.manifest import short_id  # noqa: E402
+from reporting.report.render import ReportFiles, default_template  # noqa: E402
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
-from reporting.store.builds import record_build  # noqa: E402
-from reporting.store.database import engine_for  # noqa: E402
-from reporting.store.deliveries import StoreReport, store_package  # noqa: E402
+from reporting.store.deliveries import StoreReport  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
 OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]
@@ -132,13 +102,13 @@ RETRY_TRANSIENT: dict[str, Any] = {
 
 
 @task(name="receive", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
-def receive(root: Path) -> tuple[Framework, Intake]:
-    return receive_package(root)
+def receive(root: Path, biennium: str | None) -> tuple[Framework, Intake]:
+    return pipeline.receive(root, biennium)
 
 
 @task(name="read-file", task_run_name="read-{received.name}", cache_policy=BY_RECEIVED_FILE)
 def read_file(received: ReceivedFile) -> Tables:
-    tables = read_tables(received)
+    tables = pipeline.read(received)
     get_run_logger().info(
         "read %s (%s, sha256 %s): %d row(s) in %d table(s)",
         received.name,
@@ -152,58 +122,57 @@ def read_file(received: ReceivedFile) -> Tables:
 
 @task(name="assemble", cache_policy=NO_CACHE, persist_result=False)
 def assemble(
-    root: Path, framework: Framework, files: tuple[ReceivedFile, ...], tables: list[list[pd.DataFrame]]
+    root: Path, framework: Framework, files: tuple[ReceivedFile, ...], tables: list[Tables]
 ) -> Package:
-    return assemble_package(root, framework, files, tables)
+    return pipeline.assemble(root, framework, files, tables)
+
+
+@task(name="validate", cache_policy=BY_PACKAGE)
+def validate(package: Package) -> PackageValidation:
+    return pipeline.validate(package)
+
+
+@task(name="store", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def store(package: Package, checked: PackageValidation) -> StoreReport:
+    return pipeline.store(package, checked, pipeline.Store.configured())
 
 
 @task(name="select-outcomes", cache_policy=NO_CACHE, persist_result=False)
 def select(
     package: Package, checked: PackageValidation, outcomes: list[str] | None
 ) -> tuple[Package, PackageValidation]:
-    return select_outcomes(package, checked, outcomes)
-
-
-@task(name="validate", cache_policy=BY_PACKAGE)
-def validate(package: Package) -> PackageValidation:
-    return validate_package(package)
-
-
-@task(name="store", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
-def store(package: Package, checked: PackageValidation) -> StoreReport:
-    return store_package(
-        engine_for(settings.database_url()),
-        package,
-        evidence=checked.evidence.clean,
-        rejected=checked.rejected,
-        targets=checked.targets.clean,
-        archive_root=settings.archive_dir(),
-    )
+    return pipeline.select(package, checked, outcomes)
 
 
 @task(name="aggregate", cache_policy=BY_PACKAGE)
 def count(package: Package, checked: PackageValidation) -> Aggregates:
-    return aggregate(checked.evidence.clean, checked.targets.clean, package.framework, checked.rejected)
+    return pipeline.count(package, checked)
 
 
 @task(name="earlier-biennium", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
 def earlier(biennium: str) -> pd.DataFrame | None:
-    return previous_summary(engine_for(settings.database_url()), biennium)
+    return pipeline.earlier(biennium, pipeline.Store.configured())
 
 
 @task(name="context", cache_policy=BY_PACKAGE_DAY_AND_EARLIER)
 def context(
     package: Package, checked: PackageValidation, aggregates: Aggregates, previous: pd.DataFrame | None
 ) -> dict[str, Any]:
-    return report_context(package, checked, aggregates, previous=previous)
+    return pipeline.context(package, checked, aggregates, previous)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """The report files and the sha256 of the .docx as written, to notice a removed or edited file."""
-
-    files: ReportFiles
-    docx_sha256: str
+@task(name="compare-builds", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def compare_builds(
+    biennium: str,
+    identifier: str,
+    outcomes: list[str] | None,
+    files: tuple[ReceivedFile, ...],
+    aggregates: Aggregates,
+    evidence: pd.DataFrame,
+) -> BuildComparison:
+    return pipeline.compare_builds(
+        biennium, identifier, outcomes, files, aggregates, evidence, pipeline.Store.configured()
+    )
 
 
 @task(name="render", cache_policy=BY_CONTEXT_AND_TEMPLATE, **RETRY_TRANSIENT)
@@ -214,8 +183,33 @@ def render(
     out_dir: Path,
     evidence: pd.DataFrame | None = None,
 ) -> Rendered:
-    files = render_report(context, summary, template, out_dir, evidence)
-    return Rendered(files, file_sha256(files.docx))
+    return pipeline.render(context, summary, template, out_dir, evidence)
+
+
+@task(name="manifest", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def record(
+    identifier: str,
+    biennium: str,
+    inputs: list[dict[str, Any]],
+    template: Path,
+    parameters: dict[str, Any],
+    files: ReportFiles,
+    figures: dict[str, Any],
+    out_dir: Path,
+) -> Path:
+    run_id = str(flow_run.id) if flow_run.id else None
+    return pipeline.record(
+        identifier,
+        biennium,
+        inputs,
+        template,
+        parameters,
+        files,
+        figures,
+        out_dir,
+        pipeline.Store.configured(),
+        run_id,
+    )
 
 
 def _render(
@@ -234,92 +228,6 @@ def _render(
     return rendered
 
 
-@dataclass(frozen=True)
-class BuildComparison:
-    """This build against the earlier ones of its biennium in the store."""
-
-    report: dict[str, Any]
-    """For report.md: the changes since the latest build made of other inputs (changes_context)."""
-    markdown: str
-    """The `report-<biennium>-changes` artifact: the changes since the previous build."""
-    line: str
-    """The terminal summary's line about the previous build."""
-    inputs: list[dict[str, Any]]
-    """This build's input files with their stored ids."""
-
-
-@task(name="compare-builds", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
-def compare_builds(
-    biennium: str,
-    identifier: str,
-    outcomes: list[str] | None,
-    files: tuple[ReceivedFile, ...],
-    aggregates: Aggregates,
-    evidence: pd.DataFrame,
-) -> BuildComparison:
-    engine = engine_for(settings.database_url())
-    inputs = stored_inputs(engine, biennium, files)
-    trail = aggregates.evidence if aggregates.evidence is not None else pd.DataFrame()
-    new = Snapshot(as_text(aggregates.summary), as_text(trail), inputs, result_texts(evidence), identifier)
-    last, baseline = earlier_builds(engine, biennium, identifier, outcomes)
-    since_last = compare(last, new) if last else None
-    since_baseline = compare(baseline, new) if baseline else None
-    return BuildComparison(
-        report=changes_context(since_baseline, baseline),
-        markdown=changes_markdown(biennium, since_last, last),
-        line=summary_line(since_last, last),
-        inputs=inputs,
-    )
-
-
-@task(name="manifest", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
-def write_build_manifest(
-    identifier: str,
-    biennium: str,
-    inputs: list[dict[str, Any]],
-    template: Path,
-    parameters: dict[str, Any],
-    files: ReportFiles,
-    summary: dict[str, Any],
-    out_dir: Path,
-) -> Path:
-    """DIR/build.json (the inputs with their stored ids, template, code, parameters, run and figures),
-    and the build recorded in the store for the next one to compare with."""
-    built_at = datetime.now(UTC)
-    run_id = str(flow_run.id) if flow_run.id else None
-    outputs = [f for f in (files.docx, files.markdown, files.summary_csv, files.evidence_csv) if f]
-    written = write_manifest(
-        out_dir,
-        manifest(
-            identifier=identifier,
-            biennium=biennium,
-            inputs=inputs,
-            template=template,
-            parameters=parameters,
-            outputs=outputs,
-            summary=summary,
-            flow_run_id=run_id,
-            code=library_fingerprint(),
-            built_at=built_at,
-        ),
-    )
-    record_build(
-        engine_for(settings.database_url()),
-        {
-            "biennium": biennium,
-            "build_id": identifier,
-            "built_at": built_at,
-            "flow_run_id": run_id,
-            "out_dir": str(out_dir),
-            "outcomes_json": json.dumps(parameters.get("outcomes")),
-            "inputs_json": json.dumps(inputs),
-            "summary_csv": files.summary_csv.read_text(encoding="utf-8"),
-            "evidence_csv": files.evidence_csv.read_text(encoding="utf-8") if files.evidence_csv else "",
-        },
-    )
-    return written
-
-
 def _read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
     """Every file is read (one task each) before a failure is raised: the log lists every file that
     cannot be read, and the run's message names them (the first with its reason, then the others)."""
@@ -334,7 +242,7 @@ def _read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
     for received, error in failed:
         logger.error("%s could not be read: %s", received.name, error)
     if failed:
-        raise PackageError(_unreadable(failed))
+        raise pipeline.unreadable(failed)
     tables = [future.result() for future in futures]
     logger.info(
         "using %d file(s), %d row(s): %s",
@@ -345,39 +253,17 @@ def _read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
     return tables
 
 
-def _unreadable(failed: list[tuple[ReceivedFile, BaseException]]) -> str:
-    first, error = failed[0]
-    others = [f.name for f, _ in failed[1:]]
-    more = "" if not others else f"; also unreadable: {', '.join(others[:5])}"
-    more += f" and {len(others) - 5} more" if len(others) > 5 else ""
-    reason = str(error) if isinstance(error, PackageError) else f"{first.name}: {error}"
-    return f"{len(failed)} file(s) cannot be read: {reason}{more}"
-
-
-def _biennium_asked() -> str:
-    """The biennium a run builds, for its name: asked for, else the package's (its framework), else the
-    one that has just closed."""
-    biennium = flow_run.parameters.get("biennium")
-    if biennium:
-        return str(biennium)
-    package = flow_run.parameters.get("package")
-    if not package:
-        return closed_biennium(_run_day())
-    try:
-        return load_framework(Path(str(package)) / "framework.yaml").biennium
-    except Exception:  # the run itself reports what is wrong with the package
-        return re.sub(r"[^0-9A-Za-z-]+", "-", Path(str(package)).name)[:20] or "package"
-
-
-def _run_day() -> Any:
+def _run_day() -> date:
     scheduled = flow_run.scheduled_start_time
     return scheduled.date() if scheduled else datetime.now(UTC).date()
 
 
 def _run_name() -> str:
     """`report-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time in the UI."""
-    started = flow_run.scheduled_start_time.strftime("%Y%m%d-%H%M%S")
-    return f"report-{_biennium_asked()}-{started}-{str(flow_run.id)[:6]}"
+    biennium = pipeline.biennium_of_run(
+        flow_run.parameters.get("biennium"), flow_run.parameters.get("package"), _run_day()
+    )
+    return pipeline.run_name(biennium, flow_run.scheduled_start_time, str(flow_run.id))
 
 
 @flow(name="biennial-report", flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS)
@@ -398,26 +284,11 @@ def biennial_report(
     write the report (default REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>). strict: fail when
     validation rejects any row.
     """
-    logger = get_run_logger()
-    wanted = biennium or (None if package else closed_biennium(_run_day()))
-    root = Path(package) if package else package_folder(str(wanted))
-    logger.info("building %s from %s", wanted or "the package", root)
-    framework, intake = receive(root)
-    if wanted and framework.biennium != wanted:
-        raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {wanted}")
+    wanted, root = pipeline.package_of(biennium, package, _run_day())
+    get_run_logger().info("building %s from %s", wanted or "the package", root)
+    framework, intake = receive(root, wanted)
     with write_slot(framework.biennium):
-        keys = _artifact_prefix(framework.biennium, root)
-        return _build(root, framework, intake, outcomes, template, out, strict, keys)
-
-
-def _artifact_prefix(biennium: str, root: Path) -> str:
-    """`report-<biennium>` for the biennium's configured package; a package from elsewhere gets keys of
-    its own, so that a trial build never replaces the biennium's latest report in the UI."""
-    if root.resolve() == package_folder(biennium).resolve():
-        return f"report-{biennium}"
-    return (
-        f"report-{biennium}-from-{re.sub(r'[^a-z0-9]+', '-', root.name.lower()).strip('-')[:30] or 'package'}"
-    )
+        return _build(root, framework, intake, outcomes, template, out, strict)
 
 
 def _build(
@@ -428,17 +299,15 @@ def _build(
     template: str | None,
     out: str | None,
     strict: bool,
-    keys: str,
 ) -> dict[str, Any]:
     """The stages after the framework was read, holding the biennium's write slot."""
     logger = get_run_logger()
     biennium = framework.biennium
+    keys = pipeline.report_keys(biennium, root)
     tables = _read_all(intake.files)
-    whole = assemble(root, framework, intake.files, [t.frames for t in tables])
+    whole = assemble(root, framework, intake.files, tables)
     logger.info("validating %d evidence row(s)", len(whole.evidence))
-    # What was not read (entries, sheets) is named beside the rows' findings: nothing is skipped unsaid.
-    not_read = notice_findings([*intake.notices, *(n for t in tables for n in t.notices)])
-    checked_whole = dataclasses.replace(validate(whole), files=not_read)
+    checked_whole = pipeline.noting_intake(validate(whole), intake, tables)
     findings = checked_whole.findings
     if len(findings):
         logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
@@ -447,8 +316,8 @@ def _build(
         table=findings_artifact_table(findings),
         description=f"Validation findings {biennium} (file, sheet, row, column, rule): {len(findings)}",
     )
-    if strict and len(checked_whole.rejected):
-        raise StrictModeError(f"--strict: {len(checked_whole.rejected)} row(s) rejected by validation")
+    if strict:
+        pipeline.refuse_rejected(checked_whole)
 
     stored = store(whole, checked_whole)
     logger.info(
@@ -463,32 +332,23 @@ def _build(
     aggregates = count(received, checked)
     report = context(received, checked, aggregates, earlier(biennium))
     template_file = Path(template) if template else default_template()
-    identifier = build_id(
-        intake.files, file_sha256(template_file), library_fingerprint(), {"outcomes": outcomes}
-    )
+    identifier = pipeline.build_identity(intake.files, template_file, outcomes)
     comparison: BuildComparison = compare_builds(  # type: ignore[call-overload]
         biennium, identifier, outcomes, quote(intake.files), quote(aggregates), quote(checked.evidence.clean)
     )
-    report = {
-        **report,
-        "build_id": identifier,
-        "build_short": short_id(identifier),
-        "changes": comparison.report,
-    }
-    out_dir = Path(out).resolve() if out else output_folder(biennium)
-    edited = set_aside_edited_report(out_dir / f"implementation-report-{biennium}.docx")
+    report = pipeline.stamped(report, identifier, comparison)
+    out_dir = pipeline.out_folder(out, biennium)
+    edited = pipeline.keep_edited_report(out_dir, biennium)
     if edited:
         logger.warning("the report was edited since it was written: kept as %s", edited)
     logger.info("rendering the report into %s", out_dir)
     rendered = _render(report, aggregates, template_file, out_dir)
-    if file_sha256(rendered.files.docx) != rendered.docx_sha256 or not all(
-        f is None or f.is_file() for f in (rendered.files.summary_csv, rendered.files.evidence_csv)
-    ):
+    if not rendered.intact:
         logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
         rendered = _render(report, aggregates, template_file, out_dir, refresh=True)
     files_out = rendered.files
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
-    build_json = write_build_manifest(
+    build_json = record(
         identifier,
         biennium,
         comparison.inputs,
@@ -501,11 +361,7 @@ def _build(
             "strict": strict,
         },
         files_out,
-        {
-            **summary_figures(aggregates.summary, aggregates.results),
-            "rows_ingested": rows_ingested,
-            "rows_rejected": rows_rejected,
-        },
+        pipeline.build_figures(aggregates, rows_ingested, rows_rejected),
         out_dir,
     )
     logger.info("build %s: %s", short_id(identifier), build_json)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,41 +19,11 @@ from prefect.context import TaskRunContext
 from prefect.utilities.annotations import quote
 
 from reporting.intake.readers import Package, ReceivedFile
-from reporting.resources import shipped_folder, templates_dir
-
-LIBRARY = shipped_folder("reporting")
-CODE: tuple[tuple[Path, str], ...] = (
-    (LIBRARY, ".py"),
-    (shipped_folder("reporting.flows"), ".py"),
-    (shipped_folder("reporting.schemas"), ".py"),
-    (LIBRARY, ".csv"),  # data the rules read (the member States and their regions)
-    (templates_dir(), ".j2"),  # the report's wording (narrative, report.md)
-)
+from reporting.report.manifest import file_sha256, library_fingerprint
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
-
-
-@cache
-def library_fingerprint() -> str:
-    """sha256 over the library's Python sources and the text templates it words the report with."""
-    digest = hashlib.sha256()
-    for root, suffix in CODE:
-        sources = sorted(
-            Path(folder) / name
-            for folder, _, names in os.walk(root)
-            for name in names
-            if name.endswith(suffix)
-        )
-        for source in sources:
-            digest.update(source.relative_to(root).as_posix().encode())
-            digest.update(source.read_bytes())
-    return digest.hexdigest()
 
 
 def package_fingerprint(package: Package) -> str:

@@ -247,7 +247,7 @@ def test_two_rebuilds_of_a_biennium_never_write_at_once(
 ) -> None:
     """Two concurrent runs of one biennium, with a slow store: each one's store → render span does not
     overlap the other's (without the write limit they do: both reach the store at about the same time)."""
-    import reporting.flows.biennial_report as module
+    import reporting.pipeline as module
     from reporting.flows import write_slot
 
     store_package = module.store_package
@@ -289,8 +289,9 @@ def test_a_database_hiccup_is_retried_a_wrong_package_is_not(
     from sqlalchemy.exc import OperationalError
 
     import reporting.flows.biennial_report as module
+    import reporting.pipeline
 
-    store_package = module.store_package
+    store_package = reporting.pipeline.store_package
     calls: list[int] = []
 
     def locked_once(*args: Any, **kwargs: Any) -> Any:
@@ -299,7 +300,7 @@ def test_a_database_hiccup_is_retried_a_wrong_package_is_not(
             raise OperationalError("INSERT", {}, Exception("database is locked"))
         return store_package(*args, **kwargs)
 
-    monkeypatch.setattr(module, "store_package", locked_once)
+    monkeypatch.setattr(reporting.pipeline, "store_package", locked_once)
     state = _run(package=str(sample_package), out=str(tmp_path / "out"))
     (stored,) = [t for t in _task_runs(state.state_details.flow_run_id) if t.name.startswith("store")]
     assert stored.run_count == 2 and len(calls) == 2

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from sqlalchemy import Engine, select
 
 from reporting.intake.readers import ReceivedFile
 from reporting.outputs import write_text
-from reporting.resources import shipped_folder
+from reporting.resources import shipped_folder, templates_dir
 from reporting.store.models import ReceivedFileRecord, table
 from reporting.vocabulary import TOTAL
 
@@ -31,8 +33,40 @@ CODE_FOLDERS = ("src", "flows", "schemas", "templates")
 SHORT_ID = 8
 
 
+CODE: tuple[tuple[Path, str], ...] = (
+    (shipped_folder("reporting"), ".py"),
+    (shipped_folder("reporting.flows"), ".py"),
+    (shipped_folder("reporting.schemas"), ".py"),
+    (shipped_folder("reporting"), ".csv"),  # data the rules read (the member States and their regions)
+    (templates_dir(), ".j2"),  # the report's wording (narrative, report.md)
+)
+"""The code a build is made with (its fingerprint is part of the build id and of the task cache keys)."""
+
+
 def sha256_of(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def file_sha256(path: Path) -> str:
+    """The file's sha256, or "missing" (a value for a cache key or a build id)."""
+    return sha256_of(path) or "missing"
+
+
+@cache
+def library_fingerprint() -> str:
+    """sha256 over the library's Python sources and the text templates it words the report with."""
+    digest = hashlib.sha256()
+    for root, suffix in CODE:
+        sources = sorted(
+            Path(folder) / name
+            for folder, _, names in os.walk(root)
+            for name in names
+            if name.endswith(suffix)
+        )
+        for source in sources:
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 def build_id(

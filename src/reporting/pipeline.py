@@ -1,0 +1,452 @@
+"""The pipeline of a report, one function per stage: receive the package → read its tables → validate →
+store → count → report context → render (then compare with earlier builds and record the build).
+
+Everything that chains the stages uses these functions: the `biennial-report` flow runs each one as a
+Prefect task (retries, caching and artifacts are the flow's), `build_report` chains them in process
+(tests, benchmarks), and `dry_run` is `reporting validate`: receive, read and validate, storing nothing.
+This module imports no Prefect. Each function belongs to one stage folder: intake/, store/, counting/,
+report/."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from reporting import settings
+from reporting.counting.aggregate import Aggregates, aggregate, result_texts
+from reporting.counting.earlier_biennium import previous_summary
+from reporting.errors import PackageError, StrictModeError
+from reporting.framework import Framework, load_framework
+from reporting.intake.readers import (
+    Intake,
+    Package,
+    ReceivedFile,
+    Tables,
+    assemble_package,
+    read_tables,
+    receive_package,
+)
+from reporting.intake.selection import closed_biennium, output_folder, package_folder, select_outcomes
+from reporting.intake.validate import PackageValidation, notice_findings, validate_package
+from reporting.report.changes import (
+    Snapshot,
+    as_text,
+    changes_context,
+    changes_markdown,
+    compare,
+    earlier_builds,
+    summary_line,
+)
+from reporting.report.context import report_context
+from reporting.report.manifest import (
+    build_id,
+    file_sha256,
+    library_fingerprint,
+    manifest,
+    short_id,
+    stored_inputs,
+    summary_figures,
+    write_manifest,
+)
+from reporting.report.render import ReportFiles, default_template, render_report, set_aside_edited_report
+from reporting.store.builds import record_build
+from reporting.store.database import engine_for
+from reporting.store.deliveries import StoreReport, store_package
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where builds keep what they received and made: the database and the archive of files as received."""
+
+    engine: Engine
+    archive: Path
+
+    @classmethod
+    def configured(cls) -> Store:
+        """The data folder's store (or the database DATABASE_URL names)."""
+        return cls(engine_for(settings.database_url()), settings.archive_dir())
+
+
+# --- what a run builds, and what it is called -------------------------------------------------------
+
+
+def biennium_of_run(biennium: str | None, package: str | None, day: date) -> str:
+    """The biennium a run builds, for its name: asked for, else the package's (its framework), else the
+    one that has just closed on `day`."""
+    if biennium:
+        return biennium
+    if not package:
+        return closed_biennium(day)
+    try:
+        return load_framework(Path(package) / "framework.yaml").biennium
+    except Exception:  # the run itself reports what is wrong with the package
+        return re.sub(r"[^0-9A-Za-z-]+", "-", Path(package).name)[:20] or "package"
+
+
+def run_name(biennium: str, started: datetime, run_id: str) -> str:
+    """`report-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time."""
+    return f"report-{biennium}-{started.strftime('%Y%m%d-%H%M%S')}-{run_id[:6]}"
+
+
+def report_keys(biennium: str, root: Path) -> str:
+    """`report-<biennium>` for the biennium's configured package; a package from elsewhere gets keys of
+    its own, so that a trial build never replaces the biennium's latest report."""
+    if root.resolve() == package_folder(biennium).resolve():
+        return f"report-{biennium}"
+    return (
+        f"report-{biennium}-from-{re.sub(r'[^a-z0-9]+', '-', root.name.lower()).strip('-')[:30] or 'package'}"
+    )
+
+
+def package_of(biennium: str | None, package: str | None, day: date) -> tuple[str | None, Path]:
+    """The biennium a run is asked to build (None: the package's) and its package folder: the one given,
+    else the folder named after the biennium asked for, else after the one that closed on `day`."""
+    wanted = biennium or (None if package else closed_biennium(day))
+    return wanted, Path(package) if package else package_folder(str(wanted))
+
+
+def out_folder(out: str | Path | None, biennium: str) -> Path:
+    return Path(out).resolve() if out else output_folder(biennium)
+
+
+# --- intake: receive, read, validate ----------------------------------------------------------------
+
+
+def receive(root: Path, biennium: str | None = None) -> tuple[Framework, Intake]:
+    """The framework and the files of a package that can be built (PackageError otherwise, also for a
+    package of another biennium than the one asked for)."""
+    framework, intake = receive_package(root)
+    if biennium and framework.biennium != biennium:
+        raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {biennium}")
+    return framework, intake
+
+
+def read(received: ReceivedFile) -> Tables:
+    """The tables of one received file (PackageError, in one line, when it cannot be read)."""
+    return read_tables(received)
+
+
+def unreadable(failed: list[tuple[ReceivedFile, BaseException]]) -> PackageError:
+    """The one error of a package some of whose files cannot be read: the first with its reason, then
+    the others' names."""
+    first, error = failed[0]
+    others = [f.name for f, _ in failed[1:]]
+    more = "" if not others else f"; also unreadable: {', '.join(others[:5])}"
+    more += f" and {len(others) - 5} more" if len(others) > 5 else ""
+    reason = str(error) if isinstance(error, PackageError) else f"{first.name}: {error}"
+    return PackageError(f"{len(failed)} file(s) cannot be read: {reason}{more}")
+
+
+def read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
+    """Every file read before a failure is raised, so that the error names every unreadable file."""
+    tables: list[Tables] = []
+    failed: list[tuple[ReceivedFile, BaseException]] = []
+    for received in files:
+        try:
+            tables.append(read(received))
+        except (PackageError, OSError) as error:
+            failed.append((received, error))
+    if failed:
+        raise unreadable(failed)
+    return tables
+
+
+def assemble(
+    root: Path, framework: Framework, files: tuple[ReceivedFile, ...], tables: list[Tables]
+) -> Package:
+    """The package: the tables read from each file put together, one frame per role."""
+    return assemble_package(root, framework, files, [t.frames for t in tables])
+
+
+def validate(package: Package) -> PackageValidation:
+    """Every table of the package checked against the contract (findings, clean and rejected rows)."""
+    return validate_package(package)
+
+
+def noting_intake(checked: PackageValidation, intake: Intake, tables: list[Tables]) -> PackageValidation:
+    """The validation with a finding for every entry and sheet that was not read: nothing is skipped
+    unsaid. (Apart from `validate`, whose result is cached by the files read.)"""
+    notices = [*intake.notices, *(n for t in tables for n in t.notices)]
+    return dataclasses.replace(checked, files=notice_findings(notices))
+
+
+def refuse_rejected(checked: PackageValidation) -> None:
+    """--strict: a build where validation set any row aside stops before anything is stored."""
+    if len(checked.rejected):
+        raise StrictModeError(f"--strict: {len(checked.rejected)} row(s) rejected by validation")
+
+
+def select(
+    package: Package, checked: PackageValidation, outcomes: list[str] | None
+) -> tuple[Package, PackageValidation]:
+    """The package restricted to the outcomes asked for (all by default), after it was stored whole."""
+    return select_outcomes(package, checked, outcomes)
+
+
+# --- store ------------------------------------------------------------------------------------------
+
+
+def store(package: Package, checked: PackageValidation, where: Store) -> StoreReport:
+    """The files as received archived, their rows (clean and rejected) and the targets stored."""
+    return store_package(
+        where.engine,
+        package,
+        evidence=checked.evidence.clean,
+        rejected=checked.rejected,
+        targets=checked.targets.clean,
+        archive_root=where.archive,
+    )
+
+
+# --- counting ---------------------------------------------------------------------------------------
+
+
+def count(package: Package, checked: PackageValidation) -> Aggregates:
+    """Member States per indicator and region against the targets, with the trail to the evidence."""
+    return aggregate(checked.evidence.clean, checked.targets.clean, package.framework, checked.rejected)
+
+
+def earlier(biennium: str, where: Store) -> pd.DataFrame | None:
+    """The indicator summary of the biennium before, when the store holds it."""
+    return previous_summary(where.engine, biennium)
+
+
+# --- report: context, comparison with earlier builds, render, build record --------------------------
+
+
+def context(
+    package: Package,
+    checked: PackageValidation,
+    aggregates: Aggregates,
+    previous: pd.DataFrame | None = None,
+    generated_on: date | None = None,
+) -> dict[str, Any]:
+    """Everything the templates show, as plain data (report/context.py)."""
+    return report_context(package, checked, aggregates, generated_on, previous=previous)
+
+
+def build_identity(files: Iterable[ReceivedFile], template: Path, outcomes: list[str] | None) -> str:
+    """The build id: the same inputs, template, code and outcomes give the same id (report/manifest)."""
+    return build_id(files, file_sha256(template), library_fingerprint(), {"outcomes": outcomes})
+
+
+@dataclass(frozen=True)
+class BuildComparison:
+    """This build against the earlier ones of its biennium in the store."""
+
+    report: dict[str, Any]
+    """For report.md: the changes since the latest build made of other inputs (changes_context)."""
+    markdown: str
+    """The changes since the previous build, for the operator (the run's `-changes` artifact)."""
+    line: str
+    """The terminal summary's line about the previous build."""
+    inputs: list[dict[str, Any]]
+    """This build's input files with their stored ids."""
+
+
+def compare_builds(
+    biennium: str,
+    identifier: str,
+    outcomes: list[str] | None,
+    files: tuple[ReceivedFile, ...],
+    aggregates: Aggregates,
+    evidence: pd.DataFrame,
+    where: Store,
+) -> BuildComparison:
+    """This build's figures, members counted, result texts and inputs against the stored builds."""
+    inputs = stored_inputs(where.engine, biennium, files)
+    trail = aggregates.evidence if aggregates.evidence is not None else pd.DataFrame()
+    new = Snapshot(as_text(aggregates.summary), as_text(trail), inputs, result_texts(evidence), identifier)
+    last, baseline = earlier_builds(where.engine, biennium, identifier, outcomes)
+    since_last = compare(last, new) if last else None
+    since_baseline = compare(baseline, new) if baseline else None
+    return BuildComparison(
+        report=changes_context(since_baseline, baseline),
+        markdown=changes_markdown(biennium, since_last, last),
+        line=summary_line(since_last, last),
+        inputs=inputs,
+    )
+
+
+def stamped(report: dict[str, Any], identifier: str, comparison: BuildComparison) -> dict[str, Any]:
+    """The context with the build's id and the changes since an earlier build (for the cover)."""
+    return {
+        **report,
+        "build_id": identifier,
+        "build_short": short_id(identifier),
+        "changes": comparison.report,
+    }
+
+
+def keep_edited_report(out_dir: Path, biennium: str) -> Path | None:
+    """A Word report edited since it was written is renamed aside, never overwritten: its new name."""
+    return set_aside_edited_report(out_dir / f"implementation-report-{biennium}.docx")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The report files and the sha256 of the .docx as written, to notice a removed or edited file."""
+
+    files: ReportFiles
+    docx_sha256: str
+
+    @property
+    def intact(self) -> bool:
+        """The files are still as rendered (a render served from a cache may have been removed since)."""
+        files = self.files
+        return file_sha256(files.docx) == self.docx_sha256 and all(
+            f is None or f.is_file() for f in (files.summary_csv, files.evidence_csv)
+        )
+
+
+def render(
+    context: dict[str, Any],
+    summary: pd.DataFrame,
+    template: Path,
+    out_dir: Path,
+    evidence: pd.DataFrame | None = None,
+) -> Rendered:
+    """The Word report, report.md, the indicator summary and the evidence trail into `out_dir`."""
+    files = render_report(context, summary, template, out_dir, evidence)
+    return Rendered(files, file_sha256(files.docx))
+
+
+def build_figures(aggregates: Aggregates, rows_ingested: int, rows_rejected: int) -> dict[str, Any]:
+    """The figures build.json records: every figure, CPO results, rows read and rejected."""
+    return {
+        **summary_figures(aggregates.summary, aggregates.results),
+        "rows_ingested": rows_ingested,
+        "rows_rejected": rows_rejected,
+    }
+
+
+def record(
+    identifier: str,
+    biennium: str,
+    inputs: list[dict[str, Any]],
+    template: Path,
+    parameters: dict[str, Any],
+    files: ReportFiles,
+    figures: dict[str, Any],
+    out_dir: Path,
+    where: Store,
+    flow_run_id: str | None = None,
+) -> Path:
+    """DIR/build.json (the inputs with their stored ids, template, code, parameters, run and figures),
+    and the build recorded in the store for the next one to compare with."""
+    built_at = datetime.now(UTC)
+    outputs = [f for f in (files.docx, files.markdown, files.summary_csv, files.evidence_csv) if f]
+    written = write_manifest(
+        out_dir,
+        manifest(
+            identifier=identifier,
+            biennium=biennium,
+            inputs=inputs,
+            template=template,
+            parameters=parameters,
+            outputs=outputs,
+            summary=figures,
+            flow_run_id=flow_run_id,
+            code=library_fingerprint(),
+            built_at=built_at,
+        ),
+    )
+    record_build(
+        where.engine,
+        {
+            "biennium": biennium,
+            "build_id": identifier,
+            "built_at": built_at,
+            "flow_run_id": flow_run_id,
+            "out_dir": str(out_dir),
+            "outcomes_json": json.dumps(parameters.get("outcomes")),
+            "inputs_json": json.dumps(inputs),
+            "summary_csv": files.summary_csv.read_text(encoding="utf-8"),
+            "evidence_csv": files.evidence_csv.read_text(encoding="utf-8") if files.evidence_csv else "",
+        },
+    )
+    return written
+
+
+# --- the whole chain, in process ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build made: the package as read and selected, its validation, counts, context and files."""
+
+    package: Package
+    checked: PackageValidation
+    aggregates: Aggregates
+    context: dict[str, Any]
+    files: ReportFiles
+    build_json: Path | None = None
+    """build.json, for a build that was stored."""
+
+
+def build_report(
+    root: Path,
+    out_dir: Path,
+    *,
+    previous: pd.DataFrame | None = None,
+    generated_on: date | None = None,
+    where: Store | None = None,
+    outcomes: list[str] | None = None,
+    template: Path | None = None,
+    strict: bool = False,
+) -> Built:
+    """Every stage of the flow in process, without Prefect. Given a store (`where`) the package is
+    stored, compared with the earlier biennium (unless `previous` is given) and with earlier builds, and
+    the build recorded, as the flow does; without one, nothing is kept but the report files."""
+    framework, intake = receive(root)
+    tables = read_all(intake.files)
+    whole = assemble(root, framework, intake.files, tables)
+    checked_whole = noting_intake(validate(whole), intake, tables)
+    if strict:
+        refuse_rejected(checked_whole)
+    if where is not None:
+        store(whole, checked_whole, where)
+        if previous is None:
+            previous = earlier(framework.biennium, where)
+    package, checked = select(whole, checked_whole, outcomes)
+    aggregates = count(package, checked)
+    report = context(package, checked, aggregates, previous, generated_on)
+    template_file = template or default_template()
+    if where is None:
+        files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
+        return Built(package, checked, aggregates, report, files)
+    identifier = build_identity(intake.files, template_file, outcomes)
+    comparison = compare_builds(
+        framework.biennium, identifier, outcomes, intake.files, aggregates, checked.evidence.clean, where
+    )
+    report = stamped(report, identifier, comparison)
+    files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
+    parameters = {
+        "package": str(root),
+        "outcomes": outcomes,
+        "template": str(template) if template else None,
+        "out": str(out_dir),
+        "strict": strict,
+    }
+    figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
+    build_json = record(
+        identifier,
+        framework.biennium,
+        comparison.inputs,
+        template_file,
+        parameters,
+        files,
+        figures,
+        out_dir,
+        where,
+    )
+    return Built(package, checked, aggregates, report, files, build_json)
