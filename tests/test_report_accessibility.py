@@ -94,7 +94,7 @@ def test_the_chart_says_its_figures_in_words(sample_build: Built) -> None:
     document = xml(parts(sample_build.files.docx)["word/document.xml"])
     pictures = document.findall(".//wp:docPr", NS)
     chart = sample_build.context["outcomes"][0]["chart"]
-    assert [p.get("descr") for p in pictures] == [chart_description(chart)]
+    assert [p.get("descr") for p in pictures] == [chart_description("7", chart)]
     described = pictures[0].get("descr")
     for indicator, achieved in zip(chart["indicators"], chart["achieved"], strict=True):
         counts = ", ".join(f"{region} {n}" for region, n in zip(chart["regions"], achieved, strict=True))
@@ -104,16 +104,17 @@ def test_the_chart_says_its_figures_in_words(sample_build: Built) -> None:
 
 def test_a_chart_with_targets_names_each_target() -> None:
     chart = {
-        "title": "Outcome 7: member States by region, target and achieved",
         "indicators": ["7.1"],
         "regions": ["Africa", "Americas"],
         "achieved": [[2, 1]],
         "target": [[3, None]],
     }
-    assert chart_description(chart) == (
-        "Bar chart. Outcome 7: member States by region, target and achieved. "
+    assert chart_description("7", chart) == (
+        "Bar chart of outcome 7: member States with a reportable result by region, target and achieved. "
         "Indicator 7.1, member States against target: Africa 2 (target 3), Americas 1 (no target)."
     )
+    french = chart_description("7", {**chart, "language": "fr", "regions": ["Afrique", "Amériques"]})
+    assert "Indicateur 7.1" in french and "Afrique 2 (cible 3)" in french
 
 
 def body(inner: str) -> dict[str, bytes]:

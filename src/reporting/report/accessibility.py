@@ -20,7 +20,8 @@ from docxtpl import InlineImage
 from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import escape
 
-DEFAULT_LANGUAGE = "en-GB"
+from reporting.report.edition import DEFAULT_LANGUAGE, Edition, edition
+
 LANGUAGE_TAGS = {"en": "en-GB", "fr": "fr-FR", "es": "es-ES"}
 """An edition named by its language alone is written in the variant the organisation uses."""
 
@@ -40,8 +41,7 @@ def _w(name: str) -> str:
 
 def language_tag(language: str | None) -> str:
     """The BCP 47 tag Word and the PDF carry: "fr" → "fr-FR"; a tag with a region is kept."""
-    if not language:
-        return DEFAULT_LANGUAGE
+    language = language or DEFAULT_LANGUAGE
     return LANGUAGE_TAGS.get(language.lower(), language)
 
 
@@ -184,23 +184,44 @@ def _repeat_header_rows(document: str) -> str:
     return "".join([*pieces, document[done:]])
 
 
-def chart_description(chart: dict[str, Any]) -> str:
-    """The alternative text of an outcome's chart: its figures in words, indicator by indicator,
-    region by region ("Africa 2 (target 3)")."""
-    sentences = [f"Bar chart. {chart['title']}."]
+def chart_description(outcome_id: str, chart: dict[str, Any]) -> str:
+    """The alternative text of an outcome's chart, in the chart's `language`: its figures in words,
+    indicator by indicator, region by region."""
+    words = edition(chart.get("language", DEFAULT_LANGUAGE))
+    _ = words.gettext
+    sentences = [
+        _(
+            "Bar chart of outcome %(id)s: member States with a reportable result by region, target and "
+            "achieved."
+        )
+        % {"id": outcome_id}
+    ]
     for indicator, achieved, target in zip(
         chart["indicators"], chart["achieved"], chart["target"], strict=True
     ):
-        if all(t is None for t in target):
-            figures = [f"{region} {a}" for region, a in zip(chart["regions"], achieved, strict=True)]
-            sentences.append(f"Indicator {indicator}, member States (no target set): {', '.join(figures)}.")
-            continue
-        figures = [
-            f"{region} {a} " + ("(no target)" if t is None else f"(target {t})")
+        has_target = any(t is not None for t in target)
+        figures = ", ".join(
+            _region_figure(words, region, a, t, has_target)
             for region, a, t in zip(chart["regions"], achieved, target, strict=True)
-        ]
-        sentences.append(f"Indicator {indicator}, member States against target: {', '.join(figures)}.")
+        )
+        sentence = (
+            _("Indicator %(id)s, member States against target: %(figures)s.")
+            if has_target
+            else _("Indicator %(id)s, member States (no target set): %(figures)s.")
+        )
+        sentences.append(sentence % {"id": indicator, "figures": figures})
     return " ".join(sentences)
+
+
+def _region_figure(words: Edition, region: str, achieved: int, target: int | None, has_target: bool) -> str:
+    """ "Africa 2"; on a chart with targets "Africa 2 (target 3)" or "Africa 2 (no target)"."""
+    _ = words.gettext
+    figures = {"region": region, "achieved": words.number(achieved)}
+    if not has_target:
+        return f"{region} {figures['achieved']}"
+    if target is None:
+        return _("%(region)s %(achieved)s (no target)") % figures
+    return _("%(region)s %(achieved)s (target %(target)s)") % {**figures, "target": words.number(target)}
 
 
 class DescribedImage(InlineImage):  # type: ignore[misc]

@@ -24,7 +24,7 @@ from pathlib import Path
 from reporting.errors import OutputError
 from reporting.outputs import written_in_place
 
-TIMEOUT_SECONDS = 600.0
+TIMEOUT_SECONDS = 1800.0
 """LibreOffice lays out the sample in seconds; 10,000 results in short tables take a few minutes."""
 CONNECT_SECONDS = 120.0
 """soffice listens within seconds; one that does not by then has failed to start."""

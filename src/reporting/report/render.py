@@ -222,7 +222,7 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
     environment.filters["rich"] = _rich
     environment.filters["bookmark"] = _bookmark_filter()
     environment.filters["link"] = _link
-    described = {o["id"]: chart_description(o["chart"]) for o in context["outcomes"]}
+    described = {o["id"]: chart_description(o["id"], o["chart"]) for o in context["outcomes"]}
     environment.filters["chart"] = lambda outcome_id: (
         DescribedImage(document, str(charts[outcome_id]), described[outcome_id], width=CHART_WIDTH)
         if outcome_id in charts
