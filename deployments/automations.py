@@ -20,7 +20,6 @@ PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED (on by default, started by `prefect ser
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -88,7 +87,7 @@ def failure_automation(block_id: Any, deployment_ids: list[str], ui_base: str | 
 
 
 def main() -> int:
-    url = os.environ.get(URL_VARIABLE, "").strip()
+    url = settings.current().alert_webhook_url.strip()
     if not url:
         print(f"{URL_VARIABLE} is not set: no failure notification created or changed.")
         return 0

@@ -1,19 +1,64 @@
-"""Where the pipeline keeps its state: one data folder, overridable by environment variables."""
+"""The settings read from the environment, in one typed place, and Prefect's defaults for the project.
+
+Every setting is read when it is asked for, never frozen at import: the CLI, a worker and the tests set
+variables after the modules are loaded. An empty variable counts as unset. The README's "Settings"
+table lists them all."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reporting.resources import examples_dir
+
+
+class Settings(BaseSettings):
+    """The project's own environment variables (`REPORTING_…`, and `DATABASE_URL`)."""
+
+    model_config = SettingsConfigDict(env_prefix="REPORTING_", env_ignore_empty=True, frozen=True)
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / "data",
+        description="The data folder: the database (SQLite), the archive of received files, Prefect's home.",
+    )
+    database_url: str = Field(
+        default="",
+        validation_alias="DATABASE_URL",
+        description="Another database than the SQLite file in the data folder (e.g. PostgreSQL).",
+    )
+    packages_dir: Path = Field(
+        default_factory=examples_dir,
+        description="Where the submission packages are, one folder per biennium (default: the samples).",
+    )
+    output_dir: Path = Field(
+        default=Path("out"),
+        description="Where a biennium's report goes (`<dir>/<biennium>`) when no `--out` is given.",
+    )
+    alert_webhook_url: str = Field(
+        default="",
+        description="The webhook a failed scheduled run is posted to (`deployments/automations.py`).",
+    )
+    reviewer: str = Field(
+        default="", description="Who decides in `reporting review` when `--by` is not given."
+    )
+
+
+def current() -> Settings:
+    """The settings as the environment gives them now."""
+    return Settings()
+
 
 def data_dir() -> Path:
-    """The project's data folder (database, archive, Prefect home); `REPORTING_DATA_DIR` moves it."""
-    return Path(os.environ.get("REPORTING_DATA_DIR", Path.cwd() / "data")).resolve()
+    """The project's data folder (database, archive, Prefect home)."""
+    return current().data_dir.resolve()
 
 
 def database_url() -> str:
-    """SQLite in the data folder unless `DATABASE_URL` names another database (e.g. PostgreSQL)."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir() / 'reporting.db'}"
+    """SQLite in the data folder unless `DATABASE_URL` names another database."""
+    return current().database_url or f"sqlite:///{data_dir() / 'reporting.db'}"
 
 
 def archive_dir() -> Path:

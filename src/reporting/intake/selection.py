@@ -4,24 +4,21 @@ outcomes an operator asked for (a rebuild of one outcome after a late correction
 from __future__ import annotations
 
 import dataclasses
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from reporting import settings
 from reporting.errors import PackageError
 from reporting.intake.readers import Package
 from reporting.intake.validate import PackageValidation, Validated
-from reporting.resources import examples_dir
-
-DEFAULT_PACKAGES_DIR = examples_dir()
 
 
 def packages_dir() -> Path:
     """Where the packages live, one folder per biennium (`REPORTING_PACKAGES_DIR`, default `examples/`)."""
-    return Path(os.environ.get("REPORTING_PACKAGES_DIR") or DEFAULT_PACKAGES_DIR).resolve()
+    return settings.current().packages_dir.resolve()
 
 
 def package_folder(biennium: str) -> Path:
@@ -32,7 +29,7 @@ def package_folder(biennium: str) -> Path:
 def output_folder(biennium: str) -> Path:
     """Where a biennium's report goes unless `out` is given: `REPORTING_OUTPUT_DIR/<biennium>` (for
     example a folder the team shares), else `out/<biennium>` in the current folder."""
-    return (Path(os.environ.get("REPORTING_OUTPUT_DIR") or "out") / biennium).resolve()
+    return (settings.current().output_dir / biennium).resolve()
 
 
 def closed_biennium(on: date) -> str:

@@ -3,7 +3,6 @@ the command line (registered on the main app by `register`). Every refusal is on
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -62,7 +61,7 @@ def _engine() -> Engine:
 
 
 def _reviewer(by: str | None) -> str:
-    name = (by or os.environ.get(REVIEWER_VARIABLE, "")).strip()
+    name = (by or settings.current().reviewer).strip()
     if not name:
         raise _refuse(f"who decides? give --by NAME (or set {REVIEWER_VARIABLE})")
     return name
