@@ -8,22 +8,11 @@ import pandera.pandas as pa
 import pytest
 from pandera.typing import Series
 
+from reporting import schemas
 from reporting.framework import Framework, load_framework
 from reporting.intake.readers import Notice
 from reporting.intake.validate import notice_findings, validate_table
-from reporting.schemas import (
-    EvidenceRow,
-    EvidenceTable,
-    ExampleRow,
-    OutputRow,
-    TargetRow,
-    TargetTable,
-    evidence_against_framework,
-    evidence_reportability,
-    outputs_against_framework,
-    rules,
-    targets_against_framework,
-)
+from reporting.schemas import rules
 from tests.conftest import ROOT, SAMPLE, evidence_frame
 
 
@@ -39,19 +28,16 @@ def check_names(schema: pa.DataFrameSchema) -> list[str]:
 
 
 def every_schema(framework: Framework) -> list[pa.DataFrameSchema]:
-    models = [EvidenceRow, EvidenceTable, TargetRow, TargetTable, OutputRow, ExampleRow]
-    return [
-        *(m.to_schema() for m in models),
-        evidence_against_framework(framework),
-        evidence_reportability(framework),
-        targets_against_framework(framework),
-        outputs_against_framework(framework),
-    ]
+    """Every model `reporting.schemas` exports, and every schema it makes for a framework."""
+    exported = [getattr(schemas, name) for name in schemas.__all__]
+    models = [m for m in exported if isinstance(m, type) and issubclass(m, pa.DataFrameModel)]
+    makers = [f for f in exported if not isinstance(f, type) and callable(f)]
+    return [*(m.to_schema() for m in models), *(make(framework) for make in makers)]
 
 
 def test_every_check_of_every_model_is_a_registered_rule(framework: Framework) -> None:
     names = [name for schema in every_schema(framework) for name in check_names(schema)]
-    assert len(names) >= 30
+    assert len(names) >= 35
     assert [n for n in names if n not in rules.RULES] == []
 
 
