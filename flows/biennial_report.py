@@ -59,6 +59,7 @@ from reporting.intake.readers import Intake, Package, ReceivedFile, Tables  # no
 from reporting.intake.validate import PackageValidation  # noqa: E402
 from reporting.pipeline import BuildComparison, Rendered  # noqa: E402
 from reporting.report.manifest import short_id  # noqa: E402
+from reporting.report.pdf import pdf_of  # noqa: E402
 from reporting.report.render import ReportFiles, default_template  # noqa: E402
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.store.deliveries import StoreReport  # noqa: E402
@@ -186,6 +187,11 @@ def render(
     return pipeline.render(context, summary, template, out_dir, evidence)
 
 
+@task(name="pdf", cache_policy=NO_CACHE, persist_result=False)
+def export_pdf(files: ReportFiles) -> ReportFiles:
+    return pipeline.export_pdf(files)
+
+
 @task(name="manifest", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
 def record(
     identifier: str,
@@ -274,6 +280,7 @@ def biennial_report(
     template: str | None = None,
     out: str | None = None,
     strict: bool = False,
+    pdf: bool = False,
 ) -> dict[str, Any]:
     """Build the implementation report of one biennium's submission package.
 
@@ -282,13 +289,14 @@ def biennial_report(
     a scheduled run the biennium that has just closed. outcomes: build only these outcomes (all by
     default). template: a .docx template (default templates/implementation-report.docx). out: where to
     write the report (default REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>). strict: fail when
-    validation rejects any row.
+    validation rejects any row. pdf: also write the report as PDF (LibreOffice headless, contents and
+    page numbers updated, tagged).
     """
     wanted, root = pipeline.package_of(biennium, package, _run_day())
     get_run_logger().info("building %s from %s", wanted or "the package", root)
     framework, intake = receive(root, wanted)
     with write_slot(framework.biennium):
-        return _build(root, framework, intake, outcomes, template, out, strict)
+        return _build(root, framework, intake, outcomes, template, out, strict, pdf)
 
 
 def _build(
@@ -299,6 +307,7 @@ def _build(
     template: str | None,
     out: str | None,
     strict: bool,
+    pdf: bool,
 ) -> dict[str, Any]:
     """The stages after the framework was read, holding the biennium's write slot."""
     logger = get_run_logger()
@@ -347,6 +356,11 @@ def _build(
         logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
         rendered = _render(report, aggregates, template_file, out_dir, refresh=True)
     files_out = rendered.files
+    if pdf:
+        logger.info("writing the PDF (LibreOffice)")
+        files_out = export_pdf(files_out)
+    elif pdf_of(files_out.docx).exists():
+        logger.warning("%s is from an earlier build: build with --pdf to update it", pdf_of(files_out.docx))
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     build_json = record(
         identifier,
@@ -359,6 +373,7 @@ def _build(
             "template": template,
             "out": str(out_dir),
             "strict": strict,
+            "pdf": pdf,
         },
         files_out,
         pipeline.build_figures(aggregates, rows_ingested, rows_rejected),
@@ -396,10 +411,18 @@ def _build(
         link_text=str(files_out.docx),
         description=f"The Word report {biennium} (editable before it goes out)",
     )
+    if files_out.pdf:
+        create_link_artifact(
+            key=f"{keys}-pdf",
+            link=files_out.pdf.as_uri(),
+            link_text=str(files_out.pdf),
+            description=f"The report {biennium} as PDF (tagged, contents and page numbers updated)",
+        )
     logger.info("report written: %s", files_out.docx)
     return {
         "biennium": biennium,
         "docx": str(files_out.docx),
+        "pdf": str(files_out.pdf) if files_out.pdf else None,
         "summary_csv": str(files_out.summary_csv),
         "evidence_csv": str(files_out.evidence_csv) if files_out.evidence_csv else None,
         "build_json": str(build_json),

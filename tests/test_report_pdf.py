@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -172,3 +173,27 @@ def test_a_pdf_that_takes_too_long_is_stopped_with_its_soffice(
     while _soffice_with(pipe) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _soffice_with(pipe) == []
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_build_with_pdf_writes_it_beside_the_report(sample_package: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from reporting.cli import app
+
+    tool("soffice")
+    out = tmp_path / "out"
+    built = CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out), "--pdf"])
+    assert built.exit_code == 0, built.output
+    pdf = out / "implementation-report-2014-15.pdf"
+    assert f"PDF:     {pdf}" in built.output
+    text = subprocess.run(
+        [tool("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    )
+    assert dict(contents(text.stdout)[1])["Annex 1: CPO results not reportable"] > 20
+    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    assert pdf.name in manifest["outputs"] and manifest["parameters"]["pdf"] is True
+
+    again = CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert f"{pdf} is from an earlier build: build with --pdf to update it" in again.output

@@ -125,6 +125,8 @@ def _print_summary(result: dict[str, Any]) -> None:
         f"{result['findings']} finding(s)."
     )
     console.print(f"Report:  {result['docx']}\nSummary: {result['summary_csv']}")
+    if result.get("pdf"):
+        console.print(f"PDF:     {result['pdf']}")
     if result.get("build_json"):
         console.print(f"Build:   {str(result['build_id'])[:8]} ({result['build_json']})")
     if result.get("edited_kept"):
@@ -139,6 +141,10 @@ def build(
     out: Annotated[Path, typer.Option(help="Where to write the report files.")] = Path("out"),
     template: Annotated[Path | None, typer.Option(help="A .docx template instead of the default.")] = None,
     strict: Annotated[bool, typer.Option(help="Fail when any row is rejected by validation.")] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option("--pdf", help="Also write the report as PDF (LibreOffice; contents and page numbers)."),
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show Prefect's log and full tracebacks.")] = False,
 ) -> None:
     """Build the implementation report of PACKAGE (runs the `biennial-report` Prefect flow in process)."""
@@ -163,6 +169,7 @@ def build(
                 out=str(out),
                 template=str(template) if template else None,
                 strict=strict,
+                pdf=pdf,
             )
     except (PackageError, StrictModeError, OutputError, ServerError) as exc:
         if debug:

@@ -1,5 +1,6 @@
 """The pipeline of a report, one function per stage: receive the package → read its tables → validate →
-store → count → report context → render (then compare with earlier builds and record the build).
+store → count → report context → render → PDF when asked (then compare with earlier builds and record the
+build).
 
 Everything that chains the stages uses these functions: the `biennial-report` flow runs each one as a
 Prefect task (retries, caching and artifacts are the flow's), `build_report` chains them in process
@@ -57,6 +58,7 @@ from reporting.report.manifest import (
     summary_figures,
     write_manifest,
 )
+from reporting.report.pdf import pdf_of, write_pdf
 from reporting.report.render import ReportFiles, default_template, render_report, set_aside_edited_report
 from reporting.store.builds import record_build
 from reporting.store.database import engine_for
@@ -320,6 +322,11 @@ def render(
     return Rendered(files, file_sha256(files.docx))
 
 
+def export_pdf(files: ReportFiles) -> ReportFiles:
+    """The report's PDF beside the .docx (LibreOffice, contents and page numbers updated, tagged)."""
+    return dataclasses.replace(files, pdf=write_pdf(files.docx, pdf_of(files.docx)))
+
+
 def build_figures(aggregates: Aggregates, rows_ingested: int, rows_rejected: int) -> dict[str, Any]:
     """The figures build.json records: every figure, CPO results, rows read and rejected."""
     return {
@@ -344,7 +351,7 @@ def record(
     """DIR/build.json (the inputs with their stored ids, template, code, parameters, run and figures),
     and the build recorded in the store for the next one to compare with."""
     built_at = datetime.now(UTC)
-    outputs = [f for f in (files.docx, files.markdown, files.summary_csv, files.evidence_csv) if f]
+    outputs = [f for f in (files.docx, files.pdf, files.markdown, files.summary_csv, files.evidence_csv) if f]
     written = write_manifest(
         out_dir,
         manifest(
@@ -403,6 +410,7 @@ def build_report(
     outcomes: list[str] | None = None,
     template: Path | None = None,
     strict: bool = False,
+    pdf: bool = False,
 ) -> Built:
     """Every stage of the flow in process, without Prefect. Given a store (`where`) the package is
     stored, compared with the earlier biennium (unless `previous` is given) and with earlier builds, and
@@ -423,19 +431,22 @@ def build_report(
     template_file = template or default_template()
     if where is None:
         files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
-        return Built(package, checked, aggregates, report, files)
+        return Built(package, checked, aggregates, report, export_pdf(files) if pdf else files)
     identifier = build_identity(intake.files, template_file, outcomes)
     comparison = compare_builds(
         framework.biennium, identifier, outcomes, intake.files, aggregates, checked.evidence.clean, where
     )
     report = stamped(report, identifier, comparison)
     files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
+    if pdf:
+        files = export_pdf(files)
     parameters = {
         "package": str(root),
         "outcomes": outcomes,
         "template": str(template) if template else None,
         "out": str(out_dir),
         "strict": strict,
+        "pdf": pdf,
     }
     figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
     build_json = record(

@@ -40,6 +40,11 @@ class PdfError(OutputError):
     """The PDF could not be written: LibreOffice missing, failing or too slow. One line, said at once."""
 
 
+def pdf_of(docx: Path) -> Path:
+    """The PDF of a Word report: beside it, same name."""
+    return docx.with_suffix(".pdf")
+
+
 def libreoffice() -> tuple[Path, Path]:
     """soffice, and a Python that can `import uno` (LibreOffice's own, else the system's)."""
     found = shutil.which("soffice") or shutil.which("libreoffice")

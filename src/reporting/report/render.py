@@ -305,6 +305,8 @@ class ReportFiles:
     summary_csv: Path
     markdown: Path
     evidence_csv: Path | None = None
+    pdf: Path | None = None
+    """The PDF, written after the render when asked (report.pdf.write_pdf)."""
 
 
 def render_report(
