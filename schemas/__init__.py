@@ -1,4 +1,5 @@
-"""The data contracts of a submission package, as pandera models: one per table."""
+"""The data contracts of a submission package, as pandera models: one per table. Each check is a
+business rule registered in `rules` (name, severity, column, message) where it is declared."""
 
 from reporting.schemas.evidence import (
     EvidenceRow,
