@@ -1,0 +1,83 @@
+"""The annexes: the member States counted behind each figure of Table 2, the CPO results that are not
+reportable, and the rows validation set aside — so that every row sent is accounted for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from reporting.framework import Indicator
+from reporting.report.sections.figures import Figures, figure_link
+from reporting.report.sections.plain import one_line, records
+from reporting.vocabulary import REGIONS, TOTAL
+
+
+def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures) -> dict[str, Any]:
+    """The annex block of one indicator: per region (and in total) the member States counted, each
+    with its CPO results, criteria and evidence rows; the counts are Table 2's."""
+    rows = list(
+        records(
+            trail[(trail["indicator"] == indicator.id) & (trail["counted"] == "yes")],
+            ("region", "member_state", "country", "cpo_code", "criteria", "file", "rows"),
+        )
+    )
+
+    def states(region: str | None) -> list[dict[str, Any]]:
+        return [
+            {
+                "state": r["member_state"],
+                "country": one_line(r["country"]),
+                "code": r["cpo_code"],
+                "criteria": r["criteria"],
+                "evidence": one_line(f"{r['file']} {r['rows']}".strip()),
+            }
+            for r in sorted(rows, key=lambda r: (one_line(r["country"]), r["cpo_code"]))
+            if region is None or r["region"] == region
+        ]
+
+    return {
+        "id": indicator.id,
+        "title": one_line(indicator.title),
+        "achieved": int(figures[TOTAL]["achieved"]),
+        **figure_link(indicator.id, TOTAL),
+        "regions": [
+            {
+                "name": region,
+                "achieved": int(figures[region]["achieved"]),
+                "states": states(region),
+                **figure_link(indicator.id, region),
+            }
+            for region in REGIONS
+        ],
+    }
+
+
+def not_reportable(results: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]]:
+    """The outcome's CPO results that meet too few criteria to be reported, with what they meet."""
+    return [
+        {
+            "indicator": r["indicator"],
+            "code": r["cpo_code"],
+            "country": one_line(r["country"]),
+            "criteria_met": ", ".join(str(c) for c in r["criteria"]),
+            "min_criteria": int(r["min_criteria"]),
+        }
+        for r in records(
+            results[(results["outcome"] == outcome_id) & ~results["reportable"]],
+            ("indicator", "cpo_code", "country", "criteria", "min_criteria"),
+        )
+    ]
+
+
+def rejected(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every row validation set aside: where it was sent and why it is not used."""
+    return [
+        {
+            "file": one_line(r["source_file"]),
+            "sheet": one_line(r["source_sheet"]),
+            "row": "" if pd.isna(r["source_row"]) else int(r["source_row"]),
+            "reason": one_line(r["reason"]),
+        }
+        for r in records(frame, ("source_file", "source_sheet", "source_row", "reason"))
+    ]

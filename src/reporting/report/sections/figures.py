@@ -1,0 +1,140 @@
+"""The figures of an outcome: Table 1 (target and achieved by region, member States by typology),
+Table 2's cells and where each points in the annex, the chart's data and the comparison with the
+earlier biennium."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from reporting.framework import Indicator
+from reporting.report.narrative import member_states_text
+from reporting.report.sections.plain import one_line, records
+from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, TOTAL
+
+NO_TARGET = "no target set"
+
+Figures = dict[str, dict[str, Any]]
+"""One indicator's figures by region (and Total): the indicator summary's row (`target`, `achieved`)."""
+
+_REGION_KEYS = {
+    "Africa": "africa",
+    "Americas": "americas",
+    "Arab States": "arab",
+    "Asia and the Pacific": "asia",
+    "Europe and Central Asia": "europe",
+    TOTAL: "total",
+}
+
+
+def figures_by_indicator(summary: pd.DataFrame) -> dict[str, Figures]:
+    """The indicator summary as indicator → region → figures."""
+    figures: dict[str, Figures] = {}
+    for r in records(summary, ("indicator", "region", "target", "achieved")):
+        figures.setdefault(r["indicator"], {})[r["region"]] = r
+    return figures
+
+
+def target(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
+def _against(achieved: int, target_of: int | None) -> str:
+    """A Table 2 cell: "3 (target 2)", or the bare figure when no target is set."""
+    return str(achieved) if target_of is None else f"{achieved} (target {target_of})"
+
+
+def figure_link(indicator: str, region: str) -> dict[str, str]:
+    """Where a figure of Table 2 points in the annex of member States counted: `bookmark` (a Word
+    bookmark name: letters, digits, underscores, at most 40) and `anchor` (a Markdown/HTML id)."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "_", indicator).strip("_")
+    key = _REGION_KEYS.get(region) or re.sub(r"[^A-Za-z0-9]+", "_", region).strip("_").lower()
+    bookmark = f"ms_{safe}_{key}"[:40]
+    return {"bookmark": bookmark, "anchor": bookmark.replace("_", "-")}
+
+
+def summary_row(
+    indicator: Indicator, figures: Figures, cpos: list[dict[str, Any]], previous: dict[str, int]
+) -> dict[str, Any]:
+    """One Table 1 row: target and achieved worded as published, by region, and member States by
+    typology; plus the facts the narrative templates word (regions above or below their target)."""
+    total = figures[TOTAL]
+    target_total = target(total["target"])
+    achieved = {region: int(figures[region]["achieved"]) for region in REGIONS}
+    targets = {region: target(figures[region]["target"]) for region in REGIONS}
+    member_states = [c for c in cpos if c["member_state"]]
+    compared: list[dict[str, Any]] = [
+        {"region": region, "achieved": achieved[region], "target": target_of}
+        for region in REGIONS
+        if (target_of := targets[region]) is not None
+    ]
+    by_typology = {
+        typology: ", ".join(dict.fromkeys(c["country"] for c in member_states if typology in c["typologies"]))
+        for typology in EVIDENCE_TYPOLOGIES
+    }
+    return {
+        "id": indicator.id,
+        "indicator": indicator.id,
+        "title": one_line(indicator.title),
+        "target": target_total,
+        "target_text": (
+            NO_TARGET
+            if target_total is None
+            else member_states_text(target_total, [(r, targets[r] or 0) for r in REGIONS])
+        ),
+        "achieved": int(total["achieved"]),
+        "achieved_text": member_states_text(int(total["achieved"]), [(r, achieved[r]) for r in REGIONS]),
+        "by_region": {
+            region: {
+                "achieved": achieved[region],
+                "target": NO_TARGET if targets[region] is None else targets[region],
+                "text": _against(achieved[region], targets[region]),
+                **figure_link(indicator.id, region),
+            }
+            for region in REGIONS
+        },
+        "total_text": _against(int(total["achieved"]), target_total),
+        "total": {"text": _against(int(total["achieved"]), target_total), **figure_link(indicator.id, TOTAL)},
+        "by_typology": by_typology,
+        "typologies": [{"name": t, "member_states": by_typology[t]} for t in EVIDENCE_TYPOLOGIES],
+        "above": [c for c in compared if c["achieved"] > c["target"]],
+        "below": [c for c in compared if c["achieved"] < c["target"]],
+        "regional_cpos": sum(1 for c in cpos if not c["member_state"]),
+        "previous": previous.get(indicator.id),
+    }
+
+
+def chart(outcome_id: str, rows: list[dict[str, Any]], figures: dict[str, Figures]) -> dict[str, Any]:
+    """The outcome's chart: member States achieved and targeted, per indicator and region."""
+    return {
+        "title": f"Outcome {outcome_id}: member States by region, target and achieved",
+        "indicators": [r["id"] for r in rows],
+        "regions": list(REGIONS),
+        "achieved": [[r["by_region"][g]["achieved"] for g in REGIONS] for r in rows],
+        "target": [[target(figures[r["id"]][g]["target"]) for g in REGIONS] for r in rows],
+    }
+
+
+def previous_totals(previous: pd.DataFrame | None) -> tuple[str | None, dict[str, int]]:
+    """The earlier biennium's name and its achieved total per indicator (from its indicator summary)."""
+    if previous is None or previous.empty:
+        return None, {}
+    totals = previous[previous["region"] == TOTAL]
+    biennium = str(previous["biennium"].iloc[0])
+    return biennium, {str(i): int(a) for i, a in zip(totals["indicator"], totals["achieved"], strict=True)}
+
+
+def comparison(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each indicator's total against the earlier biennium's, where that one reported it."""
+    return [
+        {
+            "indicator": r["id"],
+            "previous": r["previous"],
+            "current": r["achieved"],
+            "change": f"{r['achieved'] - r['previous']:+d}",
+        }
+        for r in rows
+        if r["previous"] is not None
+    ]

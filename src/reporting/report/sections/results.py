@@ -1,0 +1,84 @@
+"""Results by indicator: per region, each reportable CPO result with its criteria, typologies and the
+results and ILO contribution as offices wrote them. Built in one pass over sorted records (no per-CPO
+frame operations): 10,000 evidence rows take a fraction of a second."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from reporting.framework import Indicator
+from reporting.report.sections.plain import is_yes, one_line, paragraphs, records, word_safe
+from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
+
+CpoBlocks = dict[str, list[dict[str, Any]]]
+"""Per indicator, its reportable CPO results (`cpo_block`), in the results' order."""
+
+
+def _typologies(values: Iterable[object]) -> list[str]:
+    """The union of `;`-separated typologies over rows, in the contract's order (case ignored)."""
+    named = {t.strip().lower() for v in values for t in word_safe(v).split(";")}
+    return [t for t in EVIDENCE_TYPOLOGIES if t.lower() in named]
+
+
+def _criterion_rows(evidence: pd.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Evidence rows by (indicator, CPO), sorted by criterion (source order kept for equal criteria)."""
+    ordered = evidence.sort_values(["indicator", "cpo_code", "criterion"], kind="stable")
+    columns = ("indicator", "cpo_code", "criterion", "result_achieved", "ilo_contribution", "typology")
+    by_cpo: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in records(ordered, (*columns, "gender_specific")):
+        by_cpo[(row["indicator"], row["cpo_code"])].append(row)
+    return by_cpo
+
+
+def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One CPO result: where, whether a member State, the criteria met and each criterion's texts."""
+    return {
+        "code": result["cpo_code"],
+        "region": result["region"],
+        "country": one_line(result["country"]),
+        "title": one_line(result["cpo_title"]),
+        "member_state": bool(result["member_state"]),
+        "criteria_met": list(result["criteria"]),
+        "typologies": _typologies(r["typology"] for r in rows),
+        "gender_specific": any(is_yes(r["gender_specific"]) for r in rows),
+        "criteria": [
+            {
+                "number": int(row["criterion"]),
+                "result": paragraphs(row["result_achieved"]),
+                "contribution": paragraphs(row["ilo_contribution"]),
+            }
+            for row in rows
+        ],
+    }
+
+
+def reportable_cpos(results: pd.DataFrame, evidence: pd.DataFrame) -> CpoBlocks:
+    """Every reportable CPO result as a block, by indicator."""
+    rows_by_cpo = _criterion_rows(evidence)
+    columns = ("indicator", "region", "cpo_code", "country", "cpo_title", "member_state", "criteria")
+    reportable: CpoBlocks = defaultdict(list)
+    for r in records(results[results["reportable"]], columns):
+        reportable[r["indicator"]].append(cpo_block(r, rows_by_cpo[(r["indicator"], r["cpo_code"])]))
+    return reportable
+
+
+def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]]) -> dict[str, Any]:
+    """One indicator of "results by indicator": its reportability rule and criteria, and its CPO
+    results by region (regions without any left out)."""
+    return {
+        "id": indicator.id,
+        "title": one_line(indicator.title),
+        "reportability": one_line(indicator.reportability),
+        "min_criteria": indicator.min_criteria,
+        "criteria": [{"number": c.number, "text": one_line(c.text)} for c in indicator.criteria],
+        "regions": [
+            {"name": region, "cpos": [c for c in cpos if c["region"] == region]}
+            for region in REGIONS
+            if any(c["region"] == region for c in cpos)
+        ],
+        "cpo_count": len(cpos),
+    }
