@@ -11,7 +11,8 @@ import pytest
 
 from reporting.errors import PackageError
 from reporting.framework import load_framework
-from reporting.intake.validate import FINDING_COLUMNS, check_path
+from reporting.intake.validate import FINDING_COLUMNS
+from reporting.pipeline import check
 from reporting.vocabulary import EVIDENCE_COLUMNS
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -222,7 +223,7 @@ def test_the_corpus_has_at_least_30_cases() -> None:
 @pytest.mark.parametrize("case", sorted(EVIDENCE_CASES))
 def test_evidence_case(case: str) -> None:
     expected, clean_rows = EVIDENCE_CASES[case]
-    package, checked = check_path(BAD / "evidence" / case, FRAMEWORK)
+    package, checked = check(BAD / "evidence" / case, FRAMEWORK)
     findings = checked.findings
     assert list(findings.columns) == FINDING_COLUMNS
     assert located(findings) == expected
@@ -240,7 +241,7 @@ def test_evidence_case(case: str) -> None:
 @pytest.mark.parametrize("case", sorted(PACKAGE_CASES))
 def test_package_case(case: str) -> None:
     table, expected, clean_rows = PACKAGE_CASES[case]
-    package, checked = check_path(BAD / "packages" / case)
+    package, checked = check(BAD / "packages" / case)
     assert located(checked.findings) == expected
     validated = getattr(checked, table)
     assert len(validated.clean) == clean_rows
@@ -251,7 +252,7 @@ def test_package_case(case: str) -> None:
 @pytest.mark.parametrize("case", sorted(INTAKE_CASES))
 def test_every_entry_of_a_package_is_read_or_named(case: str) -> None:
     expected, clean_rows = INTAKE_CASES[case]
-    package, checked = check_path(BAD / "packages" / case)
+    package, checked = check(BAD / "packages" / case)
     findings = checked.findings
     assert (
         set(zip(findings["severity"], findings["rule"], findings["file"], findings["sheet"], strict=True))
@@ -265,18 +266,18 @@ def test_every_entry_of_a_package_is_read_or_named(case: str) -> None:
 
 def test_a_header_below_a_title_block_is_found_in_every_format() -> None:
     for case, first_row in (("title_block_above_header.xlsx", 26), ("title_block_above_header.csv", 32)):
-        package, _ = check_path(BAD / "evidence" / case, FRAMEWORK)
+        package, _ = check(BAD / "evidence" / case, FRAMEWORK)
         assert package.evidence["source_row"].tolist() == list(range(first_row, first_row + 6)), case
-    package, _ = check_path(BAD / "packages" / "files_not_read")
+    package, _ = check(BAD / "packages" / "files_not_read")
     title_block = package.evidence[package.evidence["source_file"] == "evidence/title_block.xlsx"]
     assert title_block["source_row"].tolist() == list(range(24, 50))  # 26 rows under a header on row 23
 
 
 def test_xls_and_ods_read_as_the_user_sees_them() -> None:
     """Merged cells of an .xls take the range's value; numbers are read as typed (1, not 1.0)."""
-    xlsx, _ = check_path(BAD / "evidence" / "merged_cells.xlsx", FRAMEWORK)
+    xlsx, _ = check(BAD / "evidence" / "merged_cells.xlsx", FRAMEWORK)
     for case in ("excel_97.xls", "libreoffice_calc.ods", "xls_named_xlsx.xlsx"):
-        package, checked = check_path(BAD / "evidence" / case, FRAMEWORK)
+        package, checked = check(BAD / "evidence" / case, FRAMEWORK)
         columns = [*EVIDENCE_COLUMNS]
         assert package.evidence[columns].values.tolist() == xlsx.evidence[columns].values.tolist(), case
         assert checked.evidence.clean["criterion"].tolist() == [1, 3, 1, 2, 2, 4], case
@@ -284,27 +285,27 @@ def test_xls_and_ods_read_as_the_user_sees_them() -> None:
 
 def test_a_malformed_framework_is_refused_with_one_line() -> None:
     with pytest.raises(PackageError, match=r"framework.yaml: outcomes.0.indicators"):
-        check_path(BAD / "packages" / "framework_bad")
+        check(BAD / "packages" / "framework_bad")
 
 
 def test_cleaned_and_accented_text_reaches_the_clean_rows() -> None:
-    _, checked = check_path(BAD / "evidence" / "html_and_control_characters.csv", FRAMEWORK)
+    _, checked = check(BAD / "evidence" / "html_and_control_characters.csv", FRAMEWORK)
     first = checked.evidence.clean.iloc[0]
     assert first["result_achieved"] == "Le Gouvernement a adopté une stratégie.\n\nSuite."
     assert first["ilo_contribution"] == "Le BIT a apporté un appui technique."
     for case in ("cp1252_semicolon.csv", "utf16_excel_unicode_text.csv", "latin1_comma.csv"):
-        _, checked = check_path(BAD / "evidence" / case, FRAMEWORK)
+        _, checked = check(BAD / "evidence" / case, FRAMEWORK)
         assert checked.evidence.clean["cpo_title"].str.contains("Políticas públicas").any(), case
 
 
 def test_excel_rows_are_numbered_as_the_user_sees_them() -> None:
-    package, _ = check_path(BAD / "evidence" / "header_on_row_3.xlsx", FRAMEWORK)
+    package, _ = check(BAD / "evidence" / "header_on_row_3.xlsx", FRAMEWORK)
     assert package.evidence["source_row"].tolist() == [4, 5, 6, 7, 8, 9]
-    package, checked = check_path(BAD / "evidence" / "merged_cells.xlsx", FRAMEWORK)
+    package, checked = check(BAD / "evidence" / "merged_cells.xlsx", FRAMEWORK)
     assert checked.evidence.clean["cpo_title"].str.len().gt(10).all()
-    package, checked = check_path(BAD / "evidence" / "formula_cached_value.xlsx", FRAMEWORK)
+    package, checked = check(BAD / "evidence" / "formula_cached_value.xlsx", FRAMEWORK)
     assert checked.evidence.clean["criterion"].tolist() == [1, 3, 1, 2, 2, 4]
-    package, _ = check_path(BAD / "evidence" / "two_sheets_and_instructions.xlsx", FRAMEWORK)
+    package, _ = check(BAD / "evidence" / "two_sheets_and_instructions.xlsx", FRAMEWORK)
     assert package.evidence[["source_sheet", "source_row"]].values.tolist() == [
         ["Evidence", 2],
         ["Evidence", 3],
@@ -313,12 +314,12 @@ def test_excel_rows_are_numbered_as_the_user_sees_them() -> None:
         ["Asia", 2],
         ["Asia", 3],
     ]
-    package, _ = check_path(BAD / "evidence" / "rows_object.json", FRAMEWORK)
+    package, _ = check(BAD / "evidence" / "rows_object.json", FRAMEWORK)
     assert package.evidence["source_row"].tolist() == [1, 2, 3, 4, 5, 6]
 
 
 def test_optional_columns_are_kept_canonically_spelled() -> None:
-    _, checked = check_path(BAD / "evidence" / "typology_and_gender.csv", FRAMEWORK)
+    _, checked = check(BAD / "evidence" / "typology_and_gender.csv", FRAMEWORK)
     clean = checked.evidence.clean
     assert clean["typology"].iloc[0] == "Programmes; Policies and strategies"
     assert clean["typology"].iloc[2] == "Programmes"

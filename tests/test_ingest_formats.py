@@ -25,7 +25,7 @@ from reporting.intake.readers import (
     read_workbook,
     receive_package,
 )
-from reporting.intake.validate import read_for_checking
+from reporting.pipeline import check
 from reporting.vocabulary import EVIDENCE_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"
@@ -131,11 +131,9 @@ def test_read_received_still_raises_one_line_for_an_unreadable_file() -> None:
 
 
 def test_a_single_evidence_file_makes_a_package(tmp_path: Path) -> None:
-    package, unreadable = read_for_checking(
-        SAMPLE / "evidence" / "evidence.csv", load_framework(SAMPLE / "framework.yaml")
-    )
+    package, checked = check(SAMPLE / "evidence" / "evidence.csv", load_framework(SAMPLE / "framework.yaml"))
     assert [(f.name, f.role) for f in package.files] == [("evidence.csv", "evidence")]
-    assert len(package.evidence) == 65 and package.targets.empty and unreadable.empty
+    assert len(package.evidence) == 65 and package.targets.empty and checked.files.empty
     with pytest.raises(PackageError, match="no such file"):
         file_intake(tmp_path / "missing.csv")
 

@@ -20,9 +20,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reporting.framework import load_framework
-from reporting.intake.feedback import Checked, check, write_report
+from reporting.intake.feedback import Checked, write_report
 from reporting.intake.text_cleaning import printable
-from reporting.intake.validate import read_for_checking, validate_package
+from reporting.pipeline import check, dry_run
 from reporting.vocabulary import EVIDENCE_COLUMNS
 from tests.conftest import SAMPLE
 
@@ -65,11 +65,11 @@ def assert_rows_or_findings(name: str, content: bytes) -> None:
     validated and none is lost (clean + set aside = read)."""
     with folder() as work:
         (work / name).write_bytes(content)
-        package, intake = read_for_checking(work / name, FRAMEWORK)
-    assert len(package.evidence) or len(intake)
-    assert intake["message"].str.len().gt(20).all()
+        package, checked = check(work / name, FRAMEWORK)
+    assert len(package.evidence) or len(checked.files)
+    assert checked.files["message"].str.len().gt(20).all()
     if len(package.evidence):
-        evidence = validate_package(package, intake).evidence
+        evidence = checked.evidence
         assert len(evidence.clean) + len(evidence.rejected) == len(package.evidence)
 
 
@@ -154,7 +154,7 @@ def test_arbitrary_text_in_cells_is_read_row_for_row(
     report on it is sound."""
     name, writer = write
     with folder() as work:
-        checked = check(package_with(work, {name: writer(rows)}))
+        checked = dry_run(package_with(work, {name: writer(rows)}))
         assert checked.findings["rule"].eq("file_readable").any() or len(checked.rows) == len(rows)
         assert_sound_report(checked, work / "report")
 
@@ -173,7 +173,7 @@ def test_arbitrary_file_names_are_read_or_named_in_a_sound_report(names: list[by
     """Whatever bytes name the files, each is read or named in a finding, every name written out is
     printable, and the report's sheet titles are valid and distinct."""
     with folder() as work:
-        checked = check(package_with(work, {name + b".csv": VALID[".csv"] for name in names}))
+        checked = dry_run(package_with(work, {name + b".csv": VALID[".csv"] for name in names}))
         written = assert_sound_report(checked, work / "report")
     assert not any(UNPRINTABLE.search(name) for name in written)
     read = {f.name for f in checked.files if f.role == "evidence"}

@@ -278,7 +278,8 @@ def validate(
 ) -> None:
     """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
     set aside; 1: some finding of severity error or critical; 2: the command was misused."""
-    from reporting.intake.feedback import check, framework_for_file, write_report
+    from reporting.intake.feedback import framework_for_file, write_report
+    from reporting.pipeline import dry_run
 
     chosen = _framework_option(framework)
     if path.is_file():
@@ -294,7 +295,7 @@ def validate(
                 highlight=False,
             )
             raise typer.Exit(2)
-    checked = check(path, chosen)
+    checked = dry_run(path, chosen)
     if len(checked.findings):
         _print_findings(checked.findings)
     xlsx, csv = write_report(checked, report_dir)

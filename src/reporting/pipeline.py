@@ -4,7 +4,8 @@ build).
 
 Everything that chains the stages uses these functions: the `biennial-report` flow runs each one as a
 Prefect task (retries, caching and artifacts are the flow's), `build_report` chains them in process
-(tests, benchmarks), and `dry_run` is `reporting validate`: receive, read and validate, storing nothing.
+(tests, benchmarks), and `check` (`dry_run` for `reporting validate`) receives, reads and validates,
+storing nothing.
 This module imports no Prefect. Each function belongs to one stage folder: intake/, store/, counting/,
 report/."""
 
@@ -27,17 +28,27 @@ from reporting.counting.aggregate import Aggregates, aggregate, result_texts
 from reporting.counting.earlier_biennium import previous_summary
 from reporting.errors import PackageError, StrictModeError
 from reporting.framework import Framework, load_framework
+from reporting.intake.feedback import Checked, checked
 from reporting.intake.readers import (
     Intake,
     Package,
     ReceivedFile,
     Tables,
     assemble_package,
+    file_intake,
+    package_intake,
     read_tables,
     receive_package,
+    require_evidence,
 )
 from reporting.intake.selection import closed_biennium, output_folder, package_folder, select_outcomes
-from reporting.intake.validate import PackageValidation, notice_findings, validate_package
+from reporting.intake.validate import (
+    PackageValidation,
+    concat_findings,
+    notice_findings,
+    unreadable_file_finding,
+    validate_package,
+)
 from reporting.report.changes import (
     Snapshot,
     as_text,
@@ -382,6 +393,50 @@ def record(
         },
     )
     return written
+
+
+# --- the dry run (`reporting validate`): receive, read and validate; nothing stored ----------------
+
+
+def check(path: Path, framework: Framework | None = None) -> tuple[Package, PackageValidation]:
+    """Receive, read and validate a package folder, or one evidence file against `framework`, as a
+    build would, storing nothing. Unlike a build it does not stop at a file that cannot be read: its
+    tables are left out and a critical finding says why, beside a finding for every entry or sheet not
+    read. Without a readable framework nothing can be checked: that still raises PackageError."""
+    problems: list[pd.DataFrame] = []
+    if path.is_dir():
+        package_framework, intake = package_intake(path)
+        framework = framework or package_framework
+        try:
+            require_evidence(path, intake.files)
+        except PackageError as exc:  # said beside the findings naming what was there instead
+            problems.append(unreadable_file_finding(exc, str(path)))
+    elif framework is None:
+        raise PackageError(f"{path}: a single evidence file needs a framework (--framework FILE)")
+    else:
+        intake = file_intake(path)
+    problems.append(notice_findings(intake.notices))
+    tables: list[Tables] = []
+    for received in intake.files:
+        try:
+            tables.append(read(received))
+        except PackageError as exc:
+            tables.append(Tables([]))
+            problems.append(unreadable_file_finding(exc, received.name))
+        else:
+            problems.append(notice_findings(tables[-1].notices))
+    package = assemble(path if path.is_dir() else path.parent, framework, intake.files, tables)
+    return package, dataclasses.replace(validate(package), files=concat_findings(problems))
+
+
+def dry_run(path: Path, framework: Framework | None = None) -> Checked:
+    """`reporting validate`: the check, as the submitter reads it (intake/feedback.py); a package that
+    cannot be taken in at all (no framework.yaml, no evidence) is one critical finding."""
+    try:
+        package, validation = check(path, framework)
+    except PackageError as exc:
+        return Checked(files=(), rows=pd.DataFrame(), findings=unreadable_file_finding(exc))
+    return checked(package, validation)
 
 
 # --- the whole chain, in process ----------------------------------------------------------------------

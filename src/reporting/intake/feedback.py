@@ -22,14 +22,12 @@ from rich.text import Text
 from reporting import settings
 from reporting.errors import PackageError
 from reporting.framework import Framework, load_framework
-from reporting.intake.readers import ReceivedFile, file_intake, read_received
+from reporting.intake.readers import Package, ReceivedFile, file_intake, read_received
 from reporting.intake.text_cleaning import printable
 from reporting.intake.validate import (
     FINDING_COLUMNS,
     SEVERITIES,
-    read_for_checking,
-    unreadable_file_finding,
-    validate_package,
+    PackageValidation,
 )
 from reporting.intake.workbook_text import cell_value, neutralise
 from reporting.outputs import write_text, written_in_place
@@ -61,15 +59,10 @@ class Checked:
         return bool(self.findings["severity"].isin(BLOCKING).any())
 
 
-def check(path: Path, framework: Framework | None = None) -> Checked:
-    """Read and validate a package folder, or one evidence file, as `reporting build` would, storing
-    nothing. A file that cannot be read is a critical finding and the others are still checked; a
-    package that cannot be taken in at all (no framework.yaml, no evidence) is one critical finding."""
-    try:
-        package, unreadable = read_for_checking(path, framework)
-    except PackageError as exc:
-        return Checked(files=(), rows=pd.DataFrame(), findings=unreadable_file_finding(exc))
-    findings = validate_package(package, unreadable).findings
+def checked(package: Package, validation: PackageValidation) -> Checked:
+    """A dry run's outcome (pipeline.dry_run) as the submitter reads it: the most severe findings first,
+    every row read."""
+    findings = validation.findings
     order = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
     findings = findings.assign(_order=order).sort_values(["_order", "file", "row"], kind="stable")
     rows = pd.concat(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,15 +20,10 @@ import pandera.pandas as pa
 from reporting.counting.member_states import country_name, region_of
 from reporting.counting.rule import CPO_RESULT, state_code
 from reporting.errors import PackageError
-from reporting.framework import Framework, load_framework
+from reporting.framework import Framework
 from reporting.intake.readers import (
     Notice,
     Package,
-    assemble_package,
-    file_intake,
-    package_intake,
-    read_tables,
-    require_evidence,
 )
 from reporting.intake.text_cleaning import clean_text, needs_cleaning
 from reporting.schemas import (
@@ -120,7 +114,7 @@ def _findings_frame(records: list[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=FINDING_COLUMNS).astype({"row": "Int64"})
 
 
-def _concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_findings()
@@ -340,7 +334,7 @@ def validate_table(
         else row_failures[:0]
     )
     failures = pd.concat([row_failures, table_failures], ignore_index=True)
-    findings = _concat_findings(
+    findings = concat_findings(
         [
             column_findings,
             text_findings,
@@ -383,7 +377,7 @@ def validate_evidence(evidence: pd.DataFrame, framework: Framework) -> Validated
         clean["typology"] = rules.typologies(clean["typology"])[0]
     if "gender_specific" in clean:
         clean["gender_specific"] = rules.yes_no(clean["gender_specific"])[0]
-    findings = _concat_findings([result.findings, advice])
+    findings = concat_findings([result.findings, advice])
     return Validated(clean.reset_index(drop=True), result.rejected, findings)
 
 
@@ -433,7 +427,7 @@ class PackageValidation:
     @property
     def findings(self) -> pd.DataFrame:
         tables = (self.evidence, self.targets, self.outputs, self.examples, self.reviews)
-        return _concat_findings([self.files, *(t.findings for t in tables)])
+        return concat_findings([self.files, *(t.findings for t in tables)])
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -456,43 +450,3 @@ def validate_package(package: Package, intake: pd.DataFrame | None = None) -> Pa
         reviews=validate_reviews(package.reviews, package.framework),
         files=empty_findings() if intake is None else intake,
     )
-
-
-def read_for_checking(path: Path, framework: Framework | None = None) -> tuple[Package, pd.DataFrame]:
-    """Read a package folder, or one evidence file checked against `framework`, without giving up on
-    a file that cannot be read: its tables are left out and a critical finding says why. Every entry
-    or sheet not read (a link, a format not read, a note) is named in a finding too. Without a
-    readable framework nothing can be checked: that still raises PackageError."""
-    problems = []
-    if path.is_dir():
-        package_framework, intake = package_intake(path)
-        framework = framework or package_framework
-        try:
-            require_evidence(path, intake.files)
-        except PackageError as exc:  # said beside the findings naming what was there instead
-            problems.append(unreadable_file_finding(exc, str(path)))
-    elif framework is None:
-        raise PackageError(f"{path}: a single evidence file needs a framework (--framework FILE)")
-    else:
-        intake = file_intake(path)
-    tables: list[list[pd.DataFrame]] = []
-    problems.append(notice_findings(intake.notices))
-    for received in intake.files:
-        try:
-            read = read_tables(received)
-        except PackageError as exc:
-            tables.append([])
-            problems.append(unreadable_file_finding(exc, received.name))
-        else:
-            tables.append(read.frames)
-            problems.append(notice_findings(read.notices))
-    root = path if path.is_dir() else path.parent
-    return assemble_package(root, framework, intake.files, tables), _concat_findings(problems)
-
-
-def check_path(path: Path, framework: Framework | Path | None = None) -> tuple[Package, PackageValidation]:
-    """A dry run: read and validate a package folder or a single evidence file, storing nothing."""
-    if isinstance(framework, Path):
-        framework = load_framework(framework)
-    package, intake = read_for_checking(path, framework)
-    return package, validate_package(package, intake)
