@@ -19,7 +19,8 @@ def run() -> list[Measurement]:
     from reporting.intake.readers import read_package
     from reporting.intake.validate import validate_package
     from reporting.report.context import report_context
-    from reporting.report.render import default_template, render_report
+    from reporting.report.render import render_report
+    from reporting.resources import default_template
     from reporting.synth import synthetic_package
 
     work = Path(tempfile.mkdtemp(prefix="bench-render-"))

@@ -57,11 +57,13 @@ from reporting.flows.write_slot import write_slot  # noqa: E402
 from reporting.framework import BIENNIUM_PATTERN, Framework  # noqa: E402
 from reporting.intake.readers import Intake, Package, ReceivedFile, Tables  # noqa: E402
 from reporting.intake.validate import PackageValidation  # noqa: E402
+from reporting.orchestration import BIENNIAL_REPORT_FLOW  # noqa: E402
 from reporting.pipeline import BuildComparison, Rendered  # noqa: E402
-from reporting.report.manifest import short_id  # noqa: E402
+from reporting.report.manifest import build_identity, short_id  # noqa: E402
 from reporting.report.pdf import pdf_of  # noqa: E402
-from reporting.report.render import ReportFiles, default_template  # noqa: E402
+from reporting.report.render import ReportFiles  # noqa: E402
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
+from reporting.resources import default_template  # noqa: E402
 from reporting.store.deliveries import StoreReport  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
@@ -272,7 +274,9 @@ def _run_name() -> str:
     return pipeline.run_name(biennium, flow_run.scheduled_start_time, str(flow_run.id))
 
 
-@flow(name="biennial-report", flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS)
+@flow(
+    name=BIENNIAL_REPORT_FLOW, flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS
+)
 def biennial_report(
     package: str | None = None,
     biennium: Biennium | None = None,
@@ -341,7 +345,7 @@ def _build(
     aggregates = count(received, checked)
     report = context(received, checked, aggregates, earlier(biennium))
     template_file = Path(template) if template else default_template()
-    identifier = pipeline.build_identity(intake.files, template_file, outcomes)
+    identifier = build_identity(intake.files, template_file, outcomes)
     comparison: BuildComparison = compare_builds(  # type: ignore[call-overload]
         biennium, identifier, outcomes, quote(intake.files), quote(aggregates), quote(checked.evidence.clean)
     )

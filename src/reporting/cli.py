@@ -93,6 +93,54 @@ def _prefect_api() -> tuple[str, Callable[[], object]]:
     return server.api_url, lambda: local_server.wait_until_healthy(server, say)
 
 
+def _current_build_said(parameters: dict[str, Any]) -> bool:
+    """Nothing changed since today's build of the same inputs into the same folder: say so (and show it
+    in the Prefect UI as a Completed run when the local server is up) without importing Prefect."""
+    from datetime import UTC, date, datetime
+
+    from reporting.intake.readers import receive_package
+    from reporting.orchestration import BIENNIAL_REPORT_FLOW, local_server
+    from reporting.orchestration.run_record import record_completed_run
+    from reporting.report.manifest import build_identity
+    from reporting.report.up_to_date import unchanged_build
+    from reporting.resources import default_template
+    from reporting.store.database import engine_as_is
+
+    try:
+        _, intake = receive_package(Path(parameters["package"]))
+        template = Path(parameters["template"]) if parameters["template"] else default_template()
+        identity = build_identity(intake.files, template, parameters["outcomes"])
+        out_dir = Path(parameters["out"]).resolve()
+        engine = engine_as_is(settings.database_url())
+        made = unchanged_build(out_dir, identity, parameters, engine, date.today()) if engine else None
+    except (PackageError, OSError):  # the flow says what is wrong
+        return False
+    if made is None:
+        return False
+    built_at = made["built_at"]
+    line = (
+        f"Up to date: build {made['build_short_id']} ({built_at}) made these outputs from the same files, "
+        "template, code and parameters; nothing to do (--force runs the flow again)."
+    )
+    console.print(escape(line), highlight=False)
+    for name in made["outputs"]:
+        print(f"  {out_dir / name}")
+    server = local_server.recorded()
+    if server and local_server.healthy(server.api_url):
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        try:
+            record_completed_run(
+                server.api_url,
+                BIENNIAL_REPORT_FLOW,
+                f"report-{made['biennium']}-{stamp}-up-to-date",
+                parameters,
+                line,
+            )
+        except OSError as exc:
+            errors.print(f"warning: not shown in the Prefect UI ({escape(str(exc))})", highlight=False)
+    return True
+
+
 def _print_summary(result: dict[str, Any]) -> None:
     summary = result["summary"]
     title = f"Member States with a reportable result, {result['biennium']}"
@@ -145,9 +193,23 @@ def build(
         bool,
         typer.Option("--pdf", help="Also write the report as PDF (LibreOffice; contents and page numbers)."),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Run the flow even when today's build of the same inputs is current."),
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show Prefect's log and full tracebacks.")] = False,
 ) -> None:
     """Build the implementation report of PACKAGE (runs the `biennial-report` Prefect flow in process)."""
+    parameters: dict[str, Any] = {
+        "package": str(package),
+        "outcomes": None,
+        "template": str(template) if template else None,
+        "out": str(out),
+        "strict": strict,
+        "pdf": pdf,
+    }
+    if not force and not debug and _current_build_said(parameters):
+        return
     settings.configure_prefect()
     _quiet_prefect_console(debug)
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -164,13 +226,7 @@ def build(
             if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
                 _show_run_progress()
 
-            result = biennial_report(
-                package=str(package),
-                out=str(out),
-                template=str(template) if template else None,
-                strict=strict,
-                pdf=pdf,
-            )
+            result = biennial_report(**parameters)
     except (PackageError, StrictModeError, OutputError, ServerError) as exc:
         if debug:
             raise

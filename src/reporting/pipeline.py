@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -60,7 +59,7 @@ from reporting.report.changes import (
 )
 from reporting.report.context import report_context
 from reporting.report.manifest import (
-    build_id,
+    build_identity,
     file_sha256,
     library_fingerprint,
     manifest,
@@ -70,7 +69,8 @@ from reporting.report.manifest import (
     write_manifest,
 )
 from reporting.report.pdf import pdf_of, write_pdf
-from reporting.report.render import ReportFiles, default_template, render_report, set_aside_edited_report
+from reporting.report.render import ReportFiles, render_report, set_aside_edited_report
+from reporting.resources import default_template
 from reporting.store.builds import record_build
 from reporting.store.database import engine_for
 from reporting.store.deliveries import StoreReport, store_package
@@ -245,11 +245,6 @@ def context(
 ) -> dict[str, Any]:
     """Everything the templates show, as plain data (report/context.py)."""
     return report_context(package, checked, aggregates, generated_on, previous=previous)
-
-
-def build_identity(files: Iterable[ReceivedFile], template: Path, outcomes: list[str] | None) -> str:
-    """The build id: the same inputs, template, code and outcomes give the same id (report/manifest)."""
-    return build_id(files, file_sha256(template), library_fingerprint(), {"outcomes": outcomes})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,11 @@ def templates_dir() -> Path:
     return shipped_folder("reporting.templates")
 
 
+def default_template() -> Path:
+    """The Word template shipped in `templates/` (editable in Word)."""
+    return templates_dir() / "implementation-report.docx"
+
+
 def examples_dir() -> Path:
     """`examples/` of the checkout: the sample packages transcribed from published reports."""
     return shipped_folder("reporting.examples")

@@ -28,9 +28,6 @@ from typing import Any
 
 import pandas as pd
 from charset_normalizer import from_bytes
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.xml import DEFUSEDXML
 
 from reporting.errors import PackageError
 from reporting.framework import Framework, parse_framework
@@ -209,6 +206,16 @@ def _header_at(rows: Iterable[list[str]], role: str) -> int | None:
     return next((at for at, cells in enumerate(rows) if _header_score(cells, role) >= needed), None)
 
 
+def column_letter(position: int) -> str:
+    """Excel's letters of the 1-based column `position` (1 → A, 27 → AA): openpyxl's, without importing
+    openpyxl for a CSV file."""
+    letters = ""
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
 def _column_names(header: list[str], width: int) -> list[str]:
     """Header cells as column names; a blank or repeated header cell is named after its Excel column
     (e.g. `column_k`) so that what is under it is kept and reported, never silently merged."""
@@ -216,7 +223,7 @@ def _column_names(header: list[str], width: int) -> list[str]:
     for position in range(width):
         name = column_name(header[position]) if position < len(header) else ""
         if not name or name in names:
-            letter = get_column_letter(position + 1).lower()
+            letter = column_letter(position + 1).lower()
             name = f"{name}_column_{letter}" if name else f"column_{letter}"
         names.append(name)
     return names
@@ -349,6 +356,9 @@ def _too_many_cells(name: str, title: str, rows: int, columns: int) -> None:
 def _openpyxl_sheets(content: bytes, name: str) -> Iterator[Sheet]:
     """An Office Open XML workbook (.xlsx, .xlsm) through openpyxl and defusedxml: XML bombs refused,
     formulas as the values Excel last computed."""
+    from openpyxl import load_workbook  # here: a package of CSV files never needs it
+    from openpyxl.xml import DEFUSEDXML
+
     if not DEFUSEDXML:  # openpyxl parses workbooks safely (no XML bombs) only through defusedxml
         raise PackageError(f"{name}: refusing to open a workbook without defusedxml installed")
     try:

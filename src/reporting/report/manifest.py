@@ -39,6 +39,7 @@ CODE: tuple[tuple[Path, str], ...] = (
     (shipped_folder("reporting.schemas"), ".py"),
     (shipped_folder("reporting"), ".csv"),  # data the rules read (the member States and their regions)
     (templates_dir(), ".j2"),  # the report's wording (narrative, report.md)
+    (templates_dir(), ".po"),  # its French and Spanish wording
 )
 """The code a build is made with (its fingerprint is part of the build id and of the task cache keys)."""
 
@@ -76,6 +77,11 @@ def build_id(
     parts = sorted(f"{f.name}\x1f{f.role}\x1f{f.sha256}" for f in files)
     parts += [template_sha256, code, json.dumps(parameters, sort_keys=True, default=str)]
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+
+
+def build_identity(files: Iterable[ReceivedFile], template: Path, outcomes: list[str] | None) -> str:
+    """The build id of a build: the same inputs, template, code and outcomes give the same id."""
+    return build_id(files, file_sha256(template), library_fingerprint(), {"outcomes": outcomes})
 
 
 def short_id(identifier: str) -> str:

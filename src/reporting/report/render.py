@@ -27,10 +27,9 @@ from reporting.report.accessibility import DescribedImage, accessible_parts, cha
 from reporting.report.chart import draw_chart
 from reporting.report.edition import DEFAULT_LANGUAGE, edition
 from reporting.report.markdown_text import Block, blocks_markdown
-from reporting.report.narrative import TEMPLATES_DIR, text_environment
+from reporting.report.narrative import text_environment
 from reporting.vocabulary import CONTROL_CHARACTERS
 
-DEFAULT_TEMPLATE = TEMPLATES_DIR / "implementation-report.docx"
 MARKDOWN_TEMPLATE = "report.md.j2"
 EVIDENCE_CSV = "indicator_evidence.csv"
 CHART_WIDTH = Cm(16.5)
@@ -40,11 +39,6 @@ _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 _LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$^])")
 _LINE_START_MARKER = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
-
-
-def default_template() -> Path:
-    """The template shipped in `templates/` (editable in Word)."""
-    return DEFAULT_TEMPLATE
 
 
 class _RenderedBody:

@@ -7,13 +7,21 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import create_engine
 
-from reporting.store.migrations import upgrade_to_head
-
 
 def engine_for(url: str) -> Engine:
     """An engine on a database migrated to the newest schema revision."""
+    from reporting.store.migrations import upgrade_to_head  # Alembic: only where the schema may change
+
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     upgrade_to_head(engine)
     return engine
+
+
+def engine_as_is(url: str) -> Engine | None:
+    """An engine on the database as it is, for a quick look that changes nothing (no migration, no new
+    SQLite file): None when there is no SQLite file yet."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return None
+    return create_engine(url)

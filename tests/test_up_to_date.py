@@ -1,0 +1,84 @@
+"""`reporting build` asked again with nothing changed answers at once; any change and the flow runs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from reporting.cli import app
+from reporting.intake.readers import receive_package
+from reporting.pipeline import Store, build_report
+from reporting.report.manifest import build_identity
+from reporting.report.up_to_date import unchanged_build
+from reporting.resources import default_template
+from reporting.store.database import engine_for
+
+
+def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
+    """The parameters `reporting build PACKAGE --out OUT` passes to the flow."""
+    return {
+        "package": str(package),
+        "outcomes": None,
+        "template": None,
+        "out": str(out),
+        "strict": False,
+        "pdf": False,
+        **changed,
+    }
+
+
+def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
+    sample_package: Path, tmp_path: Path
+) -> None:
+    store = Store(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
+    out = tmp_path / "out"
+    build_report(sample_package, out, where=store)
+    _, intake = receive_package(sample_package)
+    identity = build_identity(intake.files, default_template(), None)
+    today = date.today()
+
+    assert unchanged_build(out, identity, _asked(sample_package, out), store.engine, today) is not None
+    assert (
+        unchanged_build(out, identity, _asked(sample_package, out), store.engine, today + timedelta(1))
+        is None
+    )
+    assert (
+        unchanged_build(out, identity, _asked(sample_package, out, strict=True), store.engine, today) is None
+    )
+    assert unchanged_build(out, "another-id", _asked(sample_package, out), store.engine, today) is None
+    elsewhere = engine_for(f"sqlite:///{tmp_path / 'other.db'}")  # a store that never recorded this build
+    assert unchanged_build(out, identity, _asked(sample_package, out), elsewhere, today) is None
+
+    with (out / "report.md").open("a", encoding="utf-8") as report:
+        report.write("\nEdited by hand.\n")
+    assert unchanged_build(out, identity, _asked(sample_package, out), store.engine, today) is None
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_second_build_with_nothing_changed_does_not_run_the_flow_again(
+    sample_package: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert "Up to date" not in first.output
+
+    again = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "Up to date: build " in again.output and str(out / "report.md") in again.output
+
+    forced = runner.invoke(app, ["build", str(sample_package), "--out", str(out), "--force"])
+    assert forced.exit_code == 0 and "Up to date" not in forced.output
+
+    evidence = sample_package / "evidence" / "evidence.csv"  # a corrected result text
+    text = evidence.read_text(encoding="utf-8")
+    evidence.write_text(text.replace("capacity-building workshop", "capacity-building seminar", 1), "utf-8")
+    corrected = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert corrected.exit_code == 0 and "Up to date" not in corrected.output, corrected.output
+    assert "capacity-building seminar" in (out / "report.md").read_text(encoding="utf-8")
