@@ -9,13 +9,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from reporting.outputs import written_in_place
 from reporting.report.edition import DEFAULT_LANGUAGE, edition
 
@@ -27,6 +20,11 @@ DPI = 150
 def draw_chart(chart: dict[str, Any], out: Path) -> Path:
     """Write the PNG of one outcome's chart data (see report_context: `o.chart`) to `out`, its labels in
     the chart's `language`."""
+    # Imported here: matplotlib takes about as long to import as a small build takes to check its
+    # package, and `reporting validate` never draws. No pyplot, so no backend to choose.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     _ = edition(chart.get("language", DEFAULT_LANGUAGE)).gettext
     indicators: list[str] = chart["indicators"]
     regions: list[str] = chart["regions"]
