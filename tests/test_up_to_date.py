@@ -16,6 +16,7 @@ from reporting.report.manifest import build_identity
 from reporting.report.up_to_date import unchanged_build
 from reporting.resources import default_template
 from reporting.store.database import engine_for
+from reporting.store.review import Entry, record
 
 
 def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
@@ -40,22 +41,25 @@ def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     _, intake = receive_package(sample_package)
     identity = build_identity(intake.files, default_template(), None)
     today = date.today()
+    asked = _asked(sample_package, out)
+    engine = store.engine
 
-    assert unchanged_build(out, identity, _asked(sample_package, out), store.engine, today) is not None
-    assert (
-        unchanged_build(out, identity, _asked(sample_package, out), store.engine, today + timedelta(1))
-        is None
-    )
-    assert (
-        unchanged_build(out, identity, _asked(sample_package, out, strict=True), store.engine, today) is None
-    )
-    assert unchanged_build(out, "another-id", _asked(sample_package, out), store.engine, today) is None
+    assert unchanged_build(out, identity, asked, engine, today) is not None
+    assert unchanged_build(out, identity, asked, engine, today + timedelta(1)) is None
+    assert unchanged_build(out, identity, _asked(sample_package, out, strict=True), engine, today) is None
+    assert unchanged_build(out, "another-id", asked, engine, today) is None
     elsewhere = engine_for(f"sqlite:///{tmp_path / 'other.db'}")  # a store that never recorded this build
-    assert unchanged_build(out, identity, _asked(sample_package, out), elsewhere, today) is None
+    assert unchanged_build(out, identity, asked, elsewhere, today) is None
+
+    with engine.begin() as conn:  # a reviewer returns a result after the build
+        record(conn, Entry(by="reviewer", biennium="2014-15", what="status", new_value="returned"))
+    assert unchanged_build(out, identity, asked, engine, today) is None
+    build_report(sample_package, out, where=store)
+    assert unchanged_build(out, identity, asked, engine, today) is not None
 
     with (out / "report.md").open("a", encoding="utf-8") as report:
         report.write("\nEdited by hand.\n")
-    assert unchanged_build(out, identity, _asked(sample_package, out), store.engine, today) is None
+    assert unchanged_build(out, identity, asked, engine, today) is None
 
 
 @pytest.mark.slow

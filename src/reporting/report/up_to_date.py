@@ -1,8 +1,8 @@
 """A build asked for again with nothing changed answers at once instead of running every stage again:
 the build that made the outputs today, from the same files, template, code and parameters, is the latest
 one the store recorded for the biennium, and every file it wrote is still there as it wrote it. Any
-difference (a corrected file, an edited or removed output, another day's date on the cover, a store
-built since) and the flow runs."""
+difference (a corrected file, an edited or removed output, another day's date on the cover, a build or
+a review decision recorded since) and the flow runs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reporting.report.manifest import MANIFEST, sha256_of
 from reporting.store.builds import stored_builds
+from reporting.store.review import audit_entries
 
 PATH_PARAMETERS = ("package", "out", "template")
 """Parameters that name a path: compared as the folders or files they resolve to."""
@@ -47,6 +48,10 @@ def unchanged_build(
         return None
     try:
         latest = stored_builds(engine, made["biennium"], limit=1)
-    except SQLAlchemyError:  # a store not (yet) at the schema that records builds: build
+        if not latest or latest[0]["build_id"] != identity:
+            return None
+        # A review decision, a lock or a superseded row since changes what counts: build.
+        reviewed_since = audit_entries(engine, made["biennium"], since=latest[0]["built_at"])
+    except SQLAlchemyError:  # a store not (yet) at the schema that records builds and reviews: build
         return None
-    return made if latest and latest[0]["build_id"] == identity else None
+    return made if reviewed_since.empty else None
