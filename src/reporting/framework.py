@@ -42,6 +42,16 @@ class Wording(str):
         return text
 
 
+def _wording_yaml(dumper: yaml.SafeDumper, text: Wording) -> yaml.Node:
+    """A Wording written back to YAML as it was read: a plain string, or its texts by language."""
+    if not text.translations:
+        return dumper.represent_str(str(text))
+    return dumper.represent_dict({SOURCE_LANGUAGE: str(text), **text.translations})
+
+
+yaml.SafeDumper.add_representer(Wording, _wording_yaml)
+
+
 def _wording(value: Any, required: bool) -> str:
     """Plain text, or a mapping of language to text (`en` required, `fr` and `es` optional)."""
     if isinstance(value, Mapping):
