@@ -365,3 +365,10 @@ declare(
     "",
     "Control characters or HTML were removed from this text; the words are kept.",
 )
+declare(
+    "framework_translated",
+    "advice",
+    "",
+    "framework.yaml gives no text in this edition's language for these titles or criteria: the report "
+    "shows the English text.",
+)

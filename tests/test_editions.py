@@ -3,8 +3,15 @@ framework texts in the edition's language where given, English where not (said i
 
 from __future__ import annotations
 
+import html
 import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,7 +23,9 @@ from reporting.errors import PackageError
 from reporting.framework import in_language, parse_framework
 from reporting.report.edition import LANGUAGES, catalog_path, edition, locale_dir
 from reporting.report.narrative import indicator_paragraphs, member_states_text
+from reporting.report.render import markdown_escape
 from tests.conftest import SAMPLE
+from tests.report_packages import Built, build, rich_package
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
@@ -115,8 +124,6 @@ def test_the_narrative_of_an_indicator_in_french_and_spanish() -> None:
 
 
 def test_dates_and_numbers_as_each_language_writes_them() -> None:
-    from datetime import date
-
     day = date(2026, 12, 2)
     assert [edition(language).date(day) for language in LANGUAGES] == [
         "2 December 2026",
@@ -161,3 +168,194 @@ def test_a_malformed_translated_title_is_refused(title: object, message: str) ->
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="en, fr, es"):
         edition("de")
+
+
+# ---- the sample built in the three languages -----------------------------------------------------------
+
+DAY = date(2026, 12, 2)
+SOURCE_WORDS = re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]")
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """The package that uses every section of the report, built in each language."""
+    root = tmp_path_factory.mktemp("editions")
+    package = rich_package(root)
+    return {
+        language: build(package, root / language, generated_on=DAY, language=language)
+        for language in LANGUAGES
+    }
+
+
+def docx_text(path: Path) -> str:
+    """Every text of the Word report: body, tables, headers and footers."""
+    with zipfile.ZipFile(path) as docx:
+        parts = [docx.read(n).decode("utf-8") for n in docx.namelist() if re.fullmatch(r"word/\w+\.xml", n)]
+    return html.unescape("\n".join(re.sub(r"<[^>]+>", "", part.replace("</w:p>", "\n")) for part in parts))
+
+
+def submitted(context: dict[str, Any]) -> list[str]:
+    """Every text of the context that a submitter wrote (or validation said of a row), longest first."""
+    keys = {"country", "title", "result", "contribution", "results", "text", "paragraphs", "reason", "file"}
+
+    def walk(value: object, key: str = "") -> Iterator[str]:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                yield from walk(v, key)
+        elif isinstance(value, str) and key in keys:
+            yield value
+
+    outcomes = context["outcomes"]
+    texts = [
+        *walk([[i["regions"] for i in o["indicators"]] for o in outcomes]),
+        *walk([[o["examples"], o["lessons"], o["outputs"]] for o in outcomes]),
+        *walk([context["lessons"], context["rejected"]]),
+    ]
+    return sorted({t for t in texts if t}, key=len, reverse=True)
+
+
+ENGLISH_NARRATIVE = ("member State", " of which ", "against", "target", "Outcome ", "Indicator ")
+"""Words of the English narrative templates (narrative/*.j2), which have no catalog."""
+UNTRANSLATED = "Test outcome without targets"
+"""rich_package's outcome 8: its framework gives the title in English only (shown in every edition)."""
+
+
+def shown_wording(built: Built) -> list[str]:
+    """The Word report's text and report.md, without what the submitters wrote (nor the framework's
+    English-only title)."""
+    texts = [docx_text(built.files.docx), built.files.markdown.read_text(encoding="utf-8")]
+    for text in [*submitted(built.context), UNTRANSLATED]:
+        texts = [texts[0].replace(text, ""), texts[1].replace(markdown_escape(text), "")]
+    return texts
+
+
+def english_labels(messages: set[str], language: str) -> list[str]:
+    """The English wording of every message that its translation changes, as the runs of words it is
+    made of (placeholders split it): none may be left in that edition."""
+    labels = []
+    for message in messages:
+        if edition(language).gettext(message) == message:
+            continue  # the same in both languages ("Total", "Programmes")
+        labels += [p for p in SOURCE_WORDS.findall(PLACEHOLDER.sub("|", message)) if " " in p]
+    return labels
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_no_english_label_is_left_in_the_french_and_spanish_editions(
+    editions: dict[str, Built], messages: set[str], language: str
+) -> None:
+    for text in shown_wording(editions[language]):
+        left = sorted({label for label in english_labels(messages, language) if label in text})
+        assert left == [], f"English left in the {language} edition: {left}"
+        for english in ENGLISH_NARRATIVE:
+            assert english not in text, f"{english!r} in the {language} edition"
+
+
+def test_the_english_labels_are_found_in_the_english_edition(
+    editions: dict[str, Built], messages: set[str]
+) -> None:
+    """The check above can fail: in the English edition it finds the labels."""
+    text = shown_wording(editions["en"])[0]
+    assert {"Summary of results", "Results by indicator", "Arab States"} <= {
+        label for label in english_labels(messages, "fr") if label in text
+    }
+    assert all(english in text for english in ENGLISH_NARRATIVE)
+
+
+def test_the_editions_show_the_same_figures(editions: dict[str, Built]) -> None:
+    english = editions["en"]
+    for language in TRANSLATED:
+        built = editions[language]
+        assert built.files.summary_csv.read_bytes() == english.files.summary_csv.read_bytes()
+        assert built.files.evidence_csv is not None and english.files.evidence_csv is not None
+        assert built.files.evidence_csv.read_bytes() == english.files.evidence_csv.read_bytes()
+        for theirs, ours in zip(english.context["outcomes"], built.context["outcomes"], strict=True):
+            assert [r["achieved"] for r in theirs["summary_rows"]] == [
+                r["achieved"] for r in ours["summary_rows"]
+            ]
+            assert [r["target"] for r in theirs["summary_rows"]] == [
+                r["target"] for r in ours["summary_rows"]
+            ]
+            assert theirs["chart"]["achieved"] == ours["chart"]["achieved"]
+            assert [figures(r) for r in theirs["summary_rows"]] == [figures(r) for r in ours["summary_rows"]]
+
+
+def figures(row: dict[str, Any]) -> list[tuple[int, str]]:
+    """A Table 2 row: each region's figure and the annex block it links to."""
+    return [(c["achieved"], c["bookmark"]) for c in row["by_region"].values()]
+
+
+def submitted_texts(built: Built) -> list[object]:
+    """What the submitters wrote, as the report shows it."""
+    return [
+        (cpo["country"], cpo["title"], [(c["result"], c["contribution"]) for c in cpo["criteria"]])
+        for o in built.context["outcomes"]
+        for ind in o["indicators"]
+        for region in ind["regions"]
+        for cpo in region["cpos"]
+    ] + [
+        (o["examples"], o["lessons"], [g["outputs"] for g in o["outputs"]]) for o in built.context["outcomes"]
+    ]
+
+
+def test_submission_texts_are_the_same_in_every_edition(editions: dict[str, Built]) -> None:
+    english = submitted_texts(editions["en"])
+    assert english and all(submitted_texts(editions[language]) == english for language in TRANSLATED)
+    text = docx_text(editions["fr"].files.docx)
+    assert "Une politique est en cours d'élaboration." not in text  # not reportable: not shown
+    assert "Migrations de main-d'œuvre" in text and "Test outcome without targets" in text
+
+
+def test_the_french_edition_reads_in_french(editions: dict[str, Built]) -> None:
+    context = editions["fr"].context
+    row = context["outcomes"][0]["summary_rows"][0]
+    assert context["generated_on"] == "2 décembre 2026"
+    assert context["regions"][2] == "États arabes" and "États arabes" in row["by_region"]
+    assert row["achieved_text"].startswith(f"{row['achieved']} États membres, dont ")
+    assert context["outcomes"][0]["title"].startswith("Migrations de main-d'œuvre")
+    spanish = editions["es"].context["outcomes"][0]["summary_rows"][0]
+    assert spanish["achieved_text"].startswith(f"{spanish['achieved']} Estados miembros, de los cuales ")
+
+
+def test_a_missing_framework_translation_is_an_advice_finding(editions: dict[str, Built]) -> None:
+    for language, name in (("fr", "French"), ("es", "Spanish")):
+        findings = editions[language].checked.findings
+        advice = findings[findings["rule"] == "framework_translated"]
+        assert list(advice["severity"]) == ["advice"]
+        assert name in advice["message"].iloc[0] and "outcome 8 title" in advice["message"].iloc[0]
+    english = editions["en"].checked.findings
+    assert not (english["rule"] == "framework_translated").any()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_edition_converts_in_libreoffice(
+    editions: dict[str, Built], language: str, tmp_path: Path
+) -> None:
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler is not installed (scripts/system-deps.sh installs them)")
+    docx = editions[language].files.docx
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pdf = tmp_path / f"{docx.stem}.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    heading = {"en": "Table 1: Summary", "fr": "Tableau 1\u00a0: Synthèse", "es": "Cuadro 1: Resumen"}[
+        language
+    ]
+    assert heading in text

@@ -108,6 +108,16 @@ def notice_findings(notices: Iterable[Notice]) -> pd.DataFrame:
     return _findings_frame([finding(n.rule, n.name, n.detail, sheet=n.sheet) for n in notices])
 
 
+def untranslated_findings(framework: Framework, language: str, edition_name: str) -> pd.DataFrame:
+    """An advice finding naming the framework texts that the `language` edition shows in English."""
+    places = framework.untranslated(language)
+    if not places:
+        return empty_findings()
+    rule = RULES["framework_translated"]
+    detail = f"{rule.message} {edition_name} edition: {', '.join(places)}."
+    return _findings_frame([finding(rule.severity, "framework.yaml", "framework_translated", detail)])
+
+
 def _findings_frame(records: list[dict[str, object]]) -> pd.DataFrame:
     if not records:
         return empty_findings()

@@ -2,7 +2,9 @@
 composed of one builder per section (report/sections/).
 
 Templates get no frames and no objects with behaviour, so a template editor needs to know only the
-names documented in templates/README.md."""
+names documented in templates/README.md. The context is in the edition's language (report.edition):
+fixed wording, region and typology names, worded counts, the narrative, the date and the framework's
+texts (English where it gives none); submission texts are as written."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from typing import Any
 import pandas as pd
 
 from reporting.counting.aggregate import Aggregates, indicator_evidence
-from reporting.framework import Outcome
+from reporting.framework import Outcome, in_language
 from reporting.intake.readers import Package
 from reporting.intake.validate import PackageValidation
+from reporting.report.edition import DEFAULT_LANGUAGE, Edition, edition
 from reporting.report.narrative import indicator_paragraphs
 from reporting.report.sections import annex, submitted
 from reporting.report.sections.figures import (
@@ -31,14 +34,18 @@ from reporting.report.sections.results import CpoBlocks, indicator_results, repo
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
 
-def cover(biennium: str, generated_on: date | None, previous_biennium: str | None) -> dict[str, Any]:
-    """The cover and introduction: the biennium, the day, the regions and typologies tables use, the
-    earlier biennium compared with; the build's id and changes are set by a stored build (pipeline)."""
+def cover(
+    biennium: str, generated_on: date | None, previous_biennium: str | None, words: Edition
+) -> dict[str, Any]:
+    """The cover and introduction: the edition's language, the biennium, the day, the regions and
+    typologies tables use, the earlier biennium compared with; the build's id and changes are set by a
+    stored build (pipeline)."""
     return {
+        "language": words.language,
         "biennium": biennium,
-        "generated_on": (generated_on or date.today()).strftime("%d %B %Y").lstrip("0"),
-        "regions": list(REGIONS),
-        "typologies": list(EVIDENCE_TYPOLOGIES),
+        "generated_on": words.date(generated_on or date.today()),
+        "regions": [words.gettext(region) for region in REGIONS],
+        "typologies": [words.gettext(typology) for typology in EVIDENCE_TYPOLOGIES],
         "previous_biennium": previous_biennium,
         "build_id": "",
         "build_short": "",
@@ -57,29 +64,33 @@ class _Facts:
     trail: pd.DataFrame
     previous_biennium: str | None
     previous_totals: dict[str, int]
+    words: Edition
 
 
 def _outcome(outcome: Outcome, facts: _Facts) -> dict[str, Any]:
     """One outcome's part of the report, section by section."""
-    figures, cpos, package = facts.figures, facts.cpos, facts.package
-    rows = [summary_row(i, figures[i.id], cpos[i.id], facts.previous_totals) for i in outcome.indicators]
+    figures, cpos, package, words = facts.figures, facts.cpos, facts.package, facts.words
+    language = words.language
+    rows = [
+        summary_row(i, figures[i.id], cpos[i.id], facts.previous_totals, words) for i in outcome.indicators
+    ]
     for row in rows:
-        row["narrative"] = indicator_paragraphs(row, facts.previous_biennium)
+        row["narrative"] = indicator_paragraphs(row, facts.previous_biennium, language)
     left_out = annex.not_reportable(facts.results, outcome.id)
     return {
         "id": outcome.id,
-        "title": one_line(outcome.title),
-        "short_title": one_line(outcome.short_title),
-        "statement": one_line(outcome.statement),
+        "title": one_line(in_language(outcome.title, language)),
+        "short_title": one_line(in_language(outcome.short_title, language)),
+        "statement": one_line(in_language(outcome.statement, language)),
         "narrative": [p for row in rows for p in row["narrative"]],
         "summary_rows": rows,
-        "chart": chart(outcome.id, rows, figures),
+        "chart": chart(outcome.id, rows, figures, words),
         "comparison": comparison(rows),
-        "indicators": [indicator_results(i, cpos[i.id]) for i in outcome.indicators],
-        "counted": [annex.counted(i, facts.trail, figures[i.id]) for i in outcome.indicators],
+        "indicators": [indicator_results(i, cpos[i.id], words) for i in outcome.indicators],
+        "counted": [annex.counted(i, facts.trail, figures[i.id], words) for i in outcome.indicators],
         "examples": submitted.examples(package.examples, outcome.id),
         "lessons": submitted.lessons(package.lessons, outcome.id),
-        "outputs": submitted.outputs(package.outputs, outcome.id),
+        "outputs": submitted.outputs(package.outputs, outcome.id, words),
         "not_reportable": left_out,
         "not_reportable_blocks": blocks(left_out),
     }
@@ -92,11 +103,12 @@ def report_context(
     generated_on: date | None = None,
     *,
     previous: pd.DataFrame | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
     """The whole report as plain data: the cover, per outcome its sections, the package's lessons and
     what was left out; `previous` is the indicator summary of an earlier biennium
-    (counting/earlier_biennium.previous_summary) to compare with."""
-    framework, results = package.framework, aggregates.results
+    (counting/earlier_biennium.previous_summary) to compare with; `language` the edition's."""
+    framework, results, words = package.framework, aggregates.results, edition(language)
     trail = aggregates.evidence
     if trail is None:
         trail = indicator_evidence(checked.evidence.clean, results, framework)
@@ -105,15 +117,16 @@ def report_context(
         package,
         results,
         figures_by_indicator(aggregates.summary),
-        reportable_cpos(results, checked.evidence.clean),
+        reportable_cpos(results, checked.evidence.clean, words),
         trail,
         previous_biennium,
         totals,
+        words,
     )
     outcomes = [_outcome(outcome, facts) for outcome in framework.outcomes]
     rejected = annex.rejected(checked.rejected)
     return {
-        **cover(framework.biennium, generated_on, previous_biennium),
+        **cover(framework.biennium, generated_on, previous_biennium, words),
         "outcomes": outcomes,
         "lessons": submitted.lessons(package.lessons, ""),
         "not_reportable_count": sum(len(o["not_reportable"]) for o in outcomes),

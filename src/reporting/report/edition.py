@@ -36,6 +36,12 @@ _LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES"}
 """Babel locales for dates and numbers: British English ("2 December 2026", as the ILO writes it)."""
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogs (pybabel extracts N_) where it is written; it is translated
+    where it is shown."""
+    return message
+
+
 def locale_dir() -> Path:
     """Where the catalogs live: templates/locale/<language>/LC_MESSAGES/reporting.po."""
     return templates_dir() / "locale"

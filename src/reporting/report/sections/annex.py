@@ -7,13 +7,14 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.framework import Indicator
+from reporting.framework import Indicator, in_language
+from reporting.report.edition import Edition
 from reporting.report.sections.figures import Figures, figure_link
 from reporting.report.sections.plain import one_line, records
 from reporting.vocabulary import REGIONS, TOTAL
 
 
-def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures) -> dict[str, Any]:
+def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures, words: Edition) -> dict[str, Any]:
     """The annex block of one indicator: per region (and in total) the member States counted, each
     with its CPO results, criteria and evidence rows; the counts are Table 2's."""
     rows = list(
@@ -38,12 +39,12 @@ def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures) -> dict
 
     return {
         "id": indicator.id,
-        "title": one_line(indicator.title),
+        "title": one_line(in_language(indicator.title, words.language)),
         "achieved": int(figures[TOTAL]["achieved"]),
         **figure_link(indicator.id, TOTAL),
         "regions": [
             {
-                "name": region,
+                "name": words.gettext(region),
                 "achieved": int(figures[region]["achieved"]),
                 "states": states(region),
                 **figure_link(indicator.id, region),

@@ -9,12 +9,13 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.framework import Indicator
+from reporting.framework import Indicator, in_language
+from reporting.report.edition import N_, Edition
 from reporting.report.narrative import member_states_text
 from reporting.report.sections.plain import one_line, records
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, TOTAL
 
-NO_TARGET = "no target set"
+NO_TARGET = N_("no target set")
 
 Figures = dict[str, dict[str, Any]]
 """One indicator's figures by region (and Total): the indicator summary's row (`target`, `achieved`)."""
@@ -41,9 +42,12 @@ def target(value: object) -> int | None:
     return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
-def _against(achieved: int, target_of: int | None) -> str:
+def _against(achieved: int, target_of: int | None, words: Edition) -> str:
     """A Table 2 cell: "3 (target 2)", or the bare figure when no target is set."""
-    return str(achieved) if target_of is None else f"{achieved} (target {target_of})"
+    if target_of is None:
+        return words.number(achieved)
+    against = words.gettext("%(achieved)s (target %(target)s)")
+    return against % {"achieved": words.number(achieved), "target": words.number(target_of)}
 
 
 def figure_link(indicator: str, region: str) -> dict[str, str]:
@@ -56,49 +60,64 @@ def figure_link(indicator: str, region: str) -> dict[str, str]:
 
 
 def summary_row(
-    indicator: Indicator, figures: Figures, cpos: list[dict[str, Any]], previous: dict[str, int]
+    indicator: Indicator,
+    figures: Figures,
+    cpos: list[dict[str, Any]],
+    previous: dict[str, int],
+    words: Edition,
 ) -> dict[str, Any]:
     """One Table 1 row: target and achieved worded as published, by region, and member States by
-    typology; plus the facts the narrative templates word (regions above or below their target)."""
+    typology; plus the facts the narrative templates word (regions above or below their target). Region
+    and typology names (also as keys) in the edition's language; the links keep the contract's names."""
     total = figures[TOTAL]
     target_total = target(total["target"])
     achieved = {region: int(figures[region]["achieved"]) for region in REGIONS}
     targets = {region: target(figures[region]["target"]) for region in REGIONS}
     member_states = [c for c in cpos if c["member_state"]]
+    name = {region: words.gettext(region) for region in REGIONS}
     compared: list[dict[str, Any]] = [
-        {"region": region, "achieved": achieved[region], "target": target_of}
+        {"region": name[region], "achieved": achieved[region], "target": target_of}
         for region in REGIONS
         if (target_of := targets[region]) is not None
     ]
+    typologies = [words.gettext(t) for t in EVIDENCE_TYPOLOGIES]
     by_typology = {
         typology: ", ".join(dict.fromkeys(c["country"] for c in member_states if typology in c["typologies"]))
-        for typology in EVIDENCE_TYPOLOGIES
+        for typology in typologies
     }
+    no_target = words.gettext(NO_TARGET)
     return {
         "id": indicator.id,
         "indicator": indicator.id,
-        "title": one_line(indicator.title),
+        "title": one_line(in_language(indicator.title, words.language)),
         "target": target_total,
         "target_text": (
-            NO_TARGET
+            no_target
             if target_total is None
-            else member_states_text(target_total, [(r, targets[r] or 0) for r in REGIONS])
+            else member_states_text(
+                target_total, [(name[r], targets[r] or 0) for r in REGIONS], words.language
+            )
         ),
         "achieved": int(total["achieved"]),
-        "achieved_text": member_states_text(int(total["achieved"]), [(r, achieved[r]) for r in REGIONS]),
+        "achieved_text": member_states_text(
+            int(total["achieved"]), [(name[r], achieved[r]) for r in REGIONS], words.language
+        ),
         "by_region": {
-            region: {
+            name[region]: {
                 "achieved": achieved[region],
-                "target": NO_TARGET if targets[region] is None else targets[region],
-                "text": _against(achieved[region], targets[region]),
+                "target": no_target if targets[region] is None else targets[region],
+                "text": _against(achieved[region], targets[region], words),
                 **figure_link(indicator.id, region),
             }
             for region in REGIONS
         },
-        "total_text": _against(int(total["achieved"]), target_total),
-        "total": {"text": _against(int(total["achieved"]), target_total), **figure_link(indicator.id, TOTAL)},
+        "total_text": _against(int(total["achieved"]), target_total, words),
+        "total": {
+            "text": _against(int(total["achieved"]), target_total, words),
+            **figure_link(indicator.id, TOTAL),
+        },
         "by_typology": by_typology,
-        "typologies": [{"name": t, "member_states": by_typology[t]} for t in EVIDENCE_TYPOLOGIES],
+        "typologies": [{"name": t, "member_states": by_typology[t]} for t in typologies],
         "above": [c for c in compared if c["achieved"] > c["target"]],
         "below": [c for c in compared if c["achieved"] < c["target"]],
         "regional_cpos": sum(1 for c in cpos if not c["member_state"]),
@@ -106,13 +125,19 @@ def summary_row(
     }
 
 
-def chart(outcome_id: str, rows: list[dict[str, Any]], figures: dict[str, Figures]) -> dict[str, Any]:
-    """The outcome's chart: member States achieved and targeted, per indicator and region."""
+def chart(
+    outcome_id: str, rows: list[dict[str, Any]], figures: dict[str, Figures], words: Edition
+) -> dict[str, Any]:
+    """The outcome's chart: member States achieved and targeted, per indicator and region, its
+    labels in the edition's language."""
+    regions = [words.gettext(region) for region in REGIONS]
+    title = words.gettext("Outcome %(id)s: member States by region, target and achieved")
     return {
-        "title": f"Outcome {outcome_id}: member States by region, target and achieved",
+        "language": words.language,
+        "title": title % {"id": outcome_id},
         "indicators": [r["id"] for r in rows],
-        "regions": list(REGIONS),
-        "achieved": [[r["by_region"][g]["achieved"] for g in REGIONS] for r in rows],
+        "regions": regions,
+        "achieved": [[r["by_region"][g]["achieved"] for g in regions] for r in rows],
         "target": [[target(figures[r["id"]][g]["target"]) for g in REGIONS] for r in rows],
     }
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.framework import Indicator
+from reporting.framework import Indicator, in_language
+from reporting.report.edition import Edition
 from reporting.report.sections.plain import is_yes, one_line, paragraphs, records, word_safe
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
@@ -18,10 +19,11 @@ CpoBlocks = dict[str, list[dict[str, Any]]]
 """Per indicator, its reportable CPO results (`cpo_block`), in the results' order."""
 
 
-def _typologies(values: Iterable[object]) -> list[str]:
-    """The union of `;`-separated typologies over rows, in the contract's order (case ignored)."""
+def _typologies(values: Iterable[object], words: Edition) -> list[str]:
+    """The union of `;`-separated typologies over rows, in the contract's order (case ignored), named in
+    the edition's language."""
     named = {t.strip().lower() for v in values for t in word_safe(v).split(";")}
-    return [t for t in EVIDENCE_TYPOLOGIES if t.lower() in named]
+    return [words.gettext(t) for t in EVIDENCE_TYPOLOGIES if t.lower() in named]
 
 
 def _criterion_rows(evidence: pd.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -34,7 +36,7 @@ def _criterion_rows(evidence: pd.DataFrame) -> dict[tuple[str, str], list[dict[s
     return by_cpo
 
 
-def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]], words: Edition) -> dict[str, Any]:
     """One CPO result: where, whether a member State, the criteria met and each criterion's texts."""
     return {
         "code": result["cpo_code"],
@@ -43,7 +45,7 @@ def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, A
         "title": one_line(result["cpo_title"]),
         "member_state": bool(result["member_state"]),
         "criteria_met": list(result["criteria"]),
-        "typologies": _typologies(r["typology"] for r in rows),
+        "typologies": _typologies((r["typology"] for r in rows), words),
         "gender_specific": any(is_yes(r["gender_specific"]) for r in rows),
         "criteria": [
             {
@@ -56,27 +58,30 @@ def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def reportable_cpos(results: pd.DataFrame, evidence: pd.DataFrame) -> CpoBlocks:
+def reportable_cpos(results: pd.DataFrame, evidence: pd.DataFrame, words: Edition) -> CpoBlocks:
     """Every reportable CPO result as a block, by indicator."""
     rows_by_cpo = _criterion_rows(evidence)
     columns = ("indicator", "region", "cpo_code", "country", "cpo_title", "member_state", "criteria")
     reportable: CpoBlocks = defaultdict(list)
     for r in records(results[results["reportable"]], columns):
-        reportable[r["indicator"]].append(cpo_block(r, rows_by_cpo[(r["indicator"], r["cpo_code"])]))
+        reportable[r["indicator"]].append(cpo_block(r, rows_by_cpo[(r["indicator"], r["cpo_code"])], words))
     return reportable
 
 
-def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]]) -> dict[str, Any]:
+def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: Edition) -> dict[str, Any]:
     """One indicator of "results by indicator": its reportability rule and criteria, and its CPO
     results by region (regions without any left out)."""
     return {
         "id": indicator.id,
-        "title": one_line(indicator.title),
-        "reportability": one_line(indicator.reportability),
+        "title": one_line(in_language(indicator.title, words.language)),
+        "reportability": one_line(in_language(indicator.reportability, words.language)),
         "min_criteria": indicator.min_criteria,
-        "criteria": [{"number": c.number, "text": one_line(c.text)} for c in indicator.criteria],
+        "criteria": [
+            {"number": c.number, "text": one_line(in_language(c.text, words.language))}
+            for c in indicator.criteria
+        ],
         "regions": [
-            {"name": region, "cpos": [c for c in cpos if c["region"] == region]}
+            {"name": words.gettext(region), "cpos": [c for c in cpos if c["region"] == region]}
             for region in REGIONS
             if any(c["region"] == region for c in cpos)
         ],

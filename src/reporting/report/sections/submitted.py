@@ -8,13 +8,15 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.report.edition import Edition
 from reporting.report.markdown_text import markdown_blocks
 from reporting.report.sections.plain import is_yes, one_line, paragraphs, records, word_safe
 from reporting.vocabulary import OUTPUT_TYPOLOGIES
 
 
-def outputs(frame: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]]:
-    """Significant outputs grouped by typology (contract order first), numbered throughout."""
+def outputs(frame: pd.DataFrame, outcome_id: str, words: Edition) -> list[dict[str, Any]]:
+    """Significant outputs grouped by typology (contract order first, named in the edition's language;
+    another typology as submitted), numbered throughout."""
     by_typology: dict[str, list[str]] = defaultdict(list)
     for r in records(frame, ("outcome", "typology", "text")):
         if str(r["outcome"]).strip() == outcome_id and word_safe(r["text"]).strip():
@@ -27,7 +29,8 @@ def outputs(frame: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]]:
         for text in by_typology[typology]:
             items.append({"number": number, "paragraphs": paragraphs(text)})
             number += 1
-        groups.append({"typology": typology, "outputs": items})
+        shown = words.gettext(typology) if typology in OUTPUT_TYPOLOGIES else typology
+        groups.append({"typology": shown, "outputs": items})
     return groups
 
 
