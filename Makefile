@@ -35,9 +35,10 @@ i18n: venv
 	$(VENV)/bin/pybabel update -i $(LOCALE)/reporting.pot -d $(LOCALE) -D reporting --no-wrap \
 		--no-fuzzy-matching --ignore-obsolete
 
-## make demo: build the report of the 2014-15 sample package into out/2014-15/
+## make demo: build the report of the 2014-15 sample package in English, French and Spanish into
+## out/2014-15/en/, fr/ and es/
 demo: venv
-	$(VENV)/bin/reporting build examples/2014-15 --out out/2014-15
+	$(VENV)/bin/reporting build examples/2014-15 --out out/2014-15 --language en --language fr --language es
 
 system-deps:
 	@scripts/system-deps.sh

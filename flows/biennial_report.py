@@ -22,7 +22,7 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, NamedTuple
 
 import pandas as pd
 from pydantic import Field
@@ -59,6 +59,7 @@ from reporting.intake.readers import Intake, Package, ReceivedFile, Tables  # no
 from reporting.intake.validate import PackageValidation  # noqa: E402
 from reporting.orchestration import BIENNIAL_REPORT_FLOW  # noqa: E402
 from reporting.pipeline import BuildComparison, Rendered  # noqa: E402
+from reporting.report.edition import LANGUAGE_NAMES  # noqa: E402
 from reporting.report.manifest import build_identity, short_id  # noqa: E402
 from reporting.report.pdf import pdf_of  # noqa: E402
 from reporting.report.render import ReportFiles  # noqa: E402
@@ -68,6 +69,7 @@ from reporting.store.deliveries import StoreReport  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
 OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]
+Language = Literal["en", "fr", "es"]
 
 RUN_TIMEOUT_SECONDS = 4 * 3600
 """A run is stopped after this long. Timeouts are set on the run, not on each task: tasks run in a worker
@@ -159,9 +161,13 @@ def earlier(biennium: str) -> pd.DataFrame | None:
 
 @task(name="context", cache_policy=BY_PACKAGE_DAY_AND_EARLIER)
 def context(
-    package: Package, checked: PackageValidation, aggregates: Aggregates, previous: pd.DataFrame | None
+    package: Package,
+    checked: PackageValidation,
+    aggregates: Aggregates,
+    previous: pd.DataFrame | None,
+    language: str = "en",
 ) -> dict[str, Any]:
-    return pipeline.context(package, checked, aggregates, previous)
+    return pipeline.context(package, checked, aggregates, previous, language=language)
 
 
 @task(name="compare-builds", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
@@ -285,6 +291,7 @@ def biennial_report(
     out: str | None = None,
     strict: bool = False,
     pdf: bool = False,
+    language: Language | list[Language] = "en",
 ) -> dict[str, Any]:
     """Build the implementation report of one biennium's submission package.
 
@@ -294,13 +301,15 @@ def biennial_report(
     default). template: a .docx template (default templates/implementation-report.docx). out: where to
     write the report (default REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>). strict: fail when
     validation rejects any row. pdf: also write the report as PDF (LibreOffice headless, contents and
-    page numbers updated, tagged).
+    page numbers updated, tagged). language: the edition, en, fr or es, or several ([en, fr, es]: each
+    into its own folder OUT/<language>/, counted once).
     """
     wanted, root = pipeline.package_of(biennium, package, _run_day())
     get_run_logger().info("building %s from %s", wanted or "the package", root)
     framework, intake = receive(root, wanted)
     with write_slot(framework.biennium):
-        return _build(root, framework, intake, outcomes, template, out, strict, pdf)
+        languages = pipeline.languages_of(language)
+        return _build(root, framework, intake, outcomes, template, out, strict, pdf, languages)
 
 
 def _build(
@@ -312,6 +321,7 @@ def _build(
     out: str | None,
     strict: bool,
     pdf: bool,
+    languages: list[str],
 ) -> dict[str, Any]:
     """The stages after the framework was read, holding the biennium's write slot."""
     logger = get_run_logger()
@@ -320,7 +330,9 @@ def _build(
     tables = _read_all(intake.files)
     whole = assemble(root, framework, intake.files, tables)
     logger.info("validating %d evidence row(s)", len(whole.evidence))
-    checked_whole = pipeline.noting_intake(validate(whole), intake, tables)
+    checked_whole = pipeline.noting_translations(
+        pipeline.noting_intake(validate(whole), intake, tables), framework, languages
+    )
     findings = checked_whole.findings
     if len(findings):
         logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
@@ -343,53 +355,33 @@ def _build(
     received, checked = select(whole, checked_whole, outcomes)
     logger.info("counting member States per indicator and region")
     aggregates = count(received, checked)
-    report = context(received, checked, aggregates, earlier(biennium))
+    previous = earlier(biennium)
     template_file = Path(template) if template else default_template()
-    identifier = build_identity(intake.files, template_file, outcomes)
-    comparison: BuildComparison = compare_builds(  # type: ignore[call-overload]
-        biennium, identifier, outcomes, quote(intake.files), quote(aggregates), quote(checked.evidence.clean)
-    )
-    report = pipeline.stamped(report, identifier, comparison)
     out_dir = pipeline.out_folder(out, biennium)
-    edited = pipeline.keep_edited_report(out_dir, biennium)
-    if edited:
-        logger.warning("the report was edited since it was written: kept as %s", edited)
-    logger.info("rendering the report into %s", out_dir)
-    rendered = _render(report, aggregates, template_file, out_dir)
-    if not rendered.intact:
-        logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
-        rendered = _render(report, aggregates, template_file, out_dir, refresh=True)
-    files_out = rendered.files
-    if pdf:
-        logger.info("writing the PDF (LibreOffice)")
-        files_out = export_pdf(files_out)
-    elif pdf_of(files_out.docx).exists():
-        logger.warning("%s is from an earlier build: build with --pdf to update it", pdf_of(files_out.docx))
+    parameters = {
+        "package": str(root),
+        "outcomes": outcomes,
+        "template": template,
+        "strict": strict,
+        "pdf": pdf,
+    }
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
-    build_json = record(
-        identifier,
-        biennium,
-        comparison.inputs,
-        template_file,
-        {
-            "package": str(root),
-            "outcomes": outcomes,
-            "template": template,
-            "out": str(out_dir),
-            "strict": strict,
-            "pdf": pdf,
-        },
-        files_out,
-        pipeline.build_figures(aggregates, rows_ingested, rows_rejected),
-        out_dir,
-    )
-    logger.info("build %s: %s", short_id(identifier), build_json)
-    create_markdown_artifact(
-        key=f"{keys}-changes",
-        markdown=comparison.markdown,
-        description=f"What changed since the previous build of {biennium}",
-    )
-    logger.info("%s", comparison.line)
+    figures = pipeline.build_figures(aggregates, rows_ingested, rows_rejected)
+    editions = {
+        language: _edition(
+            context(received, checked, aggregates, previous, language),
+            aggregates,
+            intake,
+            checked,
+            template_file,
+            pipeline.edition_folder(out_dir, language, languages),
+            {**parameters, "language": language},
+            figures,
+            keys if language == languages[0] else f"{keys}-{language}",
+        )
+        for language in languages
+    }
+    files_out, identifier, build_json, comparison, edited = editions[languages[0]]
     create_markdown_artifact(
         key=f"{keys}-summary",
         markdown=run_summary_markdown(
@@ -409,24 +401,12 @@ def _build(
         table=region_table(aggregates.summary),
         description="Member States with a reportable result, by indicator and region",
     )
-    create_link_artifact(
-        key=f"{keys}-docx",
-        link=files_out.docx.as_uri(),
-        link_text=str(files_out.docx),
-        description=f"The Word report {biennium} (editable before it goes out)",
-    )
-    if files_out.pdf:
-        create_link_artifact(
-            key=f"{keys}-pdf",
-            link=files_out.pdf.as_uri(),
-            link_text=str(files_out.pdf),
-            description=f"The report {biennium} as PDF (tagged, contents and page numbers updated)",
-        )
-    logger.info("report written: %s", files_out.docx)
     return {
         "biennium": biennium,
         "docx": str(files_out.docx),
         "pdf": str(files_out.pdf) if files_out.pdf else None,
+        "editions": {language: str(e.files.docx) for language, e in editions.items()},
+        "pdfs": {language: str(e.files.pdf) if e.files.pdf else None for language, e in editions.items()},
         "summary_csv": str(files_out.summary_csv),
         "evidence_csv": str(files_out.evidence_csv) if files_out.evidence_csv else None,
         "build_json": str(build_json),
@@ -439,6 +419,86 @@ def _build(
         "summary": aggregates.summary,
         "edited_kept": str(edited) if edited else None,
     }
+
+
+class Edition(NamedTuple):
+    """What the build of one language wrote."""
+
+    files: ReportFiles
+    identifier: str
+    build_json: Path
+    comparison: BuildComparison
+    edited: Path | None
+
+
+def _edition(
+    report: dict[str, Any],
+    aggregates: Aggregates,
+    intake: Intake,
+    checked: PackageValidation,
+    template_file: Path,
+    out_dir: Path,
+    parameters: dict[str, Any],
+    figures: dict[str, Any],
+    keys: str,
+) -> Edition:
+    """One language's report (its context given): compared with the biennium's earlier builds,
+    rendered into `out_dir` (and its PDF with `parameters["pdf"]`), recorded (build.json and the store)
+    and linked from the Prefect UI."""
+    logger = get_run_logger()
+    biennium, language, outcomes = str(report["biennium"]), str(report["language"]), parameters["outcomes"]
+    identifier = build_identity(intake.files, template_file, outcomes)
+    comparison: BuildComparison = compare_builds(  # type: ignore[call-overload]
+        biennium, identifier, outcomes, quote(intake.files), quote(aggregates), quote(checked.evidence.clean)
+    )
+    report = pipeline.stamped(report, identifier, comparison)
+    edited = pipeline.keep_edited_report(out_dir, biennium)
+    if edited:
+        logger.warning("the report was edited since it was written: kept as %s", edited)
+    logger.info("rendering the report into %s", out_dir)
+    rendered = _render(report, aggregates, template_file, out_dir)
+    if not rendered.intact:
+        logger.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
+        rendered = _render(report, aggregates, template_file, out_dir, refresh=True)
+    files_out = rendered.files
+    if parameters["pdf"]:
+        logger.info("writing the PDF (LibreOffice)")
+        files_out = export_pdf(files_out)
+    elif pdf_of(files_out.docx).exists():
+        logger.warning("%s is from an earlier build: build with --pdf to update it", pdf_of(files_out.docx))
+    build_json = record(
+        identifier,
+        biennium,
+        comparison.inputs,
+        template_file,
+        {**parameters, "out": str(out_dir)},
+        files_out,
+        figures,
+        out_dir,
+    )
+    logger.info("build %s: %s", short_id(identifier), build_json)
+    create_markdown_artifact(
+        key=f"{keys}-changes",
+        markdown=comparison.markdown,
+        description=f"What changed since the previous build of {biennium}",
+    )
+    logger.info("%s", comparison.line)
+    create_link_artifact(
+        key=f"{keys}-docx",
+        link=files_out.docx.as_uri(),
+        link_text=str(files_out.docx),
+        description=f"The Word report {biennium}, {LANGUAGE_NAMES[language]} (editable before it goes out)",
+    )
+    if files_out.pdf:
+        create_link_artifact(
+            key=f"{keys}-pdf",
+            link=files_out.pdf.as_uri(),
+            link_text=str(files_out.pdf),
+            description=f"The report {biennium}, {LANGUAGE_NAMES[language]}, as PDF (tagged, contents and "
+            "page numbers updated)",
+        )
+    logger.info("report written: %s", files_out.docx)
+    return Edition(files_out, identifier, build_json, comparison, edited)
 
 
 if __name__ == "__main__":  # the same as `reporting build PACKAGE --out OUT`: the data folder's server

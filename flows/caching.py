@@ -50,6 +50,10 @@ def _earlier_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     return "none" if previous is None else _digest(previous.to_csv(index=False))
 
 
+def _language_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    return str(inputs.get("language", "en"))
+
+
 def _render_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     report = inputs["context"]
     report = report.unquote() if isinstance(report, quote) else report
@@ -71,9 +75,13 @@ BY_PACKAGE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_package_k
 """Validation and counting: they span files, so any changed file redoes them."""
 
 BY_PACKAGE_DAY_AND_EARLIER: CachePolicy = (
-    BY_PACKAGE + CacheKeyFnPolicy(cache_key_fn=_today_key) + CacheKeyFnPolicy(cache_key_fn=_earlier_key)
+    BY_PACKAGE
+    + CacheKeyFnPolicy(cache_key_fn=_today_key)
+    + CacheKeyFnPolicy(cache_key_fn=_earlier_key)
+    + CacheKeyFnPolicy(cache_key_fn=_language_key)
 )
-"""The report context carries the date it was generated on and the earlier biennium's figures."""
+"""The report context carries the date it was generated on, the earlier biennium's figures and the
+edition's language."""
 
 BY_CONTEXT_AND_TEMPLATE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_render_key)
 """Rendering: the context (plain data, hashed as JSON), the template's bytes, the output folder and the

@@ -157,7 +157,8 @@ def test_the_scheduler_creates_the_end_of_biennium_runs(stack: PrefectStack) -> 
     for run in runs:
         assert run["auto_scheduled"] is True and "auto-scheduled" in run["tags"]
         assert run["created_by"]["type"] == "SCHEDULE"
-        assert run["parameters"] == {}  # the flow builds the biennium that has just closed
+        # the biennium that has just closed, in the three editions
+        assert run["parameters"] == {"language": ["en", "fr", "es"]}
         assert run["work_pool_name"] == "reporting"
     assert_server_log_clean(stack)
 

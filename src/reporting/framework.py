@@ -44,9 +44,7 @@ class Wording(str):
 
 def _wording_yaml(dumper: yaml.SafeDumper, text: Wording) -> yaml.Node:
     """A Wording written back to YAML as it was read: a plain string, or its texts by language."""
-    if not text.translations:
-        return dumper.represent_str(str(text))
-    return dumper.represent_dict({SOURCE_LANGUAGE: str(text), **text.translations})
+    return dumper.represent_data(_serialized(text))
 
 
 yaml.SafeDumper.add_representer(Wording, _wording_yaml)
@@ -84,8 +82,16 @@ def _optional_text(value: Any) -> str:
     return _wording(value, required=False)
 
 
-Text = Annotated[str, PlainValidator(_required_text), PlainSerializer(str, return_type=str)]
-OptionalText = Annotated[str, PlainValidator(_optional_text), PlainSerializer(str, return_type=str)]
+def _serialized(text: str) -> str | dict[str, str]:
+    """As framework.yaml gives it: plain text, or the texts by language (so that a fingerprint of the
+    framework changes with a translation)."""
+    if isinstance(text, Wording) and text.translations:
+        return {SOURCE_LANGUAGE: str(text), **text.translations}
+    return str(text)
+
+
+Text = Annotated[str, PlainValidator(_required_text), PlainSerializer(_serialized)]
+OptionalText = Annotated[str, PlainValidator(_optional_text), PlainSerializer(_serialized)]
 
 
 def in_language(text: str, language: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,6 +47,7 @@ from reporting.intake.validate import (
     concat_findings,
     notice_findings,
     unreadable_file_finding,
+    untranslated_findings,
     validate_package,
 )
 from reporting.report.changes import (
@@ -58,6 +60,7 @@ from reporting.report.changes import (
     summary_line,
 )
 from reporting.report.context import report_context
+from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGE_NAMES, check_language, edition
 from reporting.report.manifest import (
     build_identity,
     file_sha256,
@@ -131,6 +134,17 @@ def out_folder(out: str | Path | None, biennium: str) -> Path:
     return Path(out).resolve() if out else output_folder(biennium)
 
 
+def languages_of(language: str | Iterable[str]) -> list[str]:
+    """The editions asked for ("fr", or several), each once, in the order given."""
+    asked = [language] if isinstance(language, str) else list(language)
+    return [check_language(a) for a in dict.fromkeys(asked)] or [DEFAULT_LANGUAGE]
+
+
+def edition_folder(out_dir: Path, language: str, languages: list[str]) -> Path:
+    """One edition is written into the output folder itself; several each into OUT/<language>/."""
+    return out_dir if len(languages) == 1 else out_dir / language
+
+
 # --- intake: receive, read, validate ----------------------------------------------------------------
 
 
@@ -192,6 +206,17 @@ def noting_intake(checked: PackageValidation, intake: Intake, tables: list[Table
     return dataclasses.replace(checked, files=notice_findings(notices))
 
 
+def noting_translations(
+    checked: PackageValidation, framework: Framework, languages: list[str]
+) -> PackageValidation:
+    """The validation with an advice finding for each edition that shows framework texts in English."""
+    found = [untranslated_findings(framework, language, LANGUAGE_NAMES[language]) for language in languages]
+    found = [f for f in found if len(f)]
+    if not found:
+        return checked
+    return dataclasses.replace(checked, files=concat_findings([checked.files, *found]))
+
+
 def refuse_rejected(checked: PackageValidation) -> None:
     """--strict: a build where validation set any row aside stops before anything is stored."""
     if len(checked.rejected):
@@ -242,9 +267,10 @@ def context(
     aggregates: Aggregates,
     previous: pd.DataFrame | None = None,
     generated_on: date | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
-    """Everything the templates show, as plain data (report/context.py)."""
-    return report_context(package, checked, aggregates, generated_on, previous=previous)
+    """Everything the templates show, as plain data, in the edition's language (report/context.py)."""
+    return report_context(package, checked, aggregates, generated_on, previous=previous, language=language)
 
 
 @dataclass(frozen=True)
@@ -286,13 +312,13 @@ def compare_builds(
 
 
 def stamped(report: dict[str, Any], identifier: str, comparison: BuildComparison) -> dict[str, Any]:
-    """The context with the build's id and the changes since an earlier build (for the cover)."""
-    return {
-        **report,
-        "build_id": identifier,
-        "build_short": short_id(identifier),
-        "changes": comparison.report,
-    }
+    """The context with the build's id and the changes since an earlier build (for the cover), the
+    earlier build's date in the edition's language."""
+    changes = comparison.report
+    if changes.get("built_at"):
+        day = datetime.fromisoformat(changes["built_at"]).date()
+        changes = {**changes, "date": edition(report.get("language", DEFAULT_LANGUAGE)).date(day)}
+    return {**report, "build_id": identifier, "build_short": short_id(identifier), "changes": changes}
 
 
 def keep_edited_report(out_dir: Path, biennium: str) -> Path | None:
@@ -461,14 +487,16 @@ def build_report(
     template: Path | None = None,
     strict: bool = False,
     pdf: bool = False,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Built:
-    """Every stage of the flow in process, without Prefect. Given a store (`where`) the package is
-    stored, compared with the earlier biennium (unless `previous` is given) and with earlier builds, and
-    the build recorded, as the flow does; without one, nothing is kept but the report files."""
+    """Every stage of the flow in process, without Prefect, for the edition in `language`. Given a store
+    (`where`) the package is stored, compared with the earlier biennium (unless `previous` is given) and
+    with earlier builds, and the build recorded, as the flow does; without one, nothing is kept but the
+    report files."""
     framework, intake = receive(root)
     tables = read_all(intake.files)
     whole = assemble(root, framework, intake.files, tables)
-    checked_whole = noting_intake(validate(whole), intake, tables)
+    checked_whole = noting_translations(noting_intake(validate(whole), intake, tables), framework, [language])
     if strict:
         refuse_rejected(checked_whole)
     if where is not None:
@@ -477,7 +505,7 @@ def build_report(
             previous = earlier(framework.biennium, where)
     package, checked = select(whole, checked_whole, outcomes)
     aggregates = count(package, checked)
-    report = context(package, checked, aggregates, previous, generated_on)
+    report = context(package, checked, aggregates, previous, generated_on, language)
     template_file = template or default_template()
     if where is None:
         files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
@@ -497,6 +525,7 @@ def build_report(
         "out": str(out_dir),
         "strict": strict,
         "pdf": pdf,
+        "language": language,
     }
     figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
     build_json = record(

@@ -113,9 +113,8 @@ def untranslated_findings(framework: Framework, language: str, edition_name: str
     places = framework.untranslated(language)
     if not places:
         return empty_findings()
-    rule = RULES["framework_translated"]
-    detail = f"{rule.message} {edition_name} edition: {', '.join(places)}."
-    return _findings_frame([finding(rule.severity, "framework.yaml", "framework_translated", detail)])
+    detail = f"{edition_name} edition: {', '.join(places)}."
+    return _findings_frame([finding("framework_translated", "framework.yaml", detail)])
 
 
 def _findings_frame(records: list[dict[str, object]]) -> pd.DataFrame:

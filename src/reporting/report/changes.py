@@ -286,6 +286,7 @@ def changes_context(changes: Changes | None, baseline: Snapshot | None) -> dict[
     return {
         "since": since(baseline),
         "date": build_date(baseline.built_at),
+        "built_at": baseline.built_at,
         "build": short_id(baseline.build_id),
         "none": not changes,
         "lines": change_lines(changes) if changes else [],
