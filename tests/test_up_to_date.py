@@ -28,6 +28,7 @@ def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
         "out": str(out),
         "strict": False,
         "pdf": False,
+        "language": "en",
         **changed,
     }
 
