@@ -355,7 +355,5 @@ def test_each_edition_converts_in_libreoffice(
     )
     pdf = tmp_path / f"{docx.stem}.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    heading = {"en": "Table 1: Summary", "fr": "Tableau 1\u00a0: Synthèse", "es": "Cuadro 1: Resumen"}[
-        language
-    ]
-    assert heading in text
+    heading = {"en": "Table 1: Summary", "fr": "Tableau 1 : Synthèse", "es": "Cuadro 1: Resumen"}[language]
+    assert heading in re.sub("[\u00a0\u202f]", " ", text)  # pdftotext may give no-break spaces as spaces
