@@ -37,8 +37,10 @@ i18n: venv
 
 ## make demo: build the report of the 2014-15 sample package in English, French and Spanish into
 ## out/2014-15/en/, fr/ and es/
-demo: venv
-	$(VENV)/bin/reporting build examples/2014-15 --out out/2014-15 --language en --language fr --language es
+# The three editions, each with its PDF when LibreOffice is there (system-deps installs it where it can).
+demo: venv system-deps
+	$(VENV)/bin/reporting build examples/2014-15 --out out/2014-15 --language en --language fr --language es \
+		$$(command -v soffice >/dev/null && echo --pdf)
 
 system-deps:
 	@scripts/system-deps.sh
