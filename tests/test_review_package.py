@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from reporting.counting.approval import draft_summary
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
-from reporting.review.build import NothingApproved, reviewed_evidence
+from reporting.review.build import NothingApproved, Reviewed, apply_decisions, reviewed
 from reporting.review.results import Decision, decide, results_frame
 from reporting.store.database import engine_for
 from reporting.store.review import audit_entries
@@ -26,10 +26,13 @@ def engine(tmp_path: Path) -> Engine:
     return engine_for(f"sqlite:///{tmp_path / 'store.db'}")
 
 
-def reviewed(engine: Engine, package: Path, tmp_path: Path, draft: bool = False) -> object:
+def received(engine: Engine, package: Path, tmp_path: Path, draft: bool = False) -> Reviewed:
+    """The package stored, its decisions applied, and what a build of it would count."""
     ingest(engine, package, tmp_path / "archive")
     read = read_package(package)
-    return reviewed_evidence(engine, read, validate_package(read), draft)
+    checked = validate_package(read)
+    assert apply_decisions(engine, read, checked) == []
+    return reviewed(engine, B, checked.evidence.clean, draft)
 
 
 def test_a_bad_reviews_file_gets_findings_and_its_rows_are_not_applied(tmp_path: Path) -> None:
@@ -53,8 +56,8 @@ def test_a_bad_reviews_file_gets_findings_and_its_rows_are_not_applied(tmp_path:
 
 def test_the_samples_decisions_are_imported_once_and_audited(engine: Engine, tmp_path: Path) -> None:
     package = copy_sample(tmp_path / B)
-    first = reviewed(engine, package, tmp_path)
-    assert len(first.approved) == 22 and first.pending == set()  # type: ignore[attr-defined]
+    first = received(engine, package, tmp_path)
+    assert len(first.approved) == 22 and first.pending == set()
     results = results_frame(engine, B)
     assert set(results["status"]) == {"approved"} and set(results["changed_by"]) == {"PROGRAM"}
     entries = audit_entries(engine, biennium=B)
@@ -66,8 +69,8 @@ def test_the_samples_decisions_are_imported_once_and_audited(engine: Engine, tmp
     assert entries["what"].iloc[-1] == "reviews imported"
     # a reviewer reopens one: building the same package again does not approve it behind their back
     decide(engine, B, [Decision("7.1", "TUN129", "reopen", "Ana", "check the source")])
-    again = reviewed(engine, package, tmp_path)
-    assert ("7.1", "TUN129") in again.pending  # type: ignore[attr-defined]
+    again = received(engine, package, tmp_path)
+    assert ("7.1", "TUN129") in again.pending
     assert len(audit_entries(engine, biennium=B)) == len(entries) + 1
 
 
@@ -75,9 +78,9 @@ def test_a_final_build_with_nothing_approved_builds_nothing(engine: Engine, tmp_
     package = copy_sample(tmp_path / B)
     (package / "reviews.csv").unlink()
     with pytest.raises(NothingApproved, match=r"^nothing approved in 2014-15 \(22 result\(s\) await review"):
-        reviewed(engine, package, tmp_path)
-    draft = reviewed(engine, package, tmp_path, draft=True)
-    assert len(draft.pending) == 22 and len(draft.evidence) == 65  # type: ignore[attr-defined]
+        received(engine, package, tmp_path)
+    draft = received(engine, package, tmp_path, draft=True)
+    assert len(draft.pending) == 22 and draft.approved == frozenset()
 
 
 def test_a_draft_summary_says_what_the_pending_results_add() -> None:

@@ -5,13 +5,10 @@ not yet approved flagged where the report lists it."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
-from docx import Document
+from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
-
-from reporting.outputs import written_in_place
 
 WATERMARK = "DRAFT"
 NOT_APPROVED = "[not yet approved]"
@@ -30,24 +27,19 @@ mso-position-vertical-relative:margin" fillcolor="silver" stroked="f"><v:fill op
 </w:pict></w:r>"""
 
 
-def watermark_docx(docx: Path) -> Path:
+def watermark(document: DocxDocument) -> None:
     """Put the DRAFT watermark in every header of every section (first-page and even-page headers
-    too), replacing the file in place."""
-    document = Document(str(docx))
+    too) of a Word document being written."""
     for section in document.sections:
-        headers = [section.header, section.first_page_header, section.even_page_header]
-        for header in headers:
+        for header in (section.header, section.first_page_header, section.even_page_header):
             header.is_linked_to_previous = False
             paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
             paragraph._p.append(parse_xml(WATERMARK_RUN))
-    with written_in_place(docx) as partial:
-        document.save(str(partial))
-    return docx
 
 
-def draft_markdown(markdown: Path, pending: int) -> Path:
-    """report.md's title says DRAFT, and a line under it says what is counted before approval."""
-    lines = markdown.read_text(encoding="utf-8").split("\n")
+def draft_markdown(markdown: str, pending: int) -> str:
+    """report.md's text with DRAFT in its title and a line under it on what is counted before approval."""
+    lines = markdown.split("\n")
     at = next((n for n, line in enumerate(lines) if line.startswith("# ")), 0)
     lines[at] = f"{lines[at]} ({WATERMARK})"
     note = (
@@ -55,9 +47,7 @@ def draft_markdown(markdown: Path, pending: int) -> Path:
         "below). The final report counts approved results only."
     )
     lines[at + 1 : at + 1] = ["", note]
-    with written_in_place(markdown) as partial:
-        partial.write_text("\n".join(lines), encoding="utf-8")
-    return markdown
+    return "\n".join(lines)
 
 
 def flag_pending(context: dict[str, Any], pending: set[tuple[str, str]]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from reporting.errors import OutputError, is_permanent, output_error
 from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
 from reporting.report.chart import draw_chart
+from reporting.report.draft import draft_markdown, watermark
 from reporting.report.edition import DEFAULT_LANGUAGE, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
@@ -227,6 +228,8 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         properties = document.docx.core_properties
         properties.identifier = str(context["build_id"])
         properties.version = str(context.get("build_short", ""))
+    if context.get("draft"):
+        watermark(document.docx)
     written = _written_sha256(out)
     previous = written.read_text().split() if written.is_file() else []
     with written_in_place(out) as partial:
@@ -285,8 +288,10 @@ def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path])
     environment.filters["chart"] = lambda outcome_id: (
         Markup(charts[outcome_id].relative_to(out.parent).as_posix()) if outcome_id in charts else ""
     )
-    text = environment.get_template(MARKDOWN_TEMPLATE).render(context)
-    return write_text(out, re.sub(r"\n{3,}", "\n\n", text))
+    text = re.sub(r"\n{3,}", "\n\n", environment.get_template(MARKDOWN_TEMPLATE).render(context))
+    if context.get("draft"):
+        text = draft_markdown(text, int(context["draft"]["pending"]))
+    return write_text(out, text)
 
 
 def _escaped(blocks: list[Block]) -> list[Block]:

@@ -4,7 +4,10 @@ reportable result with the pending ones known (a draft). The package's own revie
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -13,6 +16,7 @@ from reporting.counting.approval import Result, approved_results, only, result_v
 from reporting.errors import PackageError
 from reporting.intake.readers import Package
 from reporting.intake.validate import PackageValidation
+from reporting.report.draft import flag_pending
 from reporting.review.results import approved_versions, import_package_reviews, sync
 
 
@@ -22,19 +26,36 @@ class NothingApproved(PackageError):
 
 @dataclass(frozen=True)
 class Reviewed:
-    evidence: pd.DataFrame
-    """The evidence rows the report counts."""
-    approved: set[Result]
-    pending: set[Result]
-    """The package's results not approved (on the rows it holds): counted only in a draft."""
+    """The results of a build's evidence as the review left them."""
+
+    approved: frozenset[Result]
+    pending: frozenset[Result]
+    """The results not approved (on the rows the build holds): counted only in a draft."""
     draft: bool
-    notes: tuple[str, ...] = ()
-    """What could not be applied of the package's review decisions (one line each)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """What the counts depend on besides the package (a cache key part)."""
+        listed = (
+            [f"{i}:{c}" for i, c in sorted(self.approved)]
+            + ["|"]
+            + [f"{i}:{c}" for i, c in sorted(self.pending)]
+        )
+        return hashlib.sha256("\x1f".join([str(self.draft), *listed]).encode()).hexdigest()
+
+    def counted(self, checked: PackageValidation) -> PackageValidation:
+        """The validation with only the evidence rows the report counts (all of them in a draft)."""
+        if self.draft:
+            return checked
+        evidence = dataclasses.replace(
+            checked.evidence, clean=only(checked.evidence.clean, set(self.approved))
+        )
+        return dataclasses.replace(checked, evidence=evidence)
 
 
-def reviewed_evidence(engine: Engine, package: Package, checked: PackageValidation, draft: bool) -> Reviewed:
-    """Apply the package's review decisions, bring the reviews in line with the rows stored, and keep
-    the rows the report may count. NothingApproved for a final build with no approved result."""
+def apply_decisions(engine: Engine, package: Package, checked: PackageValidation) -> list[str]:
+    """Apply the package's review decisions (reviews.csv, once per version of the file) and bring the
+    reviews in line with the rows stored; returns what could not be applied, one line each."""
     biennium = package.framework.biennium
     notes: list[str] = []
     decisions = checked.reviews.clean
@@ -45,7 +66,11 @@ def reviewed_evidence(engine: Engine, package: Package, checked: PackageValidati
             f"{received.name}: {d.cpo_code} {d.indicator}: not applied: {why}" for d, why in outcome.refused
         ]
     sync(engine, biennium)
-    evidence = checked.evidence.clean
+    return notes
+
+
+def reviewed(engine: Engine, biennium: str, evidence: pd.DataFrame, draft: bool) -> Reviewed:
+    """The approved and pending results of `evidence`; NothingApproved for a final build with none."""
     approved = approved_results(evidence, approved_versions(engine, biennium))
     pending = set(result_versions(evidence)) - approved
     if not draft and not approved:
@@ -53,4 +78,14 @@ def reviewed_evidence(engine: Engine, package: Package, checked: PackageValidati
             f"nothing approved in {biennium} ({len(pending)} result(s) await review: reporting review "
             "list): no report built; --draft builds a draft counting every reportable result"
         )
-    return Reviewed(evidence if draft else only(evidence, approved), approved, pending, draft, tuple(notes))
+    return Reviewed(frozenset(approved), frozenset(pending), draft)
+
+
+def as_draft(context: dict[str, Any], results: pd.DataFrame, review: Reviewed) -> dict[str, Any]:
+    """A draft's report context: the results not yet approved flagged where listed, and `draft` saying
+    how many of the reportable results are not yet approved (render marks the report DRAFT)."""
+    shown = results[results["reportable"]]
+    pending = review.pending & {
+        (str(i), str(c)) for i, c in zip(shown["indicator"], shown["cpo_code"], strict=True)
+    }
+    return {**flag_pending(context, set(pending)), "draft": {"pending": len(pending)}}

@@ -382,3 +382,34 @@ def import_package_reviews(
                 Entry(INTAKE, biennium, IMPORTED, "", stamp, f"{len(outcome.applied)} decision(s) applied"),
             )
     return outcome
+
+
+SIGNED_OFF = "report signed off"
+
+
+def sign_off(engine: Engine, biennium: str, by: str, approve: bool, comment: str = "") -> list[Entry]:
+    """The sign-off of a draft: approving it approves every result still submitted (the draft counted
+    them); returning it records the comment. Either way an audit entry `sign-off` says who and why."""
+    entries: list[Entry] = []
+    if approve:
+        sync(engine, biennium)
+        with engine.connect() as conn:
+            waiting = [
+                k
+                for k, r in store.reviews(conn, biennium).items()
+                if r["status"] == SUBMITTED and r["version"]
+            ]
+        outcome = decide(
+            engine, biennium, [Decision(i, c, "approve", by) for i, c in sorted(waiting)], source=SIGNED_OFF
+        )
+        if outcome.refused:
+            raise ReviewError("; ".join(f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused))
+        entries += outcome.applied
+    verdict = APPROVED if approve else RETURNED
+    entry = Entry(
+        by, biennium, "sign-off", "draft", verdict, comment.strip() or ("" if approve else "no comment given")
+    )
+    with engine.begin() as conn:
+        _refuse_if_locked(conn, biennium)
+        record(conn, entry)
+    return [*entries, entry]

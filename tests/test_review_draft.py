@@ -1,0 +1,123 @@
+"""A draft is recognisable as one: the watermark on every page (seen in LibreOffice's rendering of page
+1), DRAFT in report.md's title, results not yet approved flagged; and the weekly reminder's text."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from PIL import Image
+
+from reporting.report.draft import NOT_APPROVED, draft_markdown, flag_pending, watermark
+from reporting.review.reminder import reminder_markdown
+
+
+def watermark_docx(docx: Path) -> None:
+    document = Document(str(docx))
+    watermark(document)
+    document.save(str(docx))
+
+
+def test_report_md_says_draft_in_its_title() -> None:
+    text = draft_markdown("# Programme implementation report 2014-15\n\nResults by outcome.\n", pending=3)
+    lines = text.splitlines()
+    assert lines[0] == "# Programme implementation report 2014-15 (DRAFT)"
+    assert lines[2].startswith("**DRAFT**: counts every reportable result, 3 of them [not yet approved]")
+    assert lines[-1] == "Results by outcome."
+
+
+def test_results_not_yet_approved_are_flagged_where_listed() -> None:
+    cpo = {"code": "TUN129", "title": "Capacités"}
+    context = {
+        "outcomes": [{"indicators": [{"id": "7.1", "regions": [{"cpos": [cpo, {**cpo, "code": "X"}]}]}]}]
+    }
+    flagged = flag_pending(context, {("7.1", "TUN129")})
+    titles = [c["title"] for c in flagged["outcomes"][0]["indicators"][0]["regions"][0]["cpos"]]
+    assert titles == [f"{NOT_APPROVED} Capacités", "Capacités"]
+    assert cpo["title"] == "Capacités"  # the context given is left as it was
+
+
+def test_every_header_of_every_section_carries_the_watermark(tmp_path: Path) -> None:
+    docx = tmp_path / "report.docx"
+    document = Document()
+    document.add_paragraph("first section")
+    document.add_section()
+    document.sections[1].different_first_page_header_footer = True
+    document.save(str(docx))
+    watermark_docx(docx)
+    marked = Document(str(docx))
+    for section in marked.sections:
+        for header in (section.header, section.first_page_header, section.even_page_header):
+            assert 'string="DRAFT"' in header._element.xml
+
+
+def _darkest_share(png: Path, box: tuple[int, int, int, int]) -> float:
+    """The share of grey pixels (neither white nor black text) in a box of the page."""
+    pixels = list(Image.open(png).convert("L").crop(box).getdata())
+    return sum(1 for p in pixels if 150 < p < 235) / len(pixels)
+
+
+@pytest.mark.slow
+def test_the_watermark_is_visible_on_page_one_in_libreoffice(sample_build: object, tmp_path: Path) -> None:
+    source = next(Path(sample_build.files.docx).parent.glob("*.docx"))  # type: ignore[attr-defined]
+    pages = {}
+    for name, marked in (("final", False), ("draft", True)):
+        docx = tmp_path / f"{name}.docx"
+        docx.write_bytes(source.read_bytes())
+        if marked:
+            watermark_docx(docx)
+        profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(tmp_path), str(docx)],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        subprocess.run(
+            ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(tmp_path / f"{name}.pdf"),
+             str(tmp_path / name)],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        pages[name] = next(tmp_path.glob(f"{name}-*1.png"))
+    width, height = Image.open(pages["draft"]).size
+    middle = (width // 5, height * 2 // 5, width * 4 // 5, height * 4 // 5)  # below the cover's text
+    assert _darkest_share(pages["final"], middle) < 0.01
+    assert _darkest_share(pages["draft"], middle) > 0.05
+
+
+def test_the_reminder_lists_what_awaits_a_decision_per_region_oldest_first() -> None:
+    results = pd.DataFrame(
+        {
+            "region": ["Africa", "Africa", "Americas", "Africa"],
+            "cpo_code": ["TUN129", "NGA904", "BRA101", "SHA127"],
+            "indicator": ["7.1", "7.1", "7.2", "7.1"],
+            "country": ["Tunisia", "Nigeria", "Brazil", "Southern Africa"],
+            "status": ["submitted", "returned", "submitted", "approved"],
+            "comment": ["", "Which | ministry?", "", ""],
+            "changed_at": pd.to_datetime(["2028-01-20", "2028-01-10", "2028-01-15", "2028-01-01"], utc=True),
+        }
+    )
+    text = reminder_markdown("2026-27", results, datetime(2028, 2, 1, tzinfo=UTC))
+    assert text.splitlines() == [
+        "# Review of 2026-27: 3 result(s) awaiting a decision",
+        "",
+        "## Africa (2)",
+        "",
+        "| since | days | CPO | indicator | country | status | comment |",
+        "|---|---|---|---|---|---|---|",
+        "| 2028-01-10 | 22 | NGA904 | 7.1 | Nigeria | returned | Which \\| ministry? |",
+        "| 2028-01-20 | 12 | TUN129 | 7.1 | Tunisia | submitted |  |",
+        "",
+        "## Americas (1)",
+        "",
+        "| since | days | CPO | indicator | country | status | comment |",
+        "|---|---|---|---|---|---|---|",
+        "| 2028-01-15 | 17 | BRA101 | 7.2 | Brazil | submitted |  |",
+    ]
+    assert reminder_markdown("2026-27", results.iloc[3:], datetime(2028, 2, 1, tzinfo=UTC)).endswith(
+        "Every result has been approved.\n"
+    )
