@@ -50,6 +50,7 @@ from reporting.errors import OutputError, PackageError, StrictModeError, is_perm
 from reporting.flows.caching import (  # noqa: E402
     BY_CONTEXT_AND_TEMPLATE,
     BY_PACKAGE,
+    BY_PACKAGE_AND_REVIEW,
     BY_PACKAGE_DAY_AND_EARLIER,
     BY_RECEIVED_FILE,
 )
@@ -59,12 +60,14 @@ from reporting.intake.readers import Intake, Package, ReceivedFile, Tables  # no
 from reporting.intake.validate import PackageValidation  # noqa: E402
 from reporting.orchestration import BIENNIAL_REPORT_FLOW  # noqa: E402
 from reporting.pipeline import BuildComparison, Rendered  # noqa: E402
+from reporting.report.draft import draft_markdown  # noqa: E402
 from reporting.report.edition import LANGUAGE_NAMES  # noqa: E402
 from reporting.report.manifest import build_identity, short_id  # noqa: E402
 from reporting.report.pdf import pdf_of  # noqa: E402
 from reporting.report.render import ReportFiles  # noqa: E402
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.resources import default_template  # noqa: E402
+from reporting.review.build import Reviewed  # noqa: E402
 from reporting.store.deliveries import StoreReport  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
@@ -149,9 +152,16 @@ def select(
     return pipeline.select(package, checked, outcomes)
 
 
-@task(name="aggregate", cache_policy=BY_PACKAGE)
-def count(package: Package, checked: PackageValidation) -> Aggregates:
-    return pipeline.count(package, checked)
+@task(name="review", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def review(
+    whole: Package, checked_whole: PackageValidation, evidence: pd.DataFrame, draft: bool
+) -> tuple[Reviewed, list[str]]:
+    return pipeline.review(whole, checked_whole, evidence, pipeline.Store.configured(), draft)
+
+
+@task(name="aggregate", cache_policy=BY_PACKAGE_AND_REVIEW)
+def count(package: Package, checked: PackageValidation, review: Reviewed) -> Aggregates:
+    return pipeline.count(package, checked, review)
 
 
 @task(name="earlier-biennium", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
@@ -165,9 +175,10 @@ def context(
     checked: PackageValidation,
     aggregates: Aggregates,
     previous: pd.DataFrame | None,
-    language: str = "en",
+    language: str,
+    review: Reviewed,
 ) -> dict[str, Any]:
-    return pipeline.context(package, checked, aggregates, previous, language=language)
+    return pipeline.context(package, checked, aggregates, previous, language=language, review=review)
 
 
 @task(name="compare-builds", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
@@ -292,6 +303,7 @@ def biennial_report(
     strict: bool = False,
     pdf: bool = False,
     language: Language | list[Language] = "en",
+    draft: bool = False,
 ) -> dict[str, Any]:
     """Build the implementation report of one biennium's submission package.
 
@@ -302,14 +314,15 @@ def biennial_report(
     write the report (default REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>). strict: fail when
     validation rejects any row. pdf: also write the report as PDF (LibreOffice headless, contents and
     page numbers updated, tagged). language: the edition, en, fr or es, or several ([en, fr, es]: each
-    into its own folder OUT/<language>/, counted once).
+    into its own folder OUT/<language>/, counted once). draft: count every reportable result, not only
+    the approved ones, and mark the report DRAFT (watermark, title, results not yet approved flagged).
     """
     wanted, root = pipeline.package_of(biennium, package, _run_day())
     get_run_logger().info("building %s from %s", wanted or "the package", root)
     framework, intake = receive(root, wanted)
     with write_slot(framework.biennium):
         languages = pipeline.languages_of(language)
-        return _build(root, framework, intake, outcomes, template, out, strict, pdf, languages)
+        return _build(root, framework, intake, outcomes, template, out, strict, pdf, languages, draft)
 
 
 def _build(
@@ -322,6 +335,7 @@ def _build(
     strict: bool,
     pdf: bool,
     languages: list[str],
+    draft: bool,
 ) -> dict[str, Any]:
     """The stages after the framework was read, holding the biennium's write slot."""
     logger = get_run_logger()
@@ -353,8 +367,19 @@ def _build(
         len(checked_whole.rejected),
     )
     received, checked = select(whole, checked_whole, outcomes)
+    reviewed: Reviewed
+    reviewed, notes = review(  # type: ignore[call-overload]
+        whole, checked_whole, quote(checked.evidence.clean), draft
+    )
+    for note in notes:
+        logger.warning("%s", note)
+    if reviewed.pending:
+        counted = (
+            "counted in this DRAFT" if draft else "left out (reporting review list; --draft counts them)"
+        )
+        logger.warning("%d result(s) not yet approved: %s", len(reviewed.pending), counted)
     logger.info("counting member States per indicator and region")
-    aggregates = count(received, checked)
+    aggregates = count(received, checked, reviewed)
     previous = earlier(biennium)
     template_file = Path(template) if template else default_template()
     out_dir = pipeline.out_folder(out, biennium)
@@ -364,12 +389,13 @@ def _build(
         "template": template,
         "strict": strict,
         "pdf": pdf,
+        "draft": draft,
     }
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     figures = pipeline.build_figures(aggregates, rows_ingested, rows_rejected)
     editions = {
         language: _edition(
-            context(received, checked, aggregates, previous, language),
+            context(received, checked, aggregates, previous, language, reviewed),
             aggregates,
             intake,
             checked,
@@ -382,18 +408,19 @@ def _build(
         for language in languages
     }
     files_out, identifier, build_json, comparison, edited = editions[languages[0]]
+    summary = run_summary_markdown(
+        biennium,
+        aggregates.summary,
+        aggregates.results,
+        rows_ingested=rows_ingested,
+        rows_rejected=rows_rejected,
+        docx_path=str(files_out.docx),
+        outcomes=outcomes,
+        edited_kept=str(edited) if edited else None,
+    )
     create_markdown_artifact(
         key=f"{keys}-summary",
-        markdown=run_summary_markdown(
-            biennium,
-            aggregates.summary,
-            aggregates.results,
-            rows_ingested=rows_ingested,
-            rows_rejected=rows_rejected,
-            docx_path=str(files_out.docx),
-            outcomes=outcomes,
-            edited_kept=str(edited) if edited else None,
-        ),
+        markdown=draft_markdown(summary, len(reviewed.pending)) if draft else summary,
         description=f"Implementation report {biennium}: counts vs targets",
     )
     create_table_artifact(
@@ -418,6 +445,8 @@ def _build(
         "findings_table": findings,
         "summary": aggregates.summary,
         "edited_kept": str(edited) if edited else None,
+        "draft": draft,
+        "pending": len(reviewed.pending),
     }
 
 
@@ -447,7 +476,7 @@ def _edition(
     and linked from the Prefect UI."""
     logger = get_run_logger()
     biennium, language, outcomes = str(report["biennium"]), str(report["language"]), parameters["outcomes"]
-    identifier = build_identity(intake.files, template_file, outcomes)
+    identifier = build_identity(intake.files, template_file, outcomes, parameters["draft"])
     comparison: BuildComparison = compare_builds(  # type: ignore[call-overload]
         biennium, identifier, outcomes, quote(intake.files), quote(aggregates), quote(checked.evidence.clean)
     )

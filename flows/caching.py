@@ -54,6 +54,11 @@ def _language_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     return str(inputs.get("language", "en"))
 
 
+def _review_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    review = inputs.get("review")
+    return "none" if review is None else str(review.fingerprint)
+
+
 def _render_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     report = inputs["context"]
     report = report.unquote() if isinstance(report, quote) else report
@@ -74,14 +79,17 @@ BY_RECEIVED_FILE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_rec
 BY_PACKAGE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_package_key)
 """Validation and counting: they span files, so any changed file redoes them."""
 
+BY_PACKAGE_AND_REVIEW: CachePolicy = BY_PACKAGE + CacheKeyFnPolicy(cache_key_fn=_review_key)
+"""Counting: the package, and which of its results the review lets count (approved, or all in a draft)."""
+
 BY_PACKAGE_DAY_AND_EARLIER: CachePolicy = (
-    BY_PACKAGE
+    BY_PACKAGE_AND_REVIEW
     + CacheKeyFnPolicy(cache_key_fn=_today_key)
     + CacheKeyFnPolicy(cache_key_fn=_earlier_key)
     + CacheKeyFnPolicy(cache_key_fn=_language_key)
 )
-"""The report context carries the date it was generated on, the earlier biennium's figures and the
-edition's language."""
+"""The report context carries the date it was generated on, the earlier biennium's figures, the review's
+marks and the edition's language."""
 
 BY_CONTEXT_AND_TEMPLATE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_render_key)
 """Rendering: the context (plain data, hashed as JSON), the template's bytes, the output folder and the

@@ -13,14 +13,8 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from reporting.report.draft import NOT_APPROVED, draft_markdown, flag_pending, watermark
+from reporting.report.draft import NOT_APPROVED, draft_markdown, flag_pending, watermark_docx
 from reporting.review.reminder import reminder_markdown
-
-
-def watermark_docx(docx: Path) -> None:
-    document = Document(str(docx))
-    watermark(document)
-    document.save(str(docx))
 
 
 def test_report_md_says_draft_in_its_title() -> None:

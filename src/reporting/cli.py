@@ -109,7 +109,7 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
     try:
         _, intake = receive_package(Path(parameters["package"]))
         template = Path(parameters["template"]) if parameters["template"] else default_template()
-        identity = build_identity(intake.files, template, parameters["outcomes"])
+        identity = build_identity(intake.files, template, parameters["outcomes"], parameters["draft"])
         out_dir = Path(parameters["out"]).resolve()
         engine = engine_as_is(settings.database_url())
         made = unchanged_build(out_dir, identity, parameters, engine, date.today()) if engine else None
@@ -144,6 +144,8 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
 def _print_summary(result: dict[str, Any]) -> None:
     summary = result["summary"]
     title = f"Member States with a reportable result, {result['biennium']}"
+    if result.get("draft"):
+        title += f" (DRAFT: {result['pending']} result(s) not yet approved counted)"
     columns = ("outcome", "indicator", "region", "target", "achieved")
     rows = [
         (
@@ -212,6 +214,9 @@ def build(
             "OUT/<language>/ (counted once)."
         ),
     ] = None,
+    draft: Annotated[
+        bool, typer.Option(help="Count every reportable result, not only approved ones; mark it DRAFT.")
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show Prefect's log and full tracebacks.")] = False,
 ) -> None:
     """Build the implementation report of PACKAGE (runs the `biennial-report` Prefect flow in process)."""
@@ -229,6 +234,7 @@ def build(
         "strict": strict,
         "pdf": pdf,
         "language": languages[0] if len(languages) == 1 else languages,
+        "draft": draft,
     }
     if not force and not debug and _current_build_said(parameters):
         return

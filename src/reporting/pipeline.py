@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from reporting import settings
 from reporting.counting.aggregate import Aggregates, aggregate, result_texts
+from reporting.counting.approval import draft_summary
 from reporting.counting.earlier_biennium import previous_summary
 from reporting.errors import PackageError, StrictModeError
 from reporting.framework import Framework, load_framework
@@ -74,6 +75,8 @@ from reporting.report.manifest import (
 from reporting.report.pdf import pdf_of, write_pdf
 from reporting.report.render import ReportFiles, render_report, set_aside_edited_report
 from reporting.resources import default_template
+from reporting.review.build import Reviewed, apply_decisions, as_draft, reviewed
+from reporting.review.results import refuse_if_locked
 from reporting.store.builds import record_build
 from reporting.store.database import engine_for
 from reporting.store.deliveries import StoreReport, store_package
@@ -234,7 +237,9 @@ def select(
 
 
 def store(package: Package, checked: PackageValidation, where: Store) -> StoreReport:
-    """The files as received archived, their rows (clean and rejected) and the targets stored."""
+    """The files as received archived, their rows (clean and rejected) and the targets stored; in a
+    locked biennium, files it does not hold yet are archived and refused (LockedError)."""
+    refuse_if_locked(where.engine, package.framework.biennium, package.files, where.archive)
     return store_package(
         where.engine,
         package,
@@ -248,9 +253,27 @@ def store(package: Package, checked: PackageValidation, where: Store) -> StoreRe
 # --- counting ---------------------------------------------------------------------------------------
 
 
-def count(package: Package, checked: PackageValidation) -> Aggregates:
-    """Member States per indicator and region against the targets, with the trail to the evidence."""
-    return aggregate(checked.evidence.clean, checked.targets.clean, package.framework, checked.rejected)
+def review(
+    whole: Package, checked_whole: PackageValidation, evidence: pd.DataFrame, where: Store, draft: bool
+) -> tuple[Reviewed, list[str]]:
+    """The package's review decisions applied (reviews.csv), and which results of `evidence` (the
+    selected outcomes') the report counts: the approved ones, or all in a draft. Also returns what of
+    the decisions could not be applied, one line each."""
+    notes = apply_decisions(where.engine, whole, checked_whole)
+    return reviewed(where.engine, whole.framework.biennium, evidence, draft), notes
+
+
+def count(package: Package, checked: PackageValidation, review: Reviewed | None = None) -> Aggregates:
+    """Member States per indicator and region against the targets, with the trail to the evidence:
+    of every result, or of the results the review lets count (a draft's summary also gives the figures
+    of the approved results alone: achieved_approved, achieved_pending)."""
+    if review is None:
+        return aggregate(checked.evidence.clean, checked.targets.clean, package.framework, checked.rejected)
+    counted = count(package, review.counted(checked))
+    if not review.draft:
+        return counted
+    approved = count(package, dataclasses.replace(review, draft=False).counted(checked))
+    return dataclasses.replace(counted, summary=draft_summary(counted.summary, approved.summary))
 
 
 def earlier(biennium: str, where: Store) -> pd.DataFrame | None:
@@ -268,9 +291,12 @@ def context(
     previous: pd.DataFrame | None = None,
     generated_on: date | None = None,
     language: str = DEFAULT_LANGUAGE,
+    review: Reviewed | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, as plain data, in the edition's language (report/context.py)."""
-    return report_context(package, checked, aggregates, generated_on, previous=previous, language=language)
+    """Everything the templates show, as plain data, in the edition's language (report/context.py); a
+    draft's marks its results not yet approved."""
+    report = report_context(package, checked, aggregates, generated_on, previous=previous, language=language)
+    return as_draft(report, aggregates.results, review) if review is not None and review.draft else report
 
 
 @dataclass(frozen=True)
@@ -488,11 +514,13 @@ def build_report(
     strict: bool = False,
     pdf: bool = False,
     language: str = DEFAULT_LANGUAGE,
+    draft: bool = False,
 ) -> Built:
     """Every stage of the flow in process, without Prefect, for the edition in `language`. Given a store
-    (`where`) the package is stored, compared with the earlier biennium (unless `previous` is given) and
-    with earlier builds, and the build recorded, as the flow does; without one, nothing is kept but the
-    report files."""
+    (`where`) the package is stored, its review decisions applied, only approved results counted (every
+    one with `draft`), compared with the earlier biennium (unless `previous` is given) and with earlier
+    builds, and the build recorded, as the flow does; without one, nothing is kept but the report files,
+    and every result counts (no review without a store)."""
     framework, intake = receive(root)
     tables = read_all(intake.files)
     whole = assemble(root, framework, intake.files, tables)
@@ -504,13 +532,16 @@ def build_report(
         if previous is None:
             previous = earlier(framework.biennium, where)
     package, checked = select(whole, checked_whole, outcomes)
-    aggregates = count(package, checked)
-    report = context(package, checked, aggregates, previous, generated_on, language)
+    review_state = None
+    if where is not None:
+        review_state, _ = review(whole, checked_whole, checked.evidence.clean, where, draft)
+    aggregates = count(package, checked, review_state)
+    report = context(package, checked, aggregates, previous, generated_on, language, review_state)
     template_file = template or default_template()
     if where is None:
         files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
         return Built(package, checked, aggregates, report, export_pdf(files) if pdf else files)
-    identifier = build_identity(intake.files, template_file, outcomes)
+    identifier = build_identity(intake.files, template_file, outcomes, draft)
     comparison = compare_builds(
         framework.biennium, identifier, outcomes, intake.files, aggregates, checked.evidence.clean, where
     )
@@ -526,6 +557,7 @@ def build_report(
         "strict": strict,
         "pdf": pdf,
         "language": language,
+        "draft": draft,
     }
     figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
     build_json = record(

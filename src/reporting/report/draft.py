@@ -5,8 +5,10 @@ not yet approved flagged where the report lists it."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
+from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
 
@@ -35,6 +37,13 @@ def watermark(document: DocxDocument) -> None:
             header.is_linked_to_previous = False
             paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
             paragraph._p.append(parse_xml(WATERMARK_RUN))
+
+
+def watermark_docx(docx: Path) -> None:
+    """Watermark a written .docx in place (after the template's own save, which rewrites the body)."""
+    document = Document(str(docx))
+    watermark(document)
+    document.save(str(docx))
 
 
 def draft_markdown(markdown: str, pending: int) -> str:

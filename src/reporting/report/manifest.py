@@ -79,9 +79,13 @@ def build_id(
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
 
 
-def build_identity(files: Iterable[ReceivedFile], template: Path, outcomes: list[str] | None) -> str:
-    """The build id of a build: the same inputs, template, code and outcomes give the same id."""
-    return build_id(files, file_sha256(template), library_fingerprint(), {"outcomes": outcomes})
+def build_identity(
+    files: Iterable[ReceivedFile], template: Path, outcomes: list[str] | None, draft: bool = False
+) -> str:
+    """The build id of a build: the same inputs, template, code and outcomes give the same id; a draft
+    has an id of its own."""
+    parameters: dict[str, Any] = {"outcomes": outcomes, **({"draft": True} if draft else {})}
+    return build_id(files, file_sha256(template), library_fingerprint(), parameters)
 
 
 def short_id(identifier: str) -> str:

@@ -25,7 +25,7 @@ from reporting.errors import OutputError, is_permanent, output_error
 from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
 from reporting.report.chart import draw_chart
-from reporting.report.draft import draft_markdown, watermark
+from reporting.report.draft import draft_markdown, watermark_docx
 from reporting.report.edition import DEFAULT_LANGUAGE, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
@@ -228,12 +228,12 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         properties = document.docx.core_properties
         properties.identifier = str(context["build_id"])
         properties.version = str(context.get("build_short", ""))
-    if context.get("draft"):
-        watermark(document.docx)
     written = _written_sha256(out)
     previous = written.read_text().split() if written.is_file() else []
     with written_in_place(out) as partial:
         document.save(str(partial))
+        if context.get("draft"):
+            watermark_docx(partial)
         # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
         write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
     write_text(written, _sha256(out))
