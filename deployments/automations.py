@@ -60,9 +60,14 @@ def run_link(ui_base: str | None) -> str:
 
 
 def deployment_names(prefect_file: Path = DEPLOYMENTS_FILE) -> list[str]:
-    """Every deployment that `make deploy` registers (a new one is covered without editing this file)."""
+    """Every deployment that `make deploy` registers, as `flow/deployment` (the flow is named after its
+    entrypoint's function: biennial_report is `biennial-report`); a new one is covered without editing
+    this file."""
     document: dict[str, Any] = yaml.safe_load(prefect_file.read_text(encoding="utf-8"))
-    return [str(d["name"]) for d in document["deployments"]]
+    return [
+        f"{str(d['entrypoint']).rsplit(':', 1)[1].replace('_', '-')}/{d['name']}"
+        for d in document["deployments"]
+    ]
 
 
 def failure_automation(block_id: Any, deployment_ids: list[str], ui_base: str | None) -> Automation:
@@ -95,7 +100,7 @@ def main() -> int:
     block_id = block.save(BLOCK, overwrite=True)
 
     with get_client(sync_client=True) as client:
-        ids = [str(client.read_deployment_by_name(f"{FLOW}/{name}").id) for name in deployment_names()]
+        ids = [str(client.read_deployment_by_name(name).id) for name in deployment_names()]
         wanted = failure_automation(block_id, ids, get_current_settings().ui_url)
         existing = client.read_automations_by_name(AUTOMATION)
         if existing:

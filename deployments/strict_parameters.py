@@ -10,9 +10,7 @@ so such a run is refused at once with "Validation failed…", naming the paramet
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
+from automations import deployment_names  # the script's folder (deployments/) is on sys.path
 
 from reporting import settings
 
@@ -21,15 +19,12 @@ settings.configure_prefect()
 from prefect import get_client  # noqa: E402
 from prefect.client.schemas.actions import DeploymentUpdate  # noqa: E402
 
-DEPLOYMENTS_FILE = Path(__file__).resolve().parent / "prefect.yaml"
-FLOW = "biennial-report"
-
 
 def close_parameter_schemas() -> list[str]:
-    names = [d["name"] for d in yaml.safe_load(DEPLOYMENTS_FILE.read_text())["deployments"]]
+    names = deployment_names()
     with get_client(sync_client=True) as client:
         for name in names:
-            deployment = client.read_deployment_by_name(f"{FLOW}/{name}")
+            deployment = client.read_deployment_by_name(name)
             schema = dict(deployment.parameter_openapi_schema or {})
             schema["additionalProperties"] = False
             client.update_deployment(deployment.id, DeploymentUpdate(parameter_openapi_schema=schema))

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.test_orchestration_server import _run_state, _wait_until, trigger_rebuild
-from tests.test_schedules import PrefectStack, assert_server_log_clean, deployment, prefect_stack
+from tests.test_schedules import PrefectStack, assert_server_log_clean, prefect_stack
 
 pytestmark = pytest.mark.slow
 AUTOMATIONS = ROOT / "deployments" / "automations.py"
@@ -88,7 +88,15 @@ def test_deploy_creates_one_automation_and_running_it_again_updates_it(hooked: H
         "prefect.flow-run.Crashed",
         "prefect.flow-run.TimedOut",
     }
-    ids = {f"prefect.deployment.{deployment(stack.api, n)['id']}" for n in ("end-of-biennium", "rebuild")}
+    ids = {
+        f"prefect.deployment.{httpx.get(f'{stack.api}/deployments/name/{n}', timeout=10).json()['id']}"
+        for n in (
+            "biennial-report/end-of-biennium",
+            "biennial-report/rebuild",
+            "end-of-biennium/sign-off",
+            "review-reminder/weekly",
+        )
+    }
     assert set(trigger["match_related"]["prefect.resource.id"]) == ids
     (action,) = automation["actions"]
     assert action["type"] == "send-notification"
