@@ -86,6 +86,8 @@ def test_a_late_correction_is_named_exactly_by_diff_artifact_and_report(
 ) -> None:
     path, evidence = _evidence(sample_package)
     pd.concat([evidence, pd.DataFrame([GHANA])], ignore_index=True).to_csv(path, index=False)
+    with (sample_package / "reviews.csv").open("a", encoding="utf-8") as reviews:  # the package approves it
+        reviews.write("2014-15,7,7.1,GHA101,approved,PROGRAM,\n")
     first, artifacts = _build(sample_package, tmp_path / "first")
     assert first["changes"] == "No earlier build of this biennium in the store to compare with."
     assert "nothing to compare with" in _changes_artifact(artifacts)

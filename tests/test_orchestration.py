@@ -106,7 +106,7 @@ def test_a_rebuild_reads_again_only_the_file_that_changed(packages: Path, tmp_pa
     first = _run(biennium="2014-15", out=out)
     assert first.state_details.flow_run_id is not None
     reads = _states(first.state_details.flow_run_id, "read-")
-    assert len(reads) == 5 and "read-evidence/outcome-02.csv" in reads  # framework, 3 evidence, targets
+    assert len(reads) == 6 and "read-evidence/outcome-02.csv" in reads  # framework, 3 evidence, targets, reviews
 
     again = _run(biennium="2014-15", out=out)
     unchanged = _states(again.state_details.flow_run_id, "")
@@ -325,7 +325,7 @@ def test_the_report_compares_with_an_earlier_biennium_once_it_is_stored(tmp_path
     shutil.copytree(SAMPLE, current)
     earlier = tmp_path / "2012-13"
     shutil.copytree(SAMPLE, earlier)
-    for path in (earlier / "framework.yaml", earlier / "evidence" / "evidence.csv"):
+    for path in (earlier / "framework.yaml", earlier / "evidence" / "evidence.csv", earlier / "reviews.csv"):
         path.write_text(path.read_text("utf-8").replace("2014-15", "2012-13"), "utf-8")
     out = str(tmp_path / "out")
 

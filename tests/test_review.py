@@ -232,7 +232,7 @@ def test_a_sheet_changed_since_export_is_refused_row_by_row(engine: Engine, tmp_
         ("TUN129", "its rows changed since the sheet was exported: export again and decide on the new rows")
     ]
     assert [(e.cpo_code, e.new_value, e.reason) for e in outcome.applied] == [
-        ("SHA127", "approved", "review sheet")
+        ("SHA127", "approved", f"review sheet; on rows {versions[('7.1', 'SHA127')]}")
     ]
 
 

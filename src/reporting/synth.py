@@ -91,7 +91,8 @@ REGIONAL: dict[str, tuple[str, str]] = {
 
 def synthetic_package(out: Path, rows: int, outcomes: int = 19, seed: int = 2015) -> Path:
     """Write a package of about `rows` evidence rows over `outcomes` outcomes (2 indicators each),
-    one evidence file per outcome, with targets; return its folder."""
+    one evidence file per outcome, with targets and the approval of every result (reviews.csv, so that
+    it builds a final report); return its folder."""
     rng = np.random.default_rng(seed)
     sample = read_package(SAMPLE_PACKAGE)
     base = sample.framework.outcomes[0]
@@ -127,6 +128,7 @@ def synthetic_package(out: Path, rows: int, outcomes: int = 19, seed: int = 2015
     regions = list(COUNTRIES)
     per_outcome = max(rows // outcomes, 2)
     targets = []
+    results: list[pd.DataFrame] = []
     cpo_serial = 100
     for outcome in framework["outcomes"]:
         records: list[dict[str, object]] = []
@@ -159,6 +161,7 @@ def synthetic_package(out: Path, rows: int, outcomes: int = 19, seed: int = 2015
                 )
         frame = pd.DataFrame(records[:per_outcome], columns=list(EVIDENCE_COLUMNS))
         frame.to_csv(out / "evidence" / f"outcome-{int(outcome['id']):02d}.csv", index=False)
+        results.append(frame[["biennium", "outcome", "indicator", "cpo_code"]].drop_duplicates())
         for indicator in outcome["indicators"]:
             for region in regions:
                 targets.append(
@@ -171,4 +174,6 @@ def synthetic_package(out: Path, rows: int, outcomes: int = 19, seed: int = 2015
                     }
                 )
     pd.DataFrame(targets).to_csv(out / "targets.csv", index=False)
+    approved = pd.concat(results, ignore_index=True).drop_duplicates(["indicator", "cpo_code"])
+    approved.assign(decision="approved", by="synth", comment="").to_csv(out / "reviews.csv", index=False)
     return out

@@ -200,7 +200,8 @@ def decide(
         for d in (d for d in asked if id(d) not in refused_ones):
             old = known[(d.indicator, d.cpo_code)]["status"]
             new = ACTIONS[d.action]
-            reason = "; ".join(p for p in (d.comment.strip(), source) if p)
+            rows = f"on rows {d.version}" if d.version else ""
+            reason = "; ".join(p for p in (d.comment.strip(), source, rows) if p)
             store.update_review(
                 conn, biennium, d.indicator, d.cpo_code,
                 status=new, changed_by=d.by, changed_at=store.now(), comment=d.comment.strip(),
@@ -346,42 +347,43 @@ def latest_biennium(engine: Engine) -> str | None:
     return None if found is None else str(found)
 
 
-IMPORTED = "reviews imported"
-
-
 def import_package_reviews(
     engine: Engine, biennium: str, decisions: pd.DataFrame, received: ReceivedFile
 ) -> Outcome:
     """Apply the decisions a package carries (reviews.csv: indicator, cpo_code, decision, by, comment),
-    once per version of the file: each change is an audit entry naming the file as imported. A decision
+    each once per version of the file and of the result's rows: an audit entry names the file as
+    imported and the rows decided on, so a reviewer's later reopen of the same rows stands. A decision
     the result already has is passed over; one that cannot apply is refused (none applied)."""
-    audit = table(store.AuditEntryRecord)
-    stamp = f"{received.name} {received.sha256[:12]}"
-    with engine.connect() as conn:
-        done = conn.execute(
-            select(audit.c.id).where(
-                audit.c.biennium == biennium, audit.c.what == IMPORTED, audit.c.new_value == stamp
-            )
-        ).first()
-    if done is not None:
-        return Outcome([], [])
+    source = f"imported from {received.name} {received.sha256[:12]}"
     sync(engine, biennium)
+    audit = table(store.AuditEntryRecord)
     with engine.connect() as conn:
         known = store.reviews(conn, biennium)
-    wanted = {"approved": "approve", "returned": "return"}
-    asked = [
-        Decision(str(r.indicator), str(r.cpo_code), wanted[str(r.decision)], str(r.by), str(r.comment))
-        for r in decisions.itertuples(index=False)
-        if known.get((str(r.indicator), str(r.cpo_code)), {}).get("status") != r.decision
-    ]
-    outcome = decide(engine, biennium, asked, source=f"imported from {received.name}")
-    if not outcome.refused:
-        with engine.begin() as conn:
-            record(
-                conn,
-                Entry(INTAKE, biennium, IMPORTED, "", stamp, f"{len(outcome.applied)} decision(s) applied"),
+        done = {
+            (r.indicator, r.cpo_code, r.reason.rsplit("; ", 1)[-1])
+            for r in conn.execute(
+                select(audit.c.indicator, audit.c.cpo_code, audit.c.reason).where(
+                    audit.c.biennium == biennium, audit.c.what == "status", audit.c.reason.contains(source)
+                )
             )
-    return outcome
+        }
+    wanted = {"approved": "approve", "returned": "return"}
+    asked = []
+    for r in decisions.itertuples(index=False):
+        review = known.get((str(r.indicator), str(r.cpo_code)), {})
+        version = str(review.get("version", ""))
+        if review.get("status") != r.decision and (r.indicator, r.cpo_code, f"on rows {version}") not in done:
+            asked.append(
+                Decision(
+                    str(r.indicator),
+                    str(r.cpo_code),
+                    wanted[str(r.decision)],
+                    str(r.by),
+                    str(r.comment),
+                    version,
+                )
+            )
+    return decide(engine, biennium, asked, source=source)
 
 
 SIGNED_OFF = "report signed off"
