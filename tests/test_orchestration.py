@@ -106,7 +106,8 @@ def test_a_rebuild_reads_again_only_the_file_that_changed(packages: Path, tmp_pa
     first = _run(biennium="2014-15", out=out)
     assert first.state_details.flow_run_id is not None
     reads = _states(first.state_details.flow_run_id, "read-")
-    assert len(reads) == 6 and "read-evidence/outcome-02.csv" in reads  # framework, 3 evidence, targets, reviews
+    assert len(reads) == 6 and "read-evidence/outcome-02.csv" in reads  # framework, 3 evidence, targets,
+    # reviews
 
     again = _run(biennium="2014-15", out=out)
     unchanged = _states(again.state_details.flow_run_id, "")
