@@ -187,6 +187,8 @@ def decide(
     a result whose rows changed since `version` is refused alone and the others are applied). `source`
     is added to each entry's reason (e.g. the sheet they came from)."""
     asked = list(decisions)
+    if not asked:
+        return Outcome([], [])
     sync(engine, biennium)
     with engine.begin() as conn:
         _refuse_if_locked(conn, biennium)
@@ -350,39 +352,32 @@ def latest_biennium(engine: Engine) -> str | None:
 def import_package_reviews(
     engine: Engine, biennium: str, decisions: pd.DataFrame, received: ReceivedFile
 ) -> Outcome:
-    """Apply the decisions a package carries (reviews.csv: indicator, cpo_code, decision, by, comment),
-    each once per version of the file and of the result's rows: an audit entry names the file as
-    imported and the rows decided on, so a reviewer's later reopen of the same rows stands. A decision
-    the result already has is passed over; one that cannot apply is refused (none applied)."""
+    """Apply the decisions a package carries (reviews.csv: indicator, cpo_code, decision, by, comment):
+    each change is an audit entry naming the file as imported and the rows decided on. A decision the
+    result already has is passed over, and so is one on a result whose latest change was a reviewer's
+    own (a reopen or a return made here stands); one that cannot apply is refused (none applied)."""
     source = f"imported from {received.name} {received.sha256[:12]}"
     sync(engine, biennium)
     audit = table(store.AuditEntryRecord)
     with engine.connect() as conn:
         known = store.reviews(conn, biennium)
-        done = {
-            (r.indicator, r.cpo_code, r.reason.rsplit("; ", 1)[-1])
-            for r in conn.execute(
-                select(audit.c.indicator, audit.c.cpo_code, audit.c.reason).where(
-                    audit.c.biennium == biennium, audit.c.what == "status", audit.c.reason.contains(source)
-                )
-            )
-        }
+        latest: dict[tuple[str, str], tuple[str, str]] = {}
+        for r in conn.execute(
+            select(audit.c.indicator, audit.c.cpo_code, audit.c.by, audit.c.reason)
+            .where(audit.c.biennium == biennium, audit.c.what == "status")
+            .order_by(audit.c.id)
+        ):
+            latest[(r.indicator, r.cpo_code)] = (r.by, r.reason)
     wanted = {"approved": "approve", "returned": "return"}
     asked = []
     for r in decisions.itertuples(index=False):
-        review = known.get((str(r.indicator), str(r.cpo_code)), {})
-        version = str(review.get("version", ""))
-        if review.get("status") != r.decision and (r.indicator, r.cpo_code, f"on rows {version}") not in done:
-            asked.append(
-                Decision(
-                    str(r.indicator),
-                    str(r.cpo_code),
-                    wanted[str(r.decision)],
-                    str(r.by),
-                    str(r.comment),
-                    version,
-                )
-            )
+        key = (str(r.indicator), str(r.cpo_code))
+        review = known.get(key, {})
+        by, reason = latest.get(key, (INTAKE, ""))
+        reviewers_own = by != INTAKE and "imported from " not in reason
+        if review.get("status") != r.decision and not reviewers_own:
+            version = str(review.get("version", ""))
+            asked.append(Decision(*key, wanted[str(r.decision)], str(r.by), str(r.comment), version))
     return decide(engine, biennium, asked, source=source)
 
 
