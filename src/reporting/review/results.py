@@ -362,12 +362,12 @@ def import_package_reviews(
     with engine.connect() as conn:
         known = store.reviews(conn, biennium)
         latest: dict[tuple[str, str], tuple[str, str]] = {}
-        for r in conn.execute(
+        for entry in conn.execute(
             select(audit.c.indicator, audit.c.cpo_code, audit.c.by, audit.c.reason)
             .where(audit.c.biennium == biennium, audit.c.what == "status")
             .order_by(audit.c.id)
         ):
-            latest[(r.indicator, r.cpo_code)] = (r.by, r.reason)
+            latest[(entry.indicator, entry.cpo_code)] = (entry.by, entry.reason)
     wanted = {"approved": "approve", "returned": "return"}
     asked = []
     for r in decisions.itertuples(index=False):
