@@ -29,6 +29,7 @@ def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
         "strict": False,
         "pdf": False,
         "language": "en",
+        "draft": False,
         **changed,
     }
 
