@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -117,11 +119,17 @@ def test_out_naming_a_file_fails_at_once_in_one_line(sample_package: Path, tmp_p
     state = biennial_report(package=str(sample_package), out=str(not_a_folder), return_state=True)
     assert state.is_failed()
     assert "not a directory" in str(state.message) and str(not_a_folder) in str(state.message)
-    with get_client(sync_client=True) as client:
-        tasks = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
-        )
-    (render,) = [t for t in tasks if t.task_key.startswith("render")]
+    deadline = time.monotonic() + 60
+    renders: list[Any] = []
+    with get_client(sync_client=True) as client:  # task runs are written asynchronously: wait for it
+        while not (renders and renders[0].state and renders[0].state.is_final()):
+            assert time.monotonic() < deadline, f"the render task run was not recorded final: {renders}"
+            tasks = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            )
+            renders = [t for t in tasks if t.task_key.startswith("render")]
+            time.sleep(0.2)
+    (render,) = renders
     assert render.run_count == 1  # not retried: the same call gives the same answer
     outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(not_a_folder)])
     assert outcome.exit_code == 1 and "Traceback" not in outcome.output
