@@ -7,6 +7,9 @@ with `pause_flow_run`, not `suspend_flow_run`: a suspended run is started again 
 its deployment's worker, which would build the draft a second time and needs a worker for a run started
 from the command line; a paused run waits in its process (a sleeping process, polling every minute).
 No answer within `timeout_days` (default 14) leaves the draft, and the run ends Completed saying so.
+
+Its deployment `end-of-biennium/sign-off` (deployments/prefect.yaml) is the scheduled end of each
+biennium: 15 January of even years, the three editions.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from prefect.runtime import flow_run  # noqa: E402
 from prefect.states import Completed, Running  # noqa: E402
 from pydantic import Field  # noqa: E402
 
-from reporting.flows.biennial_report import Biennium, biennial_report  # noqa: E402
+from reporting.flows.biennial_report import Biennium, Language, biennial_report  # noqa: E402
 from reporting.review.results import lock, sign_off  # noqa: E402
 from reporting.store.database import engine_for  # noqa: E402
 
@@ -48,6 +51,11 @@ class SignOff(RunInput):
     comment: str = Field(default="", description="Why the draft is returned (or a note on the approval).")
 
 
+def _documents(built: dict[str, Any]) -> str:
+    """The .docx of each edition a biennial-report run wrote."""
+    return ", ".join(f"`{docx}`" for docx in built["editions"].values())
+
+
 def sign_off_description(draft: dict[str, Any]) -> str:
     """The Markdown above the form: what the draft counts and where it is."""
     summary = draft["summary"]
@@ -59,7 +67,7 @@ def sign_off_description(draft: dict[str, Any]) -> str:
     )
     return (
         f"## Sign-off of the implementation report {draft['biennium']} (DRAFT)\n\n"
-        f"Draft: `{draft['docx']}`. {draft.get('pending', 0)} result(s) not yet approved are counted "
+        f"Draft: {_documents(draft)}. {draft.get('pending', 0)} result(s) not yet approved are counted "
         "in it; approving the draft approves them.\n\n"
         "| indicator | target | achieved (draft) | approved | pending |\n|---|---|---|---|---|\n"
         f"{rows}\n\nChoose **approve** or **return** (with a comment) and resume the run."
@@ -71,13 +79,15 @@ def end_of_biennium(
     package: str | None = None,
     biennium: Biennium | None = None,
     out: str | None = None,
+    language: Language | list[Language] = "en",
     timeout_days: float = 14.0,
 ) -> State[Any]:
     """Build the draft of a biennium's report, wait for sign-off (SignOff form in the UI), then build
-    the final report and lock the biennium, or record the return. package, biennium, out: as for
-    biennial-report. timeout_days: how long to wait for the sign-off before leaving the draft."""
+    the final report and lock the biennium, or record the return. package, biennium, out, language: as
+    for biennial-report (the draft and the final report in the same editions). timeout_days: how long
+    to wait for the sign-off before leaving the draft."""
     logger = get_run_logger()
-    draft = biennial_report(package=package, biennium=biennium, out=out, draft=True)
+    draft = biennial_report(package=package, biennium=biennium, out=out, language=language, draft=True)
     chosen = str(draft["biennium"])
     create_markdown_artifact(
         key=f"sign-off-{chosen}", markdown=sign_off_description(draft), description="Awaiting sign-off"
@@ -91,7 +101,9 @@ def end_of_biennium(
             key=SIGN_OFF_KEY,
         )
     except FlowPauseTimeout:
-        message = f"no sign-off within {timeout_days:g} days: the draft of {chosen} stands ({draft['docx']})"
+        message = (
+            f"no sign-off within {timeout_days:g} days: the draft of {chosen} stands ({_documents(draft)})"
+        )
         logger.warning(message)
         run_id = flow_run.get_id()
         assert run_id is not None  # inside a flow run
@@ -105,8 +117,8 @@ def end_of_biennium(
         logger.warning(message)
         return Completed(message=message)
     sign_off(engine, chosen, answer.by, approve=True, comment=answer.comment)
-    final = biennial_report(package=package, biennium=chosen, out=out)
+    final = biennial_report(package=package, biennium=chosen, out=out, language=language)
     lock(engine, chosen, answer.by, "report signed off")
-    message = f"signed off by {answer.by}: final report {final['docx']}; {chosen} is locked"
+    message = f"signed off by {answer.by}: final report {_documents(final)}; {chosen} is locked"
     logger.info(message)
     return Completed(message=message, data=final["docx"])

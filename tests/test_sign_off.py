@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -18,6 +18,9 @@ from prefect.client.schemas.objects import State
 from reporting.review.results import Decision, decide, is_locked
 from reporting.store.database import engine_for
 from reporting.store.review import audit_entries
+
+if TYPE_CHECKING:  # the flow modules are imported inside the tests
+    from reporting.flows.biennial_report import Language
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 B = "2014-15"
@@ -40,7 +43,9 @@ def _api() -> str:
     return str(PREFECT_API_URL.value()).rstrip("/")
 
 
-def _start(package: Path, out: Path, timeout_days: float = 1.0) -> tuple[threading.Thread, dict[str, Any]]:
+def _start(
+    package: Path, out: Path, timeout_days: float = 1.0, language: list[Language] | None = None
+) -> tuple[threading.Thread, dict[str, Any]]:
     """The end-of-biennium flow in a thread (as a worker would run it); its final state lands in `ended`."""
     from reporting.flows.end_of_biennium import end_of_biennium
 
@@ -48,7 +53,11 @@ def _start(package: Path, out: Path, timeout_days: float = 1.0) -> tuple[threadi
 
     def run() -> None:
         ended["state"] = end_of_biennium(
-            package=str(package), out=str(out), timeout_days=timeout_days, return_state=True
+            package=str(package),
+            out=str(out),
+            language=language or "en",
+            timeout_days=timeout_days,
+            return_state=True,
         )
 
     thread = threading.Thread(target=run, daemon=True)
@@ -57,7 +66,8 @@ def _start(package: Path, out: Path, timeout_days: float = 1.0) -> tuple[threadi
 
 
 def _paused_run() -> dict[str, Any]:
-    """The paused end-of-biennium run, as the UI lists it (waits for it, with a deadline)."""
+    """The paused end-of-biennium run, as the UI lists it, once its form can be shown: the run saves the
+    form's schema just after it pauses, and an answer sent before is refused (waits, with a deadline)."""
     deadline = time.monotonic() + DEADLINE_SECONDS
     while time.monotonic() < deadline:
         runs = httpx.post(
@@ -65,11 +75,17 @@ def _paused_run() -> dict[str, Any]:
             json={"flow_runs": {"state": {"type": {"any_": ["PAUSED"]}}}, "limit": 5},
             timeout=30,
         ).json()
-        if runs:
+        if runs and _form(runs[0], "schema").status_code == 200:
             run: dict[str, Any] = runs[0]
             return run
         time.sleep(0.5)
     raise AssertionError("the end-of-biennium run never paused for sign-off")
+
+
+def _form(run: dict[str, Any], part: str) -> httpx.Response:
+    """A part of the paused run's form as the UI reads it: its `schema` or the `description` above it."""
+    keyset = run["state"]["state_details"]["run_input_keyset"]
+    return httpx.get(f"{_api()}/flow_runs/{run['id']}/input/{keyset[part]}", timeout=30)
 
 
 def _answer(run: dict[str, Any], **given: str) -> None:
@@ -94,18 +110,23 @@ def test_approving_the_draft_builds_the_final_report_and_locks(
 ) -> None:
     engine = engine_for(own_store)
     (sample_package / "reviews.csv").unlink()  # nothing approved yet: the draft counts pending results
-    thread, ended = _start(sample_package, tmp_path / "out")
+    editions: list[Language] = ["en", "fr", "es"]  # as the scheduled deployment asks
+    thread, ended = _start(sample_package, tmp_path / "out", language=editions)
     run = _paused_run()
-    docx = tmp_path / "out" / f"implementation-report-{B}.docx"
-    assert _watermarked(docx)
-    form = httpx.get(f"{_api()}/flow_runs/{run['id']}/input/sign-off-schema", timeout=30)
-    assert form.status_code in (200, 404)  # the form's schema is stored under the pause's keyset
+    folders = [tmp_path / "out" / language for language in editions]
+    docx = [folder / f"implementation-report-{B}.docx" for folder in folders]
+    assert all(_watermarked(d) for d in docx)
+    assert "title" in _form(run, "schema").json()  # SignOff's JSON schema
+    above = _form(run, "description").text
+    assert f"Sign-off of the implementation report {B} (DRAFT)" in above
+    assert all(str(d) in above for d in docx)
     _answer(run, decision="approve", by="Chief", comment="")
     state = _ended(thread, ended)
     assert state.is_completed(), state
     assert "signed off by Chief" in str(state.message) and "2014-15 is locked" in str(state.message)
-    assert not _watermarked(docx)
-    assert "(DRAFT)" not in (tmp_path / "out" / "report.md").read_text(encoding="utf-8").splitlines()[0]
+    assert not any(_watermarked(d) for d in docx)
+    for folder in folders:
+        assert "(DRAFT)" not in (folder / "report.md").read_text(encoding="utf-8").splitlines()[0]
     assert is_locked(engine, B)
     entries = audit_entries(engine, biennium=B)
     approvals = entries[(entries["by"] == "Chief") & (entries["what"] == "status")]
