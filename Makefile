@@ -104,6 +104,7 @@ server-stop:
 worker: venv
 	@scripts/prefect.sh worker
 
-## make deploy: register the deployments of deployments/prefect.yaml (end-of-biennium, rebuild)
+## make deploy: register the deployments of deployments/prefect.yaml (end-of-biennium/sign-off, scheduled;
+## biennial-report/rebuild; review-reminder/weekly)
 deploy: venv
 	@scripts/prefect.sh deploy

@@ -36,7 +36,6 @@ from prefect.blocks.notifications import CustomWebhookNotificationBlock  # noqa:
 from prefect.settings import get_current_settings  # noqa: E402
 
 URL_VARIABLE = "REPORTING_ALERT_WEBHOOK_URL"
-FLOW = "biennial-report"
 AUTOMATION = "biennial-report-failed"
 BLOCK = "reporting-alerts"
 DEPLOYMENTS_FILE = Path(__file__).resolve().parent / "prefect.yaml"
@@ -73,7 +72,7 @@ def deployment_names(prefect_file: Path = DEPLOYMENTS_FILE) -> list[str]:
 def failure_automation(block_id: Any, deployment_ids: list[str], ui_base: str | None) -> Automation:
     return Automation(
         name=AUTOMATION,
-        description=f"Notifies the operators ({BLOCK} block) when a run of a {FLOW} deployment fails.",
+        description=f"Notifies the operators ({BLOCK} block) when a run of a prefect.yaml deployment fails.",
         enabled=True,
         trigger=EventTrigger(
             expect=FAILURE_EVENTS,
@@ -113,7 +112,7 @@ def main() -> int:
             wanted.create()
             done = "created"
     names = ", ".join(deployment_names())
-    print(f"Automation {AUTOMATION!r} {done}: a failed run of {FLOW} ({names}) is posted to {URL_VARIABLE}.")
+    print(f"Automation {AUTOMATION!r} {done}: a failed run of {names} is posted to {URL_VARIABLE}.")
     return 0
 
 

@@ -7,7 +7,8 @@
 #   scripts/prefect.sh stop     stops it (`reporting server stop`: SIGTERM, SIGKILL after 10 s)
 #   scripts/prefect.sh server   the same server in the foreground (Ctrl-C stops it)
 #   scripts/prefect.sh worker   creates the process work pool `reporting` if missing, runs a worker (foreground)
-#   scripts/prefect.sh deploy   registers the deployments of deployments/prefect.yaml and the automations
+#   scripts/prefect.sh deploy   registers the deployments of deployments/prefect.yaml (and deletes retired
+#                               ones: deployments/retired.py) and the automations
 #
 # worker and deploy talk to PREFECT_API_URL when it is set (a shared server), else to the data folder's
 # server, started if needed. The worker runs flows from the installed package (`reporting.flows…`), so
@@ -66,10 +67,11 @@ case "${1:-}" in
     ensure_pool
     cd "$ROOT"
     prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
+    python "$ROOT/deployments/retired.py"  # deployments prefect.yaml no longer declares, deleted
     python "$ROOT/deployments/strict_parameters.py"  # unknown parameters refused by the server
     python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
     ;;
   *)
-    sed -n '2,13p' "$0"; exit 2
+    sed -n '2,14p' "$0"; exit 2
     ;;
 esac

@@ -91,7 +91,6 @@ def test_deploy_creates_one_automation_and_running_it_again_updates_it(hooked: H
     ids = {
         f"prefect.deployment.{httpx.get(f'{stack.api}/deployments/name/{n}', timeout=10).json()['id']}"
         for n in (
-            "biennial-report/end-of-biennium",
             "biennial-report/rebuild",
             "end-of-biennium/sign-off",
             "review-reminder/weekly",

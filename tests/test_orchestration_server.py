@@ -201,10 +201,10 @@ def test_the_rest_api_and_the_ui_form_refuse_a_wrong_parameter_before_a_run_exis
     local_prefect: LocalPrefect, parameters: dict[str, Any], reason: str
 ) -> None:
     """The UI's Run form posts to this endpoint: what the CLI refuses, it refuses too, with the reason."""
-    deployment = _deployment(local_prefect.api, "rebuild")
+    rebuild = deployment(local_prefect.api, "biennial-report/rebuild")
     before = httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=10).json()
     answer = httpx.post(
-        f"{local_prefect.api}/deployments/{deployment['id']}/create_flow_run",
+        f"{local_prefect.api}/deployments/{rebuild['id']}/create_flow_run",
         json={"parameters": parameters},
         timeout=10,
     )
@@ -213,9 +213,12 @@ def test_the_rest_api_and_the_ui_form_refuse_a_wrong_parameter_before_a_run_exis
     assert httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=10).json() == before
 
 
-def _deployment(api: str, name: str) -> dict[str, Any]:
-    found: dict[str, Any] = httpx.get(f"{api}/deployments/name/biennial-report/{name}", timeout=10).json()
-    return found
+def deployment(api: str, name: str) -> dict[str, Any]:
+    """A registered deployment by its full name, `flow/deployment` (e.g. 'end-of-biennium/sign-off')."""
+    found = httpx.get(f"{api}/deployments/name/{name}", timeout=10)
+    assert found.status_code == 200, f"{name}: {found.text}"
+    read: dict[str, Any] = found.json()
+    return read
 
 
 def test_the_end_of_biennium_schedule_reads_back(local_prefect: LocalPrefect) -> None:
@@ -224,7 +227,9 @@ def test_the_end_of_biennium_schedule_reads_back(local_prefect: LocalPrefect) ->
 
     from prefect.client.schemas.schedules import RRuleSchedule
 
-    scheduled = _deployment(local_prefect.api, "end-of-biennium")
+    scheduled = deployment(local_prefect.api, "end-of-biennium/sign-off")
+    assert scheduled["entrypoint"] == "reporting.flows.end_of_biennium:end_of_biennium"
+    assert scheduled["parameters"] == {"language": ["en", "fr", "es"]}
     (entry,) = scheduled["schedules"]
     schedule = entry["schedule"]
     assert entry["active"] is True
@@ -239,7 +244,7 @@ def test_the_end_of_biennium_schedule_reads_back(local_prefect: LocalPrefect) ->
     ]
     assert scheduled["enforce_parameter_schema"] is True
 
-    rebuild = _deployment(local_prefect.api, "rebuild")
+    rebuild = deployment(local_prefect.api, "biennial-report/rebuild")
     assert rebuild["schedules"] == [] and rebuild["enforce_parameter_schema"] is True
     assert rebuild["parameter_openapi_schema"]["properties"]["biennium"]["anyOf"][0]["pattern"]
 

@@ -1,8 +1,10 @@
 """The scheduler, end to end: a real `prefect server` (scripts/prefect.sh server, own data folder and
 port), the deployments registered as `make deploy` registers them, and a worker started from a folder
 that is not the repository. Prefect's own scheduler service must create the end-of-biennium runs (15
-January of even years, 06:00 in Zurich), and a run it creates from a schedule must be picked up by the
-worker and build the report. Anything the server logs as an error fails the tests.
+January of even years, 06:00 in Zurich) of the sign-off deployment, a run it creates from a schedule must
+be picked up by the worker and build the report, and a run of the sign-off deployment must pause for the
+sign-off form and, once answered as the UI answers, build the final report. Anything the server logs as
+an error fails the tests.
 
 `prefect_stack` is shared with tests/test_notifications.py."""
 
@@ -23,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import ROOT
 from tests.test_orchestration_server import (
     PREFECT,
     SCRIPT,
@@ -32,11 +35,14 @@ from tests.test_orchestration_server import (
     _start,
     _stop,
     _wait_until,
+    deployment,
 )
 
 pytestmark = pytest.mark.slow
 __all__ = ["PREFECT", "PrefectStack", "assert_server_log_clean", "deployment", "prefect_stack"]
 
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RETIRED = ROOT / "deployments" / "retired.py"
 # By default the scheduler creates runs only 100 days ahead; the test server looks ahead to February 2030.
 LOOK_AHEAD_TO = datetime(2030, 2, 1, tzinfo=UTC)
 END_OF_BIENNIUM_RUNS = [datetime(2028, 1, 15, 5, 0, tzinfo=UTC), datetime(2030, 1, 15, 5, 0, tzinfo=UTC)]
@@ -112,11 +118,6 @@ def assert_server_log_clean(stack: PrefectStack) -> None:
     assert not errors, "\n".join(lines[max(errors[0] - 5, 0) : errors[0] + 40])
 
 
-def deployment(api: str, name: str) -> dict[str, Any]:
-    found: dict[str, Any] = httpx.get(f"{api}/deployments/name/biennial-report/{name}", timeout=10).json()
-    return found
-
-
 def scheduled_runs(api: str, deployment_id: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = httpx.post(
         f"{api}/flow_runs/filter",
@@ -143,9 +144,20 @@ def stack() -> Iterator[PrefectStack]:
 
 
 def test_the_scheduler_creates_the_end_of_biennium_runs(stack: PrefectStack) -> None:
+    """The scheduled runs are the sign-off flow's (draft, pause for sign-off, final report), in the three
+    editions; the flow has that one deployment, and the report flow's old scheduled one is gone."""
     started = datetime.now(UTC)
     expected = [when for when in END_OF_BIENNIUM_RUNS if when > started]
-    scheduled = deployment(stack.api, "end-of-biennium")
+    scheduled = deployment(stack.api, "end-of-biennium/sign-off")
+    assert scheduled["entrypoint"] == "reporting.flows.end_of_biennium:end_of_biennium"
+    flow = httpx.get(f"{stack.api}/flows/{scheduled['flow_id']}", timeout=10).json()
+    assert flow["name"] == "end-of-biennium"
+    of_the_flow = httpx.post(
+        f"{stack.api}/deployments/filter", json={"flows": {"id": {"any_": [flow["id"]]}}}, timeout=10
+    ).json()
+    assert [d["name"] for d in of_the_flow] == ["sign-off"]
+    retired = httpx.get(f"{stack.api}/deployments/name/biennial-report/end-of-biennium", timeout=10)
+    assert retired.status_code == 404
 
     def all_created() -> list[dict[str, Any]] | None:
         found = scheduled_runs(stack.api, scheduled["id"])
@@ -157,6 +169,7 @@ def test_the_scheduler_creates_the_end_of_biennium_runs(stack: PrefectStack) -> 
     for run in runs:
         assert run["auto_scheduled"] is True and "auto-scheduled" in run["tags"]
         assert run["created_by"]["type"] == "SCHEDULE"
+        assert run["flow_id"] == flow["id"] and run["deployment_id"] == scheduled["id"]
         # the biennium that has just closed, in the three editions
         assert run["parameters"] == {"language": ["en", "fr", "es"]}
         assert run["work_pool_name"] == "reporting"
@@ -166,7 +179,7 @@ def test_the_scheduler_creates_the_end_of_biennium_runs(stack: PrefectStack) -> 
 def test_a_scheduled_run_is_created_by_the_server_and_run_by_a_worker(stack: PrefectStack) -> None:
     """A one-off schedule on the registered `rebuild` deployment, 15 s ahead: the scheduler service creates
     the run, the worker (started from a temporary folder) runs it, the report is written to `out`."""
-    rebuild = deployment(stack.api, "rebuild")
+    rebuild = deployment(stack.api, "biennial-report/rebuild")
     at = (datetime.now(UTC) + timedelta(seconds=15)).replace(microsecond=0)
     out = stack.work / "scheduled-out"
     added = httpx.post(
@@ -195,4 +208,93 @@ def test_a_scheduled_run_is_created_by_the_server_and_run_by_a_worker(stack: Pre
     assert finished["state_type"] == "COMPLETED", worker_log[-5000:]
     assert finished["name"].startswith("report-2014-15-")
     assert (out / "implementation-report-2014-15.docx").stat().st_size > 20_000
+    assert_server_log_clean(stack)
+
+
+def test_deploy_deletes_the_retired_scheduled_deployment_and_its_runs(stack: PrefectStack) -> None:
+    """A server deployed to before the sign-off still has `biennial-report/end-of-biennium` and its 2028
+    run (the final report with no sign-off): deploying again deletes both (deployments/retired.py)."""
+    assert "no retired deployment to delete" in stack.deploy_output
+    rebuild = deployment(stack.api, "biennial-report/rebuild")
+    left = httpx.post(
+        f"{stack.api}/deployments/",
+        json={
+            "name": "end-of-biennium",
+            "flow_id": rebuild["flow_id"],
+            "entrypoint": "reporting.flows.biennial_report:biennial_report",
+            "work_pool_name": "reporting",
+        },
+        timeout=10,
+    )
+    assert left.status_code in (200, 201), left.text
+    its_run = httpx.post(
+        f"{stack.api}/deployments/{left.json()['id']}/create_flow_run",
+        json={"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": "2028-01-15T05:00:00Z"}}},
+        timeout=10,
+    )
+    assert its_run.status_code == 201, its_run.text
+
+    retired = subprocess.run(
+        [str(PYTHON), str(RETIRED)], env=stack.env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert retired.returncode == 0, retired.stdout + retired.stderr
+    assert "retired deployments deleted: biennial-report/end-of-biennium" in retired.stdout
+    gone = httpx.get(f"{stack.api}/deployments/name/biennial-report/end-of-biennium", timeout=10)
+    assert gone.status_code == 404
+    assert httpx.get(f"{stack.api}/flow_runs/{its_run.json()['id']}", timeout=10).status_code == 404
+    assert deployment(stack.api, "end-of-biennium/sign-off")["schedules"]  # kept: only the retired one goes
+
+
+def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(stack: PrefectStack) -> None:
+    """A run of the sign-off deployment created through the server (one edition, as `-p language=en`),
+    run by the worker: it builds the draft and pauses with the form, the draft's summary above it; the
+    answer the UI sends resumes it, and it builds the final report and locks the biennium."""
+    sign_off = deployment(stack.api, "end-of-biennium/sign-off")
+    out = stack.work / "signed-off"
+    # the run checks for an answer every timeout/4 (at most every minute): a 40 s pause checks every 10 s
+    created = httpx.post(
+        f"{stack.api}/deployments/{sign_off['id']}/create_flow_run",
+        json={
+            "parameters": {
+                "biennium": "2014-15",
+                "language": "en",
+                "out": str(out),
+                "timeout_days": 40 / 86400,
+            }
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    run_id = created.json()["id"]
+
+    def form_shown() -> dict[str, Any] | None:
+        """The paused run once its form can be shown (the UI waits for the schema too), or its end."""
+        run: dict[str, Any] = httpx.get(f"{stack.api}/flow_runs/{run_id}", timeout=10).json()
+        if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return run
+        keyset = (run["state"] or {}).get("state_details", {}).get("run_input_keyset")
+        if run["state_type"] != "PAUSED" or not keyset:
+            return None
+        schema = httpx.get(f"{stack.api}/flow_runs/{run_id}/input/{keyset['schema']}", timeout=10)
+        return run if schema.status_code == 200 else None
+
+    paused = _wait_until(form_shown, 120, "the sign-off run to pause with its form")
+    assert paused["state_type"] == "PAUSED", stack.worker_log.read_text(errors="replace")[-5000:]
+    keyset = paused["state"]["state_details"]["run_input_keyset"]
+    above = httpx.get(f"{stack.api}/flow_runs/{run_id}/input/{keyset['description']}", timeout=10)
+    assert "Sign-off of the implementation report 2014-15 (DRAFT)" in above.text
+    assert (out / "implementation-report-2014-15.docx").is_file()
+    assert "(DRAFT)" in (out / "report.md").read_text(encoding="utf-8").splitlines()[0]
+
+    answered = httpx.post(
+        f"{stack.api}/flow_runs/{run_id}/resume",
+        json={"run_input": {"decision": "approve", "by": "Chief", "comment": ""}},
+        timeout=10,
+    )
+    assert answered.status_code == 201 and answered.json()["status"] == "ACCEPT", answered.text
+    finished = _wait_until(lambda: _run_state(stack.api, run_id), 90, "the signed-off run to end")
+    assert finished["state_type"] == "COMPLETED", stack.worker_log.read_text(errors="replace")[-5000:]
+    message = finished["state"]["message"]
+    assert "signed off by Chief" in message and "2014-15 is locked" in message, message
+    assert "(DRAFT)" not in (out / "report.md").read_text(encoding="utf-8").splitlines()[0]
     assert_server_log_clean(stack)
