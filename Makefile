@@ -45,9 +45,11 @@ demo: venv system-deps
 system-deps:
 	@scripts/system-deps.sh
 
-## make test: the whole test suite (installs what the tests need first)
+## make test: the whole test suite (installs what the tests need first), in TEST_WORKERS processes
+## (default 2: most slow tests wait on a server, LibreOffice or a browser; one module stays in one process)
+TEST_WORKERS ?= 2
 test: venv system-deps lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --numprocesses $(TEST_WORKERS) --dist loadfile
 
 LINTED := src schemas flows tests templates examples benchmarks deployments scripts
 lint: venv
