@@ -38,7 +38,7 @@ export REPORTING_OUTPUT_DIR="${REPORTING_OUTPUT_DIR:-$ROOT/out}"
 use_server() {  # the configured server, else the data folder's own (started on demand)
   if [ -z "${PREFECT_API_URL:-}" ]; then
     PREFECT_API_URL="$(python -c 'import sys
-from reporting import local_server
+from reporting.orchestration import local_server
 print(local_server.start(port=int(sys.argv[1]), say=lambda m: print(m, file=sys.stderr)).api_url)' "$PORT")"
     export PREFECT_API_URL
   fi

@@ -117,18 +117,21 @@ def local_prefect() -> Iterator[LocalPrefect]:
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_LOGGING_LEVEL": "INFO",
     }
+    # `make server`, `make deploy`, `make worker` as an operator types them: no PREFECT_API_URL, the
+    # data folder's server is found (started in the background by the first, recorded in the data folder)
+    operator = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
     started: list[subprocess.Popen[bytes]] = []
     try:
-        server = _start([str(SCRIPT), "server"], env, work / "server.log")
-        started.append(server)
-        _wait_until(lambda: _healthy(api) or server.poll() is not None, 120, "the Prefect server")
-        assert server.poll() is None, (work / "server.log").read_text(errors="replace")[-3000:]
+        server = subprocess.run(
+            [str(SCRIPT), "start"], env=operator, capture_output=True, text=True, timeout=180, check=False
+        )
+        assert server.returncode == 0 and _healthy(api), server.stdout[-3000:] + server.stderr[-3000:]
 
         deployed = subprocess.run(
-            [str(SCRIPT), "deploy"], env=env, capture_output=True, text=True, timeout=180, check=False
+            [str(SCRIPT), "deploy"], env=operator, capture_output=True, text=True, timeout=180, check=False
         )
         assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
-        worker = _start([str(SCRIPT), "worker"], env, work / "worker.log")
+        worker = _start([str(SCRIPT), "worker"], operator, work / "worker.log")
         started.append(worker)
 
         out = work / "out"
@@ -140,6 +143,7 @@ def local_prefect() -> Iterator[LocalPrefect]:
     finally:
         for process in reversed(started):
             _stop(process)
+        subprocess.run([str(SCRIPT), "stop"], env=operator, capture_output=True, timeout=60, check=False)
         shutil.rmtree(work, ignore_errors=True)
 
 
