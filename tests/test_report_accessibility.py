@@ -66,6 +66,9 @@ def test_the_sample_report_states_its_language_and_title(sample_build: Built) ->
     assert xml(package["docProps/core.xml"]).findtext("dc:title", namespaces=NS) == (
         "Programme implementation report 2014-15"
     )
+    core = xml(package["docProps/core.xml"])  # what File > Properties shows: the organisation, not a tool
+    assert core.findtext("dc:creator", namespaces=NS) == "International Labour Office"
+    assert "python-docx" not in package["docProps/core.xml"].decode()
 
 
 @pytest.mark.parametrize(("language", "tag"), [("fr", "fr-FR"), ("es", "es-ES"), ("en-US", "en-US")])
