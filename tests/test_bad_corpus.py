@@ -11,8 +11,8 @@ import pytest
 
 from reporting.errors import PackageError
 from reporting.framework import load_framework
+from reporting.intake.stages import check
 from reporting.intake.validate import FINDING_COLUMNS
-from reporting.pipeline import check
 from reporting.vocabulary import EVIDENCE_COLUMNS
 
 BAD = Path(__file__).parent / "data" / "bad"

@@ -25,7 +25,7 @@ from reporting.intake.readers import (
     read_workbook,
     receive_package,
 )
-from reporting.pipeline import check
+from reporting.intake.stages import check
 from reporting.vocabulary import EVIDENCE_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"

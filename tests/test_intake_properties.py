@@ -21,8 +21,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reporting.framework import load_framework
 from reporting.intake.feedback import Checked, write_report
+from reporting.intake.stages import check, dry_run
 from reporting.intake.text_cleaning import printable
-from reporting.pipeline import check, dry_run
 from reporting.vocabulary import EVIDENCE_COLUMNS
 from tests.conftest import SAMPLE
 

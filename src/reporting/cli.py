@@ -363,7 +363,7 @@ def validate(
     """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
     set aside; 1: some finding of severity error or critical; 2: the command was misused."""
     from reporting.intake.feedback import framework_for_file, write_report
-    from reporting.pipeline import dry_run
+    from reporting.intake.stages import dry_run
 
     chosen = _framework_option(framework)
     if path.is_file():

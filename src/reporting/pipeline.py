@@ -3,9 +3,9 @@ store → count → report context → render → PDF when asked (then compare w
 build).
 
 Everything that chains the stages uses these functions: the `biennial-report` flow runs each one as a
-Prefect task (retries, caching and artifacts are the flow's), `build_report` chains them in process
-(tests, benchmarks), and `check` (`dry_run` for `reporting validate`) receives, reads and validates,
-storing nothing.
+Prefect task (retries, caching and artifacts are the flow's) and `build_report` chains them in process
+(tests, benchmarks). The intake stages (receive, read, assemble, validate) are those of
+`reporting.intake.stages`, where the dry run of `reporting validate` chains them storing nothing.
 This module imports no Prefect. Each function belongs to one stage folder: intake/, store/, counting/,
 report/."""
 
@@ -27,29 +27,21 @@ from reporting import settings
 from reporting.counting.aggregate import Aggregates, aggregate, result_texts
 from reporting.counting.approval import draft_summary
 from reporting.counting.earlier_biennium import previous_summary
-from reporting.errors import PackageError, StrictModeError
+from reporting.errors import StrictModeError
 from reporting.framework import Framework, load_framework
-from reporting.intake.feedback import Checked, checked
-from reporting.intake.readers import (
-    Intake,
-    Package,
-    ReceivedFile,
-    Tables,
-    assemble_package,
-    file_intake,
-    package_intake,
-    read_tables,
-    receive_package,
-    require_evidence,
-)
+from reporting.intake.readers import Intake, Package, ReceivedFile, Tables
 from reporting.intake.selection import closed_biennium, output_folder, package_folder, select_outcomes
+from reporting.intake.stages import assemble as assemble
+from reporting.intake.stages import read as read
+from reporting.intake.stages import read_all as read_all
+from reporting.intake.stages import receive as receive
+from reporting.intake.stages import unreadable as unreadable
+from reporting.intake.stages import validate as validate
 from reporting.intake.validate import (
     PackageValidation,
     concat_findings,
     notice_findings,
-    unreadable_file_finding,
     untranslated_findings,
-    validate_package,
 )
 from reporting.report.changes import (
     Snapshot,
@@ -148,58 +140,7 @@ def edition_folder(out_dir: Path, language: str, languages: list[str]) -> Path:
     return out_dir if len(languages) == 1 else out_dir / language
 
 
-# --- intake: receive, read, validate ----------------------------------------------------------------
-
-
-def receive(root: Path, biennium: str | None = None) -> tuple[Framework, Intake]:
-    """The framework and the files of a package that can be built (PackageError otherwise, also for a
-    package of another biennium than the one asked for)."""
-    framework, intake = receive_package(root)
-    if biennium and framework.biennium != biennium:
-        raise PackageError(f"{root}: the package is for biennium {framework.biennium}, not {biennium}")
-    return framework, intake
-
-
-def read(received: ReceivedFile) -> Tables:
-    """The tables of one received file (PackageError, in one line, when it cannot be read)."""
-    return read_tables(received)
-
-
-def unreadable(failed: list[tuple[ReceivedFile, BaseException]]) -> PackageError:
-    """The one error of a package some of whose files cannot be read: the first with its reason, then
-    the others' names."""
-    first, error = failed[0]
-    others = [f.name for f, _ in failed[1:]]
-    more = "" if not others else f"; also unreadable: {', '.join(others[:5])}"
-    more += f" and {len(others) - 5} more" if len(others) > 5 else ""
-    reason = str(error) if isinstance(error, PackageError) else f"{first.name}: {error}"
-    return PackageError(f"{len(failed)} file(s) cannot be read: {reason}{more}")
-
-
-def read_all(files: tuple[ReceivedFile, ...]) -> list[Tables]:
-    """Every file read before a failure is raised, so that the error names every unreadable file."""
-    tables: list[Tables] = []
-    failed: list[tuple[ReceivedFile, BaseException]] = []
-    for received in files:
-        try:
-            tables.append(read(received))
-        except (PackageError, OSError) as error:
-            failed.append((received, error))
-    if failed:
-        raise unreadable(failed)
-    return tables
-
-
-def assemble(
-    root: Path, framework: Framework, files: tuple[ReceivedFile, ...], tables: list[Tables]
-) -> Package:
-    """The package: the tables read from each file put together, one frame per role."""
-    return assemble_package(root, framework, files, [t.frames for t in tables])
-
-
-def validate(package: Package) -> PackageValidation:
-    """Every table of the package checked against the contract (findings, clean and rejected rows)."""
-    return validate_package(package)
+# --- intake: what a build adds to the stages of reporting.intake.stages ---------------------------------
 
 
 def noting_intake(checked: PackageValidation, intake: Intake, tables: list[Tables]) -> PackageValidation:
@@ -440,50 +381,6 @@ def record(
         },
     )
     return written
-
-
-# --- the dry run (`reporting validate`): receive, read and validate; nothing stored ----------------
-
-
-def check(path: Path, framework: Framework | None = None) -> tuple[Package, PackageValidation]:
-    """Receive, read and validate a package folder, or one evidence file against `framework`, as a
-    build would, storing nothing. Unlike a build it does not stop at a file that cannot be read: its
-    tables are left out and a critical finding says why, beside a finding for every entry or sheet not
-    read. Without a readable framework nothing can be checked: that still raises PackageError."""
-    problems: list[pd.DataFrame] = []
-    if path.is_dir():
-        package_framework, intake = package_intake(path)
-        framework = framework or package_framework
-        try:
-            require_evidence(path, intake.files)
-        except PackageError as exc:  # said beside the findings naming what was there instead
-            problems.append(unreadable_file_finding(exc, str(path)))
-    elif framework is None:
-        raise PackageError(f"{path}: a single evidence file needs a framework (--framework FILE)")
-    else:
-        intake = file_intake(path)
-    problems.append(notice_findings(intake.notices))
-    tables: list[Tables] = []
-    for received in intake.files:
-        try:
-            tables.append(read(received))
-        except PackageError as exc:
-            tables.append(Tables([]))
-            problems.append(unreadable_file_finding(exc, received.name))
-        else:
-            problems.append(notice_findings(tables[-1].notices))
-    package = assemble(path if path.is_dir() else path.parent, framework, intake.files, tables)
-    return package, dataclasses.replace(validate(package), files=concat_findings(problems))
-
-
-def dry_run(path: Path, framework: Framework | None = None) -> Checked:
-    """`reporting validate`: the check, as the submitter reads it (intake/feedback.py); a package that
-    cannot be taken in at all (no framework.yaml, no evidence) is one critical finding."""
-    try:
-        package, validation = check(path, framework)
-    except PackageError as exc:
-        return Checked(files=(), rows=pd.DataFrame(), findings=unreadable_file_finding(exc))
-    return checked(package, validation)
 
 
 # --- the whole chain, in process ----------------------------------------------------------------------

@@ -60,7 +60,7 @@ class Checked:
 
 
 def checked(package: Package, validation: PackageValidation) -> Checked:
-    """A dry run's outcome (pipeline.dry_run) as the submitter reads it: the most severe findings first,
+    """A dry run's outcome (stages.dry_run) as the submitter reads it: the most severe findings first,
     every row read."""
     findings = validation.findings
     order = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
