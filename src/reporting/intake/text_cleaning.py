@@ -67,5 +67,7 @@ def needs_cleaning(series: pd.Series[str]) -> pd.Series[bool]:
 
     A single character class is searched first; the full pattern runs only on the cells it finds."""
     candidates = series[series.str.contains(MAY_NEED_CLEANING, regex=True).fillna(False).astype(bool)]
+    if candidates.empty:  # as most columns: no second pass
+        return pd.Series(False, index=series.index, name=series.name)
     found = candidates.str.contains(NEEDS_CLEANING, regex=True).fillna(False).astype(bool)
     return found.reindex(series.index, fill_value=False).astype(bool)

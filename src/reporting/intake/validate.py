@@ -88,7 +88,11 @@ class Validated:
 
 
 def empty_findings() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else str) for c in FINDING_COLUMNS})
+    """The findings table with no finding: a copy of one made once (a dry run asks for dozens)."""
+    return _NO_FINDINGS.copy()
+
+
+_NO_FINDINGS = pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else str) for c in FINDING_COLUMNS})
 
 
 def _empty_validated() -> Validated:
@@ -281,6 +285,8 @@ def _column_findings(frame: pd.DataFrame, role: str) -> tuple[pd.DataFrame, pd.I
     unusable: list[pd.Index] = []
     for column in ROLE_REQUIRED[role]:
         absent = frame[column].isna() if column in frame else pd.Series(True, index=frame.index)
+        if not absent.any():
+            continue
         for (file, sheet), part in frame[absent].groupby(["source_file", "source_sheet"], sort=False):
             records.append(
                 finding("column_present", str(file), f"The missing column is '{column}'.", column, str(sheet))
