@@ -164,6 +164,8 @@ def _failures(schema: Schema, frame: pd.DataFrame) -> pd.DataFrame:
     raises `UnknownRule`, and a rule that raised (pandera reports its exception as a failure without a
     row) raises too. Either is a bug, never a finding silently lost."""
     empty = pd.DataFrame({"index": pd.Series(dtype="int64"), "rule": pd.Series(dtype=str)})
+    if not len(frame):  # no row, no failure to find (and no finding to lose): a package without the table
+        return empty
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
