@@ -1,15 +1,18 @@
 """`reporting validate`: a dry run with exit codes 0 (nothing set aside), 1 (an error or critical
-finding), 2 (misuse); the Rich summary; the xlsx and csv reports (highlighted cells, message column,
-formula text neutralised); nothing stored."""
+finding), 2 (misuse); the Rich summary; progress lines on a terminal only; the xlsx and csv reports
+(highlighted cells, message column, formula text neutralised); nothing stored."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from rich.console import Console
+from rich.text import Text
 from typer.testing import CliRunner
 
 from reporting import cli
@@ -124,6 +127,19 @@ def test_bad_rows_exit_1_with_highlighted_cells_and_messages(
     assert good["message"].value is None
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)  # no formula anywhere
     assert not no_database.exists()
+
+
+def test_progress_lines_on_a_terminal_only(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output = validate(sample_package, "--report-dir", tmp_path)  # CliRunner: not a terminal
+    assert code == 0 and "…" not in output and "reading" not in output
+    terminal = io.StringIO()
+    monkeypatch.setattr(cli, "errors", Console(file=terminal, force_terminal=True, width=200))
+    code, output = validate(sample_package, "--report-dir", tmp_path)
+    assert code == 0 and "…" not in output
+    lines = [line.strip() for line in Text.from_ansi(terminal.getvalue()).plain.splitlines()]
+    assert lines == ["… reading 3 file(s)", "… validating 65 row(s)", "… writing the validation report"]
 
 
 def test_an_unreadable_file_is_a_critical_finding_naming_it(sample_package: Path, tmp_path: Path) -> None:

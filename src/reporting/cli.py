@@ -43,6 +43,11 @@ def _quiet_prefect_console(debug: bool) -> None:
         os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
 
 
+def _progress(line: str) -> None:
+    """A progress line, dimmed, on the error console: for a terminal only (quiet in a pipe or a log)."""
+    errors.print(f"[dim]… {escape(line)}[/dim]", highlight=False)
+
+
 class _RunProgress(logging.Handler):
     """The flow run's stages as progress lines on a terminal (quiet in a pipe or a log file), and its
     warnings always, one line each (errors end the build with their own one line)."""
@@ -51,7 +56,7 @@ class _RunProgress(logging.Handler):
         if record.levelno == logging.WARNING:
             errors.print(f"warning: {escape(record.getMessage())}", highlight=False)
         elif record.levelno == logging.INFO and errors.is_terminal:
-            errors.print(f"[dim]… {escape(record.getMessage())}[/dim]", highlight=False)
+            _progress(record.getMessage())
 
 
 def _show_run_progress() -> None:
@@ -389,9 +394,12 @@ def validate(
                 highlight=False,
             )
             raise typer.Exit(2)
-    checked = dry_run(path, chosen)
+    progress = _progress if errors.is_terminal else None
+    checked = dry_run(path, chosen, progress)
     if len(checked.findings):
         _print_findings(checked.findings)
+    if progress:
+        progress("writing the validation report")
     xlsx, csv = write_report(checked, report_dir)
     rows = len(checked.rows)
     verdict = "some rows would be set aside" if checked.blocking else "nothing would be set aside"

@@ -8,6 +8,7 @@ Prefect) and starts in a fraction of a second."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -90,11 +91,18 @@ def validate(package: Package) -> PackageValidation:
 # --- the dry run (`reporting validate`): receive, read and validate; nothing stored ----------------
 
 
-def check(path: Path, framework: Framework | None = None) -> tuple[Package, PackageValidation]:
+Progress = Callable[[str], None]
+"""Says which stage a long check is at (`reading 19 file(s)`), where someone watches."""
+
+
+def check(
+    path: Path, framework: Framework | None = None, progress: Progress | None = None
+) -> tuple[Package, PackageValidation]:
     """Receive, read and validate a package folder, or one evidence file against `framework`, as a
     build would, storing nothing. Unlike a build it does not stop at a file that cannot be read: its
     tables are left out and a critical finding says why, beside a finding for every entry or sheet not
     read. Without a readable framework nothing can be checked: that still raises PackageError."""
+    say = progress or (lambda line: None)
     problems: list[pd.DataFrame] = []
     if path.is_dir():
         package_framework, intake = package_intake(path)
@@ -108,6 +116,7 @@ def check(path: Path, framework: Framework | None = None) -> tuple[Package, Pack
     else:
         intake = file_intake(path)
     problems.append(notice_findings(intake.notices))
+    say(f"reading {len(intake.files)} file(s)")
     tables: list[Tables] = []
     for received in intake.files:
         try:
@@ -118,14 +127,16 @@ def check(path: Path, framework: Framework | None = None) -> tuple[Package, Pack
         else:
             problems.append(notice_findings(tables[-1].notices))
     package = assemble(path if path.is_dir() else path.parent, framework, intake.files, tables)
+    rows = (package.evidence, package.targets, package.outputs, package.examples)  # as the summary counts
+    say(f"validating {sum(len(t) for t in rows)} row(s)")
     return package, dataclasses.replace(validate(package), files=concat_findings(problems))
 
 
-def dry_run(path: Path, framework: Framework | None = None) -> Checked:
+def dry_run(path: Path, framework: Framework | None = None, progress: Progress | None = None) -> Checked:
     """`reporting validate`: the check, as the submitter reads it (intake/feedback.py); a package that
     cannot be taken in at all (no framework.yaml, no evidence) is one critical finding."""
     try:
-        package, validation = check(path, framework)
+        package, validation = check(path, framework, progress)
     except PackageError as exc:
         return Checked(files=(), rows=pd.DataFrame(), findings=unreadable_file_finding(exc))
     return checked(package, validation)
