@@ -84,6 +84,12 @@ bench-render: venv system-deps
 bench-small: venv system-deps
 	$(PY) -m benchmarks.run small
 
+## make bench-cli: `reporting validate` of the sample and `reporting --help`, each a new process, vs Python
+## importing pandas and reading the sample's CSV files (goal: under 1 s each)
+.PHONY: bench-cli
+bench-cli: venv
+	$(PY) -m benchmarks.run cli
+
 ## make test-reliability: hostile cases, one table (kill -9 while reading, storing, rendering on SQLite and
 ## PostgreSQL; the bad corpus through validate and build; --out on a file; full disks): benchmarks/reliability.py
 .PHONY: test-reliability

@@ -16,7 +16,8 @@ class Measurement:
     seconds: float
     baseline: str
     baseline_seconds: float
-    goal_ratio: float
+    goal_ratio: float | None
+    """None: the goal is a time alone (goal_seconds), the ratio is shown for scale."""
     goal_seconds: float | None = None
 
     @property
@@ -25,7 +26,7 @@ class Measurement:
 
     @property
     def met(self) -> bool:
-        return self.ratio <= self.goal_ratio and (
+        return (self.goal_ratio is None or self.ratio <= self.goal_ratio) and (
             self.goal_seconds is None or self.seconds <= self.goal_seconds
         )
 
@@ -45,7 +46,8 @@ def print_table(measurements: list[Measurement]) -> None:
     for column in ("benchmark", "figure", "baseline", "baseline time", "ratio", "goal", "met"):
         table.add_column(column, justify="right" if column not in ("benchmark", "baseline") else "left")
     for m in measurements:
-        goal = f"≤ {m.goal_ratio:g}×" + (f", ≤ {m.goal_seconds:g} s" if m.goal_seconds else "")
+        goals = [f"≤ {m.goal_ratio:g}×"] if m.goal_ratio is not None else []
+        goal = ", ".join(goals + ([f"≤ {m.goal_seconds:g} s"] if m.goal_seconds else []))
         table.add_row(
             m.name,
             f"{m.seconds:.2f} s",

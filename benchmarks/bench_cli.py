@@ -1,0 +1,69 @@
+"""The commands a user runs without a flow, each a new process as the user runs it (issue 11: under 1 s
+each): `reporting validate examples/2014-15` (the sample's dry run, its two report files written) and
+`reporting --help`, against Python importing pandas and reading the sample's CSV files with plain pandas,
+what any pandas tool pays before it does anything. The three are run in turn, 5 times; each figure is
+the median."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import Measurement
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "examples/2014-15"  # as the user types it, from the project folder
+REPEAT = 5
+PLAIN_PANDAS = (
+    "import sys\nimport pandas as pd\n"
+    "for name in sys.argv[1:]:\n    pd.read_csv(name, dtype=str, keep_default_na=False)"
+)
+BASELINE = "python: import pandas, read the sample's CSVs"
+
+
+def _seconds(command: list[str], env: dict[str, str]) -> float:
+    """One new process, from start to exit (a failure raises)."""
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def run() -> list[Measurement]:
+    reporting = str(Path(sys.executable).parent / "reporting")
+    csv_files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / PACKAGE).rglob("*.csv"))
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as work:
+        env = {**os.environ, "REPORTING_DATA_DIR": str(Path(work) / "data")}
+        commands = {
+            "baseline": [sys.executable, "-c", PLAIN_PANDAS, *csv_files],
+            "validate": [reporting, "validate", PACKAGE, "--report-dir", work],
+            "help": [reporting, "--help"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(REPEAT):
+            for name, command in commands.items():
+                times[name].append(_seconds(command, env))
+    print(f"bench cli: load average {os.getloadavg()[0]:.1f} at the end", file=sys.stderr)
+    baseline = statistics.median(times["baseline"])
+    return [
+        Measurement(
+            "65-row sample: `reporting validate` (CLI)",
+            statistics.median(times["validate"]),
+            BASELINE,
+            baseline,
+            goal_ratio=None,
+            goal_seconds=1.0,
+        ),
+        Measurement(
+            "`reporting --help`",
+            statistics.median(times["help"]),
+            BASELINE,
+            baseline,
+            goal_ratio=None,
+            goal_seconds=1.0,
+        ),
+    ]
