@@ -246,6 +246,12 @@ def declare(name: str, severity: Severity, column: str, message: str, sets_aside
     return RULES[name]
 
 
+def reason_of(rules: str, translated: Callable[[str], str] = str) -> str:
+    """Why a row is set aside: the messages of the rules it broke (`rules`: their names, space-separated),
+    each `translated` into the edition's language (the report's annex 2 in French or Spanish)."""
+    return " ".join(translated(rule_named(name).message) for name in rules.split())
+
+
 def rule_named(name: str) -> Rule:
     """The registered rule of that name; an unknown name raises `UnknownRule`."""
     try:

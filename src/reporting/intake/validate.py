@@ -42,7 +42,7 @@ from reporting.schemas import (
     rules,
     targets_against_framework,
 )
-from reporting.schemas.rules import RULES, UnknownRule, rule_named
+from reporting.schemas.rules import RULES, UnknownRule, reason_of, rule_named
 from reporting.vocabulary import (
     EVIDENCE_COLUMNS,
     OPTIONAL_EVIDENCE_COLUMNS,
@@ -96,7 +96,7 @@ _NO_FINDINGS = pd.DataFrame({c: pd.Series(dtype="Int64" if c == "row" else str) 
 
 
 def _empty_validated() -> Validated:
-    return Validated(pd.DataFrame(), pd.DataFrame(columns=["reason"]), empty_findings())
+    return Validated(pd.DataFrame(), pd.DataFrame(columns=["rules", "reason"]), empty_findings())
 
 
 def finding(rule: str, file: str, detail: str = "", column: str = "", sheet: str = "") -> dict[str, object]:
@@ -379,15 +379,12 @@ def validate_table(
     )
 
     aside = failures[failures["rule"].map(lambda r: rule_named(r).sets_aside).astype(bool)]
-    reasons = (
-        aside.assign(message=aside["rule"].map(lambda r: rule_named(r).message))
-        .groupby("index")["message"]
-        .agg(" ".join)
-    )
-    rejected_index = unusable.append(pd.Index(reasons.index)).unique()
+    rules_broken = aside.groupby("index")["rule"].agg(" ".join)
+    rejected_index = unusable.append(pd.Index(rules_broken.index)).unique()
     rejected = frame.loc[rejected_index].copy()
-    rejected["reason"] = [reasons.get(i, rule_named("column_present").message) for i in rejected_index]
-    clean = _without(usable, pd.Index(reasons.index))
+    rejected["rules"] = [rules_broken.get(i, "column_present") for i in rejected_index]
+    rejected["reason"] = rejected["rules"].map(reason_of)
+    clean = _without(usable, pd.Index(rules_broken.index))
     order = ["file", "sheet", "row"]
     findings = findings.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
     return Validated(clean=clean, rejected=rejected.reset_index(drop=True), findings=findings)

@@ -124,7 +124,7 @@ def report_context(
         words,
     )
     outcomes = [_outcome(outcome, facts) for outcome in framework.outcomes]
-    rejected = annex.rejected(checked.rejected)
+    rejected = annex.rejected(checked.rejected, words)
     return {
         **cover(framework.biennium, generated_on, previous_biennium, words),
         "outcomes": outcomes,

@@ -132,7 +132,14 @@ def extract_docx(
 def extract_vocabulary(
     fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
 ) -> Iterator[tuple[int, str, Any, list[str]]]:
-    """Babel extraction method for the contract's names shown in the report (regions, typologies):
-    they are translated by name, so the catalog lists each one."""
+    """Babel extraction method for the contract's names shown in the report (regions, typologies) and
+    the messages of the rules that set a row aside (annex 2): they are translated by name or message, so
+    the catalog lists each one."""
     for name in dict.fromkeys((*REGIONS, *EVIDENCE_TYPOLOGIES, *OUTPUT_TYPOLOGIES)):
         yield 1, "gettext", name, ["Contract vocabulary (reporting.vocabulary)"]
+    import reporting.schemas  # noqa: F401  (declares the rules)
+    from reporting.schemas.rules import RULES
+
+    for rule in RULES.values():
+        if rule.sets_aside:
+            yield 1, "gettext", rule.message, [f"Why a row is set aside (annex 2): rule {rule.name}"]

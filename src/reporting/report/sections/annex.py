@@ -11,6 +11,7 @@ from reporting.framework import Indicator, in_language
 from reporting.report.edition import Edition
 from reporting.report.sections.figures import Figures, figure_link
 from reporting.report.sections.plain import one_line, records
+from reporting.schemas.rules import reason_of
 from reporting.vocabulary import REGIONS, TOTAL
 
 
@@ -71,14 +72,14 @@ def not_reportable(results: pd.DataFrame, outcome_id: str) -> list[dict[str, Any
     ]
 
 
-def rejected(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Every row validation set aside: where it was sent and why it is not used."""
+def rejected(frame: pd.DataFrame, words: Edition) -> list[dict[str, Any]]:
+    """Every row validation set aside: where it was sent and why it is not used, in the edition's words."""
     return [
         {
             "file": one_line(r["source_file"]),
             "sheet": one_line(r["source_sheet"]),
             "row": "" if pd.isna(r["source_row"]) else int(r["source_row"]),
-            "reason": one_line(r["reason"]),
+            "reason": one_line(reason_of(r["rules"], words.gettext)),
         }
-        for r in records(frame, ("source_file", "source_sheet", "source_row", "reason"))
+        for r in records(frame, ("source_file", "source_sheet", "source_row", "rules"))
     ]
