@@ -5,19 +5,35 @@ build's outputs are current."""
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
 import urllib.request
 from typing import Any
 
 TIMEOUT_SECONDS = 5.0
+RETRY_SECONDS = (0.25, 0.5, 1.0, 2.0)
+"""Waits before asking again when the server answers 503: it says so when its SQLite database is busy
+(a server that has just started writes from its services too), as Prefect's own client retries."""
+
+
+def _answer(request: urllib.request.Request) -> dict[str, Any]:
+    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
+        found: dict[str, Any] = json.loads(answer.read())
+        return found
 
 
 def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
     )
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
-        found: dict[str, Any] = json.loads(answer.read())
-        return found
+    for wait in RETRY_SECONDS:
+        try:
+            return _answer(request)
+        except urllib.error.HTTPError as error:
+            if error.code != 503:
+                raise
+        time.sleep(wait)
+    return _answer(request)
 
 
 def record_completed_run(
