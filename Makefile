@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -c "import reporting.flows, reporting.schemas, prefect, pandera, docxtpl"
 	touch $(STAMP)
 
-venv: $(STAMP)
+# Prefect's database as its migrations leave it, copied into each new data folder (local_server.py).
+$(VENV)/.prefect-template: $(STAMP)
+	$(PY) -c "from reporting.orchestration.local_server import prepare_database_template as p; p()"
+	touch $@
+
+venv: $(STAMP) $(VENV)/.prefect-template
 
 ## make lock: re-resolve requirements.lock from pyproject.toml (after changing a range there, or to upgrade)
 lock:

@@ -3,8 +3,10 @@ server that was killed is replaced, not waited on."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from reporting.orchestration import local_server
+from reporting.orchestration.run_record import record_completed_run
 
 pytestmark = pytest.mark.slow
 
@@ -57,3 +60,51 @@ def test_a_killed_server_is_replaced_by_the_next_command(data_folder: Path) -> N
     assert local_server.recorded() is None or _gone(killed.pid)
     replacement = local_server.start(say=lambda _: None)
     assert replacement.pid != killed.pid and local_server.healthy(replacement.api_url)
+
+
+def _revision(database: Path) -> str:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        return str(connection.execute("SELECT version_num FROM alembic_version").fetchone()[0])
+
+
+def test_a_new_data_folder_starts_on_prefects_migrated_database(
+    data_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = tmp_path / "share" / "prefect.db"
+    monkeypatch.setattr(local_server, "database_template", lambda: template)
+    assert local_server.prepare_database_template() == template and _revision(template)
+    made = template.stat().st_mtime_ns
+    assert local_server.prepare_database_template() == template and template.stat().st_mtime_ns == made
+
+    server = local_server.start(say=lambda _: None)
+    assert _revision(data_folder / "prefect" / "prefect.db") == _revision(template)
+    assert record_completed_run(server.api_url, "biennial-report", "a-run", {}, "recorded")  # a full schema
+    assert template.stat().st_mtime_ns == made  # the server writes to its copy, never to the template
+
+
+def test_without_a_template_the_server_migrates_a_new_database(
+    data_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_server, "database_template", lambda: tmp_path / "none.db")
+    server = local_server.start(say=lambda _: None)
+    assert record_completed_run(server.api_url, "biennial-report", "a-run", {}, "recorded")
+    assert _revision(data_folder / "prefect" / "prefect.db")
+
+
+def test_the_template_is_not_copied_where_another_database_is_configured(
+    data_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = tmp_path / "template.db"
+    template.write_bytes(b"a migrated database")
+    monkeypatch.setattr(local_server, "database_template", lambda: template)
+    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", "postgresql+asyncpg://prefect@db/prefect")
+    local_server._database_from_template()
+    assert not (data_folder / "prefect" / "prefect.db").exists()
+
+    monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL")
+    local_server._database_from_template()
+    database = data_folder / "prefect" / "prefect.db"
+    assert database.read_bytes() == b"a migrated database"
+    database.write_bytes(b"the folder's own")  # an existing database is never replaced
+    local_server._database_from_template()
+    assert database.read_bytes() == b"the folder's own"
