@@ -102,6 +102,11 @@ def _prefect_api() -> tuple[str, Callable[[], object]]:
 def _current_build_said(parameters: dict[str, Any]) -> bool:
     """Nothing changed since today's build of the same inputs into the same folder: say so (and show it
     in the Prefect UI as a Completed run when the local server is up) without importing Prefect."""
+    from reporting.store.database import engine_as_is
+
+    engine = engine_as_is(settings.database_url())
+    if engine is None:  # a new data folder built nothing yet: its server starts without this wait
+        return False
     from datetime import UTC, date, datetime
 
     from reporting.intake.readers import receive_package
@@ -110,15 +115,13 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
     from reporting.report.manifest import build_identity
     from reporting.report.up_to_date import unchanged_build
     from reporting.resources import default_template
-    from reporting.store.database import engine_as_is
 
     try:
         _, intake = receive_package(Path(parameters["package"]))
         template = Path(parameters["template"]) if parameters["template"] else default_template()
         identity = build_identity(intake.files, template, parameters["outcomes"], parameters["draft"])
         out_dir = Path(parameters["out"]).resolve()
-        engine = engine_as_is(settings.database_url())
-        made = unchanged_build(out_dir, identity, parameters, engine, date.today()) if engine else None
+        made = unchanged_build(out_dir, identity, parameters, engine, date.today())
     except (PackageError, OSError):  # the flow says what is wrong
         return False
     if made is None:
