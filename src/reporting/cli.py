@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import os
@@ -32,6 +33,9 @@ errors = Console(stderr=True, soft_wrap=True)
 @app.callback()
 def main() -> None:
     """Turn country offices' results submissions into the biennial programme implementation report."""
+    # The process ends with its command: the interpreter's last collection would walk every object
+    # Prefect, pandas and the report left (0.7 s of CPU after a build) to free what the exit frees anyway.
+    atexit.register(gc.freeze)
 
 
 def _quiet_prefect_console(debug: bool) -> None:
