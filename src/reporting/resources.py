@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
-from importlib import resources
+from importlib import util
 from pathlib import Path
 
 
 def shipped_folder(package: str) -> Path:
-    """The folder of `package` on disk (templates are read as files: zip imports are not supported)."""
-    folder = resources.files(package)
-    if not isinstance(folder, Path):
-        raise RuntimeError(f"{package} is not installed as a folder on disk ({folder!r})")
-    return folder
+    """The folder of `package` on disk (templates are read as files: zip imports are not supported),
+    found without running the package (reporting.schemas would load pandera: a build that is up to date
+    only hashes its sources)."""
+    spec = util.find_spec(package)
+    folders = [Path(f) for f in (spec.submodule_search_locations or [])] if spec else []
+    if len(folders) != 1 or not folders[0].is_dir():
+        raise RuntimeError(f"{package} is not installed as a folder on disk ({folders!r})")
+    return folders[0]
 
 
 def templates_dir() -> Path:
