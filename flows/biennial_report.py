@@ -31,6 +31,10 @@ from reporting import settings
 
 settings.configure_prefect()  # before Prefect reads its settings: project-local home, no telemetry
 
+# The chart's drawing modules load with the flow's other modules (the chart imports them only where it
+# draws, for the commands that never draw): a first build imports them while its server starts.
+import matplotlib.backends.backend_agg  # noqa: E402
+import matplotlib.figure  # noqa: E402, F401
 from prefect import Task, flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import (  # noqa: E402
     create_link_artifact,
