@@ -178,8 +178,10 @@ def _database_from_template() -> None:
     """A new data folder's Prefect database starts as the migrated template, when there is one and no
     setting names another database."""
     database = _home() / DATABASE
+    if database.exists() or any(os.environ.get(k) for k in OTHER_DATABASE):
+        return
     template = database_template()
-    if database.exists() or not template.is_file() or any(os.environ.get(k) for k in OTHER_DATABASE):
+    if not template.is_file():
         return
     partial = database.with_name(f".{DATABASE}.partial")
     shutil.copyfile(template, partial)
