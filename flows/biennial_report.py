@@ -341,36 +341,77 @@ def _build(
     languages: list[str],
     draft: bool,
 ) -> dict[str, Any]:
-    """The stages after the framework was read, holding the biennium's write slot."""
+    """The stages after the framework was read, holding the biennium's write slot: take the package in,
+    count what the review lets count, publish each edition."""
+    whole, checked_whole = _take_in(root, framework, intake, languages, strict)
+    received, checked = select(whole, checked_whole, outcomes)
+    reviewed, aggregates = _count(whole, checked_whole, received, checked, draft)
+    parameters = {
+        "package": str(root),
+        "outcomes": outcomes,
+        "template": template,
+        "strict": strict,
+        "pdf": pdf,
+        "draft": draft,
+    }
+    return _publish(
+        intake,
+        received,
+        checked,
+        reviewed,
+        aggregates,
+        template,
+        out,
+        parameters,
+        languages,
+        findings=checked_whole.findings,
+    )
+
+
+def _take_in(
+    root: Path, framework: Framework, intake: Intake, languages: list[str], strict: bool
+) -> tuple[Package, PackageValidation]:
+    """Read every file, validate the whole package (findings as an artifact) and store it: the whole
+    package is stored whichever outcomes are built."""
     logger = get_run_logger()
-    biennium = framework.biennium
-    keys = pipeline.report_keys(biennium, root)
     tables = _read_all(intake.files)
     whole = assemble(root, framework, intake.files, tables)
     logger.info("validating %d evidence row(s)", len(whole.evidence))
-    checked_whole = pipeline.noting_translations(
+    checked = pipeline.noting_translations(
         pipeline.noting_intake(validate(whole), intake, tables), framework, languages
     )
-    findings = checked_whole.findings
+    findings = checked.findings
     if len(findings):
-        logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
+        logger.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked.rejected))
     create_table_artifact(
-        key=f"{keys}-findings",
+        key=f"{pipeline.report_keys(framework.biennium, root)}-findings",
         table=findings_artifact_table(findings),
-        description=f"Validation findings {biennium} (file, sheet, row, column, rule): {len(findings)}",
+        description=f"Validation findings {framework.biennium} (file, sheet, row, column, rule): "
+        f"{len(findings)}",
     )
     if strict:
-        pipeline.refuse_rejected(checked_whole)
-
-    stored = store(whole, checked_whole)
+        pipeline.refuse_rejected(checked)
+    stored = store(whole, checked)
     logger.info(
         "stored %d new file(s), %d already stored; the report uses %d evidence row(s), %d rejected",
         stored.files_new,
         stored.files_already_stored,
         len(whole.evidence),
-        len(checked_whole.rejected),
+        len(checked.rejected),
     )
-    received, checked = select(whole, checked_whole, outcomes)
+    return whole, checked
+
+
+def _count(
+    whole: Package,
+    checked_whole: PackageValidation,
+    received: Package,
+    checked: PackageValidation,
+    draft: bool,
+) -> tuple[Reviewed, Aggregates]:
+    """Apply the review (the package's decisions, the store's statuses) and count the member States:
+    approved results only, or every reportable one in a draft."""
+    logger = get_run_logger()
     reviewed: Reviewed
     reviewed, notes = review(  # type: ignore[call-overload]
         whole, checked_whole, quote(checked.evidence.clean), draft
@@ -383,18 +424,28 @@ def _build(
         )
         logger.warning("%d result(s) not yet approved: %s", len(reviewed.pending), counted)
     logger.info("counting member States per indicator and region")
-    aggregates = count(received, checked, reviewed)
+    return reviewed, count(received, checked, reviewed)
+
+
+def _publish(
+    intake: Intake,
+    received: Package,
+    checked: PackageValidation,
+    reviewed: Reviewed,
+    aggregates: Aggregates,
+    template: str | None,
+    out: str | None,
+    parameters: dict[str, Any],
+    languages: list[str],
+    findings: pd.DataFrame,
+) -> dict[str, Any]:
+    """Each edition rendered and recorded, the run's summary and counts as artifacts, and what was
+    written (the run's result)."""
+    biennium = received.framework.biennium
+    keys = pipeline.report_keys(biennium, received.root)
     previous = earlier(biennium)
     template_file = Path(template) if template else default_template()
     out_dir = pipeline.out_folder(out, biennium)
-    parameters = {
-        "package": str(root),
-        "outcomes": outcomes,
-        "template": template,
-        "strict": strict,
-        "pdf": pdf,
-        "draft": draft,
-    }
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     figures = pipeline.build_figures(aggregates, rows_ingested, rows_rejected)
     editions = {
@@ -412,6 +463,7 @@ def _build(
         for language in languages
     }
     files_out, identifier, build_json, comparison, edited = editions[languages[0]]
+    draft = bool(parameters["draft"])
     summary = run_summary_markdown(
         biennium,
         aggregates.summary,
@@ -419,7 +471,7 @@ def _build(
         rows_ingested=rows_ingested,
         rows_rejected=rows_rejected,
         docx_path=str(files_out.docx),
-        outcomes=outcomes,
+        outcomes=parameters["outcomes"],
         edited_kept=str(edited) if edited else None,
     )
     create_markdown_artifact(
