@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.common import Measurement
+from benchmarks.common import Measurement, process_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "examples/2014-15"  # as the user types it, from the project folder
@@ -24,13 +22,6 @@ PLAIN_PANDAS = (
     "for name in sys.argv[1:]:\n    pd.read_csv(name, dtype=str, keep_default_na=False)"
 )
 BASELINE = "python: import pandas, read the sample's CSVs"
-
-
-def _seconds(command: list[str], env: dict[str, str]) -> float:
-    """One new process, from start to exit (a failure raises)."""
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True)
-    return time.perf_counter() - started
 
 
 def run() -> list[Measurement]:
@@ -46,7 +37,7 @@ def run() -> list[Measurement]:
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(REPEAT):
             for name, command in commands.items():
-                times[name].append(_seconds(command, env))
+                times[name].append(process_seconds(command, env, ROOT))
     print(f"bench cli: load average {os.getloadavg()[0]:.1f} at the end", file=sys.stderr)
     baseline = statistics.median(times["baseline"])
     return [

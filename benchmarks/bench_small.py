@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Measurement
+from benchmarks.common import Measurement, process_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "examples/2014-15"  # as the user types it, from the project folder
@@ -42,30 +42,20 @@ LIBRARY_ONLY = (
 """The same stages in process, into the data folder's store (REPORTING_DATA_DIR), as the command does."""
 
 
-def _timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
-    """Seconds for one process, from start to exit; its output is kept for a failure's message only."""
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])
-        raise RuntimeError(f"{' '.join(command[:3])} … exited with {done.returncode}:\n{tail}")
-    return seconds
-
-
 def _round(work: Path, env: dict[str, str], reporting: Path, pandoc: str) -> tuple[float, ...]:
     """(stages without Prefect, first build, build again, pandoc) in seconds, in new data folders."""
     (work / "plain").mkdir(parents=True)
     plain_env = {**env, "REPORTING_DATA_DIR": str(work / "plain" / "data")}
-    plain = _timed([sys.executable, "-c", LIBRARY_ONLY, PACKAGE, str(work / "plain")], plain_env, ROOT)
+    library_only = [sys.executable, "-c", LIBRARY_ONLY, PACKAGE, str(work / "plain")]
+    plain = process_seconds(library_only, plain_env, ROOT)
     build_env = {**env, "REPORTING_DATA_DIR": str(work / "data")}  # new: the first build starts its server
     out = work / "out"
     build = [str(reporting), "build", PACKAGE, "--out", str(out)]
     try:
-        first = _timed(build, build_env, ROOT)
+        first = process_seconds(build, build_env, ROOT)
         time.sleep(PAUSE_SECONDS)
-        again = _timed(build, build_env, ROOT)
-        pandoc_seconds = _timed([pandoc, "report.md", "-o", "x.docx"], env, out)
+        again = process_seconds(build, build_env, ROOT)
+        pandoc_seconds = process_seconds([pandoc, "report.md", "-o", "x.docx"], env, out)
     finally:
         subprocess.run(
             [str(reporting), "server", "stop"], cwd=ROOT, env=build_env, capture_output=True, check=False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -39,6 +41,18 @@ def best_of(repeat: int, action: Callable[[], object]) -> float:
         action()
         timings.append(time.perf_counter() - start)
     return min(timings)
+
+
+def process_seconds(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Seconds for one new process, from start to exit, as a user runs the command; its output is kept
+    for a failure's message only."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])
+        raise RuntimeError(f"{' '.join(command[:3])} … exited with {done.returncode}:\n{tail}")
+    return seconds
 
 
 def print_table(measurements: list[Measurement]) -> None:
