@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import yaml
 from pydantic import (
     BaseModel,
@@ -24,6 +23,9 @@ from pydantic import (
 )
 
 from reporting.errors import PackageError
+
+if TYPE_CHECKING:  # the frames are asked for by the stages; reading framework.yaml does not load pandas
+    import pandas as pd
 
 BIENNIUM_PATTERN = r"^\d{4}-\d{2}$"
 SOURCE_LANGUAGE = "en"
@@ -193,6 +195,8 @@ class Framework(_Strict):
 
     def criteria_frame(self) -> pd.DataFrame:
         """One row per declared (outcome, indicator, criterion): what evidence may refer to."""
+        import pandas as pd
+
         rows = [
             {
                 "outcome": o.id,
@@ -208,6 +212,8 @@ class Framework(_Strict):
 
     def indicators_frame(self) -> pd.DataFrame:
         """One row per indicator, in framework order, with its outcome and reportability threshold."""
+        import pandas as pd
+
         rows = [
             {"outcome": o.id, "indicator": i.id, "min_criteria": i.min_criteria}
             for o in self.outcomes

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from charset_normalizer import from_bytes
 
 from reporting.errors import PackageError
@@ -45,6 +44,9 @@ from reporting.vocabulary import (
     SOURCE_COLUMNS,
     TARGET_COLUMNS,
 )
+
+if TYPE_CHECKING:  # pandas loads where a table is read: taking a package in (the up-to-date check) does not
+    import pandas as pd
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TABLE_SUFFIXES = {".csv", ".tsv", ".json", *WORKBOOK_SUFFIXES}
@@ -232,6 +234,8 @@ def _column_names(header: list[str], width: int) -> list[str]:
 def _table(rows: list[list[str]], header_at: int, name: str, sheet: str) -> pd.DataFrame:
     """The rows under the header as a text frame, blank rows dropped, each with its Excel row number
     (`rows[0]` is row 1)."""
+    import pandas as pd
+
     body = [(header_at + 2 + i, r) for i, r in enumerate(rows[header_at + 1 :])]
     body = [(n, r) for n, r in body if any(c.strip() for c in r)]
     width = max([len(rows[header_at]), *(len(r) for _, r in body)])
@@ -454,6 +458,8 @@ def _text_of(value: str) -> str:
 
 def read_json_table(content: bytes, name: str) -> pd.DataFrame:
     """A list of row objects, or `{"rows": [...]}`; values kept as text, row = position in the list."""
+    import pandas as pd
+
     try:
         data = json.loads(decode_text(content, name))
         rows = data.get("rows") if isinstance(data, dict) else data
@@ -506,6 +512,8 @@ def read_received(received: ReceivedFile) -> list[pd.DataFrame]:
 
 
 def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=str) for c in (*columns, *SOURCE_COLUMNS)})
     return pd.concat(frames, ignore_index=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import html
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from reporting.vocabulary import CONTROL_CHARACTERS
+
+if TYPE_CHECKING:  # `printable` names a package's files before any table is read: no pandas for it
+    import pandas as pd
 
 # Only the tags of web forms and word processors: "<minimum wage and working >" is prose, not a tag.
 HTML_TAG_NAMES = (
@@ -68,6 +70,8 @@ def needs_cleaning(series: pd.Series[str]) -> pd.Series[bool]:
     A single character class is searched first; the full pattern runs only on the cells it finds."""
     candidates = series[series.str.contains(MAY_NEED_CLEANING, regex=True).fillna(False).astype(bool)]
     if candidates.empty:  # as most columns: no second pass
+        import pandas as pd
+
         return pd.Series(False, index=series.index, name=series.name)
     found = candidates.str.contains(NEEDS_CLEANING, regex=True).fillna(False).astype(bool)
     return found.reindex(series.index, fill_value=False).astype(bool)

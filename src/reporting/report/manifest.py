@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine, select
 
 from reporting.intake.readers import ReceivedFile
@@ -26,6 +25,9 @@ from reporting.outputs import write_text
 from reporting.resources import shipped_folder, templates_dir
 from reporting.store.models import ReceivedFileRecord, table
 from reporting.vocabulary import TOTAL
+
+if TYPE_CHECKING:  # the build's figures come from frames; its id (the up-to-date check) does not need them
+    import pandas as pd
 
 MANIFEST = "build.json"
 CODE_FOLDERS = ("src", "flows", "schemas", "templates")
@@ -165,6 +167,8 @@ def stored_inputs(engine: Engine, biennium: str, files: Iterable[ReceivedFile]) 
 
 
 def _whole(value: Any) -> int | None:
+    import pandas as pd
+
     return None if value is None or pd.isna(value) else int(value)
 
 

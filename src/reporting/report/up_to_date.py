@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reporting.report.manifest import MANIFEST, sha256_of
 from reporting.store.builds import stored_builds
-from reporting.store.review import audit_entries
+from reporting.store.review import audited_since
 
 PATH_PARAMETERS = ("package", "out", "template")
 """Parameters that name a path: compared as the folders or files they resolve to."""
@@ -51,7 +51,7 @@ def unchanged_build(
         if not latest or latest[0]["build_id"] != identity:
             return None
         # A review decision, a lock or a superseded row since changes what counts: build.
-        reviewed_since = audit_entries(engine, made["biennium"], since=latest[0]["built_at"])
+        reviewed_since = audited_since(engine, made["biennium"], latest[0]["built_at"])
     except SQLAlchemyError:  # a store not (yet) at the schema that records builds and reviews: build
         return None
-    return made if reviewed_since.empty else None
+    return None if reviewed_since else made

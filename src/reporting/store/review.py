@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from sqlalchemy import Connection, Engine, UniqueConstraint, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Select, UniqueConstraint, delete, insert, select, update
 from sqlmodel import Field, SQLModel
 
 from reporting.store.models import table
+
+if TYPE_CHECKING:  # the trail and the reviews are read as frames; asking whether there is an entry is not
+    import pandas as pd
 
 SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
 STATUSES = (SUBMITTED, RETURNED, APPROVED)
@@ -103,6 +105,21 @@ def record(conn: Connection, *entries: Entry) -> None:
         conn.execute(insert(table(AuditEntryRecord)), [{"at": at, **vars(e)} for e in entries])
 
 
+def _trail(
+    columns: list[str], biennium: str | None, cpo_code: str | None, since: datetime | None
+) -> Select[Any]:
+    """The audit entries of a biennium, a CPO and from a time on (`since` included), oldest first."""
+    audit = table(AuditEntryRecord)
+    query = select(*(audit.c[c] for c in columns)).order_by(audit.c.id)
+    if biennium is not None:
+        query = query.where(audit.c.biennium == biennium)
+    if cpo_code is not None:
+        query = query.where(audit.c.cpo_code == cpo_code)
+    if since is not None:
+        query = query.where(audit.c.at >= since)
+    return query
+
+
 def audit_entries(
     engine: Engine,
     biennium: str | None = None,
@@ -110,16 +127,17 @@ def audit_entries(
     since: datetime | None = None,
 ) -> pd.DataFrame:
     """The audit trail, oldest first, filtered by biennium, CPO and time (AUDIT_COLUMNS)."""
-    audit = table(AuditEntryRecord)
-    query = select(*(audit.c[c] for c in AUDIT_COLUMNS)).order_by(audit.c.id)
-    if biennium is not None:
-        query = query.where(audit.c.biennium == biennium)
-    if cpo_code is not None:
-        query = query.where(audit.c.cpo_code == cpo_code)
-    if since is not None:
-        query = query.where(audit.c.at >= since)
+    import pandas as pd
+
     with engine.connect() as conn:
-        return pd.read_sql(query, conn)
+        return pd.read_sql(_trail(AUDIT_COLUMNS, biennium, cpo_code, since), conn)
+
+
+def audited_since(engine: Engine, biennium: str, since: datetime) -> bool:
+    """Whether anything was recorded in the biennium's audit trail from `since` on (one row asked for,
+    not the trail read)."""
+    with engine.connect() as conn:
+        return conn.execute(_trail(["id"], biennium, None, since).limit(1)).first() is not None
 
 
 def reviews(conn: Connection, biennium: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -131,6 +149,8 @@ def reviews(conn: Connection, biennium: str) -> dict[tuple[str, str], dict[str, 
 
 def review_frame(engine: Engine, biennium: str) -> pd.DataFrame:
     """The reviews of a biennium as a frame (indicator, cpo_code, status, version, changed_by, …)."""
+    import pandas as pd
+
     review = table(ResultReviewRecord)
     with engine.connect() as conn:
         return pd.read_sql(
