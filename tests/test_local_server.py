@@ -7,6 +7,8 @@ import contextlib
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,3 +110,22 @@ def test_the_template_is_not_copied_where_another_database_is_configured(
     database.write_bytes(b"the folder's own")  # an existing database is never replaced
     local_server._database_from_template()
     assert database.read_bytes() == b"the folder's own"
+
+
+def test_a_first_build_starts_the_server_before_prefect_is_imported(data_folder: Path) -> None:
+    """The server's start (about 4 s) overlaps Prefect's import (about 1 s) and the flow module's."""
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom reporting import cli, settings\nsettings.configure_prefect()\n"
+            "cli._prefect_api()\nprint('prefect' in sys.modules)",
+        ],
+        cwd=data_folder.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert started.stdout.split()[-1] == "False", started.stdout + started.stderr
+    assert local_server.recorded() is not None  # launched; stopped by the fixture

@@ -53,3 +53,32 @@ def test_the_readme_lists_every_setting_with_its_default() -> None:
     rows = [line for line in readme.splitlines() if line.startswith("| `")]
     for field in settings.Settings.model_fields:
         assert any(row.startswith(f"| `{variable(field)}` |") for row in rows), variable(field)
+
+
+@pytest.mark.parametrize(
+    ("place", "text"),
+    [
+        (".env", "PREFECT_API_URL=http://prefect.example.org/api\n"),
+        ("prefect.toml", '[api]\nurl = "http://prefect.example.org/api"\n'),
+        ("pyproject.toml", '[tool.prefect.api]\nurl = "http://prefect.example.org/api"\n'),
+        ("data/prefect/profiles.toml", '[profiles.default]\nPREFECT_API_URL = "http://x/api"\n'),
+    ],
+)
+def test_a_server_address_prefect_could_read_is_never_assumed_away(
+    no_settings: Path, monkeypatch: pytest.MonkeyPatch, place: str, text: str
+) -> None:
+    """The data folder's server starts before Prefect is imported only where nothing can name another."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILES_PATH", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(no_settings / "data" / "prefect"))
+    assert not settings.prefect_api_may_be_configured()
+    (no_settings / place).parent.mkdir(parents=True, exist_ok=True)
+    (no_settings / place).write_text(text, encoding="utf-8")
+    assert settings.prefect_api_may_be_configured()
+
+
+def test_an_address_in_the_environment_is_prefects_to_read(
+    no_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.example.org/api")
+    assert settings.prefect_api_may_be_configured()

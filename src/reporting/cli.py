@@ -6,6 +6,7 @@ import atexit
 import gc
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -86,11 +87,12 @@ def _prefect_api() -> tuple[str, Callable[[], object]]:
     """The Prefect server the build runs against: the one configured (PREFECT_API_URL), else the data
     folder's own local server, started on the first build and reused by the next ones. A new server
     starts in the background while the flow's modules import; call the second value to wait for it."""
-    from prefect.settings import PREFECT_API_URL
+    if "prefect" in sys.modules or settings.prefect_api_may_be_configured():
+        from prefect.settings import PREFECT_API_URL
 
-    configured = PREFECT_API_URL.value()
-    if configured:
-        return str(configured), lambda: None
+        configured = PREFECT_API_URL.value()
+        if configured:
+            return str(configured), lambda: None
     from reporting.orchestration import local_server
 
     def say(line: str) -> None:
@@ -253,12 +255,12 @@ def build(
         return
     settings.configure_prefect()
     _quiet_prefect_console(debug)
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
     from reporting.orchestration.local_server import ServerError
 
     try:
-        api_url, server_ready = _prefect_api()
+        api_url, server_ready = _prefect_api()  # a new local server starts before Prefect is imported
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
         with temporary_settings({PREFECT_API_URL: api_url}):
             from reporting.flows.biennial_report import biennial_report
 
