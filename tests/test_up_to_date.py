@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.intake.readers import receive_package
+from reporting.orchestration import local_server, run_record
 from reporting.pipeline import Store, build_report
 from reporting.report.manifest import build_identity
 from reporting.report.up_to_date import unchanged_build
@@ -123,3 +124,23 @@ def test_a_second_build_with_nothing_changed_does_not_run_the_flow_again(
     corrected = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert corrected.exit_code == 0 and "Up to date" not in corrected.output, corrected.output
     assert "capacity-building seminar" in (out / "report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_up_to_date_answer_is_shown_in_the_ui_as_a_run_of_its_biennium(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Completed run the answer records carries the flow's parameters, the biennium named."""
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out)]).exit_code == 0
+    recorded: list[tuple[Any, ...]] = []
+    server = local_server.LocalServer(pid=os.getpid(), api_url="http://127.0.0.1:9/api")
+    monkeypatch.setattr(local_server, "recorded", lambda: server)
+    monkeypatch.setattr(local_server, "healthy", lambda api_url: True)
+    monkeypatch.setattr(run_record, "record_completed_run", lambda *args: recorded.append(args) or True)
+    again = CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out)])
+    assert again.exit_code == 0 and "Up to date" in again.output, again.output
+    ((api_url, flow_name, run_name, parameters, message),) = recorded
+    assert (api_url, flow_name) == (server.api_url, "biennial-report") and run_name.endswith("-up-to-date")
+    assert parameters["biennium"] == "2014-15" and parameters["package"] == str(sample_package)
+    assert message.startswith("Up to date: build ")
