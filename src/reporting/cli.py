@@ -346,14 +346,6 @@ def synth(
     console.print(f"Synthetic package of about {rows} rows, {outcomes} outcomes: {folder}")
 
 
-def _spare_the_collector() -> None:
-    """What a short command has loaded (modules, classes, functions: most of its objects) lives until
-    it exits: kept out of the garbage collector's sight, it is not gone through again by each full
-    collection nor at exit (0.15 s of CPU for `reporting validate` of the sample). Once a process."""
-    if not gc.get_freeze_count():
-        gc.freeze()
-
-
 def _framework_option(path: Path | None) -> Framework | None:
     from reporting.framework import load_framework
 
@@ -388,7 +380,6 @@ def validate(
     from reporting.intake.feedback import framework_for_file, write_report
     from reporting.intake.stages import dry_run
 
-    _spare_the_collector()
     chosen = _framework_option(framework)
     if path.is_file():
         try:
