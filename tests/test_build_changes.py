@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reporting.cli import app
+from reporting.escaping import markdown_text
 from reporting.report.changes import excerpt
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -118,7 +119,7 @@ def test_a_late_correction_is_named_exactly_by_diff_artifact_and_report(
     markdown = _changes_artifact(artifacts)
     assert markdown.startswith("# Changes since the build of ")
     for line in [*EXPECTED, text, replaced]:
-        assert f"- {line}" in markdown
+        assert f"- {markdown_text(line)}" in markdown
     assert second["changes"].startswith("Changes since the build of ")
     assert "4 figure(s) changed" in second["changes"]
 

@@ -97,20 +97,20 @@ def test_the_reminder_lists_what_awaits_a_decision_per_region_oldest_first() -> 
     )
     text = reminder_markdown("2026-27", results, datetime(2028, 2, 1, tzinfo=UTC))
     assert text.splitlines() == [
-        "# Review of 2026-27: 3 result(s) awaiting a decision",
+        "# Review of 2026\\-27: 3 result(s) awaiting a decision",
         "",
         "## Africa (2)",
         "",
         "| since | days | CPO | indicator | country | status | comment |",
         "|---|---|---|---|---|---|---|",
-        "| 2028-01-10 | 22 | NGA904 | 7.1 | Nigeria | returned | Which \\| ministry? |",
-        "| 2028-01-20 | 12 | TUN129 | 7.1 | Tunisia | submitted |  |",
+        "| 2028\\-01\\-10 | 22 | NGA904 | 7\\.1 | Nigeria | returned | Which \\| ministry\\? |",
+        "| 2028\\-01\\-20 | 12 | TUN129 | 7\\.1 | Tunisia | submitted |  |",
         "",
         "## Americas (1)",
         "",
         "| since | days | CPO | indicator | country | status | comment |",
         "|---|---|---|---|---|---|---|",
-        "| 2028-01-15 | 17 | BRA101 | 7.2 | Brazil | submitted |  |",
+        "| 2028\\-01\\-15 | 17 | BRA101 | 7\\.2 | Brazil | submitted |  |",
     ]
     assert reminder_markdown("2026-27", results.iloc[3:], datetime(2028, 2, 1, tzinfo=UTC)).endswith(
         "Every result has been approved.\n"

@@ -16,7 +16,7 @@ from rich.text import Text
 from typer.testing import CliRunner
 
 from reporting import cli
-from reporting.intake.feedback import neutralise
+from reporting.escaping import neutralise
 from reporting.intake.validate import FINDING_COLUMNS
 from tests.conftest import SAMPLE
 

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from reporting import settings
 from reporting.errors import PackageError
+from reporting.escaping import csv_text, workbook_cell
 from reporting.framework import Framework, load_framework
 from reporting.intake.readers import Package, ReceivedFile, file_intake, read_received
 from reporting.intake.text_cleaning import printable
@@ -29,7 +30,6 @@ from reporting.intake.validate import (
     SEVERITIES,
     PackageValidation,
 )
-from reporting.intake.workbook_text import cell_value, neutralise
 from reporting.outputs import write_text, written_in_place
 from reporting.vocabulary import SOURCE_COLUMNS
 
@@ -76,10 +76,10 @@ def checked(package: Package, validation: PackageValidation) -> Checked:
 
 
 def _cell(value: Any) -> Any:
-    """A value as it may go in a workbook: missing is empty, text as `workbook_text.cell_value` makes it."""
+    """A value as it may go in a workbook: missing is empty, text as `escaping.workbook_cell` makes it."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    return cell_value(value)
+    return workbook_cell(value)
 
 
 def _cut(text: str, units: int) -> str:
@@ -213,8 +213,7 @@ def write_report(checked: Checked, out_dir: Path) -> tuple[Path, Path]:
         _file_sheet(workbook, titles[name], rows.dropna(axis="columns", how="all"), mine, styles)
     with written_in_place(out_dir / REPORT_XLSX) as temporary:
         workbook.save(temporary)
-    csv = findings.map(neutralise).to_csv(index=False)
-    return out_dir / REPORT_XLSX, write_text(out_dir / REPORT_CSV, csv, encoding="utf-8-sig")
+    return out_dir / REPORT_XLSX, write_text(out_dir / REPORT_CSV, csv_text(findings), encoding="utf-8-sig")
 
 
 def findings_console_table(findings: pd.DataFrame, limit: int = 200) -> Table:

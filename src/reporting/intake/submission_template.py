@@ -2,16 +2,16 @@
 dropdowns where the contract allows only listed values, and the criteria texts in full beside it, so a
 file filled in from the template passes validation the first time.
 
-The framework's texts are written as text, never as formulas (`workbook_text`), and the file appears
-complete or not at all (`outputs.written_in_place`)."""
+The framework's texts are written as text, never as formulas (`escaping.workbook_cell`), and the file
+appears complete or not at all (`outputs.written_in_place`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from reporting.escaping import workbook_cell
 from reporting.framework import Framework
-from reporting.intake.workbook_text import cell_value
 from reporting.outputs import written_in_place
 from reporting.vocabulary import (
     EVIDENCE_COLUMNS,
@@ -90,7 +90,7 @@ def _instructions(sheet: Any, framework: Framework, columns: list[str]) -> None:
             lines.append(("", indicator.reportability or threshold, False))
             lines.extend((f"criterion {c.number}", c.text, False) for c in indicator.criteria)
     for label, text, strong in lines:
-        sheet.append([cell_value(label), cell_value(text)])
+        sheet.append([workbook_cell(label), workbook_cell(text)])
         sheet.row_dimensions[sheet.max_row].height = 15 * (1 + len(text) // LINE)  # wrapped text
         for cell in sheet[sheet.max_row]:
             cell.alignment = wrap
@@ -133,7 +133,7 @@ def write_submission_template(framework: Framework, out: Path) -> Path:
         letter = get_column_letter(position)
         lists.cell(row=1, column=position, value=f"{name} values")
         for offset, value in enumerate(values, start=2):
-            lists.cell(row=offset, column=position, value=cell_value(value))
+            lists.cell(row=offset, column=position, value=workbook_cell(value))
         target = get_column_letter(columns.index(name) + 1)
         free_text = name == "typology"  # several typologies may be given, separated by ';'
         validation = DataValidation(

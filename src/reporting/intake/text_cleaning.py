@@ -2,7 +2,8 @@
 
 Word rendering chokes on control characters (docxtpl drops or splits on them, python-docx raises), and
 text copied from a web form carries tags. Cleaning keeps every word, puts a line break where a block tag
-(`<br>`, `<p>`, `<li>`, …) separated lines, and says what it removed so the submitter can be told.
+(`<br>`, `<p>`, `<li>`, …) separated lines, and says what it removed so the submitter can be told. A
+script or style element is code, not words: it goes with its content (`<script>alert(1)</script>`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # `printable` names a package's files before any table is rea
 # Only the tags of web forms and word processors: "<minimum wage and working >" is prose, not a tag.
 HTML_TAG_NAMES = (
     "a|abbr|b|big|blockquote|br|center|code|del|div|em|font|h[1-6]|hr|i|img|ins|li|mark|o:p|ol|p|pre|q|s|"
-    "small|span|strike|strong|sub|sup|table|tbody|td|tfoot|th|thead|tr|tt|u|ul"
+    "small|span|strike|strong|sub|sup|table|tbody|td|tfoot|th|thead|tr|tt|u|ul|script|style"
 )
 HTML_TAG = rf"(?:(?i:</?(?:{HTML_TAG_NAMES})(?:[ \t\n\r/][^<>]*)?>)|<!--[^>]*-->)"  # no \s: Arrow runs it
 HTML_ENTITY = r"&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);"
@@ -29,6 +30,7 @@ MAY_NEED_CLEANING = CONTROL_CHARACTERS[:-1] + "<&\r]"
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 _TAG = re.compile(HTML_TAG)
+_CODE_ELEMENT = re.compile(r"<(script|style)\b[^<>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _ENTITY = re.compile(HTML_ENTITY)
 _BLOCK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|h[1-6])\b[^<>]*>", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
@@ -43,6 +45,12 @@ def clean_text(text: str) -> tuple[str, str]:
     if controls:
         removed.append("control characters " + ", ".join(controls))
         text = _CONTROL.sub("", text)
+    code: list[str] = []
+    while found := [f"<{m.group(1).lower()}>" for m in _CODE_ELEMENT.finditer(text)]:  # until none is left
+        code += found
+        text = _CODE_ELEMENT.sub("", text)
+    if code:
+        removed.append("HTML code " + " ".join(dict.fromkeys(code)) + " (with its content)")
     tags = list(dict.fromkeys(t.lower() for t in _TAG.findall(text)))
     if tags:
         removed.append("HTML tags " + " ".join(tags[:5]) + (" …" if len(tags) > 5 else ""))

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from reporting.counting.aggregate import EVIDENCE_TRAIL_COLUMNS, result_texts
+from reporting.escaping import csv_text, markdown_text
 from reporting.report.manifest import MANIFEST, short_id
 from reporting.store.builds import stored_builds
 from reporting.store.versions import evidence_of_files
@@ -72,8 +73,9 @@ def _text_frame(csv: str) -> pd.DataFrame:
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """A frame as its CSV reads back: every cell text, missing ones empty (both sides compare alike)."""
-    return _text_frame(frame.to_csv(index=False, na_rep=""))
+    """A frame as its CSV (render.write_summary_csv, write_evidence_csv) reads back: every cell text,
+    missing ones empty, formulas neutralised (both sides compare alike)."""
+    return _text_frame(csv_text(frame))
 
 
 def folder_snapshot(folder: Path, texts: dict[Key, str] | None = None) -> Snapshot:
@@ -294,13 +296,15 @@ def changes_context(changes: Changes | None, baseline: Snapshot | None) -> dict[
 
 
 def changes_markdown(biennium: str, changes: Changes | None, baseline: Snapshot | None) -> str:
-    """The `report-<biennium>-changes` artifact."""
+    """The `report-<biennium>-changes` artifact: each change line escaped (it quotes CPO titles, texts,
+    file names of a submission)."""
+    shown = markdown_text(biennium)
     if baseline is None or changes is None:
-        return f"# Changes, {biennium}\n\n{FIRST_BUILD.format(biennium=biennium)}"
-    title = f"# Changes since {since(baseline)}, {biennium}"
+        return f"# Changes, {shown}\n\n{FIRST_BUILD.format(biennium=shown)}"
+    title = f"# Changes since {markdown_text(since(baseline))}, {shown}"
     if not changes:
         return f"{title}\n\nNo change: the same figures, results, texts and input files."
-    return "\n".join([title, "", *(f"- {line}" for line in change_lines(changes))])
+    return "\n".join([title, "", *(f"- {markdown_text(line)}" for line in change_lines(changes))])
 
 
 def summary_line(changes: Changes | None, baseline: Snapshot | None) -> str:

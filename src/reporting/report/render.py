@@ -22,6 +22,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 
 from reporting.errors import OutputError, is_permanent, output_error
+from reporting.escaping import csv_text
 from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
 from reporting.report.chart import draw_chart
@@ -348,10 +349,11 @@ def _render_all(
 
 
 def write_evidence_csv(evidence: pd.DataFrame, out: Path) -> Path:
-    """`indicator_evidence.csv`: one row per indicator × CPO result (aggregate.EVIDENCE_TRAIL_COLUMNS)."""
-    return write_text(out, evidence.to_csv(index=False, na_rep=""))
+    """`indicator_evidence.csv`: one row per indicator × CPO result (aggregate.EVIDENCE_TRAIL_COLUMNS),
+    its text as a spreadsheet shows it and never runs it (a country `=HYPERLINK(…)`)."""
+    return write_text(out, csv_text(evidence))
 
 
 def write_summary_csv(summary: pd.DataFrame, out: Path) -> Path:
     """`indicator_summary.csv`: biennium,outcome,indicator,region,target,achieved (target empty if unset)."""
-    return write_text(out, summary.to_csv(index=False, na_rep=""))
+    return write_text(out, csv_text(summary))

@@ -301,6 +301,7 @@ def audit(
 ) -> None:
     """The audit trail, oldest first: every status change, superseded file, lock and unlock (who, when,
     what, old value, new value, reason)."""
+    from reporting.escaping import csv_text
     from reporting.outputs import write_text
     from reporting.store.review import audit_entries
 
@@ -311,7 +312,7 @@ def audit(
     entries = audit_entries(_engine(), biennium=biennium, cpo_code=cpo, since=start)
     entries["at"] = entries["at"].astype(str).str[:19]
     if csv is not None:
-        write_text(csv, entries.to_csv(index=False))
+        write_text(csv, csv_text(entries))
         console.print(f"{len(entries)} audit entries: {csv}")
         return
     _print_frame(entries, "Audit trail")

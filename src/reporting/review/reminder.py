@@ -1,5 +1,6 @@
 """The weekly reminder of the review: per region, the results still submitted or returned, oldest
-first (a Markdown artifact of the `review-reminder` flow)."""
+first (a Markdown artifact of the `review-reminder` flow; what a submission or a reviewer wrote is
+escaped, `escaping`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ from datetime import datetime
 
 import pandas as pd
 
-from reporting.report.render import markdown_escape
+from reporting.escaping import markdown_cell, markdown_text
 from reporting.store.review import RETURNED, SUBMITTED
 
 
 def reminder_markdown(biennium: str, results: pd.DataFrame, now: datetime) -> str:
     """`results` as results_frame gives them: a section per region listing what awaits a decision."""
     waiting = results[results["status"].isin([SUBMITTED, RETURNED])].sort_values(["changed_at", "cpo_code"])
-    lines = [f"# Review of {biennium}: {len(waiting)} result(s) awaiting a decision", ""]
+    lines = [f"# Review of {markdown_text(biennium)}: {len(waiting)} result(s) awaiting a decision", ""]
     if waiting.empty:
         return "\n".join([*lines, "Every result has been approved."]) + "\n"
     for region, rows in waiting.groupby("region", sort=True):
-        lines += [f"## {markdown_escape(region or 'no region')} ({len(rows)})", ""]
+        lines += [f"## {markdown_cell(region or 'no region')} ({len(rows)})", ""]
         lines += [
             "| since | days | CPO | indicator | country | status | comment |",
             "|---|---|---|---|---|---|---|",
@@ -36,6 +37,6 @@ def reminder_markdown(biennium: str, results: pd.DataFrame, now: datetime) -> st
                 r.status,
                 r.comment,
             ]
-            lines.append("| " + " | ".join(markdown_escape(str(c).replace("\n", " ")) for c in cells) + " |")
+            lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from reporting.intake.workbook_text import cell_value
+from reporting.escaping import workbook_cell
 from reporting.outputs import written_in_place
 from reporting.review.results import ACTIONS, Decision, ReviewError
 
@@ -49,7 +49,7 @@ def export_sheet(results: pd.DataFrame, out: Path) -> Path:
     for row in results.itertuples(index=False):
         values = [getattr(row, column) for column in SHOWN]
         values[list(SHOWN).index("reportable")] = "yes" if row.reportable else "no"
-        sheet.append([cell_value(str(v)) for v in values] + ["", ""])
+        sheet.append([workbook_cell(str(v)) for v in values] + ["", ""])
     for index, (_, width) in enumerate([*SHOWN.values(), (DECISION, 12), (COMMENT, 40)], start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
     version = sheet.cell(1, list(SHOWN).index("version") + 1).column_letter
