@@ -65,6 +65,15 @@ def archive_dir() -> Path:
     return data_dir() / "archive"
 
 
+def private_folder(folder: Path) -> Path:
+    """`folder`, and each missing folder above it, created readable by its owner only (0700): the data
+    folder holds the store, the files as received and Prefect's database. An existing folder is left
+    as it is."""
+    for missing in reversed([f for f in (folder, *folder.parents) if not f.exists()]):
+        missing.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
 def prefect_api_may_be_configured() -> bool:
     """Whether Prefect could find a server's address (PREFECT_API_URL) where it looks for settings: the
     environment, `.env`, `prefect.toml` or `pyproject.toml`'s [tool.prefect] in this folder, the profiles
@@ -111,4 +120,4 @@ def configure_prefect() -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    private_folder(Path(os.environ["PREFECT_HOME"]))

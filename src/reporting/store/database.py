@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reporting.settings import private_folder
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -16,7 +18,10 @@ def engine_for(url: str) -> Engine:
     from reporting.store.migrations import upgrade_to_head  # Alembic: only where the schema may change
 
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        database = Path(url.removeprefix("sqlite:///"))
+        private_folder(database.parent)
+        if not database.exists():  # SQLite gives its journal files the database's mode
+            database.touch(mode=0o600)
     engine = create_engine(url)
     upgrade_to_head(engine)
     return engine
