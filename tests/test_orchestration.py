@@ -207,11 +207,11 @@ def test_every_run_leaves_its_artifacts(tmp_path: Path) -> None:
         "report-2014-15-changes",
     }
     summary = artifacts["report-2014-15-summary"].data
-    assert "| 7 | 7.1 | – | 13 |" in summary and "| 7 | 7.2 | – | 7 |" in summary
+    assert "| 7 | 7\\.1 | – | 13 |" in summary and "| 7 | 7\\.2 | – | 7 |" in summary  # escaped Markdown
     assert "rejected by validation: **0**" in summary
     by_region = {row["indicator"]: row for row in _table(artifacts["report-2014-15-by-region"].data)}
-    assert by_region["7.1"]["Total"] == 13 and by_region["7.1"]["Asia and the Pacific"] == 8
-    assert by_region["7.2"]["Total"] == 7
+    assert by_region["7\\.1"]["Total"] == 13 and by_region["7\\.1"]["Asia and the Pacific"] == 8
+    assert by_region["7\\.2"]["Total"] == 7
     assert result["docx"] in artifacts["report-2014-15-docx"].data
     flow_run = _flow_run(state.state_details.flow_run_id)
     assert flow_run.name.startswith("report-2014-15-")

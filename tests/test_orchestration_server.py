@@ -167,11 +167,11 @@ def test_a_triggered_rebuild_completes_with_its_artifacts_and_report(local_prefe
         "report-2014-15-changes",
     }
     summary = artifacts["report-2014-15-summary"]["data"]
-    assert "| 7 | 7.1 | – | 13 |" in summary and "| 7 | 7.2 | – | 7 |" in summary
+    assert "| 7 | 7\\.1 | – | 13 |" in summary and "| 7 | 7\\.2 | – | 7 |" in summary  # escaped Markdown
     assert "Evidence rows ingested: **65**" in summary
     table = artifacts["report-2014-15-by-region"]["data"]
     rows = {r["indicator"]: r for r in (json.loads(table) if isinstance(table, str) else table)}
-    assert rows["7.1"]["Total"] == 13 and rows["7.2"]["Total"] == 7
+    assert rows["7\\.1"]["Total"] == 13 and rows["7\\.2"]["Total"] == 7
     docx = local_prefect.out / "implementation-report-2014-15.docx"
     assert str(docx) in artifacts["report-2014-15-docx"]["data"]
     assert docx.stat().st_size > 20_000
