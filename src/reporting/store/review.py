@@ -76,6 +76,8 @@ class BienniumLockRecord(SQLModel, table=True):
     reason: str = ""
 
 
+AUDIT_LOCK = 7_302_016
+"""PostgreSQL advisory lock key held while appending to the trail (the migrations hold 7_302_015)."""
 AUDIT_COLUMNS = ["at", "by", "biennium", "indicator", "cpo_code", "what", "old_value", "new_value", "reason"]
 
 
@@ -125,13 +127,13 @@ def chain_head(conn: Connection) -> str:
 
 def record(conn: Connection, *entries: Entry) -> None:
     """Append audit entries, each chained to the one before (the only way an entry is written; none is
-    ever changed or removed). On PostgreSQL writers of the trail take turns (a table lock), so that two
-    never chain to the same entry; on SQLite the database has one writer at a time, and the unique
+    ever changed or removed). On PostgreSQL writers of the trail take turns (an advisory lock), so that
+    two never chain to the same entry; on SQLite the database has one writer at a time, and the unique
     `previous_hash` refuses a fork in any case."""
     if not entries:
         return
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE audit_entry IN SHARE ROW EXCLUSIVE MODE"))
+    if conn.dialect.name == "postgresql":  # held until the transaction ends; needs no table privilege
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
     previous, at, rows = chain_head(conn), now(), []
     for e in entries:
         row = {"at": at, **vars(e), "previous_hash": previous}
