@@ -8,7 +8,6 @@ it; an audit entry removed behind dropped triggers is found by `audit --verify`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -38,7 +37,7 @@ def trust(work: Path) -> Tally:
     env = command_env(data)
     people = work / "people.yaml"
     people.write_text(DIRECTORY, encoding="utf-8")
-    env["REPORTING_PEOPLE_FILE"] = os.environ["REPORTING_PEOPLE_FILE"] = str(people)
+    env["REPORTING_PEOPLE_FILE"] = str(people)
     package = work / "2014-15"
     shutil.copytree(SAMPLE, package)
     (package / "reviews.csv").unlink()
