@@ -308,7 +308,10 @@ def audit(
     csv: Annotated[Path | None, typer.Option(help="Write the entries to this CSV file.")] = None,
     verify: Annotated[
         bool,
-        typer.Option("--verify", help="Check the whole trail and the review and lock tables against it."),
+        typer.Option(
+            "--verify",
+            help="Check the whole trail (filters aside) and the review and lock tables against it.",
+        ),
     ] = False,
 ) -> None:
     """The audit trail, oldest first: every status change, superseded file, lock and unlock (who, when,
