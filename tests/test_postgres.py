@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from reporting.review.results import Decision, decide
+from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for
+from reporting.store.review import Entry, record
 from tests.test_audit_verify import SCENARIOS
 from tests.test_review import (
     check_audit_is_append_only,
@@ -226,3 +229,16 @@ def test_postgres_the_application_role_cannot_touch_the_trail(
         with pytest.raises(DBAPIError, match=refusal), engine.begin() as c:
             c.execute(text(statement))
     engine.dispose()
+
+
+def test_postgres_writers_of_the_trail_take_turns(engine: Engine) -> None:
+    """Four writers appending at once: every entry is kept and the chain does not fork."""
+
+    def append(writer: int) -> None:
+        for n in range(10):
+            with engine.begin() as conn:
+                record(conn, Entry(f"writer {writer}", "2014-15", "note", new_value=str(n)))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(append, range(4)))
+    assert verify_trail(engine) == (40, [])
