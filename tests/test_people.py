@@ -77,6 +77,9 @@ def test_the_directory_is_read_and_checked(directory: Path) -> None:
     directory.write_text("people:\n  - name: X\n    roles: [boss]\n", encoding="utf-8")
     with pytest.raises(people.NotAllowed, match=r"is not valid: people\.0\.roles\.0: Input should be"):
         people.load()
+    directory.write_text("people:\n  - {name: X, roles: [signer]}\n  - {name: x, roles: [reviewer]}\n")
+    with pytest.raises(people.NotAllowed, match="is not valid: people: Value error, named more than once: X"):
+        people.load()
     directory.unlink()
     with pytest.raises(people.NotAllowed, match=r"no people directory at .*people\.yaml"):
         people.load()

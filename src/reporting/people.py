@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reporting import settings
 
@@ -57,6 +57,15 @@ class Directory(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     people: tuple[Person, ...] = ()
+
+    @field_validator("people")
+    @classmethod
+    def one_entry_per_name(cls, people: tuple[Person, ...]) -> tuple[Person, ...]:
+        names = [p.name.strip().casefold() for p in people]
+        twice = sorted({p.name for p in people if names.count(p.name.strip().casefold()) > 1})
+        if twice:
+            raise ValueError(f"named more than once: {', '.join(twice)}")
+        return people
 
     def find(self, name: str) -> Person | None:
         """The person of that name (spaces around it and case do not matter)."""
