@@ -60,12 +60,14 @@ def test_reviews_csv_applies_row_by_row_and_names_what_it_could_not_apply(tmp_pa
     engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
     package = copy_sample(tmp_path / B)
     reviews = pd.read_csv(package / "reviews.csv", dtype=str, keep_default_na=False)
-    reviews.loc[0, "cpo_code"] = "ZZZ999"  # no such result: TUN129 loses its approval, no one else does
+    reviews.loc[[0, 1], "cpo_code"] = ["ZZZ999", "ZZZ998"]  # no such results: TUN129 and SHA127 lose theirs
     reviews.to_csv(package / "reviews.csv", index=False)
     ingest(engine, package, tmp_path / "archive")
     read = read_package(package)
     checked = validate_package(read)
     notes = apply_decisions(engine, read, checked)
-    assert len(notes) == 1 and "ZZZ999" in notes[0] and "no current rows" in notes[0]
+    assert notes == [
+        "reviews.csv: ZZZ999 7.1, ZZZ998 7.1: not applied: no current rows: nothing to decide on"
+    ]
     counted = reviewed(engine, B, checked.evidence.clean, draft=False)
-    assert len(counted.approved) == 21 and counted.pending == {("7.1", "TUN129")}
+    assert len(counted.approved) == 20 and counted.pending == {("7.1", "TUN129"), ("7.1", "SHA127")}
