@@ -200,7 +200,7 @@ def review(
 ) -> tuple[Reviewed, list[str]]:
     """The package's review decisions applied (reviews.csv), and which results of `evidence` (the
     selected outcomes') the report counts: the approved ones, or all in a draft. Also returns what of
-    the decisions could not be applied, one line each."""
+    the decisions could not be applied, one line per reason."""
     notes = apply_decisions(where.engine, whole, checked_whole)
     try:
         return reviewed(where.engine, whole.framework.biennium, evidence, draft), notes
