@@ -44,6 +44,8 @@ i18n: venv
 ## out/2014-15/en/, fr/ and es/
 # The three editions, each with its PDF when LibreOffice is there (system-deps installs it where it can).
 demo: venv system-deps
+	@f="$${REPORTING_PEOPLE_FILE:-$${REPORTING_DATA_DIR:-data}/people.yaml}"; test -e "$$f" || \
+		{ install -D -m 600 examples/people.yaml "$$f" && echo "the demo's people directory: $$f"; }
 	$(VENV)/bin/reporting build examples/2014-15 --out out/2014-15 --language en --language fr --language es \
 		$$(command -v soffice >/dev/null && echo --pdf)
 

@@ -10,7 +10,9 @@
 - **--out** naming a file, or a folder under a file;
 - **full disk** (a small tmpfs, mounted here as root): the output folder full; the store's disk
   filling up half-way through a large package, then space freed and the build run again (every row
-  once); the whole data folder on a full disk.
+  once); the whole data folder on a full disk;
+- **trust** (benchmarks/reliability_trust.py): decisions under no name or by the submitter, a status
+  edited in the database (another build id, named by `audit --verify`), an audit entry removed.
 
 A command is a *clear error* when it exits 1 or 2 with one `error:` line (or, for validate, its
 findings) and no traceback; a *traceback* when any output shows one; a *hang* when it runs over its
@@ -18,7 +20,7 @@ deadline; *accepted* when it succeeds (a format that is read, a killed build reb
 passing). *Other failures*: anything else that is wrong — an error line that is a traceback's tail, a
 kill case's check failing (slot held, process left, outputs differ), a process left after `reporting
 server stop`. Exits 1 when any traceback, lost or duplicated row, hang or other failure was seen.
-`python -m benchmarks.reliability kill corpus out disk` runs the sections named (all by default)."""
+`python -m benchmarks.reliability kill corpus out disk trust` runs the sections named (all by default)."""
 
 from __future__ import annotations
 
@@ -67,6 +69,7 @@ EXPECTED_STDERR = (
     "warning:",
     "starting the local Prefect server",
     "using the local Prefect server",
+    "refused:",  # a review decision refused, one line each, before the error line
 )
 
 
@@ -520,7 +523,7 @@ def _figures(t: Tally) -> list[str]:
     return [str(getattr(t, name)) for name in COUNTS]
 
 
-SECTIONS = ("kill", "corpus", "out", "disk")
+SECTIONS = ("kill", "corpus", "out", "disk", "trust")
 
 
 def main(sections: list[str]) -> int:
@@ -531,11 +534,14 @@ def main(sections: list[str]) -> int:
         return 2
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="reporting-reliability-"))
+    from benchmarks import reliability_trust  # it imports this module's helpers
+
     sections_run: dict[str, Callable[[Path], list[Tally]]] = {
         "kill": kill_matrix,
         "corpus": corpus,
         "out": lambda folder: [wrong_out(folder)],
         "disk": lambda folder: [full_disk(folder, synthetic_package(folder / "package", rows=10_000))],
+        "trust": lambda folder: [reliability_trust.trust(folder)],
     }
     tallies: list[Tally] = []
     try:

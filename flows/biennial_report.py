@@ -532,7 +532,8 @@ def _edition(
     and linked from the Prefect UI."""
     logger = get_run_logger()
     biennium, language, outcomes = str(report["biennium"]), str(report["language"]), parameters["outcomes"]
-    identifier = build_identity(intake.files, template_file, outcomes, parameters["draft"])
+    approvals = pipeline.approvals(biennium, pipeline.Store.configured())
+    identifier = build_identity(intake.files, template_file, outcomes, parameters["draft"], approvals)
     comparison: BuildComparison = compare_builds(  # type: ignore[call-overload]
         biennium, identifier, outcomes, quote(intake.files), quote(aggregates), quote(checked.evidence.clean)
     )

@@ -22,6 +22,7 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     server that a test started for it is stopped at the end."""
     data = tmp_path_factory.mktemp("data")
     os.environ["REPORTING_DATA_DIR"] = str(data)
+    os.environ["REPORTING_PEOPLE_FILE"] = str(ROOT / "tests" / "data" / "people.yaml")  # who decides
     os.environ.pop("DATABASE_URL", None)
     from reporting import settings
     from reporting.orchestration import local_server

@@ -13,17 +13,25 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
+from reporting.review.results import Decision, decide
+from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for
+from reporting.store.review import Entry, record
+from tests.test_audit_verify import SCENARIOS
 from tests.test_review import (
     check_audit_is_append_only,
     check_full_cycle,
     check_new_version_of_an_approved_result,
     check_refusals,
+    received,
 )
 from tests.test_storage import (
     check_corrected_file_supersedes,
@@ -144,7 +152,7 @@ def test_database_url_selects_postgres(postgres_server: str, monkeypatch: pytest
     engine = engine_for(settings.database_url())
     with engine.connect() as conn:
         assert conn.execute(text("select current_setting('server_version_num')::int")).scalar_one() > 100000
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0004"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0005"
     engine.dispose()
 
 
@@ -162,3 +170,75 @@ def test_postgres_review_new_version_of_an_approved_result(engine: Engine, tmp_p
 
 def test_postgres_audit_is_append_only(engine: Engine, tmp_path: Path) -> None:
     check_audit_is_append_only(engine, tmp_path)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__.removeprefix("check_"))
+def test_postgres_audit_verify(scenario: Any, engine: Engine, tmp_path: Path) -> None:
+    scenario(engine, tmp_path)
+
+
+def test_postgres_refuses_to_truncate_the_audit_trail(engine: Engine, tmp_path: Path) -> None:
+    received(engine, tmp_path)
+    with pytest.raises(DBAPIError, match="audit entries are never changed or removed"), engine.begin() as c:
+        c.execute(text("TRUNCATE audit_entry"))
+
+
+def test_postgres_the_application_role_cannot_touch_the_trail(
+    postgres_server: str, empty_database: str, tmp_path: Path
+) -> None:
+    """README: the owner migrates and grants (scripts/postgres-app-role.sql); the application's role
+    reviews, and cannot drop, disable or get round a trigger."""
+    number = next(_numbers)
+    owner, application = f"reporting_owner_{number}", f"reporting_app_{number}"
+    database = empty_database.rsplit("/", 1)[1]
+    admin = create_engine(empty_database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {owner} LOGIN"))
+        conn.execute(text(f"CREATE ROLE {application} LOGIN"))
+        conn.execute(text(f"ALTER DATABASE {database} OWNER TO {owner}"))
+    admin.dispose()
+    as_owner = empty_database.replace("//postgres@", f"//{owner}@")
+    engine_for(as_owner).dispose()  # the migrations, as the owner
+    binaries = _postgres_bin()
+    assert binaries is not None
+    psql_url = as_owner.replace("postgresql+psycopg://", "postgresql://")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "postgres-app-role.sql"
+    subprocess.run(
+        [
+            str(binaries / "psql"),
+            psql_url,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-v",
+            f"app={application}",
+            "-f",
+            str(script),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    engine = engine_for(empty_database.replace("//postgres@", f"//{application}@"))
+    received(engine, tmp_path)
+    assert not decide(engine, "2014-15", [Decision("7.1", "TUN129", "approve", "Ana")]).refused
+    for statement, refusal in [
+        ("DROP TRIGGER audit_entry_append_only ON audit_entry", "must be owner"),
+        ("ALTER TABLE audit_entry DISABLE TRIGGER USER", "must be owner"),
+        ("TRUNCATE audit_entry", "permission denied"),
+        ("DELETE FROM audit_entry", "permission denied"),
+    ]:
+        with pytest.raises(DBAPIError, match=refusal), engine.begin() as c:
+            c.execute(text(statement))
+    engine.dispose()
+
+
+def test_postgres_writers_of_the_trail_take_turns(engine: Engine) -> None:
+    """Four writers appending at once: every entry is kept and the chain does not fork."""
+
+    def append(writer: int) -> None:
+        for n in range(10):
+            with engine.begin() as conn:
+                record(conn, Entry(f"writer {writer}", "2014-15", "note", new_value=str(n)))
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(append, range(4)))
+    assert verify_trail(engine) == (40, [])

@@ -227,7 +227,7 @@ def test_a_sheet_changed_since_export_is_refused_row_by_row(engine: Engine, tmp_
         Decision("7.1", "SHA127", "approve", "Ana", version=versions[("7.1", "SHA127")]),
     ]
     new_version_of_tunisia(package, engine, tmp_path)
-    outcome = decide(engine, B, sheet, partial=True, source="review sheet")
+    outcome = decide(engine, B, sheet, partial="stale", source="review sheet")
     assert [(d.cpo_code, why) for d, why in outcome.refused] == [
         ("TUN129", "its rows changed since the sheet was exported: export again and decide on the new rows")
     ]

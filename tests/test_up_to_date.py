@@ -21,7 +21,7 @@ from reporting.report.manifest import build_identity
 from reporting.report.up_to_date import unchanged_build
 from reporting.resources import default_template
 from reporting.store.database import engine_for
-from reporting.store.review import Entry, record
+from reporting.store.review import Entry, approval_state, record
 
 
 def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
@@ -46,10 +46,12 @@ def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     out = tmp_path / "out"
     build_report(sample_package, out, where=store)
     _, intake = receive_package(sample_package)
-    identity = build_identity(intake.files, default_template(), None)
+    engine = store.engine
+    identity = build_identity(
+        intake.files, default_template(), None, False, approval_state(engine, "2014-15")
+    )
     today = date.today()
     asked = _asked(sample_package, out)
-    engine = store.engine
 
     assert unchanged_build(out, identity, asked, engine, today) is not None
     assert unchanged_build(out, identity, asked, engine, today + timedelta(1)) is None

@@ -115,20 +115,26 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
         return False
     from datetime import UTC, date, datetime
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from reporting.intake.readers import receive_package
     from reporting.orchestration import BIENNIAL_REPORT_FLOW, local_server
     from reporting.orchestration.run_record import record_completed_run
     from reporting.report.manifest import build_identity
     from reporting.report.up_to_date import unchanged_build
     from reporting.resources import default_template
+    from reporting.store.review import approval_state
 
     try:
-        _, intake = receive_package(Path(parameters["package"]))
+        framework, intake = receive_package(Path(parameters["package"]))
         template = Path(parameters["template"]) if parameters["template"] else default_template()
-        identity = build_identity(intake.files, template, parameters["outcomes"], parameters["draft"])
+        approvals = approval_state(engine, framework.biennium)
+        identity = build_identity(
+            intake.files, template, parameters["outcomes"], parameters["draft"], approvals
+        )
         out_dir = Path(parameters["out"]).resolve()
         made = unchanged_build(out_dir, identity, parameters, engine, date.today())
-    except (PackageError, OSError):  # the flow says what is wrong
+    except (PackageError, OSError, SQLAlchemyError):  # the flow says what is wrong
         return False
     if made is None:
         return False

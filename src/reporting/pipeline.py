@@ -67,11 +67,12 @@ from reporting.report.manifest import (
 from reporting.report.pdf import pdf_of, write_pdf
 from reporting.report.render import ReportFiles, render_report, set_aside_edited_report
 from reporting.resources import default_template
-from reporting.review.build import Reviewed, apply_decisions, as_draft, reviewed
+from reporting.review.build import NothingApproved, Reviewed, apply_decisions, as_draft, reviewed
 from reporting.review.results import refuse_if_locked
 from reporting.store.builds import record_build
 from reporting.store.database import engine_for
 from reporting.store.deliveries import StoreReport, store_package
+from reporting.store.review import approval_state
 
 
 @dataclass(frozen=True)
@@ -199,9 +200,12 @@ def review(
 ) -> tuple[Reviewed, list[str]]:
     """The package's review decisions applied (reviews.csv), and which results of `evidence` (the
     selected outcomes') the report counts: the approved ones, or all in a draft. Also returns what of
-    the decisions could not be applied, one line each."""
+    the decisions could not be applied, one line per reason."""
     notes = apply_decisions(where.engine, whole, checked_whole)
-    return reviewed(where.engine, whole.framework.biennium, evidence, draft), notes
+    try:
+        return reviewed(where.engine, whole.framework.biennium, evidence, draft), notes
+    except NothingApproved as nothing:  # say why the package's own decisions did not apply
+        raise NothingApproved("; ".join([str(nothing), *notes])) from None
 
 
 def count(package: Package, checked: PackageValidation, review: Reviewed | None = None) -> Aggregates:
@@ -215,6 +219,11 @@ def count(package: Package, checked: PackageValidation, review: Reviewed | None 
         return counted
     approved = count(package, dataclasses.replace(review, draft=False).counted(checked))
     return dataclasses.replace(counted, summary=draft_summary(counted.summary, approved.summary))
+
+
+def approvals(biennium: str, where: Store) -> str:
+    """The fingerprint of the biennium's approvals (a part of the build id)."""
+    return approval_state(where.engine, biennium)
 
 
 def earlier(biennium: str, where: Store) -> pd.DataFrame | None:
@@ -438,7 +447,9 @@ def build_report(
     if where is None:
         files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
         return Built(package, checked, aggregates, report, export_pdf(files) if pdf else files)
-    identifier = build_identity(intake.files, template_file, outcomes, draft)
+    identifier = build_identity(
+        intake.files, template_file, outcomes, draft, approvals(framework.biennium, where)
+    )
     comparison = compare_builds(
         framework.biennium, identifier, outcomes, intake.files, aggregates, checked.evidence.clean, where
     )

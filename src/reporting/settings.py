@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     reviewer: str = Field(
         default="", description="Who decides in `reporting review` when `--by` is not given."
     )
+    people_file: Path | None = Field(
+        default=None,
+        description="The people directory: who may decide (YAML; default <data dir>/people.yaml).",
+    )
 
 
 def current() -> Settings:

@@ -2,8 +2,9 @@
 its inputs (each received file's sha256 and stored id), template, code and parameters.
 
 The build id is derived from what the report is made of — the package's files (name, role, sha256),
-the template's sha256, the code and the parameters that change the report — so two builds from the
-same inputs carry the same id (and the same Word report), and any change of input gives a new one."""
+the template's sha256, the code, the review's approvals and the parameters that change the report — so
+two builds from the same inputs carry the same id (and the same Word report), and any change of input
+gives a new one."""
 
 from __future__ import annotations
 
@@ -82,11 +83,15 @@ def build_id(
 
 
 def build_identity(
-    files: Iterable[ReceivedFile], template: Path, outcomes: list[str] | None, draft: bool = False
+    files: Iterable[ReceivedFile], template: Path, outcomes: list[str] | None, draft: bool, approvals: str
 ) -> str:
-    """The build id of a build: the same inputs, template, code and outcomes give the same id; a draft
-    has an id of its own."""
-    parameters: dict[str, Any] = {"outcomes": outcomes, **({"draft": True} if draft else {})}
+    """The build id of a build: the same inputs, template, code, outcomes and approvals (the store's
+    `approval_state`) give the same id; a draft has an id of its own."""
+    parameters: dict[str, Any] = {
+        "outcomes": outcomes,
+        "approvals": approvals,
+        **({"draft": True} if draft else {}),
+    }
     return build_id(files, file_sha256(template), library_fingerprint(), parameters)
 
 

@@ -55,15 +55,18 @@ class Reviewed:
 
 def apply_decisions(engine: Engine, package: Package, checked: PackageValidation) -> list[str]:
     """Apply the package's review decisions (reviews.csv, once per version of the file) and bring the
-    reviews in line with the rows stored; returns what could not be applied, one line each."""
+    reviews in line with the rows stored; returns what could not be applied, one line per reason naming
+    the results."""
     biennium = package.framework.biennium
     notes: list[str] = []
     decisions = checked.reviews.clean
     for received in (f for f in package.files if f.role == "reviews"):
         rows = decisions[decisions["source_file"] == received.name] if len(decisions) else decisions
-        outcome = import_package_reviews(engine, biennium, rows, received)
+        refused: dict[str, list[str]] = {}  # the results not applied, by reason
+        for d, why in import_package_reviews(engine, biennium, rows, received).refused:
+            refused.setdefault(why, []).append(f"{d.cpo_code} {d.indicator}")
         notes += [
-            f"{received.name}: {d.cpo_code} {d.indicator}: not applied: {why}" for d, why in outcome.refused
+            f"{received.name}: {', '.join(results)}: not applied: {why}" for why, results in refused.items()
         ]
     sync(engine, biennium)
     return notes

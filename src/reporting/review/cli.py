@@ -60,10 +60,18 @@ def _engine() -> Engine:
     return engine_for(settings.database_url())
 
 
-def _reviewer(by: str | None) -> str:
+def _reviewer(by: str | None, role: str = "reviewer") -> str:
+    """Who decides: someone the people directory names in `role` (a reviewer's regions are checked with
+    each decision)."""
+    from reporting import people
+
     name = (by or settings.current().reviewer).strip()
     if not name:
         raise _refuse(f"who decides? give --by NAME (or set {REVIEWER_VARIABLE})")
+    try:
+        people.require(name, role)
+    except people.NotAllowed as refused:
+        raise _refuse(str(refused)) from None
     return name
 
 
@@ -256,7 +264,7 @@ def review_import(
         if not decisions:
             console.print(f"{sheet}: no decision to apply")
             return
-        _report(decide(engine, biennium, decisions, partial=True, source=f"review sheet {sheet.name}"))
+        _report(decide(engine, biennium, decisions, partial="stale", source=f"review sheet {sheet.name}"))
     except ReviewError as exc:
         raise _refuse(str(exc)) from None
 
@@ -271,7 +279,7 @@ def lock(
     from reporting.review.results import lock as lock_biennium
 
     try:
-        lock_biennium(_engine(), biennium, _reviewer(by), reason.strip())
+        lock_biennium(_engine(), biennium, _reviewer(by, "operator"), reason.strip())
     except ReviewError as exc:
         raise _refuse(str(exc)) from None
     console.print(f"{biennium} is locked")
@@ -287,7 +295,7 @@ def unlock(
     from reporting.review.results import unlock as unlock_biennium
 
     try:
-        unlock_biennium(_engine(), biennium, _reviewer(by), reason)
+        unlock_biennium(_engine(), biennium, _reviewer(by, "operator"), reason)
     except ReviewError as exc:
         raise _refuse(str(exc)) from None
     console.print(f"{biennium} is unlocked")
@@ -298,12 +306,24 @@ def audit(
     biennium: Annotated[str | None, typer.Option(help="Only this biennium.")] = None,
     since: Annotated[str | None, typer.Option(help="Only entries from this date on (YYYY-MM-DD).")] = None,
     csv: Annotated[Path | None, typer.Option(help="Write the entries to this CSV file.")] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Check the whole trail (filters aside) and the review and lock tables against it.",
+        ),
+    ] = False,
 ) -> None:
     """The audit trail, oldest first: every status change, superseded file, lock and unlock (who, when,
-    what, old value, new value, reason)."""
+    what, old value, new value, reason). With --verify: what was changed outside the program, one line
+    each (exit 1), or that nothing was."""
     from reporting.escaping import csv_text
     from reporting.outputs import write_text
     from reporting.store.review import audit_entries
+
+    if verify:
+        _verify()
+        return
 
     try:
         start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
@@ -316,6 +336,20 @@ def audit(
         console.print(f"{len(entries)} audit entries: {csv}")
         return
     _print_frame(entries, "Audit trail")
+
+
+def _verify() -> None:
+    from reporting.review.trail import verify_trail
+
+    count, problems = verify_trail(_engine())
+    for problem in problems:
+        console.print(escape(problem), highlight=False)
+    if problems:
+        raise _refuse(f"{len(problems)} change(s) made outside the program (see above)")
+    console.print(
+        f"audit trail intact: {count} entries chained; the review statuses and locks agree with it",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
+from reporting import people
 from reporting.counting.aggregate import reportable_results
 from reporting.counting.approval import Result, result_versions
 from reporting.errors import PackageError
@@ -28,6 +30,10 @@ from reporting.store.review import APPROVED, RETURNED, SUBMITTED, Entry, record
 INTAKE = "intake"
 """Who a change made by receiving rows is recorded as (with the file named in the reason)."""
 ACTIONS = {"approve": APPROVED, "return": RETURNED, "reopen": SUBMITTED}
+STALE = "its rows changed since the sheet was exported"
+Partial = Literal["none", "stale", "each"]
+"""Which refusals leave the other decisions applied: none (all or nothing), those on rows that changed
+since a review sheet was exported (`stale`), or each one (a package's reviews.csv, row by row)."""
 
 
 class ReviewError(Exception):
@@ -49,6 +55,46 @@ class Decision:
     comment: str = ""
     version: str | None = None
     """The version of the rows decided on (a review sheet's): refused if the rows changed since."""
+    role: str = people.REVIEWER
+    """The role the people directory must give `by` (a reviewer: for the result's region)."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a result's rows come from: its region and who submitted them (their `submitted_by`)."""
+
+    region: str
+    submitters: frozenset[str]
+
+
+def _origins(evidence: pd.DataFrame) -> dict[Result, Origin]:
+    if evidence.empty:
+        return {}
+    submitted_by = evidence.get("submitted_by", pd.Series("", index=evidence.index)).fillna("").astype(str)
+    rows = evidence.assign(submitted_by=submitted_by.str.strip())
+    return {
+        (str(i), str(c)): Origin(str(group["region"].iloc[0]), frozenset(filter(None, group["submitted_by"])))
+        for (i, c), group in rows.groupby(["indicator", "cpo_code"])
+    }
+
+
+def _not_allowed(decision: Decision, directory: people.Directory | str, origin: Origin | None) -> str | None:
+    """Why the directory does not let `decision.by` take this decision (`directory` is why there is
+    none, when there is none), or None: the role, the region for a reviewer, four eyes for an approval."""
+    if isinstance(directory, str):
+        return directory
+    region = origin.region if origin is not None and decision.role == people.REVIEWER else None
+    why = people.refusal(directory, decision.by, decision.role, region)
+    if why is None and decision.action == "approve" and origin is not None:
+        why = people.four_eyes(decision.by, origin.submitters)
+    return why
+
+
+def _directory() -> people.Directory | str:
+    try:
+        return people.load()
+    except people.NotAllowed as missing:
+        return str(missing)
 
 
 def _locked_reason(lock: store.Lock) -> str:
@@ -158,7 +204,7 @@ def _refusal(decision: Decision, review: dict[str, object] | None) -> str | None
     if review is None or not review["version"]:
         return "no current rows: nothing to decide on" if decision.action == "approve" else "no such result"
     if decision.version is not None and decision.version != review["version"]:
-        return "its rows changed since the sheet was exported: export again and decide on the new rows"
+        return f"{STALE}: export again and decide on the new rows"
     if decision.action == "approve" and status != SUBMITTED:
         return f"it is {status}, not submitted" + (": reopen it first" if status == RETURNED else "")
     if decision.action == "return" and not decision.comment.strip():
@@ -181,21 +227,26 @@ class Outcome:
 
 
 def decide(
-    engine: Engine, biennium: str, decisions: Iterable[Decision], partial: bool = False, source: str = ""
+    engine: Engine, biennium: str, decisions: Iterable[Decision], partial: Partial = "none", source: str = ""
 ) -> Outcome:
-    """Apply decisions in one transaction, all or nothing: any refusal applies none (with `partial`,
-    a result whose rows changed since `version` is refused alone and the others are applied). `source`
-    is added to each entry's reason (e.g. the sheet they came from)."""
+    """Apply decisions in one transaction, all or nothing unless `partial` says which refusals leave the
+    others applied. `source` is added to each entry's reason (e.g. the sheet they came from)."""
     asked = list(decisions)
     if not asked:
         return Outcome([], [])
     sync(engine, biennium)
+    directory, origins = _directory(), _origins(current_evidence(engine, biennium))
     with engine.begin() as conn:
         _refuse_if_locked(conn, biennium)
         known = store.reviews(conn, biennium)
-        refused = [(d, why) for d in asked if (why := _refusal(d, known.get((d.indicator, d.cpo_code))))]
-        stale = all("changed since" in why for _, why in refused)
-        if refused and not (partial and stale):
+        refused = [
+            (d, why)
+            for d in asked
+            if (why := _not_allowed(d, directory, origins.get((d.indicator, d.cpo_code))))
+            or (why := _refusal(d, known.get((d.indicator, d.cpo_code))))
+        ]
+        stale = all(STALE in why for _, why in refused)
+        if refused and not (partial == "each" or (partial == "stale" and stale)):
             return Outcome([], refused)
         entries: list[Entry] = []
         refused_ones = {id(d) for d, _ in refused}
@@ -355,7 +406,7 @@ def import_package_reviews(
     """Apply the decisions a package carries (reviews.csv: indicator, cpo_code, decision, by, comment):
     each change is an audit entry naming the file as imported and the rows decided on. A decision the
     result already has is passed over, and so is one on a result whose latest change was a reviewer's
-    own (a reopen or a return made here stands); one that cannot apply is refused (none applied)."""
+    own (a reopen or a return made here stands); one that cannot apply is refused alone (row by row)."""
     source = f"imported from {received.name} {received.sha256[:12]}"
     sync(engine, biennium)
     audit = table(store.AuditEntryRecord)
@@ -378,15 +429,25 @@ def import_package_reviews(
         if review.get("status") != r.decision and not reviewers_own:
             version = str(review.get("version", ""))
             asked.append(Decision(*key, wanted[str(r.decision)], str(r.by), str(r.comment), version))
-    return decide(engine, biennium, asked, source=source)
+    return decide(engine, biennium, asked, partial="each", source=source)
 
 
 SIGNED_OFF = "report signed off"
 
 
+def require(by: str, role: str) -> None:
+    """ReviewError, in one line, unless the people directory names `by` in `role`."""
+    try:
+        people.require(by, role)
+    except people.NotAllowed as refused:
+        raise ReviewError(str(refused)) from None
+
+
 def sign_off(engine: Engine, biennium: str, by: str, approve: bool, comment: str = "") -> list[Entry]:
-    """The sign-off of a draft: approving it approves every result still submitted (the draft counted
-    them); returning it records the comment. Either way an audit entry `sign-off` says who and why."""
+    """The sign-off of a draft, by a signer of the people directory: approving it approves every result
+    still submitted (the draft counted them; none that the signer submitted: four eyes); returning it
+    records the comment. Either way an audit entry `sign-off` says who and why."""
+    require(by, people.SIGNER)
     entries: list[Entry] = []
     if approve:
         sync(engine, biennium)
@@ -397,7 +458,10 @@ def sign_off(engine: Engine, biennium: str, by: str, approve: bool, comment: str
                 if r["status"] == SUBMITTED and r["version"]
             ]
         outcome = decide(
-            engine, biennium, [Decision(i, c, "approve", by) for i, c in sorted(waiting)], source=SIGNED_OFF
+            engine,
+            biennium,
+            [Decision(i, c, "approve", by, role=people.SIGNER) for i, c in sorted(waiting)],
+            source=SIGNED_OFF,
         )
         if outcome.refused:
             raise ReviewError("; ".join(f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused))

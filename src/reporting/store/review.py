@@ -3,16 +3,19 @@
 A CPO result (biennium × indicator × CPO) is `submitted` when its rows arrive, `returned` with a
 reviewer's comment, `approved` once accepted; only approved results count in the final report. The audit
 trail is append-only: this module offers a way to add an entry and ways to read them, none to change or
-remove one. Made by the Alembic revision 0004.
+remove one. Each entry carries the hash of the one before it (a hash chain, `entry_hash`), so that an
+entry removed or edited outside the program shows. Made by the Alembic revisions 0004 and 0005.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, UniqueConstraint, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Select, UniqueConstraint, delete, insert, select, text, update
 from sqlmodel import Field, SQLModel
 
 from reporting.store.models import table
@@ -44,7 +47,9 @@ class ResultReviewRecord(SQLModel, table=True):
 
 
 class AuditEntryRecord(SQLModel, table=True):
-    """One thing that happened to the figures' inputs: who, when, what, the old and new value, why."""
+    """One thing that happened to the figures' inputs: who, when, what, the old and new value, why; and
+    the hash chain: the hash of the entry before (`previous_hash`, unique: the chain never forks) and
+    this entry's own (`entry_hash`, over its content and `previous_hash`)."""
 
     __tablename__ = "audit_entry"
     id: int | None = Field(default=None, primary_key=True)
@@ -57,6 +62,8 @@ class AuditEntryRecord(SQLModel, table=True):
     old_value: str = ""
     new_value: str = ""
     reason: str = ""
+    previous_hash: str = Field(default="", index=True, unique=True, sa_column_kwargs={"server_default": ""})
+    entry_hash: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class BienniumLockRecord(SQLModel, table=True):
@@ -69,6 +76,8 @@ class BienniumLockRecord(SQLModel, table=True):
     reason: str = ""
 
 
+AUDIT_LOCK = 7_302_016
+"""PostgreSQL advisory lock key held while appending to the trail (the migrations hold 7_302_015)."""
 AUDIT_COLUMNS = ["at", "by", "biennium", "indicator", "cpo_code", "what", "old_value", "new_value", "reason"]
 
 
@@ -98,11 +107,39 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def entry_hash(entry: dict[str, Any]) -> str:
+    """The hash of an audit entry as stored (AUDIT_COLUMNS and `previous_hash`): sha256 of its content
+    as canonical JSON, the time in UTC to the microsecond."""
+    at = entry["at"]
+    at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    content = [at.isoformat(timespec="microseconds")]
+    content += [str(entry[column]) for column in AUDIT_COLUMNS[1:]]
+    content.append(str(entry["previous_hash"]))
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def chain_head(conn: Connection) -> str:
+    """The hash of the latest entry ("" while the trail is empty)."""
+    audit = table(AuditEntryRecord)
+    head = conn.execute(select(audit.c.entry_hash).order_by(audit.c.id.desc()).limit(1)).scalar()
+    return "" if head is None else str(head)
+
+
 def record(conn: Connection, *entries: Entry) -> None:
-    """Append audit entries (the only way an entry is written; none is ever changed or removed)."""
-    if entries:
-        at = now()
-        conn.execute(insert(table(AuditEntryRecord)), [{"at": at, **vars(e)} for e in entries])
+    """Append audit entries, each chained to the one before (the only way an entry is written; none is
+    ever changed or removed). On PostgreSQL writers of the trail take turns (an advisory lock), so that
+    two never chain to the same entry; on SQLite the database has one writer at a time, and the unique
+    `previous_hash` refuses a fork in any case."""
+    if not entries:
+        return
+    if conn.dialect.name == "postgresql":  # held until the transaction ends; needs no table privilege
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
+    previous, at, rows = chain_head(conn), now(), []
+    for e in entries:
+        row = {"at": at, **vars(e), "previous_hash": previous}
+        previous = row["entry_hash"] = entry_hash(row)
+        rows.append(row)
+    conn.execute(insert(table(AuditEntryRecord)), rows)
 
 
 def _trail(
@@ -145,6 +182,21 @@ def reviews(conn: Connection, biennium: str) -> dict[tuple[str, str], dict[str, 
     review = table(ResultReviewRecord)
     rows = conn.execute(select(review).where(review.c.biennium == biennium)).all()
     return {(r.indicator, r.cpo_code): dict(r._mapping) for r in rows}
+
+
+def approval_state(engine: Engine, biennium: str) -> str:
+    """A fingerprint of the biennium's approvals (sha256 of each approved result with the version of the
+    rows it was approved on, sorted): what the review lets the report count. A part of the build id, so
+    that a status changed, also outside the program, gives another id."""
+    review = table(ResultReviewRecord)
+    with engine.connect() as conn:
+        approved = conn.execute(
+            select(review.c.indicator, review.c.cpo_code, review.c.version).where(
+                review.c.biennium == biennium, review.c.status == APPROVED
+            )
+        ).all()
+    lines = sorted("\x1f".join(map(str, row)) for row in approved)
+    return hashlib.sha256("\x1e".join(lines).encode("utf-8")).hexdigest()
 
 
 def review_frame(engine: Engine, biennium: str) -> pd.DataFrame:
