@@ -38,11 +38,7 @@ settings.configure_prefect()  # before Prefect reads its settings: project-local
 import matplotlib.backends.backend_agg  # noqa: E402
 import matplotlib.figure  # noqa: E402, F401
 from prefect import Task, flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import (  # noqa: E402
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
@@ -71,6 +67,7 @@ from reporting.report.edition import LANGUAGE_NAMES  # noqa: E402
 from reporting.report.manifest import build_identity, short_id  # noqa: E402
 from reporting.report.pdf import pdf_of  # noqa: E402
 from reporting.report.render import ReportFiles  # noqa: E402
+from reporting.report.report_link import report_link_markdown  # noqa: E402
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.resources import default_template  # noqa: E402
 from reporting.review.build import Reviewed  # noqa: E402
@@ -615,17 +612,16 @@ def _edition(
         description=f"What changed since the previous build of {biennium}",
     )
     logger.info("%s", comparison.line)
-    create_link_artifact(
+    share = settings.current()
+    create_markdown_artifact(
         key=f"{keys}-docx",
-        link=files_out.docx.as_uri(),
-        link_text=str(files_out.docx),
+        markdown=report_link_markdown(files_out.docx, share.output_dir, share.output_url),
         description=f"The Word report {biennium}, {LANGUAGE_NAMES[language]} (editable before it goes out)",
     )
     if files_out.pdf:
-        create_link_artifact(
+        create_markdown_artifact(
             key=f"{keys}-pdf",
-            link=files_out.pdf.as_uri(),
-            link_text=str(files_out.pdf),
+            markdown=report_link_markdown(files_out.pdf, share.output_dir, share.output_url),
             description=f"The report {biennium}, {LANGUAGE_NAMES[language]}, as PDF (tagged, contents and "
             "page numbers updated)",
         )
