@@ -346,7 +346,7 @@ def biennial_report(
     out: Annotated[str | None, FORM_TEXT] = form_field(
         None,
         "Output folder",
-        "Where the report is written. Empty: REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>.",
+        "Where the report is written. Empty: `REPORTING_OUTPUT_DIR/<biennium>`, else `out/<biennium>`.",
     ),
     strict: bool = form_field(False, "Strict", "Fail when validation rejects any row."),
     pdf: bool = form_field(
@@ -355,7 +355,7 @@ def biennial_report(
         "Also write the report as PDF (LibreOffice headless: tagged, contents and page numbers).",
     ),
     language: Language | list[Language] = form_field(
-        "en", "Language", "The edition: en, fr or es, or several, each into its own folder OUT/<language>/."
+        "en", "Language", "The edition: en, fr or es, or several, each into its own folder `OUT/<language>/`."
     ),
     draft: bool = form_field(
         False,

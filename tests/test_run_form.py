@@ -65,6 +65,7 @@ def test_every_parameter_has_a_title_and_a_description_and_folders_are_text(
     assert schema["additionalProperties"] is False
     for parameter, field in properties.items():
         assert field["title"] and field["title"] != parameter, parameter  # a title, not the bare name
+        assert field.get("default", "") is not None, parameter  # the form would send None, and refuse it
         assert len(field.get("description", "")) > 10, parameter
     biennium = properties["biennium"]
     assert biennium["type"] == "string" and "anyOf" not in biennium  # a text field, not "str / None"
