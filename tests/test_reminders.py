@@ -120,6 +120,7 @@ def test_each_reviewer_gets_their_own_regions_list(smtp_server: tuple[Controller
         "- NGA904 (7.1, Nigeria): returned since 2028-01-10, 22 day(s) - Which ministry?",
     ]
     assert "TUN129" in body and "BRA101" not in body and "SHA127" not in body  # approved: not listed
+    assert "reporting review list --biennium 2026-27 --region Africa shows them." in body
     lucia = by_recipient[("lucia@example.org",)].get_payload(decode=True).decode("utf-8")  # type: ignore[union-attr]
     assert "Dear Lucía Pérez," in lucia and "BRA101" in lucia and "TUN129" not in lucia
 

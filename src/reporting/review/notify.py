@@ -11,6 +11,7 @@ region → reviewers; the people directory (name, roles, regions) will give the 
 
 from __future__ import annotations
 
+import shlex
 import smtplib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -82,7 +83,10 @@ def reminder_messages(
                 f"- {r.cpo_code} ({r.indicator}, {r.country}): {r.status} since {since:%Y-%m-%d}, "
                 f"{days} day(s){comment}"
             )
-        lines += ["", f"reporting review list --biennium {biennium} --region '{region}' shows them."]
+        lines += [
+            "",
+            f"reporting review list --biennium {biennium} --region {shlex.quote(str(region))} shows them.",
+        ]
         for person in reviewers.get(str(region), ()):
             message = EmailMessage()
             message["Subject"] = f"Review of {biennium}: {len(rows)} result(s) of {region} await you"
