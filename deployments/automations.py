@@ -1,5 +1,5 @@
 """Failure notifications, as code: a Prefect automation that tells the operators when a run of a
-deployment of deployments/prefect.yaml fails, crashes or times out.
+deployment of deployments/prefect.yaml fails, crashes, times out or is returned at the sign-off.
 
 `make deploy` (scripts/prefect.sh deploy) runs this after registering the deployments; running it again
 updates the automation and its webhook block in place (found by name), it never adds a second one.
@@ -9,9 +9,11 @@ updates the automation and its webhook block in place (found by name), it never 
 The notification is a JSON POST `{"text": "<subject>\\n<body>"}` to that URL (what Slack and Mattermost
 incoming webhooks accept) naming the flow run, its state and state message, and a link to the run in
 the Prefect UI (PREFECT_UI_URL or PREFECT_API_URL of the server; when the server was started without
-either, the address this script deployed to). The URL is stored in the `reporting-alerts` block (Custom
-Webhook), never printed. With the variable unset nothing is created and an automation left by an
-earlier deploy is kept as it is.
+either, the address this script deployed to). The URL carries a token: it is stored in the
+`reporting-alerts` block (Custom Webhook) as one of the block's secrets (the block's `url` is only the
+placeholder `{{webhook_url}}`), so the API and the UI show it masked; it is never printed. With the
+variable unset nothing is created and an automation left by an earlier deploy is kept as it is. On a
+server without the deployments (`make deploy` not run), it says so in one line and saves nothing.
 
 The server runs automations with its triggers and actions services, both governed by
 PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED (on by default, started by `prefect server start`).
@@ -33,14 +35,20 @@ settings.configure_prefect()
 from prefect import get_client  # noqa: E402
 from prefect.automations import Automation, EventTrigger, Posture, SendNotification  # noqa: E402
 from prefect.blocks.notifications import CustomWebhookNotificationBlock  # noqa: E402
+from prefect.exceptions import ObjectNotFound  # noqa: E402
 from prefect.settings import get_current_settings  # noqa: E402
+from prefect.types import SecretDict  # noqa: E402
 
 URL_VARIABLE = "REPORTING_ALERT_WEBHOOK_URL"
 AUTOMATION = "biennial-report-failed"
 BLOCK = "reporting-alerts"
 DEPLOYMENTS_FILE = Path(__file__).resolve().parent / "prefect.yaml"
-# Failed, Crashed (the process died) and TimedOut (a Failed state by another name: the run's timeout).
-FAILURE_EVENTS = {"prefect.flow-run.Failed", "prefect.flow-run.Crashed", "prefect.flow-run.TimedOut"}
+# Failed, Crashed (the process died) and TimedOut (a Failed state by another name: the run's timeout, or
+# no sign-off answer within timeout_days), and Returned (the sign-off returned the draft): the state's
+# name, so a run ending in any of them is posted with its message (the signer's comment).
+ALERTED_STATES = ("Failed", "Crashed", "TimedOut", "Returned")
+ALERT_EVENTS = {f"prefect.flow-run.{state}" for state in ALERTED_STATES}
+SECRET = "webhook_url"
 SUBJECT = "Report run {{ flow_run.name }} {{ flow_run.state.name }}"
 BODY = (
     "{{ flow.name }}/{{ deployment.name }}: run {{ flow_run.name }} ended {{ flow_run.state.name }}.\n"
@@ -75,7 +83,7 @@ def failure_automation(block_id: Any, deployment_ids: list[str], ui_base: str | 
         description=f"Notifies the operators ({BLOCK} block) when a run of a prefect.yaml deployment fails.",
         enabled=True,
         trigger=EventTrigger(
-            expect=FAILURE_EVENTS,
+            expect=ALERT_EVENTS,
             match={"prefect.resource.id": "prefect.flow-run.*"},
             match_related={
                 "prefect.resource.role": "deployment",
@@ -95,11 +103,19 @@ def main() -> int:
     if not url:
         print(f"{URL_VARIABLE} is not set: no failure notification created or changed.")
         return 0
-    block = CustomWebhookNotificationBlock(name=BLOCK, url=url, json_data={"text": "{{subject}}\n{{body}}"})
-    block_id = block.save(BLOCK, overwrite=True)
-
     with get_client(sync_client=True) as client:
-        ids = [str(client.read_deployment_by_name(name).id) for name in deployment_names()]
+        try:  # before anything is saved: a server without the deployments is left as it was
+            ids = [str(client.read_deployment_by_name(name).id) for name in deployment_names()]
+        except ObjectNotFound:
+            print(f"no deployments on {client.api_url}: run `make deploy` first; no alert saved.")
+            return 1
+        block = CustomWebhookNotificationBlock(
+            name=BLOCK,
+            url="{{" + SECRET + "}}",
+            secrets=SecretDict({SECRET: url}),
+            json_data={"text": "{{subject}}\n{{body}}"},
+        )
+        block_id = block.save(BLOCK, overwrite=True)
         wanted = failure_automation(block_id, ids, get_current_settings().ui_url)
         existing = client.read_automations_by_name(AUTOMATION)
         if existing:
@@ -112,7 +128,8 @@ def main() -> int:
             wanted.create()
             done = "created"
     names = ", ".join(deployment_names())
-    print(f"Automation {AUTOMATION!r} {done}: a failed run of {names} is posted to {URL_VARIABLE}.")
+    states = ", ".join(ALERTED_STATES)
+    print(f"Automation {AUTOMATION!r} {done}: a run of {names} ending {states} is posted to {URL_VARIABLE}.")
     return 0
 
 

@@ -6,6 +6,11 @@ signature allows properties it does not name: `-p colour=red` or a typo such as 
 be accepted, then crash the run with a random name. `make deploy` (scripts/prefect.sh deploy) runs this
 after registering the deployments: it closes each deployment's schema (`additionalProperties: false`),
 so such a run is refused at once with "Validation failed…", naming the parameter.
+
+It also drops a `null` default from the schema (an optional folder or biennium left empty): the Run form
+would put that None into the field and send it, and the server would refuse its own default ("None is
+not of type 'string'"). Without it the field starts empty and, left empty, is not sent: the flow's default
+applies.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ def close_parameter_schemas() -> list[str]:
             deployment = client.read_deployment_by_name(name)
             schema = dict(deployment.parameter_openapi_schema or {})
             schema["additionalProperties"] = False
+            schema["properties"] = {
+                name: {key: value for key, value in field.items() if (key, value) != ("default", None)}
+                for name, field in schema.get("properties", {}).items()
+            }
             client.update_deployment(deployment.id, DeploymentUpdate(parameter_openapi_schema=schema))
     return names
 

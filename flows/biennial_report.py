@@ -19,13 +19,15 @@ Run it with `reporting build PACKAGE --out DIR`, from a deployment (deployments/
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
 import pandas as pd
-from pydantic import Field
+from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from reporting import settings
 
@@ -36,11 +38,7 @@ settings.configure_prefect()  # before Prefect reads its settings: project-local
 import matplotlib.backends.backend_agg  # noqa: E402
 import matplotlib.figure  # noqa: E402, F401
 from prefect import Task, flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import (  # noqa: E402
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import State, TaskRun  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
@@ -69,14 +67,43 @@ from reporting.report.edition import LANGUAGE_NAMES  # noqa: E402
 from reporting.report.manifest import build_identity, short_id  # noqa: E402
 from reporting.report.pdf import pdf_of  # noqa: E402
 from reporting.report.render import ReportFiles  # noqa: E402
+from reporting.report.report_link import report_link_markdown  # noqa: E402
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.resources import default_template  # noqa: E402
 from reporting.review.build import Reviewed  # noqa: E402
 from reporting.store.deliveries import StoreReport  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
-OutcomeId = Annotated[str, Field(pattern=r"^[0-9A-Za-z.]+$", description="an outcome id, e.g. 7")]
+OUTCOME_PATTERN = r"^[0-9A-Za-z.]+$"
+OutcomeId = Annotated[str, Field(pattern=OUTCOME_PATTERN, description="an outcome id, e.g. 7")]
 Language = Literal["en", "fr", "es"]
+
+
+def biennium_like_2014_15(value: str | None) -> str | None:
+    """The flow's own check of a biennium, saying what is wrong: it is what stops a run whose parameters
+    the server did not check ("Validate parameters" unticked in the Run form) or a direct call, before the
+    run reads anything (the server itself checks the form's pattern and names it)."""
+    if value is not None and not re.fullmatch(BIENNIUM_PATTERN, value):
+        raise PydanticCustomError("biennium", "must look like 2014-15, not '{value}'", {"value": value})
+    return value
+
+
+def form_field(default: Any, title: str, description: str) -> Any:
+    """A parameter's default as Prefect's form building reads it: the Run form shows the title and the
+    description (Prefect titles a parameter with its name unless the schema's extra says otherwise)."""
+    return Field(default, description=description, json_schema_extra={"title": title})
+
+
+# An optional parameter is shown in the Run form as a plain field (unset means its default), not as a
+# "str / None" toggle: its form schema is the value's alone (WithJsonSchema). The server checks each
+# value against it (a pattern included) before a run is created.
+FORM_TEXT = WithJsonSchema({"type": "string"})
+FORM_LIST = WithJsonSchema({"type": "array", "items": {"type": "string", "pattern": OUTCOME_PATTERN}})
+FormBiennium = Annotated[
+    str | None,
+    AfterValidator(biennium_like_2014_15),
+    WithJsonSchema({"type": "string", "pattern": BIENNIUM_PATTERN, "examples": ["2014-15"]}),
+]
 
 RUN_TIMEOUT_SECONDS = 4 * 3600
 """A run is stopped after this long. Timeouts are set on the run, not on each task: tasks run in a worker
@@ -299,28 +326,45 @@ def _run_name() -> str:
     name=BIENNIAL_REPORT_FLOW, flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS
 )
 def biennial_report(
-    package: str | None = None,
-    biennium: Biennium | None = None,
-    outcomes: list[OutcomeId] | None = None,
-    template: str | None = None,
-    out: str | None = None,
-    strict: bool = False,
-    pdf: bool = False,
-    language: Language | list[Language] = "en",
-    draft: bool = False,
+    package: Annotated[str | None, FORM_TEXT] = form_field(
+        None,
+        "Package folder",
+        "A submission package's folder. Empty: the biennium's folder under REPORTING_PACKAGES_DIR.",
+    ),
+    biennium: FormBiennium = form_field(
+        None,
+        "Biennium",
+        "Four digits, a dash, two digits, e.g. 2014-15. Empty: the package's biennium, or on a scheduled run "
+        "the one that has just closed.",
+    ),
+    outcomes: Annotated[list[OutcomeId] | None, FORM_LIST] = form_field(
+        None, "Outcomes", "Build only these outcomes, e.g. 7. Empty: every outcome."
+    ),
+    template: Annotated[str | None, FORM_TEXT] = form_field(
+        None, "Word template", "A .docx template. Empty: templates/implementation-report.docx."
+    ),
+    out: Annotated[str | None, FORM_TEXT] = form_field(
+        None,
+        "Output folder",
+        "Where the report is written. Empty: `REPORTING_OUTPUT_DIR/<biennium>`, else `out/<biennium>`.",
+    ),
+    strict: bool = form_field(False, "Strict", "Fail when validation rejects any row."),
+    pdf: bool = form_field(
+        False,
+        "PDF",
+        "Also write the report as PDF (LibreOffice headless: tagged, contents and page numbers).",
+    ),
+    language: Language | list[Language] = form_field(
+        "en", "Language", "The edition: en, fr or es, or several, each into its own folder `OUT/<language>/`."
+    ),
+    draft: bool = form_field(
+        False,
+        "Draft",
+        "Count every reportable result, not only the approved ones, and mark the report DRAFT.",
+    ),
 ) -> dict[str, Any]:
-    """Build the implementation report of one biennium's submission package.
-
-    package: the package folder; by default the folder named after `biennium` under
-    REPORTING_PACKAGES_DIR (default examples/). biennium: e.g. 2014-15; by default the package's, or on
-    a scheduled run the biennium that has just closed. outcomes: build only these outcomes (all by
-    default). template: a .docx template (default templates/implementation-report.docx). out: where to
-    write the report (default REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>). strict: fail when
-    validation rejects any row. pdf: also write the report as PDF (LibreOffice headless, contents and
-    page numbers updated, tagged). language: the edition, en, fr or es, or several ([en, fr, es]: each
-    into its own folder OUT/<language>/, counted once). draft: count every reportable result, not only
-    the approved ones, and mark the report DRAFT (watermark, title, results not yet approved flagged).
-    """
+    """Build the implementation report of one biennium's submission package (each parameter is described
+    in the Run form)."""
     wanted, root = pipeline.package_of(biennium, package, _run_day())
     get_run_logger().info("building %s from %s", wanted or "the package", root)
     framework, intake = receive(root, wanted)
@@ -569,17 +613,16 @@ def _edition(
         description=f"What changed since the previous build of {biennium}",
     )
     logger.info("%s", comparison.line)
-    create_link_artifact(
+    share = settings.current()
+    create_markdown_artifact(
         key=f"{keys}-docx",
-        link=files_out.docx.as_uri(),
-        link_text=str(files_out.docx),
+        markdown=report_link_markdown(files_out.docx, share.output_dir, share.output_url),
         description=f"The Word report {biennium}, {LANGUAGE_NAMES[language]} (editable before it goes out)",
     )
     if files_out.pdf:
-        create_link_artifact(
+        create_markdown_artifact(
             key=f"{keys}-pdf",
-            link=files_out.pdf.as_uri(),
-            link_text=str(files_out.pdf),
+            markdown=report_link_markdown(files_out.pdf, share.output_dir, share.output_url),
             description=f"The report {biennium}, {LANGUAGE_NAMES[language]}, as PDF (tagged, contents and "
             "page numbers updated)",
         )

@@ -1,5 +1,8 @@
-"""`review-reminder`: each week of the reporting window, a Markdown artifact listing per region the CPO
-results still submitted or returned, oldest first. A store that cannot be read fails the run, visibly.
+"""`review-reminder`: each week of the reporting window, the CPO results still submitted or returned, per
+region, oldest first: a Markdown artifact, a one-line summary posted to the alert webhook (the
+`reporting-alerts` block that `make deploy` saves from REPORTING_ALERT_WEBHOOK_URL), and, when an SMTP
+server is configured (REPORTING_SMTP_HOST), an e-mail to each region's reviewers listing their own
+results (REPORTING_REVIEWERS_FILE). A store that cannot be read fails the run, visibly.
 
 Deployed by deployments/prefect.yaml (Mondays 08:00 Zurich, January to March of even years)."""
 
@@ -13,23 +16,56 @@ settings.configure_prefect()  # before Prefect reads its settings: project-local
 
 from prefect import flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.blocks.notifications import CustomWebhookNotificationBlock  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
 
-from reporting.flows.biennial_report import Biennium  # noqa: E402
+from reporting import pipeline  # noqa: E402
+from reporting.flows.biennial_report import FormBiennium, form_field  # noqa: E402
+from reporting.review import notify  # noqa: E402
 from reporting.review.reminder import reminder_markdown  # noqa: E402
 from reporting.review.results import latest_biennium, results_frame  # noqa: E402
 from reporting.store.database import engine_for  # noqa: E402
 
+ALERTS_BLOCK = "reporting-alerts"  # saved by deployments/automations.py
 
-@flow(name="review-reminder", log_prints=True)
-def review_reminder(biennium: Biennium | None = None) -> str:
-    """Post the reminder of what awaits review. biennium: by default the newest one in the store."""
+
+def _run_name() -> str:
+    """`review-reminder-<biennium>-<time>-<id>` (`latest` when the store's newest biennium is meant)."""
+    chosen = flow_run.parameters.get("biennium") or "latest"
+    return pipeline.run_name(
+        chosen, flow_run.scheduled_start_time, str(flow_run.id), prefix="review-reminder"
+    )
+
+
+@flow(name="review-reminder", flow_run_name=_run_name, log_prints=True)
+def review_reminder(
+    biennium: FormBiennium = form_field(
+        None, "Biennium", "Four digits, a dash, two digits, e.g. 2014-15. Empty: the newest one in the store."
+    ),
+) -> str:
+    """Post the reminder of what awaits review."""
     engine = engine_for(settings.database_url())
     chosen = biennium or latest_biennium(engine)
     if chosen is None:
         raise RuntimeError("nothing stored yet: no review to remind of")
-    markdown = reminder_markdown(chosen, results_frame(engine, chosen), datetime.now(UTC))
+    results, now = results_frame(engine, chosen), datetime.now(UTC)
+    markdown = reminder_markdown(chosen, results, now)
     create_markdown_artifact(
         key=f"review-reminder-{chosen}", markdown=markdown, description=f"Results of {chosen} awaiting review"
     )
-    get_run_logger().info("%s", markdown.splitlines()[0].removeprefix("# "))
+    summary = notify.reminder_summary(chosen, results)
+    logger = get_run_logger()
+    logger.info("%s", summary)
+    try:
+        alerts: CustomWebhookNotificationBlock = CustomWebhookNotificationBlock.load(ALERTS_BLOCK)  # type: ignore[assignment]  # sync here
+    except ValueError:  # no such block: make deploy saves it when REPORTING_ALERT_WEBHOOK_URL is set
+        logger.info("no alert webhook (block %s): the summary is not posted", ALERTS_BLOCK)
+    else:
+        alerts.notify(summary, subject=f"Review reminder {chosen}")
+    configured = settings.current()
+    if configured.smtp_host and configured.reviewers_file:
+        reviewers = notify.reviewers_by_region(configured.reviewers_file)
+        messages = notify.reminder_messages(chosen, results, now, reviewers, configured.smtp_sender)
+        notify.send(messages, configured)
+        logger.info("e-mailed %d reviewer(s) through %s", len(messages), configured.smtp_host)
     return markdown

@@ -69,6 +69,7 @@ case "${1:-}" in
     prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
     python "$ROOT/deployments/retired.py"  # deployments prefect.yaml no longer declares, deleted
     python "$ROOT/deployments/strict_parameters.py"  # unknown parameters refused by the server
+    python "$ROOT/deployments/next_run.py"  # each description says when the next scheduled run is
     python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
     ;;
   *)

@@ -104,9 +104,9 @@ def biennium_of_run(biennium: str | None, package: str | None, day: date) -> str
         return re.sub(r"[^0-9A-Za-z-]+", "-", Path(package).name)[:20] or "package"
 
 
-def run_name(biennium: str, started: datetime, run_id: str) -> str:
-    """`report-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time."""
-    return f"report-{biennium}-{started.strftime('%Y%m%d-%H%M%S')}-{run_id[:6]}"
+def run_name(biennium: str, started: datetime, run_id: str, prefix: str = "report") -> str:
+    """`<prefix>-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time."""
+    return f"{prefix}-{biennium}-{started.strftime('%Y%m%d-%H%M%S')}-{run_id[:6]}"
 
 
 def report_keys(biennium: str, root: Path) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reporting.resources import examples_dir
@@ -48,6 +48,23 @@ class Settings(BaseSettings):
         default=None,
         description="The people directory: who may decide (YAML; default <data dir>/people.yaml).",
     )
+    output_url: str = Field(
+        default="",
+        description="The web address of the output folder's share: the report's artifact links there.",
+    )
+    reviewers_file: Path | None = Field(
+        default=None, description="A YAML file of each region's reviewers (name, e-mail) for the reminder."
+    )
+    smtp_host: str = Field(
+        default="", description="The SMTP server the reminder e-mails go through (none: no e-mail)."
+    )
+    smtp_port: int = Field(default=587, description="The SMTP server's port.")
+    smtp_starttls: bool = Field(
+        default=True, description="Whether to switch to TLS (STARTTLS) before logging in."
+    )
+    smtp_sender: str = Field(default="", description="The reminder e-mails' From address.")
+    smtp_user: str = Field(default="", description="The SMTP login, if the server wants one.")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="The SMTP password (never shown).")
 
 
 def current() -> Settings:

@@ -14,7 +14,7 @@ from reporting.store.review import RETURNED, SUBMITTED
 
 def reminder_markdown(biennium: str, results: pd.DataFrame, now: datetime) -> str:
     """`results` as results_frame gives them: a section per region listing what awaits a decision."""
-    waiting = results[results["status"].isin([SUBMITTED, RETURNED])].sort_values(["changed_at", "cpo_code"])
+    waiting = awaiting_decision(results)
     lines = [f"# Review of {markdown_text(biennium)}: {len(waiting)} result(s) awaiting a decision", ""]
     if waiting.empty:
         return "\n".join([*lines, "Every result has been approved."]) + "\n"
@@ -40,3 +40,8 @@ def reminder_markdown(biennium: str, results: pd.DataFrame, now: datetime) -> st
             lines.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def awaiting_decision(results: pd.DataFrame) -> pd.DataFrame:
+    """The results still submitted or returned, oldest first."""
+    return results[results["status"].isin([SUBMITTED, RETURNED])].sort_values(["changed_at", "cpo_code"])
