@@ -455,7 +455,7 @@ def _publish(
             intake,
             checked,
             template_file,
-            pipeline.edition_folder(out_dir, language, languages),
+            pipeline.edition_folder(out_dir, language, bool(parameters["draft"])),
             {**parameters, "language": language},
             figures,
             keys if language == languages[0] else f"{keys}-{language}",
@@ -476,7 +476,9 @@ def _publish(
     )
     create_markdown_artifact(
         key=f"{keys}-summary",
-        markdown=draft_markdown(summary, len(reviewed.pending)) if draft else summary,
+        markdown=draft_markdown(summary, len(reviewed.pending), reviewed.returned_listed)
+        if draft
+        else summary,
         description=f"Implementation report {biennium}: counts vs targets",
     )
     create_table_artifact(
@@ -503,6 +505,7 @@ def _publish(
         "edited_kept": str(edited) if edited else None,
         "draft": draft,
         "pending": len(reviewed.pending),
+        "reviewed": reviewed,
     }
 
 

@@ -103,9 +103,10 @@ def biennium_of_run(biennium: str | None, package: str | None, day: date) -> str
         return re.sub(r"[^0-9A-Za-z-]+", "-", Path(package).name)[:20] or "package"
 
 
-def run_name(biennium: str, started: datetime, run_id: str) -> str:
-    """`report-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time."""
-    return f"report-{biennium}-{started.strftime('%Y%m%d-%H%M%S')}-{run_id[:6]}"
+def run_name(biennium: str, started: datetime, run_id: str, kind: str = "report") -> str:
+    """`<kind>-<biennium>-<time>-<run id's first letters>` (`report-…`, `sign-off-…`): unique, and sorted
+    by time."""
+    return f"{kind}-{biennium}-{started.strftime('%Y%m%d-%H%M%S')}-{run_id[:6]}"
 
 
 def report_keys(biennium: str, root: Path) -> str:
@@ -135,9 +136,13 @@ def languages_of(language: str | Iterable[str]) -> list[str]:
     return [check_language(a) for a in dict.fromkeys(asked)] or [DEFAULT_LANGUAGE]
 
 
-def edition_folder(out_dir: Path, language: str, languages: list[str]) -> Path:
-    """One edition is written into the output folder itself; several each into OUT/<language>/."""
-    return out_dir if len(languages) == 1 else out_dir / language
+DRAFT_FOLDER = "draft"
+
+
+def edition_folder(out_dir: Path, language: str, draft: bool) -> Path:
+    """Where an edition goes, whatever the number of editions built: OUT/<language>/, and a draft's
+    OUT/draft/<language>/, so that a draft never replaces a final report (nor a final report a draft)."""
+    return out_dir / DRAFT_FOLDER / language if draft else out_dir / language
 
 
 # --- intake: what a build adds to the stages of reporting.intake.stages ---------------------------------
@@ -397,6 +402,8 @@ class Built:
     files: ReportFiles
     build_json: Path | None = None
     """build.json, for a build that was stored."""
+    review: Reviewed | None = None
+    """What the review let count, for a build that was stored (a draft's sign-off approves its results)."""
 
 
 def build_report(
@@ -468,4 +475,4 @@ def build_report(
         out_dir,
         where,
     )
-    return Built(package, checked, aggregates, report, files, build_json)
+    return Built(package, checked, aggregates, report, files, build_json, review_state)
