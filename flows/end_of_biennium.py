@@ -136,47 +136,41 @@ def _expired(timeout_days: float, chosen: str, draft: dict[str, Any]) -> State[A
     return Failed(name=EXPIRED, message=message)
 
 
+def _parameter(default: Any, title: str, description: str) -> Any:
+    """A parameter's field in the Run form: Prefect reads a parameter's description from a pydantic
+    Field given as its default, and titles it with its name unless the field's JSON schema says
+    otherwise (so the title goes in there)."""
+    return Field(default=default, description=description, json_schema_extra={"title": title})
+
+
 @flow(name="end-of-biennium", flow_run_name=_run_name, log_prints=True)
 def end_of_biennium(
-    package: Annotated[
-        str,
-        Field(
-            title="Package folder",
-            description="The submission package folder; empty: the folder named after the biennium under "
-            "REPORTING_PACKAGES_DIR (default examples/).",
-        ),
-    ] = "",
-    biennium: Annotated[
-        Biennium | None,
-        Field(
-            title="Biennium",
-            description="The biennium signed off, like 2026-27 (four digits, a dash, two digits); empty: "
-            "the package's, or on a scheduled run the biennium that has just closed.",
-            examples=["2026-27"],
-        ),
-    ] = None,
-    out: Annotated[
-        str,
-        Field(
-            title="Output folder",
-            description="Where the reports go: each edition into OUT/<language>/, the draft into "
-            "OUT/draft/<language>/; empty: REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>.",
-        ),
-    ] = "",
-    language: Annotated[
-        Language | list[Language],
-        Field(
-            title="Editions", description="en, fr or es, or several: the draft and the final report in each."
-        ),
-    ] = "en",
-    timeout_days: Annotated[
-        float,
-        Field(
-            gt=0,
-            title="Days to wait for the sign-off",
-            description="With no answer by then the run ends Expired and the draft stands.",
-        ),
-    ] = 14.0,
+    package: str = _parameter(
+        "",
+        "Package folder",
+        "The submission package folder; empty: the folder named after the biennium under "
+        "REPORTING_PACKAGES_DIR (default examples/).",
+    ),
+    biennium: Annotated[Biennium | None, Field(examples=["2026-27"])] = _parameter(  # noqa: B008 (a Field)
+        None,
+        "Biennium",
+        "The biennium signed off, like 2026-27 (four digits, a dash, two digits); empty: the package's, "
+        "or on a scheduled run the biennium that has just closed.",
+    ),
+    out: str = _parameter(
+        "",
+        "Output folder",
+        "Where the reports go: each edition into OUT/<language>/, the draft into OUT/draft/<language>/; "
+        "empty: REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>.",
+    ),
+    language: Language | list[Language] = _parameter(  # noqa: B008 (a Field, as Prefect's forms read)
+        "en", "Editions", "en, fr or es, or several: the draft and the final report in each."
+    ),
+    timeout_days: Annotated[float, Field(gt=0)] = _parameter(
+        14.0,
+        "Days to wait for the sign-off",
+        "With no answer by then the run ends Expired and the draft stands.",
+    ),
 ) -> State[Any]:
     """Build the draft of a biennium's report, wait for sign-off (SignOff form in the UI), then build
     the final report and lock the biennium (Completed), or record the return (Returned)."""

@@ -118,7 +118,7 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
     from reporting.intake.readers import receive_package
     from reporting.orchestration import BIENNIAL_REPORT_FLOW, local_server
     from reporting.orchestration.run_record import record_completed_run
-    from reporting.pipeline import edition_folder, languages_of
+    from reporting.outputs import edition_folder
     from reporting.report.manifest import build_identity
     from reporting.report.up_to_date import unchanged_build
     from reporting.resources import default_template
@@ -127,7 +127,8 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
         _, intake = receive_package(Path(parameters["package"]))
         template = Path(parameters["template"]) if parameters["template"] else default_template()
         identity = build_identity(intake.files, template, parameters["outcomes"], parameters["draft"])
-        first = languages_of(parameters["language"])[0]  # the edition whose build.json says what was made
+        asked = parameters["language"]
+        first = asked if isinstance(asked, str) else asked[0]  # its build.json says what was made
         out_dir = edition_folder(Path(parameters["out"]).resolve(), first, parameters["draft"])
         made = unchanged_build(out_dir, identity, {**parameters, "out": str(out_dir)}, engine, date.today())
     except (PackageError, OSError):  # the flow says what is wrong

@@ -43,6 +43,7 @@ from reporting.intake.validate import (
     notice_findings,
     untranslated_findings,
 )
+from reporting.outputs import edition_folder as edition_folder
 from reporting.report.changes import (
     Snapshot,
     as_text,
@@ -127,6 +128,8 @@ def package_of(biennium: str | None, package: str | None, day: date) -> tuple[st
 
 
 def out_folder(out: str | Path | None, biennium: str) -> Path:
+    """The output folder asked for, else the biennium's (its editions go into OUT/<language>/, see
+    edition_folder)."""
     return Path(out).resolve() if out else output_folder(biennium)
 
 
@@ -134,15 +137,6 @@ def languages_of(language: str | Iterable[str]) -> list[str]:
     """The editions asked for ("fr", or several), each once, in the order given."""
     asked = [language] if isinstance(language, str) else list(language)
     return [check_language(a) for a in dict.fromkeys(asked)] or [DEFAULT_LANGUAGE]
-
-
-DRAFT_FOLDER = "draft"
-
-
-def edition_folder(out_dir: Path, language: str, draft: bool) -> Path:
-    """Where an edition goes, whatever the number of editions built: OUT/<language>/, and a draft's
-    OUT/draft/<language>/, so that a draft never replaces a final report (nor a final report a draft)."""
-    return out_dir / DRAFT_FOLDER / language if draft else out_dir / language
 
 
 # --- intake: what a build adds to the stages of reporting.intake.stages ---------------------------------
