@@ -28,6 +28,6 @@ installed=$("$work/venv/bin/python" -c 'import reporting; print(reporting.__file
 case "$installed" in "$mine"/*) ;; *) echo "reporting is not imported from the wheel: $installed" >&2; exit 1 ;; esac
 case "$sample" in "$checkout"*) echo "the installed package reads its sample from the checkout: $sample" >&2; exit 1 ;; esac
 REPORTING_DATA_DIR="$work/data" "$work/venv/bin/reporting" build "$sample" --out "$work/out"
-test -s "$work/out/implementation-report-2014-15.docx"
-cmp "$work/out/indicator_summary.csv" "$checkout/tests/data/golden/2014-15/indicator_summary.csv"
+test -s "$work/out/en/implementation-report-2014-15.docx"
+cmp "$work/out/en/indicator_summary.csv" "$checkout/tests/data/golden/2014-15/indicator_summary.csv"
 echo "wheel: installed outside the checkout, built the sample, summary equal to the golden copy"
