@@ -317,9 +317,10 @@ def biennial_report(
     default). template: a .docx template (default templates/implementation-report.docx). out: where to
     write the report (default REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>). strict: fail when
     validation rejects any row. pdf: also write the report as PDF (LibreOffice headless, contents and
-    page numbers updated, tagged). language: the edition, en, fr or es, or several ([en, fr, es]: each
-    into its own folder OUT/<language>/, counted once). draft: count every reportable result, not only
-    the approved ones, and mark the report DRAFT (watermark, title, results not yet approved flagged).
+    page numbers updated, tagged). language: the edition, en, fr or es, or several ([en, fr, es], counted
+    once); each goes into OUT/<language>/, a draft's into OUT/draft/<language>/. draft: count every
+    reportable result not returned to its office, not only the approved ones, and mark the report DRAFT
+    (watermark, title, results not yet approved flagged, those returned listed in a draft annex).
     """
     wanted, root = pipeline.package_of(biennium, package, _run_day())
     get_run_logger().info("building %s from %s", wanted or "the package", root)
