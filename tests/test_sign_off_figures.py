@@ -78,3 +78,19 @@ def test_a_draft_is_not_signed_off_once_its_results_changed(
     with pytest.raises(ReviewError, match=r"TUN129 7\.1: it is returned, not submitted"):
         sign_off(store.engine, B, "Chief", approve=True, counted=draft.review.counted_rows)
     assert (review_frame(store.engine, B)["status"] != "approved").all()  # all or nothing
+
+
+def test_a_result_approved_since_the_draft_without_being_counted_refuses_the_sign_off(
+    sample_package: Path, store: Store, tmp_path: Path
+) -> None:
+    (sample_package / "reviews.csv").unlink()
+    build_report(sample_package, tmp_path / "first", where=store, draft=True)  # the rows stored
+    decide(store.engine, B, [Decision("7.1", "TUN129", "return", "Ana", COMMENT)])
+    draft = build_report(sample_package, tmp_path / "draft", where=store, draft=True)
+    assert draft.review is not None
+    decide(store.engine, B, [Decision("7.1", "TUN129", "reopen", "Ana", "answered")])
+    decide(store.engine, B, [Decision("7.1", "TUN129", "approve", "Ana")])  # the final report would count it
+    with pytest.raises(
+        ReviewError, match=r"approved since the draft was built, not counted in it: TUN129 7\.1"
+    ):
+        sign_off(store.engine, B, "Chief", approve=True, counted=draft.review.counted_rows)

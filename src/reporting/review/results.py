@@ -403,13 +403,15 @@ def sign_off(
     comment: str = "",
     counted: Mapping[Result, str] | None = None,
 ) -> list[Entry]:
-    """The sign-off of a draft: approving it approves exactly the results the draft counted (`counted`:
-    each result and the version of its rows, Reviewed.counted_rows), those still submitted; refused
-    when one of them changed or was decided on since the draft. Returning it records the comment.
-    Either way an audit entry `sign-off` says who and why."""
+    """The sign-off of a draft: approving it approves exactly the results the draft counted (`counted`,
+    required to approve: each result and the version of its rows, Reviewed.counted_rows), those still
+    submitted; refused when one of them changed or was decided on since the draft. Returning it records
+    the comment. Either way an audit entry `sign-off` says who and why."""
     entries: list[Entry] = []
     if approve:
-        outcome = decide(engine, biennium, _approvals(engine, biennium, by, counted or {}), source=SIGNED_OFF)
+        if counted is None:
+            raise ReviewError("approving a draft needs the results it counted")
+        outcome = decide(engine, biennium, _approvals(engine, biennium, by, counted), source=SIGNED_OFF)
         if outcome.refused:
             raise ReviewError(
                 "; ".join(f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused)
