@@ -55,7 +55,7 @@ def _round(work: Path, env: dict[str, str], reporting: Path, pandoc: str) -> tup
         first = process_seconds(build, build_env, ROOT)
         time.sleep(PAUSE_SECONDS)
         again = process_seconds(build, build_env, ROOT)
-        pandoc_seconds = process_seconds([pandoc, "report.md", "-o", "x.docx"], env, out)
+        pandoc_seconds = process_seconds([pandoc, "report.md", "-o", "x.docx"], env, out / "en")
     finally:
         subprocess.run(
             [str(reporting), "server", "stop"], cwd=ROOT, env=build_env, capture_output=True, check=False

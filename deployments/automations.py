@@ -43,10 +43,10 @@ URL_VARIABLE = "REPORTING_ALERT_WEBHOOK_URL"
 AUTOMATION = "biennial-report-failed"
 BLOCK = "reporting-alerts"
 DEPLOYMENTS_FILE = Path(__file__).resolve().parent / "prefect.yaml"
-# Failed, Crashed (the process died) and TimedOut (a Failed state by another name: the run's timeout, or
-# no sign-off answer within timeout_days), and Returned (the sign-off returned the draft): the state's
-# name, so a run ending in any of them is posted with its message (the signer's comment).
-ALERTED_STATES = ("Failed", "Crashed", "TimedOut", "Returned")
+# Failed, Crashed (the process died), TimedOut (a Failed state by another name: the run's timeout),
+# Returned (the sign-off returned the draft) and Expired (no sign-off answer within timeout_days): the
+# state's name, so a run ending in any of them is posted with its message (the signer's comment).
+ALERTED_STATES = ("Failed", "Crashed", "TimedOut", "Returned", "Expired")
 ALERT_EVENTS = {f"prefect.flow-run.{state}" for state in ALERTED_STATES}
 SECRET = "webhook_url"
 SUBJECT = "Report run {{ flow_run.name }} {{ flow_run.state.name }}"

@@ -355,12 +355,16 @@ def biennial_report(
         "Also write the report as PDF (LibreOffice headless: tagged, contents and page numbers).",
     ),
     language: Language | list[Language] = form_field(
-        "en", "Language", "The edition: en, fr or es, or several, each into its own folder `OUT/<language>/`."
+        "en",
+        "Language",
+        "The edition: en, fr or es, or several, each into its own folder `OUT/<language>/` (a draft's into "
+        "`OUT/draft/<language>/`).",
     ),
     draft: bool = form_field(
         False,
         "Draft",
-        "Count every reportable result, not only the approved ones, and mark the report DRAFT.",
+        "Count every reportable result not returned to its office, not only the approved ones, and mark the "
+        "report DRAFT (those returned are listed in a draft annex).",
     ),
 ) -> dict[str, Any]:
     """Build the implementation report of one biennium's submission package (each parameter is described
@@ -499,7 +503,7 @@ def _publish(
             intake,
             checked,
             template_file,
-            pipeline.edition_folder(out_dir, language, languages),
+            pipeline.edition_folder(out_dir, language, bool(parameters["draft"])),
             {**parameters, "language": language},
             figures,
             keys if language == languages[0] else f"{keys}-{language}",
@@ -520,7 +524,9 @@ def _publish(
     )
     create_markdown_artifact(
         key=f"{keys}-summary",
-        markdown=draft_markdown(summary, len(reviewed.pending)) if draft else summary,
+        markdown=draft_markdown(summary, len(reviewed.pending), reviewed.returned_listed)
+        if draft
+        else summary,
         description=f"Implementation report {biennium}: counts vs targets",
     )
     create_table_artifact(
@@ -547,6 +553,7 @@ def _publish(
         "edited_kept": str(edited) if edited else None,
         "draft": draft,
         "pending": len(reviewed.pending),
+        "reviewed": reviewed,
     }
 
 

@@ -2,11 +2,17 @@
 final report and lock the biennium — or record why it was returned.
 
 The wait is Prefect's interactive workflow: the run pauses with a `SignOff` form (the draft's summary
-above it); the operator opens the run in the UI, chooses approve or return and resumes it. It pauses
-with `pause_flow_run`, not `suspend_flow_run`: a suspended run is started again from the beginning by
-its deployment's worker, which would build the draft a second time and needs a worker for a run started
-from the command line; a paused run waits in its process (a sleeping process, polling every minute).
-No answer within `timeout_days` (default 14) leaves the draft, and the run ends Completed saying so.
+above it); the operator opens the run in the UI, chooses approve or return and resumes it. Approving
+approves exactly the results the draft counted (on the rows it counted), so the final report publishes
+the figures shown above the form. It pauses with `pause_flow_run`, not `suspend_flow_run`: a suspended
+run is started again from the beginning by its deployment's worker, which would build the draft a
+second time and needs a worker for a run started from the command line; a paused run waits in its
+process (a sleeping process, polling every minute).
+
+How a run ends says what happened: Completed (signed off: the final report is out, the biennium
+locked), `Returned` (a Failed state by that name, with the signer's comment) or `Expired` (no answer
+within `timeout_days`, default 14: the draft stands). Both are failures to Prefect, so the failure
+alert (deployments/automations.py) posts them.
 
 Its deployment `end-of-biennium/sign-off` (deployments/prefect.yaml) is the scheduled end of each
 biennium: 15 January of even years, the three editions.
@@ -14,7 +20,8 @@ biennium: 15 January of even years, the three editions.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Self
 
 from reporting import settings
 
@@ -28,27 +35,54 @@ from prefect.exceptions import FlowPauseTimeout  # noqa: E402
 from prefect.flow_runs import pause_flow_run  # noqa: E402
 from prefect.input import RunInput  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
-from prefect.states import Completed, Running  # noqa: E402
-from pydantic import Field  # noqa: E402
+from prefect.states import Completed, Failed, Running  # noqa: E402
+from pydantic import ConfigDict, Field, model_validator  # noqa: E402
 
+from reporting import pipeline  # noqa: E402
+from reporting.escaping import markdown_cell  # noqa: E402
 from reporting.flows.biennial_report import Biennium, Language, biennial_report  # noqa: E402
+from reporting.report.draft import returned_markdown  # noqa: E402
+from reporting.review.build import Reviewed  # noqa: E402
 from reporting.review.results import lock, sign_off  # noqa: E402
 from reporting.store.database import engine_for  # noqa: E402
 
 DAY_SECONDS = 24 * 3600
 POLL_SECONDS = 60
 SIGN_OFF_KEY = "sign-off"
+RETURNED = "Returned"
+"""The name of the (Failed) state of a run whose draft was returned."""
+EXPIRED = "Expired"
+"""The name of the (Failed) state of a run that had no answer within `timeout_days`."""
+RETURN_NEEDS_A_COMMENT = "returning the draft needs a comment: say what the draft lacks"
 
 
 class SignOff(RunInput):
     """The sign-off form shown in the UI when the run waits."""
 
-    decision: Literal["approve", "return"] = Field(
-        description="approve: build the final report (approved results only, no watermark) and lock the "
-        "biennium. return: the draft is not accepted; say why below."
+    model_config = ConfigDict(  # the server checks an answer against this schema: no return without a comment
+        json_schema_extra={
+            "if": {"properties": {"decision": {"const": "return"}}},
+            "then": {"properties": {"comment": {"minLength": 1, "pattern": r"\S"}}},
+        }
     )
-    by: str = Field(min_length=1, description="Your name (recorded in the audit trail).")
-    comment: str = Field(default="", description="Why the draft is returned (or a note on the approval).")
+
+    decision: Literal["approve", "return"] = Field(
+        title="Decision",
+        description="approve: build the final report (exactly the results the draft counts, no watermark) "
+        "and lock the biennium. return: the draft is not accepted; say why below.",
+    )
+    by: str = Field(min_length=1, title="Your name", description="Recorded in the audit trail.")
+    comment: str = Field(
+        default="",
+        title="Comment",
+        description="Required to return the draft: what it lacks (a note on an approval is optional).",
+    )
+
+    @model_validator(mode="after")
+    def _return_has_a_comment(self) -> Self:
+        if self.decision == "return" and not self.comment.strip():
+            raise ValueError(RETURN_NEEDS_A_COMMENT)
+        return self
 
 
 def _documents(built: dict[str, Any]) -> str:
@@ -57,67 +91,115 @@ def _documents(built: dict[str, Any]) -> str:
 
 
 def sign_off_description(draft: dict[str, Any]) -> str:
-    """The Markdown above the form: what the draft counts and where it is."""
+    """The Markdown above the form and in the `sign-off-<biennium>` artifact: the figures the draft
+    counts (those the final report publishes once approved), where it is, and the results returned."""
     summary = draft["summary"]
     totals = summary[summary["region"] == "Total"]
     rows = "\n".join(
-        f"| {r.indicator} | {'' if str(r.target) == '<NA>' else r.target} | {r.achieved} | "
+        f"| {markdown_cell(r.indicator)} | {'' if str(r.target) == '<NA>' else r.target} | {r.achieved} | "
         f"{r.achieved_approved} | {r.achieved_pending} |"
         for r in totals.itertuples(index=False)
     )
+    reviewed: Reviewed = draft["reviewed"]
     return (
         f"## Sign-off of the implementation report {draft['biennium']} (DRAFT)\n\n"
-        f"Draft: {_documents(draft)}. {draft.get('pending', 0)} result(s) not yet approved are counted "
-        "in it; approving the draft approves them.\n\n"
-        "| indicator | target | achieved (draft) | approved | pending |\n|---|---|---|---|---|\n"
-        f"{rows}\n\nChoose **approve** or **return** (with a comment) and resume the run."
+        f"Draft: {_documents(draft)}. It counts {len(reviewed.counted_rows)} result(s), "
+        f"{len(reviewed.pending)} of them not yet approved: approving the draft approves exactly these, "
+        "and the final report publishes the figures below. A result submitted or changed since is not "
+        "approved by it.\n\n"
+        "| indicator | target | achieved (draft and final) | approved | pending |\n|---|---|---|---|---|\n"
+        f"{rows}\n\n"
+        f"### Returned to their office, not counted ({len(reviewed.returned)})\n\n"
+        f"{returned_markdown(reviewed.returned_listed)}\n\n"
+        "Choose **approve** or **return** (with a comment) and resume the run."
     )
 
 
-@flow(name="end-of-biennium", log_prints=True)
+def _run_name() -> str:
+    """`sign-off-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time in the UI."""
+    started = flow_run.scheduled_start_time or datetime.now(UTC)
+    biennium = pipeline.biennium_of_run(
+        flow_run.parameters.get("biennium"), flow_run.parameters.get("package"), started.date()
+    )
+    return pipeline.run_name(biennium, started, str(flow_run.id), kind="sign-off")
+
+
+def _expired(timeout_days: float, chosen: str, draft: dict[str, Any]) -> State[Any]:
+    """The run's end when no answer came: Prefect refuses any state after an expired pause but its own
+    anonymous Failed, so the run is set Running (forced) and then ends in its own state."""
+    message = f"no sign-off within {timeout_days:g} days: the draft of {chosen} stands ({_documents(draft)})"
+    get_run_logger().warning(message)
+    run_id = flow_run.get_id()
+    assert run_id is not None  # inside a flow run
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(run_id, Running(message="the sign-off expired"), force=True)
+    return Failed(name=EXPIRED, message=message)
+
+
+def _parameter(default: Any, title: str, description: str) -> Any:
+    """A parameter's field in the Run form: Prefect reads a parameter's description from a pydantic
+    Field given as its default, and titles it with its name unless the field's JSON schema says
+    otherwise (so the title goes in there)."""
+    return Field(default=default, description=description, json_schema_extra={"title": title})
+
+
+@flow(name="end-of-biennium", flow_run_name=_run_name, log_prints=True)
 def end_of_biennium(
-    package: str | None = None,
-    biennium: Biennium | None = None,
-    out: str | None = None,
-    language: Language | list[Language] = "en",
-    timeout_days: float = 14.0,
+    package: str = _parameter(
+        "",
+        "Package folder",
+        "The submission package folder; empty: the folder named after the biennium under "
+        "REPORTING_PACKAGES_DIR (default examples/).",
+    ),
+    biennium: Annotated[Biennium | None, Field(examples=["2026-27"])] = _parameter(  # noqa: B008 (a Field)
+        None,
+        "Biennium",
+        "The biennium signed off, like 2026-27 (four digits, a dash, two digits); empty: the package's, "
+        "or on a scheduled run the biennium that has just closed.",
+    ),
+    out: str = _parameter(
+        "",
+        "Output folder",
+        "Where the reports go: each edition into OUT/<language>/, the draft into OUT/draft/<language>/; "
+        "empty: REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>.",
+    ),
+    language: Language | list[Language] = _parameter(  # noqa: B008 (a Field, as Prefect's forms read)
+        "en", "Editions", "en, fr or es, or several: the draft and the final report in each."
+    ),
+    timeout_days: Annotated[float, Field(gt=0)] = _parameter(
+        14.0,
+        "Days to wait for the sign-off",
+        "With no answer by then the run ends Expired and the draft stands.",
+    ),
 ) -> State[Any]:
     """Build the draft of a biennium's report, wait for sign-off (SignOff form in the UI), then build
-    the final report and lock the biennium, or record the return. package, biennium, out, language: as
-    for biennial-report (the draft and the final report in the same editions). timeout_days: how long
-    to wait for the sign-off before leaving the draft."""
+    the final report and lock the biennium (Completed), or record the return (Returned)."""
     logger = get_run_logger()
-    draft = biennial_report(package=package, biennium=biennium, out=out, language=language, draft=True)
-    chosen = str(draft["biennium"])
-    create_markdown_artifact(
-        key=f"sign-off-{chosen}", markdown=sign_off_description(draft), description="Awaiting sign-off"
+    draft = biennial_report(
+        package=package or None, biennium=biennium, out=out or None, language=language, draft=True
     )
+    chosen = str(draft["biennium"])
+    description = sign_off_description(draft)
+    create_markdown_artifact(key=f"sign-off-{chosen}", markdown=description, description="Awaiting sign-off")
     logger.info("the draft of %s waits for sign-off in the UI (up to %g days)", chosen, timeout_days)
     try:
         answer = pause_flow_run(
-            wait_for_input=SignOff.with_initial_data(description=sign_off_description(draft)),
+            wait_for_input=SignOff.with_initial_data(description=description),
             timeout=max(1, round(timeout_days * DAY_SECONDS)),
             poll_interval=min(POLL_SECONDS, max(1, round(timeout_days * DAY_SECONDS / 4))),
             key=SIGN_OFF_KEY,
         )
     except FlowPauseTimeout:
-        message = (
-            f"no sign-off within {timeout_days:g} days: the draft of {chosen} stands ({_documents(draft)})"
-        )
-        logger.warning(message)
-        run_id = flow_run.get_id()
-        assert run_id is not None  # inside a flow run
-        with get_client(sync_client=True) as client:  # out of the expired pause, to end as Completed
-            client.set_flow_run_state(run_id, Running(message=message), force=True)
-        return Completed(message=message)
+        return _expired(timeout_days, chosen, draft)
     engine = engine_for(settings.database_url())
     if answer.decision == "return":
         sign_off(engine, chosen, answer.by, approve=False, comment=answer.comment)
-        message = f"the draft of {chosen} was returned by {answer.by}: {answer.comment or 'no comment given'}"
+        message = f"the draft of {chosen} was returned by {answer.by}: {answer.comment.strip()}"
         logger.warning(message)
-        return Completed(message=message)
-    sign_off(engine, chosen, answer.by, approve=True, comment=answer.comment)
-    final = biennial_report(package=package, biennium=chosen, out=out, language=language)
+        return Failed(name=RETURNED, message=message)
+    reviewed: Reviewed = draft["reviewed"]
+    sign_off(engine, chosen, answer.by, approve=True, comment=answer.comment, counted=reviewed.counted_rows)
+    final = biennial_report(package=package or None, biennium=chosen, out=out or None, language=language)
     lock(engine, chosen, answer.by, "report signed off")
     message = f"signed off by {answer.by}: final report {_documents(final)}; {chosen} is locked"
     logger.info(message)

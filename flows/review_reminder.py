@@ -33,7 +33,7 @@ def _run_name() -> str:
     """`review-reminder-<biennium>-<time>-<id>` (`latest` when the store's newest biennium is meant)."""
     chosen = flow_run.parameters.get("biennium") or "latest"
     return pipeline.run_name(
-        chosen, flow_run.scheduled_start_time, str(flow_run.id), prefix="review-reminder"
+        chosen, flow_run.scheduled_start_time, str(flow_run.id), kind="review-reminder"
     )
 
 

@@ -30,6 +30,6 @@ case "$sample" in "$checkout"*) echo "the installed package reads its sample fro
 # the sample's approvals are PROGRAM's, whom the demo's people directory (shipped beside it) names
 REPORTING_DATA_DIR="$work/data" REPORTING_PEOPLE_FILE="$(dirname "$sample")/people.yaml" \
     "$work/venv/bin/reporting" build "$sample" --out "$work/out"
-test -s "$work/out/implementation-report-2014-15.docx"
-cmp "$work/out/indicator_summary.csv" "$checkout/tests/data/golden/2014-15/indicator_summary.csv"
+test -s "$work/out/en/implementation-report-2014-15.docx"
+cmp "$work/out/en/indicator_summary.csv" "$checkout/tests/data/golden/2014-15/indicator_summary.csv"
 echo "wheel: installed outside the checkout, built the sample, summary equal to the golden copy"

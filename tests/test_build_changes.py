@@ -92,7 +92,7 @@ def test_a_late_correction_is_named_exactly_by_diff_artifact_and_report(
     first, artifacts = _build(sample_package, tmp_path / "first")
     assert first["changes"] == "No earlier build of this biennium in the store to compare with."
     assert "nothing to compare with" in _changes_artifact(artifacts)
-    assert "## Changes since" not in (tmp_path / "first" / "report.md").read_text(encoding="utf-8")
+    assert "## Changes since" not in (tmp_path / "first" / "en" / "report.md").read_text(encoding="utf-8")
 
     # the correction: Ghana meets a second criterion, Tunisia's text is edited, Turkey's CPO removed
     _, evidence = _evidence(sample_package)
@@ -123,7 +123,7 @@ def test_a_late_correction_is_named_exactly_by_diff_artifact_and_report(
     assert second["changes"].startswith("Changes since the build of ")
     assert "4 figure(s) changed" in second["changes"]
 
-    report = (tmp_path / "second" / "report.md").read_text(encoding="utf-8")
+    report = (tmp_path / "second" / "en" / "report.md").read_text(encoding="utf-8")
     section = report.split("## Changes since the build of ", 1)[1].split("\n## ", 1)[0]
     assert "figure 7.1 Africa: 2 → 3" in section and "TUR159" in section and "TUN129" in section
     assert len([line for line in section.splitlines() if line.startswith("- ")]) == len(EXPECTED) + 2
@@ -133,7 +133,8 @@ def test_a_late_correction_is_named_exactly_by_diff_artifact_and_report(
     assert third["changes"].startswith("No change since the build of ")
     assert "No change" in _changes_artifact(artifacts)
     for name in ("report.md", "indicator_summary.csv", "indicator_evidence.csv"):
-        assert (tmp_path / "second" / name).read_bytes() == (tmp_path / "third" / name).read_bytes(), name
+        second_file, third_file = (tmp_path / build / "en" / name for build in ("second", "third"))
+        assert second_file.read_bytes() == third_file.read_bytes(), name
     same = runner.invoke(app, ["diff", str(tmp_path / "second"), str(tmp_path / "third")])
     assert same.exit_code == 0 and same.output.strip() == "no change"
 

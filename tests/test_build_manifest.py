@@ -34,7 +34,7 @@ def _build(package: Path, out: Path) -> dict[str, object]:
 def test_build_json_names_inputs_template_code_and_figures(sample_package: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(sample_package, out)
-    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    manifest = json.loads((out / "en" / MANIFEST).read_text(encoding="utf-8"))
     assert len(manifest["build_id"]) == 64 and manifest["build_short_id"] == manifest["build_id"][:8]
     assert manifest["biennium"] == "2014-15" and manifest["flow_run_id"]
     assert manifest["built_at"].startswith("20")
@@ -52,7 +52,7 @@ def test_build_json_names_inputs_template_code_and_figures(sample_package: Path,
     assert manifest["summary"]["rows_ingested"] == 65
     assert set(OUTPUTS) <= set(manifest["outputs"])
 
-    docx = out / "implementation-report-2014-15.docx"
+    docx = out / "en" / "implementation-report-2014-15.docx"
     document = Document(str(docx))
     assert document.core_properties.identifier == manifest["build_id"]
     cover = [p.text for p in document.paragraphs[:12]]
@@ -63,9 +63,9 @@ def test_build_json_names_inputs_template_code_and_figures(sample_package: Path,
 def test_two_builds_from_unchanged_inputs_give_the_same_files_and_build_id(
     sample_package: Path, tmp_path: Path
 ) -> None:
-    first, second = tmp_path / "first", tmp_path / "second"
-    _build(sample_package, first)
-    _build(sample_package, second)
+    first, second = tmp_path / "first" / "en", tmp_path / "second" / "en"  # OUT/<language>/
+    _build(sample_package, first.parent)
+    _build(sample_package, second.parent)
     for name in OUTPUTS:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     one, two = (json.loads((d / MANIFEST).read_text(encoding="utf-8")) for d in (first, second))
@@ -73,6 +73,6 @@ def test_two_builds_from_unchanged_inputs_give_the_same_files_and_build_id(
     (sample_package / "evidence" / "evidence.csv").write_text(
         (sample_package / "evidence" / "evidence.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8"
     )
-    _build(sample_package, second)
+    _build(sample_package, second.parent)
     three = json.loads((second / MANIFEST).read_text(encoding="utf-8"))
     assert three["build_id"] != two["build_id"]  # another input, another build

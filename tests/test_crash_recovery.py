@@ -52,7 +52,8 @@ ROWS = int(os.environ.get("REPORTING_CRASH_ROWS", "10000"))
 BUILD_SECONDS = 300.0
 """A build, or the wait for its kill point, that takes longer than this is a hang."""
 POLL_SECONDS = 0.05
-WORD_REPORT = f"implementation-report-{BIENNIUM}.docx"
+WORD_REPORT = f"en/implementation-report-{BIENNIUM}.docx"
+"""The Word report of a build's one edition (OUT/<language>/)."""
 
 
 def synthetic_package(folder: Path, rows: int = ROWS) -> Path:
@@ -415,7 +416,7 @@ def kill_point(stage: str, data: Path, out: Path, engine: Engine, rows: int, fil
 
     def rendering() -> str | None:
         partial = (
-            next(out.glob(f"{TEMPORARY_PREFIX}{Path(WORD_REPORT).stem}-*"), None) if out.is_dir() else None
+            next(out.glob(f"*/{TEMPORARY_PREFIX}{Path(WORD_REPORT).stem}-*"), None) if out.is_dir() else None
         )
         return f"render: {partial.name} being written" if partial else None
 
@@ -541,7 +542,7 @@ def kill_and_rebuild(
         case.slots_held = active_slots(server[1])
         case.run_states = flow_run_states(server[1])
         case.orphans_after_rebuild = orphans(data, work)
-        for name in ("indicator_summary.csv", "report.md"):
+        for name in ("en/indicator_summary.csv", "en/report.md"):
             mine, theirs = out / name, reference / name
             if not mine.is_file() or mine.read_bytes() != theirs.read_bytes():
                 case.outputs_differ.append(name)

@@ -1,5 +1,6 @@
 """The sample's outputs are kept byte for byte (tests/data/golden/2014-15, made by `reporting build
-examples/2014-15` on 2 December 2026): a restructuring or a speed-up must not change a figure or a word.
+examples/2014-15` on 2 December 2026, in out/en/): a restructuring or a speed-up must not change a
+figure or a word.
 A deliberate change of wording or layout updates the golden copy in the same commit (GOLDEN_UPDATE=1)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from reporting.outputs import edition_folder
 from tests.report_packages import SAMPLE, build
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "2014-15"
@@ -19,8 +21,9 @@ GENERATED_ON = date(2026, 12, 2)
 
 @pytest.mark.parametrize("name", ["indicator_summary.csv", "report.md"])
 def test_the_sample_gives_the_golden_outputs_byte_for_byte(tmp_path: Path, name: str) -> None:
-    build(SAMPLE, tmp_path / "out", generated_on=GENERATED_ON)
-    made = (tmp_path / "out" / name).read_bytes()
+    edition = edition_folder(tmp_path / "out", "en", draft=False)
+    build(SAMPLE, edition, generated_on=GENERATED_ON)
+    made = (edition / name).read_bytes()
     if os.environ.get("GOLDEN_UPDATE") == "1":
-        shutil.copy(tmp_path / "out" / name, GOLDEN / name)
+        shutil.copy(edition / name, GOLDEN / name)
     assert made == (GOLDEN / name).read_bytes(), f"{name} differs from {GOLDEN / name}"

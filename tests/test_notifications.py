@@ -123,6 +123,7 @@ def test_deploy_creates_one_automation_and_running_it_again_updates_it(hooked: H
         "prefect.flow-run.Crashed",
         "prefect.flow-run.TimedOut",
         "prefect.flow-run.Returned",
+        "prefect.flow-run.Expired",
     }
     ids = {
         f"prefect.deployment.{httpx.get(f'{stack.api}/deployments/name/{n}', timeout=10).json()['id']}"

@@ -331,9 +331,9 @@ def test_the_report_compares_with_an_earlier_biennium_once_it_is_stored(tmp_path
     out = str(tmp_path / "out")
 
     before = _run(package=str(current), out=out, outcomes=["7"])
-    assert "2012-13" not in (tmp_path / "out" / "report.md").read_text("utf-8")
+    assert "2012-13" not in (tmp_path / "out" / "en" / "report.md").read_text("utf-8")
     _run(package=str(earlier), out=str(tmp_path / "earlier"))
     after = _run(package=str(current), out=out, outcomes=["7"])
     assert _states(before.state_details.flow_run_id, "context")  # (cached when an earlier test built 2014-15)
     assert set(_states(after.state_details.flow_run_id, "context").values()) == {"Completed"}
-    assert "2012-13" in (tmp_path / "out" / "report.md").read_text("utf-8")
+    assert "2012-13" in (tmp_path / "out" / "en" / "report.md").read_text("utf-8")

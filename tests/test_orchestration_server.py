@@ -173,7 +173,7 @@ def test_a_triggered_rebuild_completes_with_its_artifacts_and_report(local_prefe
     table = artifacts["report-2014-15-by-region"]["data"]
     rows = {r["indicator"]: r for r in (json.loads(table) if isinstance(table, str) else table)}
     assert rows["7\\.1"]["Total"] == 13 and rows["7\\.2"]["Total"] == 7
-    docx = local_prefect.out / "implementation-report-2014-15.docx"
+    docx = local_prefect.out / "en" / "implementation-report-2014-15.docx"
     assert markdown_text(docx) in artifacts["report-2014-15-docx"]["data"]  # the path, shown as text
     assert docx.stat().st_size > 20_000
     assert (local_prefect.data / "prefect" / "prefect.db").is_file()  # the server's database

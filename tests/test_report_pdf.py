@@ -185,13 +185,13 @@ def test_build_with_pdf_writes_it_beside_the_report(sample_package: Path, tmp_pa
     out = tmp_path / "out"
     built = CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out), "--pdf"])
     assert built.exit_code == 0, built.output
-    pdf = out / "implementation-report-2014-15.pdf"
+    pdf = out / "en" / "implementation-report-2014-15.pdf"
     assert f"PDF:     {pdf}" in built.output
     text = subprocess.run(
         [tool("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     )
     assert dict(contents(text.stdout)[1])["Annex 1: CPO results not reportable"] > 20
-    manifest = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "en" / "build.json").read_text(encoding="utf-8"))
     assert pdf.name in manifest["outputs"] and manifest["parameters"]["pdf"] is True
 
     again = CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out)])

@@ -1,6 +1,7 @@
 """What `reporting build` counts: approved results only; nothing approved builds nothing (one line);
-`--draft` counts every reportable result and marks the report DRAFT; a locked biennium refuses a late
-file, archived and recorded as refused."""
+`--draft` counts every reportable result and marks the report DRAFT, in OUT/draft/<language>/ where it
+never replaces the final report of OUT/<language>/; a locked biennium refuses a late file, archived and
+recorded as refused."""
 
 from __future__ import annotations
 
@@ -42,21 +43,23 @@ def test_nothing_approved_builds_nothing_unless_draft(
     errors = [line for line in refused.output.splitlines() if line.startswith("error:")]
     assert errors == [
         "error: nothing approved in 2014-15 (22 result(s) await review: reporting review list): no report "
-        "built; --draft builds a draft counting every reportable result"
+        "built; --draft builds a draft counting every result not returned"
     ]
-    assert not (out / f"implementation-report-{B}.docx").exists()
+    assert not (out / "en" / f"implementation-report-{B}.docx").exists()
 
     engine = engine_for(store_url)
     decide(engine, B, [Decision("7.1", "TUN129", "approve", "Ana")])
     drafted = runner.invoke(app, ["build", str(sample_package), "--out", str(out), "--draft"])
     assert drafted.exit_code == 0, drafted.output
     assert "(DRAFT: 21 result(s) not yet approved counted)" in drafted.output
-    assert _watermarked(out / f"implementation-report-{B}.docx")
-    report = (out / "report.md").read_text(encoding="utf-8")
+    draft = out / "draft" / "en"
+    assert _watermarked(draft / f"implementation-report-{B}.docx")
+    assert not (out / "en").exists()
+    report = (draft / "report.md").read_text(encoding="utf-8")
     assert report.splitlines()[0] == f"# Programme implementation report {B} (DRAFT)"
     assert "*\\[not yet approved\\] \\[ACI8\\] Improved" in report  # SHA127, flagged where it is listed
     assert "*Capacités des mandants" in report  # TUN129 is approved
-    summary = pd.read_csv(out / "indicator_summary.csv", dtype=str, keep_default_na=False)
+    summary = pd.read_csv(draft / "indicator_summary.csv", dtype=str, keep_default_na=False)
     assert list(summary.columns)[-2:] == ["achieved_approved", "achieved_pending"]
     total = summary[(summary["indicator"] == "7.1") & (summary["region"] == "Total")].iloc[0]
     assert (int(total["achieved_approved"]), int(total["achieved_pending"])) == (
@@ -67,8 +70,9 @@ def test_nothing_approved_builds_nothing_unless_draft(
     final = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert final.exit_code == 0, final.output
     assert "warning: 21 result(s) not yet approved: left out" in final.output
-    assert not _watermarked(out / f"implementation-report-{B}.docx")
-    summary = pd.read_csv(out / "indicator_summary.csv", dtype=str, keep_default_na=False)
+    assert not _watermarked(out / "en" / f"implementation-report-{B}.docx")
+    assert _watermarked(draft / f"implementation-report-{B}.docx")  # each in its own folder
+    summary = pd.read_csv(out / "en" / "indicator_summary.csv", dtype=str, keep_default_na=False)
     assert list(summary.columns) == ["biennium", "outcome", "indicator", "region", "target", "achieved"]
     assert summary[(summary["indicator"] == "7.1") & (summary["region"] == "Total")]["achieved"].tolist() == [
         "1"
@@ -81,6 +85,11 @@ def test_a_locked_biennium_refuses_a_late_file(store_url: str, sample_package: P
     lock(engine_for(store_url), B, "Chief", "sent to the Governing Body")
     again = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert again.exit_code == 0, again.output  # the files already stored build the same report
+    final = (out / "en" / f"implementation-report-{B}.docx").read_bytes()
+    drafted = runner.invoke(app, ["build", str(sample_package), "--out", str(out), "--draft"])
+    assert drafted.exit_code == 0, drafted.output
+    assert _watermarked(out / "draft" / "en" / f"implementation-report-{B}.docx")
+    assert (out / "en" / f"implementation-report-{B}.docx").read_bytes() == final  # never replaced
     late = sample_package / "evidence" / "late.csv"
     rows = pd.read_csv(sample_package / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
     rows[rows["cpo_code"] == "TUN129"].assign(cpo_title="Late").to_csv(late, index=False)

@@ -13,16 +13,37 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from reporting.report.draft import NOT_APPROVED, draft_markdown, flag_pending, watermark_docx
+from reporting.report.draft import NOT_APPROVED, RETURNED_ANNEX, draft_markdown, flag_pending, mark_draft_docx
 from reporting.review.reminder import reminder_markdown
 
 
-def test_report_md_says_draft_in_its_title() -> None:
-    text = draft_markdown("# Programme implementation report 2014-15\n\nResults by outcome.\n", pending=3)
+def test_report_md_says_draft_in_its_title_and_lists_the_results_returned() -> None:
+    returned = {
+        "indicator": "7.1",
+        "cpo_code": "NGA904",
+        "country": "Nigeria",
+        "by": "Ana",
+        "comment": "[x](y)",
+    }
+    text = draft_markdown(
+        "# Programme implementation report 2014-15\n\nResults by outcome.\n", pending=3, returned=[returned]
+    )
     lines = text.splitlines()
     assert lines[0] == "# Programme implementation report 2014-15 (DRAFT)"
-    assert lines[2].startswith("**DRAFT**: counts every reportable result, 3 of them [not yet approved]")
-    assert lines[-1] == "Results by outcome."
+    assert lines[2].startswith(
+        "**DRAFT**: counts every reportable result not returned to its office, 3 of them [not yet approved] "
+        "(marked so below); 1 returned, not counted (listed at the end)."
+    )
+    assert lines[4:] == [
+        "Results by outcome.",
+        "",
+        f"## {RETURNED_ANNEX}",
+        "",
+        "| Indicator | Country/CPO | Returned by | Comment |",
+        "|---|---|---|---|",
+        "| 7\\.1 | Nigeria\\/NGA904 | Ana | \\[x\\]\\(y\\) |",
+    ]
+    assert draft_markdown("# T\n", pending=0).endswith(f"## {RETURNED_ANNEX}\n\nNo result was returned.\n")
 
 
 def test_results_not_yet_approved_are_flagged_where_listed() -> None:
@@ -43,7 +64,7 @@ def test_every_header_of_every_section_carries_the_watermark(tmp_path: Path) -> 
     document.add_section()
     document.sections[1].different_first_page_header_footer = True
     document.save(str(docx))
-    watermark_docx(docx)
+    mark_draft_docx(docx, [])
     marked = Document(str(docx))
     for section in marked.sections:
         for header in (section.header, section.first_page_header, section.even_page_header):
@@ -64,7 +85,7 @@ def test_the_watermark_is_visible_on_page_one_in_libreoffice(sample_build: objec
         docx = tmp_path / f"{name}.docx"
         docx.write_bytes(source.read_bytes())
         if marked:
-            watermark_docx(docx)
+            mark_draft_docx(docx, [])
         profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
         subprocess.run(
             ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",

@@ -207,7 +207,7 @@ def test_a_scheduled_run_is_created_by_the_server_and_run_by_a_worker(stack: Pre
     worker_log = stack.worker_log.read_text(errors="replace")
     assert finished["state_type"] == "COMPLETED", worker_log[-5000:]
     assert finished["name"].startswith("report-2014-15-")
-    assert (out / "implementation-report-2014-15.docx").stat().st_size > 20_000
+    assert (out / "en" / "implementation-report-2014-15.docx").stat().st_size > 20_000
     assert_server_log_clean(stack)
 
 
@@ -283,8 +283,9 @@ def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(stack: P
     keyset = paused["state"]["state_details"]["run_input_keyset"]
     above = httpx.get(f"{stack.api}/flow_runs/{run_id}/input/{keyset['description']}", timeout=10)
     assert "Sign-off of the implementation report 2014-15 (DRAFT)" in above.text
-    assert (out / "implementation-report-2014-15.docx").is_file()
-    assert "(DRAFT)" in (out / "report.md").read_text(encoding="utf-8").splitlines()[0]
+    assert paused["name"].startswith("sign-off-2014-15-")
+    assert (out / "draft" / "en" / "implementation-report-2014-15.docx").is_file()
+    assert "(DRAFT)" in (out / "draft" / "en" / "report.md").read_text(encoding="utf-8").splitlines()[0]
 
     answered = httpx.post(
         f"{stack.api}/flow_runs/{run_id}/resume",
@@ -296,5 +297,5 @@ def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(stack: P
     assert finished["state_type"] == "COMPLETED", stack.worker_log.read_text(errors="replace")[-5000:]
     message = finished["state"]["message"]
     assert "signed off by Chief" in message and "2014-15 is locked" in message, message
-    assert "(DRAFT)" not in (out / "report.md").read_text(encoding="utf-8").splitlines()[0]
+    assert "(DRAFT)" not in (out / "en" / "report.md").read_text(encoding="utf-8").splitlines()[0]
     assert_server_log_clean(stack)

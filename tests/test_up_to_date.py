@@ -88,7 +88,7 @@ def test_the_up_to_date_answer_loads_no_table_or_flow_library(sample_package: Pa
     longer to import than pandoc takes to write the report."""
     database = f"sqlite:///{tmp_path / 'store.db'}"
     out = tmp_path / "out"
-    build_report(sample_package, out, where=Store(engine_for(database), tmp_path / "archive"))
+    build_report(sample_package, out / "en", where=Store(engine_for(database), tmp_path / "archive"))
     env = {**os.environ, "DATABASE_URL": database, "REPORTING_DATA_DIR": str(tmp_path / "data")}
     again = subprocess.run(
         [sys.executable, "-c", LOADED_MODULES, "build", str(sample_package), "--out", str(out)],
@@ -115,7 +115,7 @@ def test_a_second_build_with_nothing_changed_does_not_run_the_flow_again(
 
     again = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert again.exit_code == 0, again.output
-    assert "Up to date: build " in again.output and str(out / "report.md") in again.output
+    assert "Up to date: build " in again.output and str(out / "en" / "report.md") in again.output
 
     forced = runner.invoke(app, ["build", str(sample_package), "--out", str(out), "--force"])
     assert forced.exit_code == 0 and "Up to date" not in forced.output
@@ -125,7 +125,7 @@ def test_a_second_build_with_nothing_changed_does_not_run_the_flow_again(
     evidence.write_text(text.replace("capacity-building workshop", "capacity-building seminar", 1), "utf-8")
     corrected = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert corrected.exit_code == 0 and "Up to date" not in corrected.output, corrected.output
-    assert "capacity-building seminar" in (out / "report.md").read_text(encoding="utf-8")
+    assert "capacity-building seminar" in (out / "en" / "report.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -120,6 +120,7 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
     from reporting.intake.readers import receive_package
     from reporting.orchestration import BIENNIAL_REPORT_FLOW, local_server
     from reporting.orchestration.run_record import record_completed_run
+    from reporting.outputs import edition_folder
     from reporting.report.manifest import build_identity
     from reporting.report.up_to_date import unchanged_build
     from reporting.resources import default_template
@@ -132,8 +133,10 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
         identity = build_identity(
             intake.files, template, parameters["outcomes"], parameters["draft"], approvals
         )
-        out_dir = Path(parameters["out"]).resolve()
-        made = unchanged_build(out_dir, identity, parameters, engine, date.today())
+        asked = parameters["language"]
+        first = asked if isinstance(asked, str) else asked[0]  # its build.json says what was made
+        out_dir = edition_folder(Path(parameters["out"]).resolve(), first, parameters["draft"])
+        made = unchanged_build(out_dir, identity, {**parameters, "out": str(out_dir)}, engine, date.today())
     except (PackageError, OSError, SQLAlchemyError):  # the flow says what is wrong
         return False
     if made is None:
@@ -231,8 +234,8 @@ def build(
     language: Annotated[
         list[str] | None,
         typer.Option(
-            help="The edition: en (default), fr or es. Given several times, each edition goes into "
-            "OUT/<language>/ (counted once)."
+            help="The edition: en (default), fr or es, or several (counted once). Each edition goes into "
+            "OUT/<language>/, a draft's into OUT/draft/<language>/."
         ),
     ] = None,
     draft: Annotated[
@@ -516,14 +519,21 @@ def explain(
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The output folder of the earlier build.")],
-    new: Annotated[Path, typer.Argument(help="The output folder of the later build.")],
+    old: Annotated[
+        Path, typer.Argument(help="The output folder of the earlier build (OUT or OUT/<language>).")
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The output folder of the later build (OUT or OUT/<language>).")
+    ],
+    language: Annotated[str, typer.Option(help="The edition compared in an OUT folder.")] = "en",
 ) -> None:
-    """What changed between two builds (their output folders): figures, member States and CPO results
-    added to or removed from each figure, result texts (a word-level excerpt), input files. Exit 0: no
-    change; 1: something changed (as `diff` does); 2: a folder holds no report."""
+    """What changed between two builds (their output folders, OUT/<language>/ of each, or OUT/draft/…
+    of a draft): figures, member States and CPO results added to or removed from each figure, result
+    texts (a word-level excerpt), input files. Exit 0: no change; 1: something changed (as `diff`
+    does); 2: a folder holds no report."""
     from reporting.report.changes import SUMMARY_CSV, change_lines, compare, folder_snapshot, stored_texts
 
+    old, new = (f / language if (f / language / SUMMARY_CSV).is_file() else f for f in (old, new))
     for folder in (old, new):
         if not (folder / SUMMARY_CSV).is_file():
             errors.print(f"[red]error:[/red] no {SUMMARY_CSV} in {escape(str(folder))}", highlight=False)

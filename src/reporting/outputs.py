@@ -54,3 +54,13 @@ def remove_partial_files(folder: Path) -> None:
     if folder.is_dir():
         for leftover in [*folder.glob(f"{TEMPORARY_PREFIX}*"), *folder.glob(f"*/{TEMPORARY_PREFIX}*")]:
             leftover.unlink(missing_ok=True)
+
+
+DRAFT_FOLDER = "draft"
+
+
+def edition_folder(out_dir: Path, language: str, draft: bool) -> Path:
+    """Where an edition of a build goes, whatever the number of editions built: OUT/<language>/, and a
+    draft's OUT/draft/<language>/, so that a draft never replaces a final report (nor a final report a
+    draft)."""
+    return out_dir / DRAFT_FOLDER / language if draft else out_dir / language

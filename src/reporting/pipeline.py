@@ -43,6 +43,7 @@ from reporting.intake.validate import (
     notice_findings,
     untranslated_findings,
 )
+from reporting.outputs import edition_folder as edition_folder
 from reporting.report.changes import (
     Snapshot,
     as_text,
@@ -104,9 +105,10 @@ def biennium_of_run(biennium: str | None, package: str | None, day: date) -> str
         return re.sub(r"[^0-9A-Za-z-]+", "-", Path(package).name)[:20] or "package"
 
 
-def run_name(biennium: str, started: datetime, run_id: str, prefix: str = "report") -> str:
-    """`<prefix>-<biennium>-<time>-<run id's first letters>`: unique, and sorted by time."""
-    return f"{prefix}-{biennium}-{started.strftime('%Y%m%d-%H%M%S')}-{run_id[:6]}"
+def run_name(biennium: str, started: datetime, run_id: str, kind: str = "report") -> str:
+    """`<kind>-<biennium>-<time>-<run id's first letters>` (`report-…`, `sign-off-…`): unique, and sorted
+    by time."""
+    return f"{kind}-{biennium}-{started.strftime('%Y%m%d-%H%M%S')}-{run_id[:6]}"
 
 
 def report_keys(biennium: str, root: Path) -> str:
@@ -127,6 +129,8 @@ def package_of(biennium: str | None, package: str | None, day: date) -> tuple[st
 
 
 def out_folder(out: str | Path | None, biennium: str) -> Path:
+    """The output folder asked for, else the biennium's (its editions go into OUT/<language>/, see
+    edition_folder)."""
     return Path(out).resolve() if out else output_folder(biennium)
 
 
@@ -134,11 +138,6 @@ def languages_of(language: str | Iterable[str]) -> list[str]:
     """The editions asked for ("fr", or several), each once, in the order given."""
     asked = [language] if isinstance(language, str) else list(language)
     return [check_language(a) for a in dict.fromkeys(asked)] or [DEFAULT_LANGUAGE]
-
-
-def edition_folder(out_dir: Path, language: str, languages: list[str]) -> Path:
-    """One edition is written into the output folder itself; several each into OUT/<language>/."""
-    return out_dir if len(languages) == 1 else out_dir / language
 
 
 # --- intake: what a build adds to the stages of reporting.intake.stages ---------------------------------
@@ -406,6 +405,8 @@ class Built:
     files: ReportFiles
     build_json: Path | None = None
     """build.json, for a build that was stored."""
+    review: Reviewed | None = None
+    """What the review let count, for a build that was stored (a draft's sign-off approves its results)."""
 
 
 def build_report(
@@ -479,4 +480,4 @@ def build_report(
         out_dir,
         where,
     )
-    return Built(package, checked, aggregates, report, files, build_json)
+    return Built(package, checked, aggregates, report, files, build_json, review_state)

@@ -1,10 +1,13 @@
 """What makes a draft report recognisable as one: a DRAFT watermark on every page of the .docx (put in
-each section's headers by code, so any template gets it), "DRAFT" in report.md's title, and each result
-not yet approved flagged where the report lists it."""
+each section's headers by code, so any template gets it), "DRAFT" in report.md's title, each result
+not yet approved flagged where the report lists it, and a draft annex listing the results returned to
+their office (not counted), with the reviewer's comment: added by code too, at the end of the .docx."""
 
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +15,16 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
 
+from reporting.escaping import markdown_cell
+from reporting.vocabulary import CONTROL_CHARACTERS
+
 WATERMARK = "DRAFT"
 NOT_APPROVED = "[not yet approved]"
+RETURNED_ANNEX = "Draft annex: results returned to their office (not counted)"
+RETURNED_COLUMNS = {"indicator": "Indicator", "cpo": "Country/CPO", "by": "Returned by", "comment": "Comment"}
+Returned = Mapping[str, str]
+"""A result returned to its office as a draft lists it: indicator, cpo_code, country, by, comment
+(review.build.ReturnedResult as a dict)."""
 _VML = "urn:schemas-microsoft-com:vml"
 _OFFICE = "urn:schemas-microsoft-com:office:office"
 _WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -39,24 +50,64 @@ def watermark(document: DocxDocument) -> None:
             paragraph._p.append(parse_xml(WATERMARK_RUN))
 
 
-def watermark_docx(docx: Path) -> None:
-    """Watermark a written .docx in place (after the template's own save, which rewrites the body)."""
+def _cells(result: Returned) -> list[str]:
+    """A returned result's cells, in the order of RETURNED_COLUMNS."""
+    return [result["indicator"], f"{result['country']}/{result['cpo_code']}", result["by"], result["comment"]]
+
+
+def returned_annex(document: DocxDocument, returned: Iterable[Returned]) -> None:
+    """The draft annex at the end of a Word document being written: a heading and a table of the
+    results returned to their office (or a line saying there are none)."""
+    listed = list(returned)
+    document.add_heading(RETURNED_ANNEX, level=1)
+    if not listed:
+        document.add_paragraph("No result was returned.")
+        return
+    table = document.add_table(rows=1, cols=len(RETURNED_COLUMNS))
+    table.style = "Table Grid"
+    header = table.rows[0]
+    header._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader xmlns:w="{_WORD}"/>'))  # repeats per page
+    for cell, title in zip(header.cells, RETURNED_COLUMNS.values(), strict=True):
+        cell.text = title
+    for result in listed:
+        for cell, text in zip(table.add_row().cells, _cells(result), strict=True):
+            cell.text = re.sub(CONTROL_CHARACTERS, "", text)
+
+
+def mark_draft_docx(docx: Path, returned: Iterable[Returned]) -> None:
+    """Make a written .docx a draft in place (after the template's own save, which rewrites the body):
+    the watermark, and the draft annex of the results returned."""
     document = Document(str(docx))
     watermark(document)
+    returned_annex(document, returned)
     document.save(str(docx))
 
 
-def draft_markdown(markdown: str, pending: int) -> str:
-    """report.md's text with DRAFT in its title and a line under it on what is counted before approval."""
-    lines = markdown.split("\n")
+def returned_markdown(returned: Iterable[Returned]) -> str:
+    """The results returned to their office as a Markdown table (every value escaped: a reviewer's
+    comment reads as typed), or a line saying there are none."""
+    listed = list(returned)
+    if not listed:
+        return "No result was returned."
+    head = "| " + " | ".join(RETURNED_COLUMNS.values()) + " |\n" + "|---" * len(RETURNED_COLUMNS) + "|"
+    rows = ["| " + " | ".join(markdown_cell(c) for c in _cells(r)) + " |" for r in listed]
+    return "\n".join([head, *rows])
+
+
+def draft_markdown(markdown: str, pending: int, returned: Iterable[Returned] = ()) -> str:
+    """report.md's text with DRAFT in its title, a line under it on what is counted before approval,
+    and at its end the draft annex of the results returned to their office."""
+    listed = list(returned)
+    lines = markdown.rstrip("\n").split("\n")
     at = next((n for n, line in enumerate(lines) if line.startswith("# ")), 0)
     lines[at] = f"{lines[at]} ({WATERMARK})"
     note = (
-        f"**{WATERMARK}**: counts every reportable result, {pending} of them {NOT_APPROVED} (marked so "
-        "below). The final report counts approved results only."
+        f"**{WATERMARK}**: counts every reportable result not returned to its office, {pending} of them "
+        f"{NOT_APPROVED} (marked so below); {len(listed)} returned, not counted (listed at the end). The "
+        "final report counts approved results only."
     )
     lines[at + 1 : at + 1] = ["", note]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", f"## {RETURNED_ANNEX}", "", returned_markdown(listed), ""])
 
 
 def flag_pending(context: dict[str, Any], pending: set[tuple[str, str]]) -> dict[str, Any]:

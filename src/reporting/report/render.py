@@ -26,7 +26,7 @@ from reporting.escaping import csv_text
 from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
 from reporting.report.chart import draw_chart
-from reporting.report.draft import draft_markdown, watermark_docx
+from reporting.report.draft import draft_markdown, mark_draft_docx
 from reporting.report.edition import DEFAULT_LANGUAGE, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
@@ -234,7 +234,7 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
     with written_in_place(out) as partial:
         document.save(str(partial))
         if context.get("draft"):
-            watermark_docx(partial)
+            mark_draft_docx(partial, context["draft"].get("returned", []))
         # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
         write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
     write_text(written, _sha256(out))
@@ -291,7 +291,7 @@ def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path])
     )
     text = re.sub(r"\n{3,}", "\n\n", environment.get_template(MARKDOWN_TEMPLATE).render(context))
     if context.get("draft"):
-        text = draft_markdown(text, int(context["draft"]["pending"]))
+        text = draft_markdown(text, int(context["draft"]["pending"]), context["draft"].get("returned", []))
     return write_text(out, text)
 
 

@@ -1,6 +1,7 @@
-"""What a build counts once the review has spoken: the approved results (the final report), or every
-reportable result with the pending ones known (a draft). The package's own review decisions
-(reviews.csv) are applied first, once per version of the file."""
+"""What a build counts once the review has spoken: the approved results (the final report), or the
+approved and pending ones (a draft: every result but those returned to their office, which it lists
+with the reviewer's comment). The package's own review decisions (reviews.csv) are applied first, once
+per version of the file."""
 
 from __future__ import annotations
 
@@ -17,11 +18,22 @@ from reporting.errors import PackageError
 from reporting.intake.readers import Package
 from reporting.intake.validate import PackageValidation
 from reporting.report.draft import flag_pending
-from reporting.review.results import approved_versions, import_package_reviews, sync
+from reporting.review.results import approved_versions, import_package_reviews, returned_results, sync
 
 
 class NothingApproved(PackageError):
     """A final build with no approved result: nothing is built (a draft can be)."""
+
+
+@dataclass(frozen=True)
+class ReturnedResult:
+    """A result returned to its office on the rows the build holds: not counted, listed in a draft."""
+
+    indicator: str
+    cpo_code: str
+    country: str
+    by: str
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -30,8 +42,12 @@ class Reviewed:
 
     approved: frozenset[Result]
     pending: frozenset[Result]
-    """The results not approved (on the rows the build holds): counted only in a draft."""
+    """The results submitted and not yet decided on (on the rows the build holds): counted in a draft."""
     draft: bool
+    returned: tuple[ReturnedResult, ...]
+    """Returned to their office: counted nowhere, listed in a draft."""
+    versions: tuple[tuple[Result, str], ...]
+    """The version of the rows of each result of the evidence (counting.approval.result_versions)."""
 
     @property
     def fingerprint(self) -> str:
@@ -40,17 +56,27 @@ class Reviewed:
             [f"{i}:{c}" for i, c in sorted(self.approved)]
             + ["|"]
             + [f"{i}:{c}" for i, c in sorted(self.pending)]
+            + ["|"]
+            + ["\x1e".join(dataclasses.astuple(r)) for r in self.returned]
         )
         return hashlib.sha256("\x1f".join([str(self.draft), *listed]).encode()).hexdigest()
 
+    @property
+    def counted_rows(self) -> dict[Result, str]:
+        """The results the report counts and the version of the rows counted: in a draft, what approving
+        it approves (reporting.review.results.sign_off), no more, no fewer."""
+        counted = self.approved | self.pending if self.draft else self.approved
+        return {key: version for key, version in self.versions if key in counted}
+
+    @property
+    def returned_listed(self) -> list[dict[str, str]]:
+        """The results returned, as a draft lists them (report.draft.Returned)."""
+        return [dataclasses.asdict(r) for r in self.returned]
+
     def counted(self, checked: PackageValidation) -> PackageValidation:
-        """The validation with only the evidence rows the report counts (all of them in a draft)."""
-        if self.draft:
-            return checked
-        evidence = dataclasses.replace(
-            checked.evidence, clean=only(checked.evidence.clean, set(self.approved))
-        )
-        return dataclasses.replace(checked, evidence=evidence)
+        """The validation with only the evidence rows the report counts."""
+        clean = only(checked.evidence.clean, set(self.counted_rows))
+        return dataclasses.replace(checked, evidence=dataclasses.replace(checked.evidence, clean=clean))
 
 
 def apply_decisions(engine: Engine, package: Package, checked: PackageValidation) -> list[str]:
@@ -73,22 +99,32 @@ def apply_decisions(engine: Engine, package: Package, checked: PackageValidation
 
 
 def reviewed(engine: Engine, biennium: str, evidence: pd.DataFrame, draft: bool) -> Reviewed:
-    """The approved and pending results of `evidence`; NothingApproved for a final build with none."""
+    """The approved, pending and returned results of `evidence`; NothingApproved for a final build with
+    none approved."""
+    versions = result_versions(evidence)
     approved = approved_results(evidence, approved_versions(engine, biennium))
-    pending = set(result_versions(evidence)) - approved
+    countries = evidence.groupby(["indicator", "cpo_code"])["country"].first()
+    returned = tuple(
+        ReturnedResult(i, c, str(countries[(i, c)]), by, comment)
+        for (i, c), (version, by, comment) in sorted(returned_results(engine, biennium).items())
+        if versions.get((i, c)) == version
+    )
+    pending = set(versions) - approved - {(r.indicator, r.cpo_code) for r in returned}
     if not draft and not approved:
         raise NothingApproved(
             f"nothing approved in {biennium} ({len(pending)} result(s) await review: reporting review "
-            "list): no report built; --draft builds a draft counting every reportable result"
+            "list): no report built; --draft builds a draft counting every result not returned"
         )
-    return Reviewed(frozenset(approved), frozenset(pending), draft)
+    return Reviewed(frozenset(approved), frozenset(pending), draft, returned, tuple(sorted(versions.items())))
 
 
 def as_draft(context: dict[str, Any], results: pd.DataFrame, review: Reviewed) -> dict[str, Any]:
     """A draft's report context: the results not yet approved flagged where listed, and `draft` saying
-    how many of the reportable results are not yet approved (render marks the report DRAFT)."""
+    how many of the reportable results are not yet approved and which results were returned to their
+    office (render marks the report DRAFT and lists them in its draft annex)."""
     shown = results[results["reportable"]]
     pending = review.pending & {
         (str(i), str(c)) for i, c in zip(shown["indicator"], shown["cpo_code"], strict=True)
     }
-    return {**flag_pending(context, set(pending)), "draft": {"pending": len(pending)}}
+    draft = {"pending": len(pending), "returned": review.returned_listed}
+    return {**flag_pending(context, set(pending)), "draft": draft}

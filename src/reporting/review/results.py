@@ -8,7 +8,7 @@ result's rows puts it back to submitted and says so. Nothing changes in a locked
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -389,6 +389,17 @@ def approved_versions(engine: Engine, biennium: str) -> dict[Result, str]:
     }
 
 
+def returned_results(engine: Engine, biennium: str) -> dict[Result, tuple[str, str, str]]:
+    """The results of a biennium returned to their office: the version of the rows each was returned
+    on, who returned it and the comment."""
+    reviews = store.review_frame(engine, biennium)
+    returned = reviews[reviews["status"] == RETURNED]
+    return {
+        (str(r.indicator), str(r.cpo_code)): (str(r.version), str(r.changed_by), str(r.comment))
+        for r in returned.itertuples(index=False)
+    }
+
+
 def latest_biennium(engine: Engine) -> str | None:
     """The newest biennium with reviewed results (the default of the review commands)."""
     reviews = table(store.ResultReviewRecord)
@@ -443,28 +454,30 @@ def require(by: str, role: str) -> None:
         raise ReviewError(str(refused)) from None
 
 
-def sign_off(engine: Engine, biennium: str, by: str, approve: bool, comment: str = "") -> list[Entry]:
-    """The sign-off of a draft, by a signer of the people directory: approving it approves every result
-    still submitted (the draft counted them; none that the signer submitted: four eyes); returning it
-    records the comment. Either way an audit entry `sign-off` says who and why."""
+def sign_off(
+    engine: Engine,
+    biennium: str,
+    by: str,
+    approve: bool,
+    comment: str = "",
+    counted: Mapping[Result, str] | None = None,
+) -> list[Entry]:
+    """The sign-off of a draft: approving it approves exactly the results the draft counted (`counted`,
+    required to approve: each result and the version of its rows, Reviewed.counted_rows), those still
+    submitted; refused when one of them changed or was decided on since the draft. Returning it records
+    the comment. Either way an audit entry `sign-off` says who and why. Only a signer of the people
+    directory signs off, and approves none of the results they submitted (four eyes)."""
     require(by, people.SIGNER)
     entries: list[Entry] = []
     if approve:
-        sync(engine, biennium)
-        with engine.connect() as conn:
-            waiting = [
-                k
-                for k, r in store.reviews(conn, biennium).items()
-                if r["status"] == SUBMITTED and r["version"]
-            ]
-        outcome = decide(
-            engine,
-            biennium,
-            [Decision(i, c, "approve", by, role=people.SIGNER) for i, c in sorted(waiting)],
-            source=SIGNED_OFF,
-        )
+        if counted is None:
+            raise ReviewError("approving a draft needs the results it counted")
+        outcome = decide(engine, biennium, _approvals(engine, biennium, by, counted), source=SIGNED_OFF)
         if outcome.refused:
-            raise ReviewError("; ".join(f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused))
+            raise ReviewError(
+                "; ".join(f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused)
+                + ": build the draft again and sign that off"
+            )
         entries += outcome.applied
     verdict = APPROVED if approve else RETURNED
     entry = Entry(
@@ -474,3 +487,25 @@ def sign_off(engine: Engine, biennium: str, by: str, approve: bool, comment: str
         _refuse_if_locked(conn, biennium)
         record(conn, entry)
     return [*entries, entry]
+
+
+def _approvals(engine: Engine, biennium: str, by: str, counted: Mapping[Result, str]) -> list[Decision]:
+    """The approvals a draft's sign-off makes: of each result it counted and not yet approved on the
+    rows it counted. Refused when a result it did not count was approved since (the final report would
+    count it)."""
+    sync(engine, biennium)
+    with engine.connect() as conn:
+        known = store.reviews(conn, biennium)
+    since = sorted(
+        k for k, r in known.items() if r["status"] == APPROVED and r["version"] and k not in counted
+    )
+    if since:
+        listed = ", ".join(f"{c} {i}" for i, c in since)
+        raise ReviewError(
+            f"approved since the draft was built, not counted in it: {listed}: build the draft again"
+        )
+    return [
+        Decision(i, c, "approve", by, version=version, role=people.SIGNER)
+        for (i, c), version in sorted(counted.items())
+        if (known.get((i, c)) or {}).get("status") != APPROVED or known[(i, c)]["version"] != version
+    ]
