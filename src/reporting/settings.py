@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     reviewer: str = Field(
         default="", description="Who decides in `reporting review` when `--by` is not given."
     )
+    server_idle_hours: float = Field(
+        default=3.0,
+        ge=0,
+        description="The data folder's Prefect server stops after so many hours without use (0: never).",
+    )
 
 
 def current() -> Settings:
