@@ -50,7 +50,7 @@ case "${1:-}" in
     cd "$ROOT"
     # Prefect's hints name its bare commands: the project's worker is `make worker`, and Prefect's
     # commands in a new shell need the project's settings and server first.
-    COLUMNS=200 prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml | sed -E \
+    prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml | sed -E \
       -e "s/prefect worker start --pool '?[^' ]+'?/make worker/" \
       -e 's#\$ prefect deployment run#$ eval "$(.venv/bin/reporting server env)"; .venv/bin/prefect deployment run#'
     python "$ROOT/deployments/retired.py"  # deployments prefect.yaml no longer declares, deleted

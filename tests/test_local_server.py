@@ -163,3 +163,11 @@ def test_the_template_is_not_copied_where_another_database_is_configured(
     database.write_bytes(b"the folder's own")  # an existing database is never replaced
     local_server._database_from_template()
     assert database.read_bytes() == b"the folder's own"
+
+
+def test_prefects_own_commands_get_the_projects_settings_without_telemetry(data_folder: Path) -> None:
+    exported = CliRunner().invoke(app, ["server", "env", "--settings-only"]).output
+    assert "export DO_NOT_TRACK=1\n" in exported
+    assert "export PREFECT_SERVER_ANALYTICS_ENABLED=false\n" in exported
+    assert f"export PREFECT_HOME={data_folder / 'prefect'}\n" in exported
+    assert "PREFECT_API_URL" not in exported

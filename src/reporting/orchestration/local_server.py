@@ -197,6 +197,9 @@ def _free_port() -> int:
 
 
 def _prefect(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A Prefect command, by default in the project's Prefect settings (the data folder's home)."""
+    if env is None:
+        settings.configure_prefect()
     return subprocess.run(
         [sys.executable, "-m", "prefect", "--no-prompt", *arguments],
         env=env,
