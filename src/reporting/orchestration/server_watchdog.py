@@ -12,6 +12,7 @@ starts it, in the data folder's environment; its output goes to the server's log
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from reporting import settings
 from reporting.orchestration import local_server
@@ -44,7 +46,7 @@ def last_use(api_url: str) -> datetime:
     try:
         for pool in _post(api_url, "/work_pools/filter", {}):
             online = {"workers": {"status": {"any_": ["ONLINE"]}}, "limit": 1}
-            if _post(api_url, f"/work_pools/{pool['name']}/workers/filter", online):
+            if _post(api_url, f"/work_pools/{quote(pool['name'])}/workers/filter", online):
                 return now
         under_way = {"flow_runs": {"state": {"type": {"any_": UNDER_WAY}}}, "limit": 1}
         if _post(api_url, "/flow_runs/filter", under_way):
@@ -63,7 +65,8 @@ def watch(server: local_server.LocalServer, data_dir: Path, idle: timedelta | No
     next_check = time.monotonic() + check_every
     while local_server.running(server.pid):
         if not data_dir.exists():  # Prefect's PID file went with it: stopped by the PID it named
-            os.kill(server.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(server.pid, signal.SIGTERM)
             return f"its data folder {data_dir} was deleted"
         if idle and time.monotonic() >= next_check:
             used = max(used, last_use(server.api_url))
@@ -76,11 +79,10 @@ def watch(server: local_server.LocalServer, data_dir: Path, idle: timedelta | No
 
 
 def main(port: int) -> int:
-    data_dir = settings.data_dir()
+    data_dir, hours = settings.data_dir(), settings.current().server_idle_hours
     server = local_server.serve(port or None)
     if server is None:  # another command's watchdog starts this data folder's server
         return 0
-    hours = settings.current().server_idle_hours
     why = watch(server, data_dir, timedelta(hours=hours) if hours else None)
     local_server.wait_until_stopped(server)
     local_server.unregister(data_dir, server)
