@@ -63,7 +63,7 @@ def test_started_on_a_free_port_reused_listed_then_stopped(data_folder: Path) ->
         taken.listen()
         port = taken.getsockname()[1]
         server = local_server.start(port=port, say=said.append)
-    assert f"port {port} is taken" in said[-1] and server.ui_url in said[-1]
+    assert said[-1] == f"using the local Prefect server {server.ui_url} (port {port} was taken)"
     assert local_server.healthy(server.api_url) and not server.api_url.endswith(f":{port}/api")
     assert (data_folder / "prefect" / "server.pid").read_text() == str(server.pid)  # Prefect's own record
     assert _revision(data_folder / "prefect" / "prefect.db") == _revision(template)

@@ -288,8 +288,8 @@ def wait_until_healthy(launched: LocalServer | Starting, say: Callable[[str], No
         if server and healthy(server.api_url):
             if isinstance(launched, Starting):
                 moved = launched.port and not server.api_url.endswith(f":{launched.port}/api")
-                taken = f"port {launched.port} is taken: " if moved else ""
-                say(f"{taken}the local Prefect server runs on {server.ui_url}")
+                taken = f" (port {launched.port} was taken)" if moved else ""
+                say(f"using the local Prefect server {server.ui_url}{taken}")
             return server
         exited = server is not None and not running(server.pid)
         if isinstance(launched, Starting) and server is None:  # not registered (yet)
