@@ -107,8 +107,9 @@ test-reliability: venv system-deps
 bench-rebuild: venv
 	$(PY) -m benchmarks.run rebuild
 
-## make server: local Prefect server on 127.0.0.1:4200 (PREFECT_SERVER_PORT), database in the data folder,
-## in the background; make server-stop stops it
+## make server: the data folder's Prefect server in the background on 127.0.0.1:4200 (PREFECT_SERVER_PORT; a
+## free port if taken), database in the data folder; it stops after REPORTING_SERVER_IDLE_HOURS without use,
+## when its data folder is deleted, or with make server-stop
 server: venv
 	@scripts/prefect.sh start
 

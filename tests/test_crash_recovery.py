@@ -36,6 +36,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.pool import NullPool
 
+from reporting.orchestration import local_server
 from reporting.outputs import TEMPORARY_PREFIX
 from reporting.store.models import EvidenceRecord, ReceivedFileRecord, RejectedRowRecord, table
 from tests.report_packages import ROOT
@@ -167,12 +168,9 @@ def audit_store(engine: Engine, package: Path) -> StoreAudit:
 
 
 def recorded_server(data: Path) -> tuple[int, str] | None:
-    """(PID, API URL) of the server recorded in the data folder's server.json."""
-    try:
-        record = json.loads((data / "prefect" / "server.json").read_text())
-        return int(record["pid"]), str(record["api_url"])
-    except (OSError, ValueError, KeyError):
-        return None
+    """(PID, API URL) of the data folder's server, as its registry lists it."""
+    server = local_server.server_for(data)
+    return (server.pid, server.api_url) if server else None
 
 
 def processes_of(data: Path, work: Path) -> dict[int, str]:
@@ -202,19 +200,10 @@ def orphans(data: Path, work: Path) -> list[str]:
     left = []
     for pid, command in processes_of(data, work).items():
         with contextlib.suppress(ProcessLookupError):
-            if server and os.getpgid(pid) == server[0] and "prefect server start" in _command(server[0]):
+            if server and os.getpgid(pid) == os.getpgid(server[0]):  # the server and its watchdog
                 continue
         left.append(f"{pid}: {command[:160]}")
     return left
-
-
-def _command(pid: int) -> str:
-    try:
-        return (
-            (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        )
-    except OSError:
-        return ""
 
 
 def active_slots(api: str) -> int:

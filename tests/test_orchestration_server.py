@@ -107,37 +107,54 @@ def _run_state(api: str, flow_run_id: str) -> dict[str, Any] | None:
 def local_prefect() -> Iterator[LocalPrefect]:
     """Server + deployments + worker + one `rebuild` run of 2014-15, shared by the tests below."""
     work = Path(tempfile.mkdtemp(prefix="reporting-e2e-"))
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DATABASE_URL"}
-    env |= {
+    # `make server`, `make deploy`, `make worker` as an operator types them: no PREFECT_ settings, the
+    # data folder's server found (started in the background by the first) on a port it picks itself
+    operator = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DATABASE_URL"}
+    operator |= {
         "REPORTING_DATA_DIR": str(work / "data"),
-        "PREFECT_SERVER_PORT": str(port),
-        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_PORT": "0",
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_LOGGING_LEVEL": "INFO",
     }
-    # `make server`, `make deploy`, `make worker` as an operator types them: no PREFECT_API_URL, the
-    # data folder's server is found (started in the background by the first, recorded in the data folder)
-    operator = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
     started: list[subprocess.Popen[bytes]] = []
     try:
         server = subprocess.run(
             [str(SCRIPT), "start"], env=operator, capture_output=True, text=True, timeout=180, check=False
         )
-        assert server.returncode == 0 and _healthy(api), server.stdout[-3000:] + server.stderr[-3000:]
+        assert server.returncode == 0, server.stdout[-3000:] + server.stderr[-3000:]
+        address = re.search(r"Prefect server: (http://127\.0\.0\.1:\d+)", server.stdout)
+        assert address, server.stdout
+        api = f"{address[1]}/api"
+        env = operator | {"PREFECT_API_URL": api}
 
         deployed = subprocess.run(
             [str(SCRIPT), "deploy"], env=operator, capture_output=True, text=True, timeout=180, check=False
         )
         assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+        assert "make worker" in deployed.stdout and "prefect worker start" not in deployed.stdout
         worker = _start([str(SCRIPT), "worker"], operator, work / "worker.log")
         started.append(worker)
 
         out = work / "out"
-        flow_run_id = trigger_rebuild(env, "biennium=2014-15", f"out={out}")
-        finished = _wait_until(lambda: _run_state(api, flow_run_id), 240, "the rebuild run")
+        # as the README says, in a new shell in the checkout: the project's settings and server first
+        triggered = subprocess.run(
+            [
+                "bash",
+                "-c",
+                'eval "$(.venv/bin/reporting server env)" && .venv/bin/prefect deployment run '
+                f"'biennial-report/rebuild' -p biennium=2014-15 -p out={out}",
+            ],
+            cwd=ROOT,
+            env={k: v for k, v in operator.items() if not k.startswith("PREFECT_")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
+        assert flow_run_id, triggered.stdout + triggered.stderr
+        finished = _wait_until(lambda: _run_state(api, flow_run_id[1]), 240, "the rebuild run")
         if finished["state_type"] != "COMPLETED":
             print((work / "worker.log").read_text(errors="replace")[-5000:])
         yield LocalPrefect(api, env, work / "data", out, finished, worker, work)

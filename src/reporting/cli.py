@@ -83,26 +83,25 @@ def _print_findings(findings: pd.DataFrame) -> None:
         print(f"{f.file}:{f.sheet}:{f.row}: {f.column}: {f.rule}: {f.message}")
 
 
-def _prefect_api() -> tuple[str, Callable[[], object]]:
-    """The Prefect server the build runs against: the one configured (PREFECT_API_URL), else the data
-    folder's own local server, started on the first build and reused by the next ones. A new server
-    starts in the background while the flow's modules import; call the second value to wait for it."""
+def _prefect_api() -> Callable[[], str]:
+    """The Prefect server the build runs against, as a wait that returns its API URL: the one
+    configured (PREFECT_API_URL), else the data folder's own local server, started on the first build
+    and reused by the next ones. A new server starts while the flow's modules import."""
     if "prefect" in sys.modules or settings.prefect_api_may_be_configured():
         from prefect.settings import PREFECT_API_URL
 
         configured = PREFECT_API_URL.value()
         if configured:
-            return str(configured), lambda: None
+            return lambda: str(configured)
     from reporting.orchestration import local_server
 
     def say(line: str) -> None:
         errors.print(escape(line), highlight=False)
 
-    running = local_server.recorded()
-    server = local_server.start(say=say, wait=False)
-    if running and running.pid == server.pid:
-        say(f"using the local Prefect server {server.ui_url} (stop: reporting server stop)")
-    return server.api_url, lambda: local_server.wait_until_healthy(server, say)
+    launched = local_server.launch()
+    if isinstance(launched, local_server.LocalServer):
+        say(f"using the local Prefect server {launched.ui_url} (stop: reporting server stop)")
+    return lambda: local_server.wait_until_healthy(launched, say).api_url
 
 
 def _current_build_said(parameters: dict[str, Any]) -> bool:
@@ -267,14 +266,12 @@ def build(
     from reporting.orchestration.local_server import ServerError
 
     try:
-        api_url, server_ready = _prefect_api()  # a new local server starts before Prefect is imported
+        server_ready = _prefect_api()  # a new local server starts before Prefect is imported
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        with temporary_settings({PREFECT_API_URL: api_url}):
-            from reporting.flows.biennial_report import biennial_report
+        from reporting.flows.biennial_report import biennial_report
 
-            server_ready()
-
+        with temporary_settings({PREFECT_API_URL: server_ready()}):
             if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
                 _show_run_progress()
 
@@ -306,18 +303,27 @@ app.add_typer(server_app, name="server")
 @server_app.command("start")
 def server_start(
     port: Annotated[
-        int | None, typer.Option(help="Loopback port (default: PREFECT_SERVER_PORT, else free).")
+        int | None,
+        typer.Option(help="Loopback port, if free (default: PREFECT_SERVER_PORT, else any free one)."),
     ] = None,
 ) -> None:
     """Start the local Prefect server of the data folder in the background (or say where it runs)."""
     from reporting.orchestration import local_server
 
     try:
-        server = local_server.start(port=port, say=console.print)
+        server = local_server.start(
+            port=port or int(os.environ.get("PREFECT_SERVER_PORT") or 0), say=console.print
+        )
     except local_server.ServerError as exc:
         errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
     console.print(f"Prefect server: {server.ui_url} (PID {server.pid}, log {local_server.log_path()})")
+    hours = settings.current().server_idle_hours
+    if hours:
+        console.print(
+            f"It stops after {hours:g} h without use (REPORTING_SERVER_IDLE_HOURS), "
+            f"and once {settings.data_dir()} is deleted."
+        )
 
 
 @server_app.command("stop")
@@ -327,6 +333,45 @@ def server_stop() -> None:
 
     if not local_server.stop(say=console.print):
         console.print("no local Prefect server runs for this data folder")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Which local Prefect servers run, for which data folders (this user's)."""
+    from reporting.orchestration import local_server
+
+    listed = local_server.servers()
+    for data_dir, server, answering in listed:
+        state = "" if answering else " (starting, or not answering)"
+        console.print(f"{server.ui_url}  PID {server.pid}  {data_dir}{state}", highlight=False)
+    if not listed:
+        console.print("no local Prefect server runs")
+
+
+@server_app.command("env")
+def server_env(
+    settings_only: Annotated[
+        bool, typer.Option("--settings-only", help="Prefect's settings only: no server is looked for.")
+    ] = False,
+) -> None:
+    """Shell exports that give Prefect's own commands the project's settings (home in the data folder,
+    analytics off) and its server: PREFECT_API_URL if set, else the data folder's server, started if
+    needed. In a shell: `eval "$(.venv/bin/reporting server env)"`."""
+    import shlex
+
+    from reporting.orchestration import local_server
+
+    settings.configure_prefect()
+    exports = {k: v for k, v in os.environ.items() if k.startswith("PREFECT_") or k == "DO_NOT_TRACK"}
+    if not settings_only and not exports.get("PREFECT_API_URL"):
+        try:
+            server = local_server.start(say=lambda line: errors.print(escape(line), highlight=False))
+            exports["PREFECT_API_URL"] = server.api_url
+        except local_server.ServerError as exc:
+            errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(1) from None
+    for key, value in sorted(exports.items()):
+        print(f"export {key}={shlex.quote(value)}")
 
 
 @app.command()

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     smtp_sender: str = Field(default="", description="The reminder e-mails' From address.")
     smtp_user: str = Field(default="", description="The SMTP login, if the server wants one.")
     smtp_password: SecretStr = Field(default=SecretStr(""), description="The SMTP password (never shown).")
+    server_idle_hours: float = Field(
+        default=3.0,
+        ge=0,
+        description="The data folder's Prefect server stops after so many hours without use (0: never).",
+    )
 
 
 def current() -> Settings:
