@@ -32,9 +32,7 @@ ALERTS_BLOCK = "reporting-alerts"  # saved by deployments/automations.py
 def _run_name() -> str:
     """`review-reminder-<biennium>-<time>-<id>` (`latest` when the store's newest biennium is meant)."""
     chosen = flow_run.parameters.get("biennium") or "latest"
-    return pipeline.run_name(
-        chosen, flow_run.scheduled_start_time, str(flow_run.id), kind="review-reminder"
-    )
+    return pipeline.run_name(chosen, flow_run.scheduled_start_time, str(flow_run.id), kind="review-reminder")
 
 
 @flow(name="review-reminder", flow_run_name=_run_name, log_prints=True)

@@ -65,6 +65,8 @@ def test_started_on_a_free_port_reused_listed_then_stopped(data_folder: Path) ->
         server = local_server.start(port=port, say=said.append)
     assert said[-1] == f"using the local Prefect server {server.ui_url} (port {port} was taken)"
     assert local_server.healthy(server.api_url) and not server.api_url.endswith(f":{port}/api")
+    ui_settings = httpx.get(f"{server.ui_url}/ui-settings", timeout=10).json()
+    assert ui_settings["api_url"] == server.api_url  # its UI asks this server, not 4200's
     assert (data_folder / "prefect" / "server.pid").read_text() == str(server.pid)  # Prefect's own record
     assert _revision(data_folder / "prefect" / "prefect.db") == _revision(template)
     assert httpx.post(f"{server.api_url}/flows/", json={"name": "a-flow"}, timeout=10).is_success
