@@ -2,7 +2,8 @@
 region, oldest first: a Markdown artifact, a one-line summary posted to the alert webhook (the
 `reporting-alerts` block that `make deploy` saves from REPORTING_ALERT_WEBHOOK_URL), and, when an SMTP
 server is configured (REPORTING_SMTP_HOST), an e-mail to each region's reviewers listing their own
-results (REPORTING_REVIEWERS_FILE). A store that cannot be read fails the run, visibly.
+results (the people directory gives reviewers' regions and addresses). A store that cannot be read
+fails the run, visibly.
 
 Deployed by deployments/prefect.yaml (Mondays 08:00 Zurich, January to March of even years)."""
 
@@ -19,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.blocks.notifications import CustomWebhookNotificationBlock  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
-from reporting import pipeline  # noqa: E402
+from reporting import people, pipeline  # noqa: E402
 from reporting.flows.biennial_report import FormBiennium, form_field  # noqa: E402
 from reporting.review import notify  # noqa: E402
 from reporting.review.reminder import reminder_markdown  # noqa: E402
@@ -61,8 +62,13 @@ def review_reminder(
     else:
         alerts.notify(summary, subject=f"Review reminder {chosen}")
     configured = settings.current()
-    if configured.smtp_host and configured.reviewers_file:
-        reviewers = notify.reviewers_by_region(configured.reviewers_file)
+    if configured.smtp_host:
+        try:
+            directory = people.load()
+        except people.NotAllowed as missing:  # no directory, no one to write to
+            logger.warning("no e-mail sent: %s", missing)
+            return markdown
+        reviewers = notify.reviewers_by_region(directory, results["region"].dropna().unique())
         messages = notify.reminder_messages(chosen, results, now, reviewers, configured.smtp_sender)
         notify.send(messages, configured)
         logger.info("e-mailed %d reviewer(s) through %s", len(messages), configured.smtp_host)

@@ -78,14 +78,17 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hooked]:
     inbox = _Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    reviewers = tmp_path_factory.mktemp("people") / "reviewers.yaml"
-    reviewers.write_text("Africa:\n  - {name: Amina Diallo, email: amina@example.org}\n", encoding="utf-8")
+    directory = tmp_path_factory.mktemp("people") / "people.yaml"
+    directory.write_text(
+        "people:\n  - {name: Amina Diallo, roles: [reviewer], regions: [Africa], email: amina@example.org}\n",
+        encoding="utf-8",
+    )
     mail = {
         "REPORTING_SMTP_HOST": "127.0.0.1",
         "REPORTING_SMTP_PORT": str(smtp_port),
         "REPORTING_SMTP_STARTTLS": "false",
         "REPORTING_SMTP_SENDER": "reporting@example.org",
-        "REPORTING_REVIEWERS_FILE": str(reviewers),
+        "REPORTING_PEOPLE_FILE": str(directory),
     }
     try:
         with prefect_stack({"REPORTING_ALERT_WEBHOOK_URL": url, **mail}) as stack:

@@ -8,7 +8,6 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from reporting import people
 from reporting.review.notify import Reviewer, reminder_messages, reminder_summary, reviewers_by_region, send
 from reporting.settings import Settings
 
@@ -68,20 +68,28 @@ def smtp_server() -> Iterator[tuple[Controller, _Inbox]]:
         controller.stop()
 
 
-def test_the_reviewers_file_maps_each_region_to_its_reviewers(tmp_path: Path) -> None:
-    listed = tmp_path / "reviewers.yaml"
-    listed.write_text(
-        "Africa:\n  - {name: Amina Diallo, email: amina@example.org}\n"
-        "Americas:\n  - name: Lucía Pérez\n    email: lucia@example.org\n",
-        encoding="utf-8",
+def test_the_people_directory_gives_each_regions_reviewers_with_an_address() -> None:
+    directory = people.Directory(
+        people=(
+            people.Person(
+                name="Amina Diallo", roles=("reviewer",), regions=("Africa",), email="amina@example.org"
+            ),
+            people.Person(
+                name="Lucía Pérez", roles=("reviewer",), regions=("all",), email="lucia@example.org"
+            ),
+            people.Person(name="No Address", roles=("reviewer",), regions=("all",)),
+            people.Person(name="Chief", roles=("signer",), email="chief@example.org"),
+        )
     )
-    assert reviewers_by_region(listed) == {
-        "Africa": [Reviewer("Amina Diallo", "amina@example.org")],
+    assert reviewers_by_region(directory, ["Africa", "Americas"]) == {
+        "Africa": [
+            Reviewer("Amina Diallo", "amina@example.org"),
+            Reviewer("Lucía Pérez", "lucia@example.org"),
+        ],
         "Americas": [Reviewer("Lucía Pérez", "lucia@example.org")],
     }
-    listed.write_text("Africa:\n  - {name: Amina Diallo}\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="region 'Africa' needs a list of"):
-        reviewers_by_region(listed)
+    with pytest.raises(ValueError, match="email"):
+        people.Person(name="Typo", roles=("reviewer",), email="not an address")
 
 
 def test_the_summary_counts_what_awaits_a_decision_per_region() -> None:

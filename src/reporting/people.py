@@ -8,6 +8,7 @@ for reviewers, region). It is the one place that says who is who: a web portal s
         roles: [reviewer]
         regions: [Africa, Arab States]   # or [all]
         languages: [en, fr]
+        email: ana.lima@example.org      # the weekly review reminder is e-mailed here
 
 No directory, no decision: without the file every decision is refused, saying where it was looked for.
 """
@@ -47,6 +48,8 @@ class Person(BaseModel):
     regions: tuple[str, ...] = ()
     """The regions the person works for (a reviewer decides on their results only); `all` for every one."""
     languages: tuple[str, ...] = ()
+    email: str = Field(default="", pattern=r"^$|^[^@\s]+@[^@\s]+$")
+    """Where the weekly review reminder reaches a reviewer (none: no e-mail)."""
 
     def covers(self, region: str) -> bool:
         wanted = {r.casefold() for r in self.regions}

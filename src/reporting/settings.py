@@ -52,9 +52,6 @@ class Settings(BaseSettings):
         default="",
         description="The web address of the output folder's share: the report's artifact links there.",
     )
-    reviewers_file: Path | None = Field(
-        default=None, description="A YAML file of each region's reviewers (name, e-mail) for the reminder."
-    )
     smtp_host: str = Field(
         default="", description="The SMTP server the reminder e-mails go through (none: no e-mail)."
     )

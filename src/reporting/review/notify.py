@@ -5,24 +5,23 @@ E-mail goes through the standard library's `smtplib`, not Prefect's `prefect-ema
 plain message per reviewer needs no block, no extra dependency (and its pins) in requirements.lock, and
 the SMTP settings stay with the project's other settings (REPORTING_SMTP_…), the password a `SecretStr`.
 
-Who reviews which region is, for now, a YAML file (REPORTING_REVIEWERS_FILE) read into a plain mapping
-region → reviewers; the people directory (name, roles, regions) will give the same mapping once merged.
+Who reviews which region, and at which address, is the people directory's (`reporting.people`: a
+reviewer's regions and e-mail).
 """
 
 from __future__ import annotations
 
 import shlex
 import smtplib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
-from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
-import yaml
 
+from reporting import people
 from reporting.review.reminder import awaiting_decision
 from reporting.settings import Settings
 
@@ -36,23 +35,17 @@ Reviewers = Mapping[str, Sequence[Reviewer]]
 """Region → the people who review its results."""
 
 
-def reviewers_by_region(path: Path) -> dict[str, list[Reviewer]]:
-    """The reviewers file: each region maps to a list of `{name, email}`, e.g.
-
-    Africa:
-      - {name: Amina Diallo, email: amina.diallo@example.org}
-    """
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: expected each region mapped to a list of {{name, email}}")
-    found: dict[str, list[Reviewer]] = {}
-    for region, people in document.items():
-        if not isinstance(people, list) or not all(
-            isinstance(p, dict) and p.get("name") and "@" in str(p.get("email", "")) for p in people
-        ):
-            raise ValueError(f"{path}: region {region!r} needs a list of {{name, email}}")
-        found[str(region)] = [Reviewer(str(p["name"]), str(p["email"])) for p in people]
-    return found
+def reviewers_by_region(directory: people.Directory, regions: Iterable[str]) -> dict[str, list[Reviewer]]:
+    """Each region's reviewers that the directory gives an e-mail address (`regions: [all]` covers every
+    region)."""
+    return {
+        region: [
+            Reviewer(p.name, p.email)
+            for p in directory.people
+            if people.REVIEWER in p.roles and p.email and p.covers(region)
+        ]
+        for region in regions
+    }
 
 
 def reminder_summary(biennium: str, results: pd.DataFrame) -> str:
