@@ -102,7 +102,7 @@ def _ended(thread: threading.Thread, ended: dict[str, Any]) -> State[Any]:
 
 
 def _watermarked(docx: Path) -> bool:
-    return any('string="DRAFT"' in s.header._element.xml for s in Document(str(docx)).sections)
+    return any("PowerPlusWaterMarkObject" in s.header._element.xml for s in Document(str(docx)).sections)
 
 
 def test_approving_the_draft_builds_the_final_report_and_locks(

@@ -1,72 +1,137 @@
 """What makes a draft report recognisable as one: a DRAFT watermark on every page of the .docx (put in
-each section's headers by code, so any template gets it), "DRAFT" in report.md's title, and each result
-not yet approved flagged where the report lists it."""
+the headers by code, so any template gets it, and the running header kept), "DRAFT" in report.md's
+title, and each result not yet approved flagged where the report lists it; all in the edition's
+language (DRAFT, PROJET, BORRADOR)."""
 
 from __future__ import annotations
 
 import copy
+import io
+import itertools
 from pathlib import Path
 from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
+from markupsafe import escape
+from PIL import Image, ImageDraw, ImageFont
 
-WATERMARK = "DRAFT"
-NOT_APPROVED = "[not yet approved]"
-_VML = "urn:schemas-microsoft-com:vml"
-_OFFICE = "urn:schemas-microsoft-com:office:office"
-_WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-WATERMARK_RUN = f"""<w:r xmlns:w="{_WORD}" xmlns:v="{_VML}" xmlns:o="{_OFFICE}"><w:pict>
-<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"
- path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>
-<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>
-<v:shape id="PowerPlusWaterMarkObject" o:spid="_x0000_s2049" type="#_x0000_t136" o:allowincell="f"
- style="position:absolute;margin-left:0;margin-top:0;width:468pt;height:117pt;rotation:315;z-index:-251657216;
-mso-position-horizontal:center;mso-position-horizontal-relative:margin;mso-position-vertical:center;
-mso-position-vertical-relative:margin" fillcolor="silver" stroked="f"><v:fill opacity=".5"/>
-<v:textpath style="font-family:&quot;Calibri&quot;;font-size:1pt" string="{WATERMARK}"/></v:shape>
-</w:pict></w:r>"""
+from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
+
+WATERMARK = N_("DRAFT")
+NOT_APPROVED = N_("[not yet approved]")
+WATERMARK_NAME = "PowerPlusWaterMarkObject"
+"""The name Word gives the shape of its own watermarks (and looks for to remove one)."""
+WATERMARK_SIZE_EMU = 15 * 360_000
+"""15 cm square, centred on the page: the word written diagonally across it."""
+WATERMARK_RUN = """<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+ xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
+ xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"
+ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+ xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative"><w:drawing>
+<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="0" behindDoc="1" locked="1"
+ layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>
+<wp:positionH relativeFrom="page"><wp:align>center</wp:align></wp:positionH>
+<wp:positionV relativeFrom="page"><wp:align>center</wp:align></wp:positionV>
+<wp:extent cx="{size}" cy="{size}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>
+<wp:docPr id="{id}" name="{name}" descr=""><a:extLst><a:ext uri="{{C183D7F6-B498-43B3-948B-1728B52AA6E4}}">
+<adec:decorative val="1"/></a:ext></a:extLst></wp:docPr><wp:cNvGraphicFramePr/>
+<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>
+<pic:nvPicPr><pic:cNvPr id="{id}" name="watermark.png"/><pic:cNvPicPr/></pic:nvPicPr>
+<pic:blipFill><a:blip r:embed="{image}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>
+<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{size}" cy="{size}"/></a:xfrm>
+<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>
+</wp:anchor></w:drawing></w:r>"""
+"""A picture behind the text, marked decorative: Word reads it as decoration, LibreOffice's tagged PDF
+leaves it out of the structure (an artifact, not a Figure without alternative text)."""
+FIRST_WATERMARK_ID = 90_000
+"""Drawing ids of the watermarks (the body's pictures are numbered from 1)."""
 
 
-def watermark(document: DocxDocument) -> None:
-    """Put the DRAFT watermark in every header of every section (first-page and even-page headers
-    too) of a Word document being written."""
-    for section in document.sections:
+def watermark_image(text: str) -> io.BytesIO:
+    """The word in grey, half transparent, written diagonally on a transparent square (PNG)."""
+    side = 1200
+    font = ImageFont.load_default(size=side // max(len(text), 5) * 5 // 3)
+    line = Image.new("LA", (side * 3 // 2, side // 2), (255, 0))
+    grey = (128, 150)
+    ImageDraw.Draw(line).text(
+        (line.width // 2, line.height // 2),
+        text,
+        font=font,
+        fill=grey,
+        anchor="mm",
+        stroke_width=8,
+        stroke_fill=grey,
+    )
+    square = Image.new("LA", (side, side), (255, 0))
+    turned = line.rotate(45, expand=True, resample=Image.Resampling.BICUBIC)
+    square.paste(turned, ((side - turned.width) // 2, (side - turned.height) // 2), turned)
+    png = io.BytesIO()
+    square.save(png, format="PNG")
+    png.seek(0)
+    return png
+
+
+def watermark(document: DocxDocument, language: str = DEFAULT_LANGUAGE) -> None:
+    """Put the DRAFT watermark, in the edition's language, on every page of a Word document being
+    written: in every header the first section defines (its first-page and even-page headers too) and
+    every header a later section defines itself. A header a section takes from the one before stays
+    linked, so the running header of the final report is on every page of the draft as well."""
+    text = edition(language).gettext(WATERMARK)
+    image = watermark_image(text)
+    number = itertools.count(FIRST_WATERMARK_ID)
+    for index, section in enumerate(document.sections):
         for header in (section.header, section.first_page_header, section.even_page_header):
-            header.is_linked_to_previous = False
+            if index == 0:
+                header.is_linked_to_previous = False
+            elif header.is_linked_to_previous:
+                continue
+            image.seek(0)
+            relation, _ = header.part.get_or_add_image(image)
+            run = WATERMARK_RUN.format(
+                size=WATERMARK_SIZE_EMU,
+                id=next(number),
+                name=escape(f"{WATERMARK_NAME} {text}"),
+                image=relation,
+            )
             paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
-            paragraph._p.append(parse_xml(WATERMARK_RUN))
+            paragraph._p.append(parse_xml(run))
 
 
-def watermark_docx(docx: Path) -> None:
+def watermark_docx(docx: Path, language: str = DEFAULT_LANGUAGE) -> None:
     """Watermark a written .docx in place (after the template's own save, which rewrites the body)."""
     document = Document(str(docx))
-    watermark(document)
+    watermark(document, language)
     document.save(str(docx))
 
 
-def draft_markdown(markdown: str, pending: int) -> str:
-    """report.md's text with DRAFT in its title and a line under it on what is counted before approval."""
+def draft_markdown(markdown: str, pending: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """report.md's text with DRAFT in its title and a line under it on what is counted before approval,
+    in the edition's language."""
+    _ = edition(language).gettext
     lines = markdown.split("\n")
     at = next((n for n, line in enumerate(lines) if line.startswith("# ")), 0)
-    lines[at] = f"{lines[at]} ({WATERMARK})"
-    note = (
-        f"**{WATERMARK}**: counts every reportable result, {pending} of them {NOT_APPROVED} (marked so "
-        "below). The final report counts approved results only."
-    )
+    lines[at] = f"{lines[at]} ({_(WATERMARK)})"
+    note = _(
+        "**%(draft)s**: counts every reportable result, %(num)s of them %(flag)s (marked so below). The "
+        "final report counts approved results only."
+    ) % {"draft": _(WATERMARK), "num": pending, "flag": _(NOT_APPROVED)}
     lines[at + 1 : at + 1] = ["", note]
     return "\n".join(lines)
 
 
 def flag_pending(context: dict[str, Any], pending: set[tuple[str, str]]) -> dict[str, Any]:
     """The report's context with each listed result not yet approved ((indicator, CPO code) in
-    `pending`) titled "[not yet approved] …"; the context given is left as it was."""
+    `pending`) titled "[not yet approved] …" in the edition's language; the context given is left as it
+    was."""
     flagged = copy.deepcopy(context)
+    flag = edition(context.get("language", DEFAULT_LANGUAGE)).gettext(NOT_APPROVED)
     for outcome in flagged.get("outcomes", []):
         for indicator in outcome.get("indicators", []):
             for region in indicator.get("regions", []):
                 for cpo in region.get("cpos", []):
                     if (indicator["id"], cpo["code"]) in pending:
-                        cpo["title"] = f"{NOT_APPROVED} {cpo['title']}"
+                        cpo["title"] = f"{flag} {cpo['title']}"
     return flagged
