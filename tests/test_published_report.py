@@ -19,7 +19,9 @@ from docx.table import Table
 from matplotlib import font_manager
 from matplotlib.text import Text
 from PIL import ImageFont
+from typer.testing import CliRunner
 
+from reporting import cli
 from reporting.report.chart import MIN_FONT_POINTS, PRINT_WIDTH_CM, chart_figure
 from reporting.report.country_names import country_in, name_order
 from reporting.report.draft import flag_pending, watermark_docx
@@ -327,3 +329,18 @@ def test_the_draft_watermark_is_an_artifact_in_the_tagged_pdf(
     charts = len(editions["fr"].context["outcomes"])
     assert structure.count("Figure:") == charts
     assert pdf.read_bytes().count(b"/Alt") == charts
+
+
+def test_the_publication_date_is_a_parameter_of_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: dict[str, object] = {}
+
+    def up_to_date(parameters: dict[str, object]) -> bool:  # stops before the flow runs
+        asked.update(parameters)
+        return True
+
+    monkeypatch.setattr(cli, "_current_build_said", up_to_date)
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["build", str(SAMPLE), "--publication-date", "2027-03-01"]).exit_code == 0
+    assert asked["publication_date"] == "2027-03-01"
+    refused = runner.invoke(cli.app, ["build", str(SAMPLE), "--publication-date", "1 March 2027"])
+    assert refused.exit_code == 2 and "Invalid value" in refused.output
