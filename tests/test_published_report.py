@@ -214,8 +214,15 @@ def test_rows_are_not_split_and_header_rows_keep_with_the_next(editions: dict[st
                 assert all(
                     p.paragraph_format.keep_with_next for c in table.rows[0].cells for p in c.paragraphs
                 )
-    measurement = [p for p in document.paragraphs if p.text == "Measurement"]
-    assert measurement and all(p.paragraph_format.keep_with_next for p in measurement)
+    texts = [p.text for p in document.paragraphs]
+    measurement = [n for n, text in enumerate(texts) if text == "Measurement"]
+    assert measurement and all(
+        document.paragraphs[
+            n
+        ].paragraph_format.keep_with_next  # with the rule, and the rule with its criteria
+        and document.paragraphs[n + 1].paragraph_format.keep_with_next
+        for n in measurement
+    )
 
 
 def test_french_is_written_with_typographic_apostrophes() -> None:

@@ -194,8 +194,8 @@ def layout(document: DocxDocument) -> None:
     """Wider "Measurement criteria" column; header rows kept with the next row; rows never split."""
     cpo = table_of(document, "{{ _('Measurement criteria') }}")
     widths(cpo, [1701, 6548, 6548])
-    for paragraph in paragraphs(document):
-        if paragraph.text == "{{ _('Measurement') }}":
+    for paragraph in paragraphs(document):  # an indicator's measurement stays with its first criterion
+        if paragraph.text in ("{{ _('Measurement') }}", "{{ ind.reportability }}"):
             paragraph.paragraph_format.keep_with_next = True
     for table in document.tables:
         for row in table.rows:
