@@ -30,7 +30,7 @@ def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _watermarked(docx: Path) -> bool:
-    return any('string="DRAFT"' in s.header._element.xml for s in Document(str(docx)).sections)
+    return any("PowerPlusWaterMarkObject" in s.header._element.xml for s in Document(str(docx)).sections)
 
 
 def test_nothing_approved_builds_nothing_unless_draft(

@@ -68,7 +68,7 @@ def test_every_header_of_every_section_carries_the_watermark(tmp_path: Path) -> 
     marked = Document(str(docx))
     for section in marked.sections:
         for header in (section.header, section.first_page_header, section.even_page_header):
-            assert 'string="DRAFT"' in header._element.xml
+            assert "PowerPlusWaterMarkObject DRAFT" in header._element.xml
 
 
 def _darkest_share(png: Path, box: tuple[int, int, int, int]) -> float:

@@ -113,7 +113,7 @@ def _ended(thread: threading.Thread, ended: dict[str, Any]) -> State[Any]:
 
 
 def _watermarked(docx: Path) -> bool:
-    return any('string="DRAFT"' in s.header._element.xml for s in Document(str(docx)).sections)
+    return any("PowerPlusWaterMarkObject" in s.header._element.xml for s in Document(str(docx)).sections)
 
 
 def _figures(folder: Path) -> pd.DataFrame:

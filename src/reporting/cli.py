@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -240,6 +241,10 @@ def build(
     draft: Annotated[
         bool, typer.Option(help="Count every reportable result, not only approved ones; mark it DRAFT.")
     ] = False,
+    publication_date: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="The date on the cover, YYYY-MM-DD (default: the build's)."),
+    ] = None,
     debug: Annotated[bool, typer.Option(help="Show Prefect's log and full tracebacks.")] = False,
 ) -> None:
     """Build the implementation report of PACKAGE (runs the `biennial-report` Prefect flow in process)."""
@@ -259,6 +264,8 @@ def build(
         "language": languages[0] if len(languages) == 1 else languages,
         "draft": draft,
     }
+    if publication_date is not None:  # the flow's `publication_date`; absent, the build's day
+        parameters["publication_date"] = publication_date.date().isoformat()
     if not force and not debug and _current_build_said(parameters):
         return
     settings.configure_prefect()

@@ -241,10 +241,20 @@ def context(
     generated_on: date | None = None,
     language: str = DEFAULT_LANGUAGE,
     review: Reviewed | None = None,
+    publication_date: date | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, as plain data, in the edition's language (report/context.py); a
-    draft's marks its results not yet approved."""
-    report = report_context(package, checked, aggregates, generated_on, previous=previous, language=language)
+    draft's marks its results not yet approved. `publication_date`: the cover's date (default the
+    build's)."""
+    report = report_context(
+        package,
+        checked,
+        aggregates,
+        generated_on,
+        previous=previous,
+        language=language,
+        publication_date=publication_date,
+    )
     return as_draft(report, aggregates.results, review) if review is not None and review.draft else report
 
 
@@ -422,6 +432,7 @@ def build_report(
     pdf: bool = False,
     language: str = DEFAULT_LANGUAGE,
     draft: bool = False,
+    publication_date: date | None = None,
 ) -> Built:
     """Every stage of the flow in process, without Prefect, for the edition in `language`. Given a store
     (`where`) the package is stored, its review decisions applied, only approved results counted (every
@@ -443,7 +454,9 @@ def build_report(
     if where is not None:
         review_state, _ = review(whole, checked_whole, checked.evidence.clean, where, draft)
     aggregates = count(package, checked, review_state)
-    report = context(package, checked, aggregates, previous, generated_on, language, review_state)
+    report = context(
+        package, checked, aggregates, previous, generated_on, language, review_state, publication_date
+    )
     template_file = template or default_template()
     if where is None:
         files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files

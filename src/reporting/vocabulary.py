@@ -86,10 +86,11 @@ YES, NO = "yes", "no"
 YES_NO: tuple[str, ...] = (YES, NO)
 """How the contract writes a yes/no column (the template's dropdown, the stored value)."""
 YES_NO_SPELLINGS: dict[str, str] = {
-    **dict.fromkeys(("yes", "y", "true", "1", "oui", "sí", "si"), YES),
+    **dict.fromkeys(("yes", "y", "true", "1", "oui", "sí", "si", "x", "✓", "✔"), YES),
     **dict.fromkeys(("no", "n", "false", "0", "non"), NO),
 }
-"""What a submitter may type (compared case-folded and trimmed), and what it means."""
+"""What a submitter may type (compared case-folded and trimmed), and what it means: the published tables
+mark a gender-specific example with "X" (or a tick)."""
 
 # --- text ---------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ texts (English where it gives none); submission texts are as written."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,10 +19,11 @@ from reporting.counting.aggregate import Aggregates, indicator_evidence
 from reporting.framework import Outcome, in_language
 from reporting.intake.readers import Package
 from reporting.intake.validate import PackageValidation
-from reporting.report.edition import DEFAULT_LANGUAGE, Edition, edition
+from reporting.report.edition import DEFAULT_LANGUAGE, N_, Edition, edition
 from reporting.report.narrative import indicator_paragraphs
 from reporting.report.sections import annex, submitted
 from reporting.report.sections.figures import (
+    TYPOLOGY_GROUPS,
     Figures,
     chart,
     comparison,
@@ -33,24 +35,60 @@ from reporting.report.sections.plain import blocks, one_line
 from reporting.report.sections.results import CpoBlocks, indicator_results, reportable_cpos
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
+log = logging.getLogger(__name__)
+
+
+ORGANISATION = N_("International Labour Office")
+"""Who publishes the report: on its cover, in the edition's language."""
+
 
 def cover(
-    biennium: str, generated_on: date | None, previous_biennium: str | None, words: Edition
+    biennium: str,
+    generated_on: date | None,
+    previous_biennium: str | None,
+    words: Edition,
+    publication_date: date | None = None,
 ) -> dict[str, Any]:
-    """The cover and introduction: the edition's language, the biennium, the day, the regions and
-    typologies tables use, the earlier biennium compared with; the build's id and changes are set by a
-    stored build (pipeline)."""
+    """The cover and introduction: the organisation, the edition's language, the biennium, the date of
+    publication (the build's day unless given), the regions and typologies tables use, the earlier
+    biennium compared with; the build's id and changes are set by a stored build (pipeline) and go to
+    the document's properties, with the build's day, not to its cover."""
+    built_on = generated_on or date.today()
     return {
+        "organisation": words.gettext(ORGANISATION),
         "language": words.language,
         "biennium": biennium,
-        "generated_on": words.date(generated_on or date.today()),
+        "generated_on": words.date(built_on),
+        "publication_date": words.date(publication_date or built_on),
         "regions": [words.gettext(region) for region in REGIONS],
         "typologies": [words.gettext(typology) for typology in EVIDENCE_TYPOLOGIES],
+        "typology_groups": [
+            {"name": words.gettext(group), "typologies": [words.gettext(t) for t in typologies]}
+            for group, typologies in TYPOLOGY_GROUPS
+        ],
         "previous_biennium": previous_biennium,
         "build_id": "",
         "build_short": "",
         "changes": None,
     }
+
+
+_SUBMITTED_SECTIONS = {
+    "examples": "Table 3 (country examples)",
+    "lessons": "lessons learned",
+    "outputs": "Table 4 (significant outputs)",
+}
+
+
+def empty_sections(outcomes: list[dict[str, Any]]) -> list[str]:
+    """The sections of submitted texts left out of the report because nothing was submitted for them,
+    for the operator (build log, run summary): "outcome 7: lessons learned"."""
+    return [
+        f"outcome {o['id']}: {name}"
+        for o in outcomes
+        for key, name in _SUBMITTED_SECTIONS.items()
+        if not o[key]
+    ]
 
 
 @dataclass(frozen=True)
@@ -76,7 +114,8 @@ def _outcome(outcome: Outcome, facts: _Facts) -> dict[str, Any]:
     ]
     for row in rows:
         row["narrative"] = indicator_paragraphs(row, facts.previous_biennium, language)
-    left_out = annex.not_reportable(facts.results, outcome.id)
+    left_out = annex.not_reportable(facts.results, outcome.id, words)
+    drawn = chart(outcome.id, rows, figures, words)
     return {
         "id": outcome.id,
         "title": one_line(in_language(outcome.title, language)),
@@ -84,11 +123,12 @@ def _outcome(outcome: Outcome, facts: _Facts) -> dict[str, Any]:
         "statement": one_line(in_language(outcome.statement, language)),
         "narrative": [p for row in rows for p in row["narrative"]],
         "summary_rows": rows,
-        "chart": chart(outcome.id, rows, figures, words),
+        "chart": drawn,
+        "has_targets": any(t is not None for targets in drawn["target"] for t in targets),
         "comparison": comparison(rows),
         "indicators": [indicator_results(i, cpos[i.id], words) for i in outcome.indicators],
         "counted": [annex.counted(i, facts.trail, figures[i.id], words) for i in outcome.indicators],
-        "examples": submitted.examples(package.examples, outcome.id),
+        "examples": submitted.examples(package.examples, outcome.id, words),
         "lessons": submitted.lessons(package.lessons, outcome.id),
         "outputs": submitted.outputs(package.outputs, outcome.id, words),
         "not_reportable": left_out,
@@ -104,10 +144,13 @@ def report_context(
     *,
     previous: pd.DataFrame | None = None,
     language: str = DEFAULT_LANGUAGE,
+    publication_date: date | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain data: the cover, per outcome its sections, the package's lessons and
     what was left out; `previous` is the indicator summary of an earlier biennium
-    (counting/earlier_biennium.previous_summary) to compare with; `language` the edition's."""
+    (counting/earlier_biennium.previous_summary) to compare with; `language` the edition's;
+    `publication_date` the cover's date (default: the build's). A section nothing was submitted for is
+    left out of the report and named in `empty_sections` (and the log), never a placeholder."""
     framework, results, words = package.framework, aggregates.results, edition(language)
     trail = aggregates.evidence
     if trail is None:
@@ -124,11 +167,19 @@ def report_context(
         words,
     )
     outcomes = [_outcome(outcome, facts) for outcome in framework.outcomes]
+    lessons = submitted.lessons(package.lessons, "")
+    if len(outcomes) == 1:  # a package of one outcome: its lessons are that outcome's, as published
+        outcomes[0]["lessons"] = [*outcomes[0]["lessons"], *lessons]
+        lessons = []
     rejected = annex.rejected(checked.rejected, words)
+    left_out = empty_sections(outcomes)
+    if left_out:
+        log.info("left out of the report, nothing was submitted for them: %s", "; ".join(left_out))
     return {
-        **cover(framework.biennium, generated_on, previous_biennium, words),
+        **cover(framework.biennium, generated_on, previous_biennium, words, publication_date),
         "outcomes": outcomes,
-        "lessons": submitted.lessons(package.lessons, ""),
+        "empty_sections": left_out,
+        "lessons": lessons,
         "not_reportable_count": sum(len(o["not_reportable"]) for o in outcomes),
         "rejected": rejected,
         "rejected_blocks": blocks(rejected),

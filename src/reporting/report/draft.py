@@ -1,11 +1,14 @@
 """What makes a draft report recognisable as one: a DRAFT watermark on every page of the .docx (put in
-each section's headers by code, so any template gets it), "DRAFT" in report.md's title, each result
-not yet approved flagged where the report lists it, and a draft annex listing the results returned to
-their office (not counted), with the reviewer's comment: added by code too, at the end of the .docx."""
+the headers by code, so any template gets it, and the running header kept), "DRAFT" in report.md's
+title, each result not yet approved flagged where the report lists it, and a draft annex listing the
+results returned to their office (not counted), with the reviewer's comment: added by code too, at the
+end of the .docx; all in the edition's language (DRAFT, PROJET, BORRADOR)."""
 
 from __future__ import annotations
 
 import copy
+import io
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,40 +17,99 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
+from markupsafe import escape
+from PIL import Image, ImageDraw, ImageFont
 
 from reporting.escaping import markdown_cell
+from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.vocabulary import CONTROL_CHARACTERS
 
-WATERMARK = "DRAFT"
-NOT_APPROVED = "[not yet approved]"
-RETURNED_ANNEX = "Draft annex: results returned to their office (not counted)"
-RETURNED_COLUMNS = {"indicator": "Indicator", "cpo": "Country/CPO", "by": "Returned by", "comment": "Comment"}
+WATERMARK = N_("DRAFT")
+NOT_APPROVED = N_("[not yet approved]")
+RETURNED_ANNEX = N_("Draft annex: results returned to their office (not counted)")
+RETURNED_COLUMNS = (N_("Indicator"), N_("Country/CPO"), N_("Returned by"), N_("Comment"))
+NONE_RETURNED = N_("No result was returned.")
 Returned = Mapping[str, str]
 """A result returned to its office as a draft lists it: indicator, cpo_code, country, by, comment
 (review.build.ReturnedResult as a dict)."""
-_VML = "urn:schemas-microsoft-com:vml"
-_OFFICE = "urn:schemas-microsoft-com:office:office"
-_WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-WATERMARK_RUN = f"""<w:r xmlns:w="{_WORD}" xmlns:v="{_VML}" xmlns:o="{_OFFICE}"><w:pict>
-<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800"
- path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>
-<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>
-<v:shape id="PowerPlusWaterMarkObject" o:spid="_x0000_s2049" type="#_x0000_t136" o:allowincell="f"
- style="position:absolute;margin-left:0;margin-top:0;width:468pt;height:117pt;rotation:315;z-index:-251657216;
-mso-position-horizontal:center;mso-position-horizontal-relative:margin;mso-position-vertical:center;
-mso-position-vertical-relative:margin" fillcolor="silver" stroked="f"><v:fill opacity=".5"/>
-<v:textpath style="font-family:&quot;Calibri&quot;;font-size:1pt" string="{WATERMARK}"/></v:shape>
-</w:pict></w:r>"""
+TABLE_HEADER = '<w:tblHeader xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>'
+WATERMARK_NAME = "PowerPlusWaterMarkObject"
+"""The name Word gives the shape of its own watermarks (and looks for to remove one)."""
+WATERMARK_SIZE_EMU = 15 * 360_000
+"""15 cm square, centred on the page: the word written diagonally across it."""
+WATERMARK_RUN = """<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+ xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
+ xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"
+ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+ xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative"><w:drawing>
+<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="0" behindDoc="1" locked="1"
+ layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>
+<wp:positionH relativeFrom="page"><wp:align>center</wp:align></wp:positionH>
+<wp:positionV relativeFrom="page"><wp:align>center</wp:align></wp:positionV>
+<wp:extent cx="{size}" cy="{size}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>
+<wp:docPr id="{id}" name="{name}" descr=""><a:extLst><a:ext uri="{{C183D7F6-B498-43B3-948B-1728B52AA6E4}}">
+<adec:decorative val="1"/></a:ext></a:extLst></wp:docPr><wp:cNvGraphicFramePr/>
+<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>
+<pic:nvPicPr><pic:cNvPr id="{id}" name="watermark.png"/><pic:cNvPicPr/></pic:nvPicPr>
+<pic:blipFill><a:blip r:embed="{image}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>
+<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{size}" cy="{size}"/></a:xfrm>
+<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>
+</wp:anchor></w:drawing></w:r>"""
+"""A picture behind the text, marked decorative: Word reads it as decoration, LibreOffice's tagged PDF
+leaves it out of the structure (an artifact, not a Figure without alternative text)."""
+FIRST_WATERMARK_ID = 90_000
+"""Drawing ids of the watermarks (the body's pictures are numbered from 1)."""
 
 
-def watermark(document: DocxDocument) -> None:
-    """Put the DRAFT watermark in every header of every section (first-page and even-page headers
-    too) of a Word document being written."""
-    for section in document.sections:
+def watermark_image(text: str) -> io.BytesIO:
+    """The word in grey, half transparent, written diagonally on a transparent square (PNG)."""
+    side = 1200
+    font = ImageFont.load_default(size=side // max(len(text), 5) * 5 // 3)
+    line = Image.new("LA", (side * 3 // 2, side // 2), (255, 0))
+    grey = (128, 150)
+    ImageDraw.Draw(line).text(
+        (line.width // 2, line.height // 2),
+        text,
+        font=font,
+        fill=grey,
+        anchor="mm",
+        stroke_width=8,
+        stroke_fill=grey,
+    )
+    square = Image.new("LA", (side, side), (255, 0))
+    turned = line.rotate(45, expand=True, resample=Image.Resampling.BICUBIC)
+    square.paste(turned, ((side - turned.width) // 2, (side - turned.height) // 2), turned)
+    png = io.BytesIO()
+    square.save(png, format="PNG")
+    png.seek(0)
+    return png
+
+
+def watermark(document: DocxDocument, language: str = DEFAULT_LANGUAGE) -> None:
+    """Put the DRAFT watermark, in the edition's language, on every page of a Word document being
+    written: in every header the first section defines (its first-page and even-page headers too) and
+    every header a later section defines itself. A header a section takes from the one before stays
+    linked, so the running header of the final report is on every page of the draft as well."""
+    text = edition(language).gettext(WATERMARK)
+    image = watermark_image(text)
+    number = itertools.count(FIRST_WATERMARK_ID)
+    for index, section in enumerate(document.sections):
         for header in (section.header, section.first_page_header, section.even_page_header):
-            header.is_linked_to_previous = False
+            if index == 0:
+                header.is_linked_to_previous = False
+            elif header.is_linked_to_previous:
+                continue
+            image.seek(0)
+            relation, _ = header.part.get_or_add_image(image)
+            run = WATERMARK_RUN.format(
+                size=WATERMARK_SIZE_EMU,
+                id=next(number),
+                name=escape(f"{WATERMARK_NAME} {text}"),
+                image=relation,
+            )
             paragraph = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
-            paragraph._p.append(parse_xml(WATERMARK_RUN))
+            paragraph._p.append(parse_xml(run))
 
 
 def _cells(result: Returned) -> list[str]:
@@ -55,69 +117,76 @@ def _cells(result: Returned) -> list[str]:
     return [result["indicator"], f"{result['country']}/{result['cpo_code']}", result["by"], result["comment"]]
 
 
-def returned_annex(document: DocxDocument, returned: Iterable[Returned]) -> None:
+def returned_annex(document: DocxDocument, returned: Iterable[Returned], language: str) -> None:
     """The draft annex at the end of a Word document being written: a heading and a table of the
     results returned to their office (or a line saying there are none)."""
+    _ = edition(language).gettext
     listed = list(returned)
-    document.add_heading(RETURNED_ANNEX, level=1)
+    document.add_heading(_(RETURNED_ANNEX), level=1)
     if not listed:
-        document.add_paragraph("No result was returned.")
+        document.add_paragraph(_(NONE_RETURNED))
         return
     table = document.add_table(rows=1, cols=len(RETURNED_COLUMNS))
     table.style = "Table Grid"
     header = table.rows[0]
-    header._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader xmlns:w="{_WORD}"/>'))  # repeats per page
-    for cell, title in zip(header.cells, RETURNED_COLUMNS.values(), strict=True):
-        cell.text = title
+    header._tr.get_or_add_trPr().append(parse_xml(TABLE_HEADER))  # repeated on each page
+    for cell, title in zip(header.cells, RETURNED_COLUMNS, strict=True):
+        cell.text = _(title)
     for result in listed:
         for cell, text in zip(table.add_row().cells, _cells(result), strict=True):
             cell.text = re.sub(CONTROL_CHARACTERS, "", text)
 
 
-def mark_draft_docx(docx: Path, returned: Iterable[Returned]) -> None:
+def mark_draft_docx(docx: Path, returned: Iterable[Returned], language: str = DEFAULT_LANGUAGE) -> None:
     """Make a written .docx a draft in place (after the template's own save, which rewrites the body):
     the watermark, and the draft annex of the results returned."""
     document = Document(str(docx))
-    watermark(document)
-    returned_annex(document, returned)
+    watermark(document, language)
+    returned_annex(document, returned, language)
     document.save(str(docx))
 
 
-def returned_markdown(returned: Iterable[Returned]) -> str:
+def returned_markdown(returned: Iterable[Returned], language: str = DEFAULT_LANGUAGE) -> str:
     """The results returned to their office as a Markdown table (every value escaped: a reviewer's
     comment reads as typed), or a line saying there are none."""
+    _ = edition(language).gettext
     listed = list(returned)
     if not listed:
-        return "No result was returned."
-    head = "| " + " | ".join(RETURNED_COLUMNS.values()) + " |\n" + "|---" * len(RETURNED_COLUMNS) + "|"
+        return _(NONE_RETURNED)
+    head = "| " + " | ".join(_(c) for c in RETURNED_COLUMNS) + " |\n" + "|---" * len(RETURNED_COLUMNS) + "|"
     rows = ["| " + " | ".join(markdown_cell(c) for c in _cells(r)) + " |" for r in listed]
     return "\n".join([head, *rows])
 
 
-def draft_markdown(markdown: str, pending: int, returned: Iterable[Returned] = ()) -> str:
+def draft_markdown(
+    markdown: str, pending: int, returned: Iterable[Returned] = (), language: str = DEFAULT_LANGUAGE
+) -> str:
     """report.md's text with DRAFT in its title, a line under it on what is counted before approval,
-    and at its end the draft annex of the results returned to their office."""
+    and at its end the draft annex of the results returned to their office; in the edition's language."""
+    _ = edition(language).gettext
     listed = list(returned)
     lines = markdown.rstrip("\n").split("\n")
     at = next((n for n, line in enumerate(lines) if line.startswith("# ")), 0)
-    lines[at] = f"{lines[at]} ({WATERMARK})"
-    note = (
-        f"**{WATERMARK}**: counts every reportable result not returned to its office, {pending} of them "
-        f"{NOT_APPROVED} (marked so below); {len(listed)} returned, not counted (listed at the end). The "
-        "final report counts approved results only."
-    )
+    lines[at] = f"{lines[at]} ({_(WATERMARK)})"
+    note = _(
+        "**%(draft)s**: counts every reportable result not returned to its office, %(num)s of them "
+        "%(flag)s (marked so below); %(returned)s returned, not counted (listed at the end). The final "
+        "report counts approved results only."
+    ) % {"draft": _(WATERMARK), "num": pending, "flag": _(NOT_APPROVED), "returned": len(listed)}
     lines[at + 1 : at + 1] = ["", note]
-    return "\n".join([*lines, "", f"## {RETURNED_ANNEX}", "", returned_markdown(listed), ""])
+    return "\n".join([*lines, "", f"## {_(RETURNED_ANNEX)}", "", returned_markdown(listed, language), ""])
 
 
 def flag_pending(context: dict[str, Any], pending: set[tuple[str, str]]) -> dict[str, Any]:
     """The report's context with each listed result not yet approved ((indicator, CPO code) in
-    `pending`) titled "[not yet approved] …"; the context given is left as it was."""
+    `pending`) titled "[not yet approved] …" in the edition's language; the context given is left as it
+    was."""
     flagged = copy.deepcopy(context)
+    flag = edition(context.get("language", DEFAULT_LANGUAGE)).gettext(NOT_APPROVED)
     for outcome in flagged.get("outcomes", []):
         for indicator in outcome.get("indicators", []):
             for region in indicator.get("regions", []):
                 for cpo in region.get("cpos", []):
                     if (indicator["id"], cpo["code"]) in pending:
-                        cpo["title"] = f"{NOT_APPROVED} {cpo['title']}"
+                        cpo["title"] = f"{flag} {cpo['title']}"
     return flagged

@@ -25,7 +25,7 @@ from reporting.errors import OutputError, is_permanent, output_error
 from reporting.escaping import csv_text
 from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
-from reporting.report.chart import draw_chart
+from reporting.report.chart import PRINT_WIDTH_CM, draw_chart
 from reporting.report.draft import draft_markdown, mark_draft_docx
 from reporting.report.edition import DEFAULT_LANGUAGE, edition
 from reporting.report.markdown_text import Block, blocks_markdown
@@ -34,7 +34,7 @@ from reporting.vocabulary import CONTROL_CHARACTERS
 
 MARKDOWN_TEMPLATE = "report.md.j2"
 EVIDENCE_CSV = "indicator_evidence.csv"
-CHART_WIDTH = Cm(16.5)
+CHART_WIDTH = Cm(PRINT_WIDTH_CM)
 _XML_TAG = re.compile(r"<[^>]+>")
 _COLUMN_LOOP = re.compile(r"\{%-?\s*tc\s")
 _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
@@ -218,6 +218,7 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
     environment.filters["rich"] = _rich
     environment.filters["bookmark"] = _bookmark_filter()
     environment.filters["link"] = _link
+    environment.filters["breakable"] = breakable
     described = {o["id"]: chart_description(o["id"], o["chart"]) for o in context["outcomes"]}
     environment.filters["chart"] = lambda outcome_id: (
         DescribedImage(document, str(charts[outcome_id]), described[outcome_id], width=CHART_WIDTH)
@@ -225,20 +226,45 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         else ""
     )
     document.render(context, jinja_env=environment, autoescape=True)
-    if context.get("build_id"):  # the document properties name the build (build.json says what it is)
-        properties = document.docx.core_properties
-        properties.identifier = str(context["build_id"])
-        properties.version = str(context.get("build_short", ""))
+    _set_properties(document.docx.core_properties, context)
     written = _written_sha256(out)
     previous = written.read_text().split() if written.is_file() else []
     with written_in_place(out) as partial:
         document.save(str(partial))
         if context.get("draft"):
-            mark_draft_docx(partial, context["draft"].get("returned", []))
+            mark_draft_docx(
+                partial, context["draft"].get("returned", []), context.get("language", DEFAULT_LANGUAGE)
+            )
         # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
         write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
     write_text(written, _sha256(out))
     return out
+
+
+def _set_properties(properties: Any, context: dict[str, Any]) -> None:
+    """The document's properties say how it was made, which its cover does not: from what, the day it
+    was built and, for a stored build, the build (build.json says what it is)."""
+    _ = edition(context.get("language", DEFAULT_LANGUAGE)).gettext
+    made = (
+        _("Generated on %(date)s, build %(build)s.")
+        % {"date": context["generated_on"], "build": context["build_short"]}
+        if context.get("build_short")
+        else _("Generated on %(date)s.") % {"date": context["generated_on"]}
+    )
+    built_from = _(
+        "Built from the country offices' submissions; figures count the member States with a reportable "
+        "result under each indicator."
+    )
+    properties.comments = f"{built_from} {made}"
+    if context.get("build_id"):
+        properties.identifier = str(context["build_id"])
+        properties.version = str(context.get("build_short", ""))
+
+
+def breakable(text: object) -> str:
+    """A table header's text that may wrap after a slash ("Regulatory/ Legal framework"): a zero-width
+    space after each, so that a narrow column breaks there rather than inside a word."""
+    return str(text).replace("/", "/\u200b")
 
 
 def _written_sha256(docx: Path) -> Path:
@@ -291,7 +317,12 @@ def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path])
     )
     text = re.sub(r"\n{3,}", "\n\n", environment.get_template(MARKDOWN_TEMPLATE).render(context))
     if context.get("draft"):
-        text = draft_markdown(text, int(context["draft"]["pending"]), context["draft"].get("returned", []))
+        text = draft_markdown(
+            text,
+            int(context["draft"]["pending"]),
+            context["draft"].get("returned", []),
+            context.get("language", DEFAULT_LANGUAGE),
+        )
     return write_text(out, text)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from reporting.framework import Indicator, in_language
+from reporting.report.country_names import country_in, name_order
 from reporting.report.edition import Edition
 from reporting.report.sections.figures import Figures, figure_link
 from reporting.report.sections.plain import one_line, records
@@ -26,17 +27,18 @@ def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures, words: 
     )
 
     def states(region: str | None) -> list[dict[str, Any]]:
-        return [
+        listed = [
             {
                 "state": r["member_state"],
-                "country": one_line(r["country"]),
+                "country": country_in(one_line(r["country"]), words.language),
                 "code": r["cpo_code"],
                 "criteria": r["criteria"],
                 "evidence": one_line(f"{r['file']} {r['rows']}".strip()),
             }
-            for r in sorted(rows, key=lambda r: (one_line(r["country"]), r["cpo_code"]))
+            for r in rows
             if region is None or r["region"] == region
         ]
+        return sorted(listed, key=lambda s: (name_order(s["country"]), s["code"]))
 
     return {
         "id": indicator.id,
@@ -55,13 +57,13 @@ def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures, words: 
     }
 
 
-def not_reportable(results: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]]:
+def not_reportable(results: pd.DataFrame, outcome_id: str, words: Edition) -> list[dict[str, Any]]:
     """The outcome's CPO results that meet too few criteria to be reported, with what they meet."""
     return [
         {
             "indicator": r["indicator"],
             "code": r["cpo_code"],
-            "country": one_line(r["country"]),
+            "country": country_in(one_line(r["country"]), words.language),
             "criteria_met": ", ".join(str(c) for c in r["criteria"]),
             "min_criteria": int(r["min_criteria"]),
         }

@@ -16,6 +16,11 @@ from reporting.report.sections.plain import one_line, records
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, TOTAL
 
 NO_TARGET = N_("no target set")
+TYPOLOGY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (N_("Results"), EVIDENCE_TYPOLOGIES[:3]),
+    (N_("Capacity development"), EVIDENCE_TYPOLOGIES[3:]),
+)
+"""Table 1's group headers over the typologies, as the published table has them."""
 
 Figures = dict[str, dict[str, Any]]
 """One indicator's figures by region (and Total): the indicator summary's row (`target`, `achieved`)."""

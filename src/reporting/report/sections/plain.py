@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.vocabulary import CONTROL_CHARACTERS
+from reporting.vocabulary import CONTROL_CHARACTERS, YES, YES_NO_SPELLINGS
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 TABLE_BLOCK_ROWS = 1_000
@@ -31,8 +31,8 @@ def paragraphs(text: object) -> list[str]:
 
 
 def is_yes(value: object) -> bool:
-    """Validation spells every yes/no answer `yes` or `no` (or leaves it blank)."""
-    return word_safe(value).strip() == "yes"
+    """A yes/no answer that means yes, however the contract lets it be spelt ("yes", "X", "✓", "oui")."""
+    return YES_NO_SPELLINGS.get(word_safe(value).strip().casefold()) == YES
 
 
 def blocks(rows: list[Any], size: int = TABLE_BLOCK_ROWS) -> list[list[Any]]:

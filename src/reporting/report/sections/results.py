@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from reporting.framework import Indicator, in_language
+from reporting.report.country_names import country_in, name_order
 from reporting.report.edition import Edition
 from reporting.report.sections.plain import is_yes, one_line, paragraphs, records, word_safe
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
@@ -41,7 +42,7 @@ def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]], words: Edition
     return {
         "code": result["cpo_code"],
         "region": result["region"],
-        "country": one_line(result["country"]),
+        "country": country_in(one_line(result["country"]), words.language),
         "title": one_line(result["cpo_title"]),
         "member_state": bool(result["member_state"]),
         "criteria_met": list(result["criteria"]),
@@ -59,13 +60,22 @@ def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]], words: Edition
 
 
 def reportable_cpos(results: pd.DataFrame, evidence: pd.DataFrame, words: Edition) -> CpoBlocks:
-    """Every reportable CPO result as a block, by indicator."""
+    """Every reportable CPO result as a block, by indicator, ordered as the published report lists
+    countries: by region in the framework's order, then by name in the edition's language."""
     rows_by_cpo = _criterion_rows(evidence)
     columns = ("indicator", "region", "cpo_code", "country", "cpo_title", "member_state", "criteria")
     reportable: CpoBlocks = defaultdict(list)
     for r in records(results[results["reportable"]], columns):
         reportable[r["indicator"]].append(cpo_block(r, rows_by_cpo[(r["indicator"], r["cpo_code"])], words))
+    for cpos in reportable.values():
+        cpos.sort(key=country_order)
     return reportable
+
+
+def country_order(cpo: dict[str, Any]) -> tuple[int, str, str]:
+    """Region in the framework's order, then the country's name as the edition writes it, then the CPO."""
+    region = REGIONS.index(cpo["region"]) if cpo["region"] in REGIONS else len(REGIONS)
+    return region, name_order(cpo["country"]), cpo["code"]
 
 
 def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: Edition) -> dict[str, Any]:

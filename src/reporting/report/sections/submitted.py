@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.report.country_names import country_in
 from reporting.report.edition import Edition
 from reporting.report.markdown_text import markdown_blocks
 from reporting.report.sections.plain import is_yes, one_line, paragraphs, records, word_safe
@@ -34,12 +35,13 @@ def outputs(frame: pd.DataFrame, outcome_id: str, words: Edition) -> list[dict[s
     return groups
 
 
-def examples(frame: pd.DataFrame, outcome_id: str) -> list[dict[str, Any]]:
-    """Country examples: the ILO's contribution and the results, marked when gender-specific."""
+def examples(frame: pd.DataFrame, outcome_id: str, words: Edition) -> list[dict[str, Any]]:
+    """Country examples: the ILO's contribution and the results, marked when gender-specific (an "X",
+    as the published table marks it)."""
     columns = ("outcome", "country", "ilo_contribution", "results", "gender_specific")
     return [
         {
-            "country": one_line(r["country"]),
+            "country": country_in(one_line(r["country"]), words.language),
             "contribution": paragraphs(r["ilo_contribution"]),
             "results": paragraphs(r["results"]),
             "gender_specific": is_yes(r["gender_specific"]),

@@ -1,0 +1,353 @@
+"""The report as the organisation publishes it (issue 22): a cover naming the organisation and the day of
+publication, no placeholders, the published tables' conventions, an editor's layout, drafts in the
+edition's language, and country names as each language writes them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.table import Table
+from matplotlib import font_manager
+from matplotlib.text import Text
+from PIL import ImageFont
+from typer.testing import CliRunner
+
+from reporting import cli
+from reporting.report.chart import MIN_FONT_POINTS, PRINT_WIDTH_CM, chart_figure
+from reporting.report.country_names import country_in, name_order
+from reporting.report.draft import flag_pending, mark_draft_docx
+from reporting.report.edition import LANGUAGES, catalog_path, edition
+from reporting.report.pdf import write_pdf
+from reporting.report.sections.plain import is_yes
+from reporting.resources import templates_dir
+from reporting.vocabulary import REGIONS
+from schemas.rules import yes_no
+from tests.report_packages import SAMPLE, Built, body, build, part, rich_package, tables
+
+DAY = date(2026, 12, 2)
+PUBLISHED = date(2027, 3, 1)
+ORGANISATION = {
+    "en": "International Labour Office",
+    "fr": "Bureau international du Travail",
+    "es": "Oficina Internacional del Trabajo",
+}
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Built]:
+    """The package that uses every section of the report, in each language, published on PUBLISHED."""
+    root = tmp_path_factory.mktemp("published")
+    package = rich_package(root)
+    return {
+        language: build(
+            package, root / language, generated_on=DAY, language=language, publication_date=PUBLISHED
+        )
+        for language in LANGUAGES
+    }
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The sample: evidence only (no examples, lessons or outputs), French edition."""
+    root = tmp_path_factory.mktemp("sample")
+    return build(SAMPLE, root / "out", generated_on=DAY, language="fr")
+
+
+def cover(docx: Path) -> list[str]:
+    return [p.text for p in Document(str(docx)).paragraphs[:16] if p.text.strip()]
+
+
+# --- the cover -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_cover_names_the_organisation_title_and_day_of_publication(
+    editions: dict[str, Built], language: str
+) -> None:
+    shown = cover(editions[language].files.docx)
+    assert shown[0] == ORGANISATION[language]
+    assert shown[1].replace("\n", " ").endswith("2014-15")
+    assert edition(language).date(PUBLISHED) in shown
+    assert not any("Generated on" in t or "Généré le" in t or "2 December 2026" in t for t in shown)
+
+
+def test_how_the_report_was_made_is_in_its_properties_not_on_its_cover(editions: dict[str, Built]) -> None:
+    docx = editions["en"].files.docx
+    comments = Document(str(docx)).core_properties.comments
+    assert "Built from the country offices' submissions" in comments and "2 December 2026" in comments
+    assert not any("Built from" in t for t in cover(docx))
+    markdown = editions["en"].files.markdown.read_text(encoding="utf-8").splitlines()
+    assert markdown[2] == "**International Labour Office**"
+    assert "1 March 2027" in markdown[4] and "Generated on" not in "\n".join(markdown[:6])
+
+
+# --- no placeholders -------------------------------------------------------------------------------------
+
+
+def test_a_section_nothing_was_submitted_for_is_left_out_and_named(sample: Built) -> None:
+    text = "\n".join(p.text for p in Document(str(sample.files.docx)).paragraphs)
+    markdown = sample.files.markdown.read_text(encoding="utf-8")
+    for gone in ("Tableau 3", "Tableau 4", "Enseignements tirés", ".csv)", "lessons-7.md", ".md)"):
+        assert gone not in text and gone not in markdown
+    assert sample.context["empty_sections"] == [
+        "outcome 7: Table 3 (country examples)",
+        "outcome 7: lessons learned",
+        "outcome 7: Table 4 (significant outputs)",
+    ]
+
+
+def test_the_lessons_of_a_package_of_one_outcome_are_that_outcomes(tmp_path: Path) -> None:
+    package = tmp_path / "one"
+    shutil.copytree(SAMPLE, package)
+    (package / "lessons.md").write_text("Documentation of *good practices* is key.\n", encoding="utf-8")
+    built = build(package, tmp_path / "out", generated_on=DAY)
+    assert [b["text"] for b in built.context["outcomes"][0]["lessons"]] == [
+        "Documentation of good practices is key."
+    ]
+    assert built.context["lessons"] == []
+    items = body(built.files.docx)
+    assert any(
+        getattr(i, "text", "") == "Documentation of good practices is key."
+        for i in part(items, "Lessons learned")
+    )
+
+
+# --- the published conventions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mark", ["X", "x", "✓", "yes", "oui", "Sí", " X "])
+def test_the_published_marks_mean_yes(mark: str) -> None:
+    assert is_yes(mark)
+    canonical, valid = yes_no(pd.Series([mark]))
+    assert canonical.tolist() == ["yes"] and valid.tolist() == [True]
+
+
+def test_table_1_has_the_published_group_headers(editions: dict[str, Built]) -> None:
+    for language, groups in (
+        ("en", ["Results", "Capacity development"]),
+        ("fr", ["Résultats", "Développement des capacités"]),
+    ):
+        table = tables(part(body(editions[language].files.docx), "Table" if language == "en" else "Tableau"))[
+            0
+        ]
+        first = [c.text for c in table.rows[0].cells]
+        assert first[3:] == [groups[0]] * 3 + [groups[1]] * 2  # merged cells repeat in python-docx
+        assert len(table.rows[1].cells) == 8
+
+
+def test_table_notes_are_in_normal_weight(editions: dict[str, Built]) -> None:
+    notes = [
+        p
+        for p in Document(str(editions["en"].files.docx)).paragraphs
+        if p.text.startswith(("Member States with a reportable result (at least", "Each figure links"))
+    ]
+    assert len(notes) == 4  # two outcomes
+    assert all(
+        run.bold in (False, None) and not (p.style.font.bold and run.bold is None)
+        for p in notes
+        for run in p.runs
+    )
+
+
+def test_targets_are_mentioned_only_where_there_are_targets(editions: dict[str, Built]) -> None:
+    text = [p.text for p in Document(str(editions["en"].files.docx)).paragraphs]
+    outcome_8 = text[next(i for i, t in enumerate(text) if t.startswith("Outcome 8:") and i > 20) :]
+    outcome_7 = text[: len(text) - len(outcome_8)]
+    assert any("target (hatched)" in t for t in outcome_7)
+    assert any("(target in brackets)" in t for t in outcome_7)
+    assert not any("target (hatched)" in t or "(target in brackets)" in t for t in outcome_8)
+    assert "Figure 2: Outcome 8, member States with a reportable result by region" in outcome_8
+
+
+# --- layout ----------------------------------------------------------------------------------------------
+
+HEADER_POINTS = 8.5
+CELL_MARGINS_DXA = 2 * 108
+_BOLD = ImageFont.truetype(font_manager.findfont("DejaVu Sans:bold"), 1000)
+"""DejaVu Sans, which LibreOffice uses here for Arial, is wider than Arial: a word it fits, Arial fits."""
+
+
+def word_points(word: str) -> float:
+    return _BOLD.getlength(word) / 1000 * HEADER_POINTS
+
+
+def header_cells(table: Table) -> list[tuple[str, int]]:
+    """(text, width in dxa) of each cell of the table's header rows."""
+    found = []
+    for row in table._tbl.tr_lst:
+        if row.trPr is None or row.trPr.find(qn("w:tblHeader")) is None:
+            continue
+        for cell in row.tc_lst:
+            text = "".join(t.text or "" for t in cell.iter(qn("w:t")))
+            found.append((text, int(cell.tcPr.find(qn("w:tcW")).get(qn("w:w")))))
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_table_heading_breaks_inside_a_word(editions: dict[str, Built], language: str) -> None:
+    document = Document(str(editions[language].files.docx))
+    checked = 0
+    for table in document.tables:
+        for text, width in header_cells(table):
+            room = (width - CELL_MARGINS_DXA) / 20  # points
+            for word in re.split(r"[\s\u200b]+|(?<=-)", text):  # a line may break after a hyphen
+                checked += 1
+                assert word_points(word) <= room, f"{language}: {word!r} is wider than its column"
+    assert checked > 50
+
+
+def test_rows_are_not_split_and_header_rows_keep_with_the_next(editions: dict[str, Built]) -> None:
+    document = Document(str(editions["en"].files.docx))
+    for table in document.tables:
+        for row in table._tbl.tr_lst:
+            assert row.trPr is not None and row.trPr.find(qn("w:cantSplit")) is not None
+            if row.trPr.find(qn("w:tblHeader")) is not None:
+                assert all(
+                    p.paragraph_format.keep_with_next for c in table.rows[0].cells for p in c.paragraphs
+                )
+    texts = [p.text for p in document.paragraphs]
+    measurement = [n for n, text in enumerate(texts) if text == "Measurement"]
+    assert measurement and all(
+        document.paragraphs[
+            n
+        ].paragraph_format.keep_with_next  # with the rule, and the rule with its criteria
+        and document.paragraphs[n + 1].paragraph_format.keep_with_next
+        for n in measurement
+    )
+
+
+def test_french_is_written_with_typographic_apostrophes() -> None:
+    with catalog_path("fr").open(encoding="utf-8") as catalog:
+        translated = [line for line in catalog if line.startswith("msgstr")]
+    assert translated and not [line for line in translated if "'" in line]
+    for name in ("count.fr.j2", "indicator.fr.j2"):
+        text = (templates_dir() / "narrative" / name).read_text(encoding="utf-8")
+        assert "'" not in re.sub(r"\{[{%].*?[%}]\}", "", text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_chart_text_is_at_least_8_points_printed_with_a_value_axis(
+    editions: dict[str, Built], language: str
+) -> None:
+    figure = chart_figure(editions[language].context["outcomes"][0]["chart"])
+    scale = PRINT_WIDTH_CM / 2.54 / figure.get_figwidth()
+    texts = [t for t in figure.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    assert texts and min(t.get_fontsize() * scale for t in texts) >= MIN_FONT_POINTS
+    for axes in figure.axes:
+        assert axes.yaxis.get_visible() and axes.spines["left"].get_visible()
+        assert [t.get_text() for t in axes.get_yticklabels() if t.get_text()]
+
+
+# --- drafts ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "word"), [("en", "DRAFT"), ("fr", "PROJET"), ("es", "BORRADOR")])
+def test_the_draft_watermark_and_flag_in_the_editions_language(
+    editions: dict[str, Built], tmp_path: Path, language: str, word: str
+) -> None:
+    docx = tmp_path / "draft.docx"
+    docx.write_bytes(editions[language].files.docx.read_bytes())
+    mark_draft_docx(docx, [], language)
+    document = Document(str(docx))
+    assert all(f"PowerPlusWaterMarkObject {word}" in s.header._element.xml for s in document.sections)
+    flagged = flag_pending(editions[language].context, {("7.1", "TUN129")})
+    titles = [c["title"] for r in flagged["outcomes"][0]["indicators"][0]["regions"] for c in r["cpos"]]
+    flag = {"en": "[not yet approved]", "fr": "[pas encore approuvé]", "es": "[aún no aprobado]"}[language]
+    assert sum(t.startswith(f"{flag} ") for t in titles) == 1
+
+
+def test_the_draft_keeps_the_running_header_on_every_page(editions: dict[str, Built], tmp_path: Path) -> None:
+    docx = tmp_path / "draft.docx"
+    docx.write_bytes(editions["en"].files.docx.read_bytes())
+    mark_draft_docx(docx, [])
+    for section in Document(str(docx)).sections:
+        assert "Programme implementation report 2014-15" in section.header._element.xml
+
+
+# --- country names ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("submitted", "language", "shown"),
+    [
+        ("Moldova", "fr", "République de Moldova"),
+        ("Vietnam", "fr", "Viet Nam"),
+        ("Viet Nam", "es", "Viet Nam"),
+        ("Turkey", "en", "Türkiye"),
+        ("Turquie", "es", "Türkiye"),
+        ("Tunisia", "fr", "Tunisie"),
+        ("Tunisia", "es", "Túnez"),
+        ("Lao PDR", "en", "Lao People's Democratic Republic"),
+        ("Côte d'Ivoire", "fr", "Côte d’Ivoire"),
+        ("Southern Africa", "fr", "Southern Africa"),  # a regional CPO's place, not a country
+    ],
+)
+def test_country_names_in_the_editions_language(submitted: str, language: str, shown: str) -> None:
+    assert country_in(submitted, language) == shown
+
+
+def test_countries_are_named_and_ordered_as_each_language_writes_them(editions: dict[str, Built]) -> None:
+    french = editions["fr"].context["outcomes"][0]
+    cpos = [c for ind in french["indicators"] for region in ind["regions"] for c in region["cpos"]]
+    assert "Tunisie" in {c["country"] for c in cpos} and "Tunisia" not in {c["country"] for c in cpos}
+    for ind in french["indicators"]:
+        listed = [c for region in ind["regions"] for c in region["cpos"]]
+        keys = [(REGIONS.index(c["region"]), name_order(c["country"])) for c in listed]
+        assert keys == sorted(keys)
+    for row in french["summary_rows"]:
+        for names in row["by_typology"].values():
+            countries = [n for n in names.split(", ") if n]
+            regions = [next(c["region"] for c in cpos if c["country"] == n) for n in countries]
+            keys = [(REGIONS.index(r), name_order(n)) for r, n in zip(regions, countries, strict=True)]
+            assert keys == sorted(keys)
+
+
+def test_names_sort_by_their_letters_not_their_accents() -> None:
+    names = ["Zambie", "Égypte", "Éthiopie", "Equateur", "Bénin", "Burundi"]
+    assert sorted(names, key=name_order) == ["Bénin", "Burundi", "Égypte", "Equateur", "Éthiopie", "Zambie"]
+    assert name_order("Türkiye") == name_order("turkiye") == unicodedata.normalize("NFC", "turkiye")
+
+
+@pytest.mark.slow
+def test_the_draft_watermark_is_an_artifact_in_the_tagged_pdf(
+    editions: dict[str, Built], tmp_path: Path
+) -> None:
+    """Only the charts are Figures of the PDF's structure (with their alternative text): the watermark on
+    every page is decoration, not an untagged Figure."""
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None or shutil.which("soffice") is None:
+        pytest.skip("LibreOffice and poppler are needed (make system-deps)")
+    docx = tmp_path / "draft.docx"
+    docx.write_bytes(editions["fr"].files.docx.read_bytes())
+    mark_draft_docx(docx, [], "fr")
+    pdf = write_pdf(docx, tmp_path / "draft.pdf")
+    structure = subprocess.run(
+        [pdfinfo, "-struct-text", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
+    charts = len(editions["fr"].context["outcomes"])
+    assert structure.count("Figure:") == charts
+    assert pdf.read_bytes().count(b"/Alt") == charts
+
+
+def test_the_publication_date_is_a_parameter_of_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: dict[str, object] = {}
+
+    def up_to_date(parameters: dict[str, object]) -> bool:  # stops before the flow runs
+        asked.update(parameters)
+        return True
+
+    monkeypatch.setattr(cli, "_current_build_said", up_to_date)
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["build", str(SAMPLE), "--publication-date", "2027-03-01"]).exit_code == 0
+    assert asked["publication_date"] == "2027-03-01"
+    refused = runner.invoke(cli.app, ["build", str(SAMPLE), "--publication-date", "1 March 2027"])
+    assert refused.exit_code == 2 and "Invalid value" in refused.output
