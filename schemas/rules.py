@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from reporting.counting import rule as counting
-from reporting.counting.member_states import country_codes, regions_of
-from reporting.counting.rule import CPO_RESULT
+from reporting.domain import rule as counting
+from reporting.domain.member_states import country_codes, regions_of
+from reporting.domain.rule import CPO_RESULT
 from reporting.framework import BIENNIUM_PATTERN, Framework
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, YES_NO_SPELLINGS
 
@@ -206,12 +206,11 @@ def distinct_criteria(frame: pd.DataFrame) -> pd.Series[str]:
     return pd.Series(listed, index=frame.index, dtype="str")
 
 
-def reportable(frame: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series[bool]:
+def reportable(frame: pd.DataFrame, framework: Framework) -> pd.Series[bool]:
     """False on the first row of each CPO result meeting fewer distinct criteria than the indicator's
-    `min_criteria` (`thresholds`: outcome, indicator, min_criteria)."""
+    `min_criteria`."""
     met = counting.criteria_met(frame, as_number(frame["criterion"]))
-    # indicator ids are unique across the framework, so the indicator alone names the threshold
-    needed = frame["indicator"].map(thresholds.set_index("indicator")["min_criteria"]).fillna(0)
+    needed = framework.min_criteria(frame["indicator"])
     return counting.is_reportable(met, needed) | ~first_of_group(frame, CPO_RESULT)
 
 

@@ -18,8 +18,8 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from reporting.counting.member_states import country_name, region_of
-from reporting.counting.rule import CPO_RESULT, state_code
+from reporting.domain.member_states import country_name, region_of
+from reporting.domain.rule import CPO_RESULT, state_code
 from reporting.errors import PackageError
 from reporting.framework import Framework
 from reporting.intake.readers import (
@@ -211,7 +211,7 @@ def _criteria_detail(frame: pd.DataFrame, framework: Framework) -> Detail:
     def detail(rows: pd.DataFrame) -> pd.Series:
         results = rules.row_keys(frame, CPO_RESULT).isin(set(rules.row_keys(rows, CPO_RESULT)))
         criteria = rules.distinct_criteria(frame[results]).reindex(rows.index)
-        needed = rows["indicator"].map(lambda i: framework.indicator(i).min_criteria)
+        needed = framework.min_criteria(rows["indicator"])
         return (
             "CPO "
             + rows["cpo_code"]
