@@ -26,7 +26,6 @@ from sqlalchemy import Engine
 from reporting import settings
 from reporting.counting.aggregate import Aggregates, aggregate, result_texts
 from reporting.counting.approval import draft_summary
-from reporting.counting.earlier_biennium import previous_summary
 from reporting.errors import StrictModeError
 from reporting.framework import Framework, load_framework
 from reporting.intake.readers import Intake, Package, ReceivedFile, Tables
@@ -69,7 +68,7 @@ from reporting.report.render import ReportFiles, render_report, set_aside_edited
 from reporting.resources import default_template
 from reporting.review.build import Reviewed, apply_decisions, as_draft, reviewed
 from reporting.review.results import refuse_if_locked
-from reporting.store.builds import record_build
+from reporting.store.builds import Published, earlier_published, record_build
 from reporting.store.database import engine_for
 from reporting.store.deliveries import StoreReport, store_package
 
@@ -217,9 +216,9 @@ def count(package: Package, checked: PackageValidation, review: Reviewed | None 
     return dataclasses.replace(counted, summary=draft_summary(counted.summary, approved.summary))
 
 
-def earlier(biennium: str, where: Store) -> pd.DataFrame | None:
-    """The indicator summary of the biennium before, when the store holds it."""
-    return previous_summary(where.engine, biennium)
+def earlier(biennium: str, where: Store) -> Published | None:
+    """The biennium before, when the store holds it, with the figures its final build published."""
+    return earlier_published(where.engine, biennium)
 
 
 # --- report: context, comparison with earlier builds, render, build record --------------------------
@@ -229,7 +228,7 @@ def context(
     package: Package,
     checked: PackageValidation,
     aggregates: Aggregates,
-    previous: pd.DataFrame | None = None,
+    previous: Published | None = None,
     generated_on: date | None = None,
     language: str = DEFAULT_LANGUAGE,
     review: Reviewed | None = None,
@@ -403,7 +402,7 @@ def build_report(
     root: Path,
     out_dir: Path,
     *,
-    previous: pd.DataFrame | None = None,
+    previous: Published | None = None,
     generated_on: date | None = None,
     where: Store | None = None,
     outcomes: list[str] | None = None,

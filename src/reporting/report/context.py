@@ -31,22 +31,25 @@ from reporting.report.sections.figures import (
 )
 from reporting.report.sections.plain import blocks, one_line
 from reporting.report.sections.results import CpoBlocks, indicator_results, reportable_cpos
+from reporting.store.builds import Published
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
 
 def cover(
-    biennium: str, generated_on: date | None, previous_biennium: str | None, words: Edition
+    biennium: str, generated_on: date | None, previous: Published | None, words: Edition
 ) -> dict[str, Any]:
     """The cover and introduction: the edition's language, the biennium, the day, the regions and
-    typologies tables use, the earlier biennium compared with; the build's id and changes are set by a
-    stored build (pipeline)."""
+    typologies tables use, the earlier biennium compared with and the day its figures were published
+    (None: no published figures); the build's id and changes are set by a stored build (pipeline)."""
+    published_on = previous.published_on if previous else None
     return {
         "language": words.language,
         "biennium": biennium,
         "generated_on": words.date(generated_on or date.today()),
         "regions": [words.gettext(region) for region in REGIONS],
         "typologies": [words.gettext(typology) for typology in EVIDENCE_TYPOLOGIES],
-        "previous_biennium": previous_biennium,
+        "previous_biennium": previous.biennium if previous else None,
+        "previous_published_on": published_on and words.date(published_on),
         "build_id": "",
         "build_short": "",
         "changes": None,
@@ -102,17 +105,17 @@ def report_context(
     aggregates: Aggregates,
     generated_on: date | None = None,
     *,
-    previous: pd.DataFrame | None = None,
+    previous: Published | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
     """The whole report as plain data: the cover, per outcome its sections, the package's lessons and
-    what was left out; `previous` is the indicator summary of an earlier biennium
-    (counting/earlier_biennium.previous_summary) to compare with; `language` the edition's."""
+    what was left out; `previous` is an earlier biennium as published (store.builds.earlier_published)
+    to compare with; `language` the edition's."""
     framework, results, words = package.framework, aggregates.results, edition(language)
     trail = aggregates.evidence
     if trail is None:
         trail = indicator_evidence(checked.evidence.clean, results, framework)
-    previous_biennium, totals = previous_totals(previous)
+    previous_biennium, totals = previous_totals(previous.summary if previous else None)
     facts = _Facts(
         package,
         results,
@@ -126,7 +129,7 @@ def report_context(
     outcomes = [_outcome(outcome, facts) for outcome in framework.outcomes]
     rejected = annex.rejected(checked.rejected, words)
     return {
-        **cover(framework.biennium, generated_on, previous_biennium, words),
+        **cover(framework.biennium, generated_on, previous, words),
         "outcomes": outcomes,
         "lessons": submitted.lessons(package.lessons, ""),
         "not_reportable_count": sum(len(o["not_reportable"]) for o in outcomes),
