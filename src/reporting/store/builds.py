@@ -8,14 +8,15 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine, insert, select
 
-from reporting.store.in_force import biennium_before
 from reporting.store.models import BuildRecord, table
 from reporting.store.review import lock_of
+
+if TYPE_CHECKING:  # read only for a comparison: the up-to-date answer (report.up_to_date) loads no pandas
+    import pandas as pd
 
 DRAFT_COLUMN = "achieved_pending"
 """A draft's indicator summary gives what the results still pending add (counting.approval): a summary
@@ -57,6 +58,10 @@ def earlier_published(engine: Engine, biennium: str) -> Published | None:
     """The latest biennium before `biennium` whose framework the store holds, with the figures of its
     final build: the latest build over every outcome that is no draft (and, once the biennium is locked,
     built before the lock). None when the store holds no earlier biennium."""
+    import pandas as pd
+
+    from reporting.store.in_force import biennium_before
+
     earlier = biennium_before(engine, biennium)
     if earlier is None:
         return None
