@@ -17,7 +17,7 @@ from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
 from reporting.pipeline import build_report
 from reporting.store.builds import Published, earlier_published, record_build
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import store_package
 from reporting.store.review import insert_lock
 from tests.report_packages import EARLIER, SAMPLE, earlier_summary
@@ -35,7 +35,7 @@ def engine(tmp_path: Path) -> Engine:
     evidence = pd.read_csv(earlier / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
     evidence.assign(biennium="2012-13").iloc[20:].to_csv(earlier / "evidence" / "evidence.csv", index=False)
     shutil.copy(EARLIER / "targets.csv", earlier / "targets.csv")
-    stored = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    stored = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
     package = read_package(earlier)
     checked = validate_package(package)
     store_package(

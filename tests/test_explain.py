@@ -12,7 +12,7 @@ from reporting import settings
 from reporting.cli import app
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import store_package
 from tests.report_packages import NOT_REPORTABLE, rich_package
 
@@ -26,7 +26,7 @@ def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     package = read_package(rich_package(tmp_path))
     checked = validate_package(package)
     store_package(
-        engine_for(settings.database_url()),
+        upgraded_engine(settings.database_url()),
         package,
         checked.evidence.clean,
         checked.rejected,

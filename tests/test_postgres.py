@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from tests.test_review import (
     check_audit_is_append_only,
     check_full_cycle,
@@ -108,8 +108,8 @@ def empty_database(postgres_server: str) -> Iterator[str]:
 
 @pytest.fixture
 def engine(empty_database: str) -> Iterator[Engine]:
-    """A new database for each test, migrated by `engine_for` as the pipeline does it."""
-    engine = engine_for(empty_database)
+    """A new database for each test, migrated by `upgraded_engine` as the pipeline does it."""
+    engine = upgraded_engine(empty_database)
     yield engine
     engine.dispose()
 
@@ -141,7 +141,7 @@ def test_database_url_selects_postgres(postgres_server: str, monkeypatch: pytest
     from reporting import settings
 
     monkeypatch.setenv("DATABASE_URL", f"{postgres_server}/postgres")
-    engine = engine_for(settings.database_url())
+    engine = upgraded_engine(settings.database_url())
     with engine.connect() as conn:
         assert conn.execute(text("select current_setting('server_version_num')::int")).scalar_one() > 100000
         assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0004"

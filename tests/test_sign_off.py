@@ -16,7 +16,7 @@ from docx import Document
 from prefect.client.schemas.objects import State
 
 from reporting.review.results import Decision, decide, is_locked
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.review import audit_entries
 
 if TYPE_CHECKING:  # the flow modules are imported inside the tests
@@ -108,7 +108,7 @@ def _watermarked(docx: Path) -> bool:
 def test_approving_the_draft_builds_the_final_report_and_locks(
     own_store: str, sample_package: Path, tmp_path: Path
 ) -> None:
-    engine = engine_for(own_store)
+    engine = upgraded_engine(own_store)
     (sample_package / "reviews.csv").unlink()  # nothing approved yet: the draft counts pending results
     editions: list[Language] = ["en", "fr", "es"]  # as the scheduled deployment asks
     thread, ended = _start(sample_package, tmp_path / "out", language=editions)
@@ -138,7 +138,7 @@ def test_approving_the_draft_builds_the_final_report_and_locks(
 def test_returning_the_draft_records_the_comment(
     own_store: str, sample_package: Path, tmp_path: Path
 ) -> None:
-    engine = engine_for(own_store)
+    engine = upgraded_engine(own_store)
     thread, ended = _start(sample_package, tmp_path / "out")
     _answer(_paused_run(), decision="return", by="Chief", comment="Table 2 needs the 2012-13 figures.")
     state = _ended(thread, ended)
@@ -160,4 +160,4 @@ def test_no_answer_leaves_the_draft(own_store: str, sample_package: Path, tmp_pa
     state = _ended(thread, ended)
     assert state.is_completed() and "no sign-off within" in str(state.message), state
     assert _watermarked(tmp_path / "out" / f"implementation-report-{B}.docx")
-    assert not is_locked(engine_for(own_store), B)
+    assert not is_locked(upgraded_engine(own_store), B)

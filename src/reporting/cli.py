@@ -292,6 +292,21 @@ def build(
 
 server_app = typer.Typer(no_args_is_help=True, help="The data folder's local Prefect server (UI and API).")
 app.add_typer(server_app, name="server")
+db_app = typer.Typer(no_args_is_help=True, help="The store's database (DATABASE_URL, else the data folder).")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the store's schema to the newest revision (make deploy and a first build run it too)."""
+    from reporting.store.database import upgraded_engine
+    from reporting.store.migrations import current_revision
+
+    engine = upgraded_engine(settings.database_url())
+    try:
+        console.print(f"store at revision {current_revision(engine)}", highlight=False)
+    finally:
+        engine.dispose()
 
 
 @server_app.command("start")

@@ -69,7 +69,7 @@ from reporting.resources import default_template
 from reporting.review.build import Reviewed, apply_decisions, as_draft, reviewed
 from reporting.review.results import refuse_if_locked
 from reporting.store.builds import Published, earlier_published, record_build
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import StoreReport, store_package
 
 
@@ -82,8 +82,9 @@ class Store:
 
     @classmethod
     def configured(cls) -> Store:
-        """The data folder's store (or the database DATABASE_URL names)."""
-        return cls(engine_for(settings.database_url()), settings.archive_dir())
+        """The data folder's store (or the database DATABASE_URL names), upgraded to the newest schema
+        revision when it is behind (a first build in a new data folder makes it)."""
+        return cls(upgraded_engine(settings.database_url()), settings.archive_dir())
 
 
 # --- what a run builds, and what it is called -------------------------------------------------------
