@@ -309,6 +309,31 @@ def framework_rule(
     return register
 
 
+def field_rule(name: str, column: str, severity: Severity, message: str, **constraints: Any) -> Any:
+    """A rule written as pandera's own Field constraint (`isin=…`, `str_length=…`): registered under its
+    name, which the Field carries (`metadata`) so that the constraint's failures are the rule's findings
+    (`rule_of_check`). Use it only where the constraint finds exactly the rows the rule means."""
+    declare(name, severity, column, message)
+    return pa.Field(**constraints, metadata={"rule": name})
+
+
+def rule_of_check(column: pa.Column, check: pa.Check) -> str:
+    """The registered rule a column's check stands for: a Field constraint's rule (`field_rule`), else
+    the check's own name."""
+    metadata = column.metadata or {}
+    return str(metadata["rule"]) if check.name not in RULES and "rule" in metadata else str(check.name)
+
+
+def field_rules(schema: pa.DataFrameSchema) -> dict[tuple[str, str], str]:
+    """(column, failing check as pandera's failure cases name it) → rule, for the Field constraints."""
+    return {
+        (name, str(check.error or check.name)): rule_of_check(column, check)
+        for name, column in schema.columns.items()
+        for check in column.checks
+        if check.name not in RULES
+    }
+
+
 def against_framework(framework: Framework, *checks: FrameworkCheck) -> pa.DataFrameSchema:
     """The rules of a table that depend on the package's framework, as one schema."""
     return pa.DataFrameSchema(checks=[check(framework) for check in checks])

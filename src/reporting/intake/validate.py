@@ -42,7 +42,7 @@ from reporting.schemas import (
     rules,
     targets_against_framework,
 )
-from reporting.schemas.rules import RULES, UnknownRule, reason_of, rule_named
+from reporting.schemas.rules import RULES, UnknownRule, field_rules, reason_of, rule_named
 from reporting.vocabulary import (
     EVIDENCE_COLUMNS,
     OPTIONAL_EVIDENCE_COLUMNS,
@@ -169,7 +169,11 @@ def _failures(schema: Schema, frame: pd.DataFrame) -> pd.DataFrame:
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.assign(rule=exc.failure_cases["check"].astype(str))
+        by_field = field_rules(schema if isinstance(schema, pa.DataFrameSchema) else schema.to_schema())
+        checks = zip(
+            exc.failure_cases["column"].astype(str), exc.failure_cases["check"].astype(str), strict=True
+        )
+        cases = exc.failure_cases.assign(rule=[by_field.get(key, key[1]) for key in checks])
         unknown = cases[~cases["rule"].isin(list(RULES))]
         if len(unknown):
             first = unknown.iloc[0]
