@@ -123,4 +123,5 @@ worker: venv
 ## make deploy: register the deployments of deployments/prefect.yaml (end-of-biennium/sign-off, scheduled;
 ## biennial-report/rebuild; review-reminder/weekly)
 deploy: venv
+	$(VENV)/bin/reporting db upgrade
 	@scripts/prefect.sh deploy

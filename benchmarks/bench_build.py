@@ -16,9 +16,9 @@ def build_without_prefect(package: Path, work: Path, database: str = "plain.db")
     """The flow's stages called in process, storing into `work/database` and rendering into
     `work/plain` (the baseline of bench_build and bench_small)."""
     from reporting.pipeline import Store, build_report
-    from reporting.store.database import engine_for
+    from reporting.store.database import upgraded_engine
 
-    where = Store(engine_for(f"sqlite:///{work / database}"), work / "plain-archive")
+    where = Store(upgraded_engine(f"sqlite:///{work / database}"), work / "plain-archive")
     build_report(package, work / "plain", where=where)
 
 

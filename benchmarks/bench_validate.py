@@ -35,7 +35,9 @@ def evidence_table(rows: int, seed: int = 2015) -> tuple[pd.DataFrame, Framework
     package = read_package(synthetic_package(Path(tempfile.mkdtemp(prefix="bench-validate-")), rows=2_000))
     framework, texts = package.framework, package.evidence
     states = [(code, name, region) for region, pairs in COUNTRIES.items() for code, name in pairs]
-    indicators = framework.indicators_frame()
+    indicators = pd.DataFrame(
+        [{"outcome": o.id, "indicator": i.id} for o in framework.outcomes for i in o.indicators]
+    )
     results = rows * 2 // 5
     state = rng.integers(len(states), size=results)
     serial = rng.integers(100, 1000, size=results)
@@ -105,7 +107,7 @@ def plain_pandas(frame: pd.DataFrame, framework: Framework) -> tuple[pd.DataFram
     }
     kept[np.flatnonzero(kept)[~table_rules["cpo_region_consistent"].to_numpy()]] = False
     clean = frame[kept]
-    advice = {"not_reportable": rules.reportable(clean, framework.indicators_frame())}
+    advice = {"not_reportable": rules.reportable(clean, framework)}
     failing = {**row_rules, **table_rules, **advice, **{f"{c}_cleaned": ~m for c, m in texts.items()}}
     findings = pd.concat(
         [

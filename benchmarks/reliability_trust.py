@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from benchmarks.reliability import REPORTING, SAMPLE, Tally, count, run
 from reporting.pipeline import Store, build_report
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from tests.test_crash_recovery import command_env
 
 DIRECTORY = """people:
@@ -45,7 +45,7 @@ def trust(work: Path) -> Tally:
     rows = pd.read_csv(evidence, dtype=str, keep_default_na=False)
     rows["submitted_by"] = rows["cpo_code"].map({"TUN129": "Sam"}).fillna("")
     rows.to_csv(evidence, index=False)
-    where = Store(engine_for(f"sqlite:///{data / 'reporting.db'}"), data / "archive")
+    where = Store(upgraded_engine(f"sqlite:///{data / 'reporting.db'}"), data / "archive")
     build_report(package, work / "draft", where=where, draft=True)  # stores the package
     decide = [str(REPORTING), "review", "approve"]
     for args, expected in [

@@ -71,6 +71,7 @@ from reporting.report.report_link import report_link_markdown  # noqa: E402
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown  # noqa: E402
 from reporting.resources import default_template  # noqa: E402
 from reporting.review.build import Reviewed  # noqa: E402
+from reporting.store.builds import Published  # noqa: E402
 from reporting.store.deliveries import StoreReport  # noqa: E402
 
 Biennium = Annotated[str, Field(pattern=BIENNIUM_PATTERN, description="e.g. 2014-15")]
@@ -196,7 +197,7 @@ def count(package: Package, checked: PackageValidation, review: Reviewed) -> Agg
 
 
 @task(name="earlier-biennium", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
-def earlier(biennium: str) -> pd.DataFrame | None:
+def earlier(biennium: str) -> Published | None:
     return pipeline.earlier(biennium, pipeline.Store.configured())
 
 
@@ -205,7 +206,7 @@ def context(
     package: Package,
     checked: PackageValidation,
     aggregates: Aggregates,
-    previous: pd.DataFrame | None,
+    previous: Published | None,
     language: str,
     review: Reviewed,
 ) -> dict[str, Any]:

@@ -47,7 +47,10 @@ def _today_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
 
 def _earlier_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     previous = inputs.get("previous")
-    return "none" if previous is None else _digest(previous.to_csv(index=False))
+    if previous is None:
+        return "none"
+    published = "none" if previous.summary is None else previous.summary.to_csv(index=False)
+    return _digest(previous.biennium, str(previous.published_on), published)
 
 
 def _language_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:

@@ -36,11 +36,13 @@ class IndicatorRegionRow(OutcomeRow):
     """A row about one indicator of one outcome in one region, for one biennium."""
 
     indicator: Series[str]
-    region: Series[str]
-
-    @rules.column_rule("region", "error", "The region must be one of: " + ", ".join(REGIONS) + ".")
-    def region_is_one_of_five(cls, region: Series[str]) -> pd.Series[bool]:
-        return rules.is_region(region)
+    region: Series[str] = rules.field_rule(
+        "region_is_one_of_five",
+        "region",
+        "error",
+        "The region must be one of: " + ", ".join(REGIONS) + ".",
+        isin=REGIONS,
+    )
 
 
 class CountryContributionChecks(pa.DataFrameModel):

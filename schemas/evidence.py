@@ -158,7 +158,7 @@ def criterion_declared_for_indicator(frame: pd.DataFrame, framework: Framework) 
 )
 def not_reportable(frame: pd.DataFrame, framework: Framework) -> pd.Series[bool]:
     """False on the first row of a CPO result below the indicator's threshold (the counting rule)."""
-    return rules.reportable(frame, framework.indicators_frame())
+    return rules.reportable(frame, framework)
 
 
 def evidence_against_framework(framework: Framework) -> pa.DataFrameSchema:

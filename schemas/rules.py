@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from reporting.counting import rule as counting
-from reporting.counting.member_states import country_codes, regions_of
-from reporting.counting.rule import CPO_RESULT
+from reporting.domain import rule as counting
+from reporting.domain.member_states import country_codes, regions_of
+from reporting.domain.rule import CPO_RESULT
 from reporting.framework import BIENNIUM_PATTERN, Framework
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, YES_NO_SPELLINGS
 
@@ -206,12 +206,11 @@ def distinct_criteria(frame: pd.DataFrame) -> pd.Series[str]:
     return pd.Series(listed, index=frame.index, dtype="str")
 
 
-def reportable(frame: pd.DataFrame, thresholds: pd.DataFrame) -> pd.Series[bool]:
+def reportable(frame: pd.DataFrame, framework: Framework) -> pd.Series[bool]:
     """False on the first row of each CPO result meeting fewer distinct criteria than the indicator's
-    `min_criteria` (`thresholds`: outcome, indicator, min_criteria)."""
+    `min_criteria`."""
     met = counting.criteria_met(frame, as_number(frame["criterion"]))
-    # indicator ids are unique across the framework, so the indicator alone names the threshold
-    needed = frame["indicator"].map(thresholds.set_index("indicator")["min_criteria"]).fillna(0)
+    needed = framework.min_criteria(frame["indicator"])
     return counting.is_reportable(met, needed) | ~first_of_group(frame, CPO_RESULT)
 
 
@@ -308,6 +307,31 @@ def framework_rule(
         return check
 
     return register
+
+
+def field_rule(name: str, column: str, severity: Severity, message: str, **constraints: Any) -> Any:
+    """A rule written as pandera's own Field constraint (`isin=…`, `str_length=…`): registered under its
+    name, which the Field carries (`metadata`) so that the constraint's failures are the rule's findings
+    (`rule_of_check`). Use it only where the constraint finds exactly the rows the rule means."""
+    declare(name, severity, column, message)
+    return pa.Field(**constraints, metadata={"rule": name})
+
+
+def rule_of_check(column: pa.Column, check: pa.Check) -> str:
+    """The registered rule a column's check stands for: a Field constraint's rule (`field_rule`), else
+    the check's own name."""
+    metadata = column.metadata or {}
+    return str(metadata["rule"]) if check.name not in RULES and "rule" in metadata else str(check.name)
+
+
+def field_rules(schema: pa.DataFrameSchema) -> dict[tuple[str, str], str]:
+    """(column, failing check as pandera's failure cases name it) → rule, for the Field constraints."""
+    return {
+        (name, str(check.error or check.name)): rule_of_check(column, check)
+        for name, column in schema.columns.items()
+        for check in column.checks
+        if check.name not in RULES
+    }
 
 
 def against_framework(framework: Framework, *checks: FrameworkCheck) -> pa.DataFrameSchema:

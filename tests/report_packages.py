@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from docx.text.paragraph import Paragraph
 
 from reporting.pipeline import Built as Built
 from reporting.pipeline import build_report
+from reporting.store.builds import Published
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "2014-15"
@@ -97,6 +99,11 @@ def rich_package(root: Path) -> Path:
 def earlier_summary() -> pd.DataFrame:
     """The 2012-13 indicator summary as published (Table 1 of seed 001)."""
     return pd.read_csv(EARLIER / "indicator_summary.csv", dtype={"outcome": str, "indicator": str})
+
+
+def earlier_published() -> Published:
+    """2012-13 as its final report published it (on 15 January 2014)."""
+    return Published("2012-13", date(2014, 1, 15), earlier_summary())
 
 
 build = build_report

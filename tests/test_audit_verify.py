@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from reporting.cli import app
 from reporting.review.results import Decision, decide, lock, unlock
 from reporting.review.trail import verify_trail
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.migrations import alembic_config
 from reporting.store.review import Entry, record
 from tests.test_review import TUN, B, received
@@ -101,14 +101,14 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__.removeprefix("check_"))
 def test_verify_on_sqlite(scenario: object, tmp_path: Path) -> None:
-    scenario(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path)  # type: ignore[operator]
+    scenario(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path)  # type: ignore[operator]
 
 
 def test_audit_verify_says_one_line_per_change_and_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
-    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
     reviewed(engine, tmp_path)
     result = CliRunner().invoke(app, ["audit", "--verify"])
     assert result.exit_code == 0 and "audit trail intact:" in result.output
@@ -135,7 +135,7 @@ def test_the_migration_chains_the_entries_already_there(tmp_path: Path) -> None:
                     f"'{what}', '', 'unlocked', '')"
                 )
             )
-    engine = engine_for(url)
+    engine = upgraded_engine(url)
     with engine.begin() as conn:
         record(conn, Entry("Chief", "2012-13", "lock", "unlocked", "locked"))
         conn.execute(text("INSERT INTO biennium_lock VALUES ('2012-13', 'Chief', '2026-12-07 00:00:00', '')"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reporting.vocabulary import REGIONS, TOTAL
-from tests.report_packages import Built, body, build, earlier_summary, part, rich_package, tables
+from tests.report_packages import Built, body, build, earlier_published, part, rich_package, tables
 
 ANNEX = "Annex 3: Member States counted, by indicator and region"
 
@@ -18,7 +18,7 @@ ANNEX = "Annex 3: Member States counted, by indicator and region"
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("annex")
-    return build(rich_package(root), root / "out", previous=earlier_summary())
+    return build(rich_package(root), root / "out", previous=earlier_published())
 
 
 def document_xml(docx: Path) -> str:

@@ -1,4 +1,4 @@
-"""The counting rule written once (`reporting.counting.rule`): the count and the validation's
+"""The counting rule written once (`reporting.domain.rule`): the count and the validation's
 not-reportable advice are two readings of it, so they always agree."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from reporting.counting import rule
 from reporting.counting.aggregate import reportable_results
+from reporting.domain import rule
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
 from reporting.synth import synthetic_package

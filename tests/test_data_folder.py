@@ -12,7 +12,7 @@ import pytest
 from reporting import settings
 from reporting.intake.readers import ReceivedFile
 from reporting.store.archive import archive
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 
 
 def _prefect_home() -> None:
@@ -20,7 +20,7 @@ def _prefect_home() -> None:
 
 
 def _store() -> None:
-    engine_for(settings.database_url()).dispose()
+    upgraded_engine(settings.database_url()).dispose()
 
 
 def _archive() -> None:

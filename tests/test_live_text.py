@@ -29,7 +29,7 @@ from reporting.report.run_summary import findings_artifact_table, region_table, 
 from reporting.review.reminder import reminder_markdown
 from reporting.review.results import results_frame
 from reporting.store.builds import stored_builds
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from tests.conftest import SAMPLE
 
 LINK = "[click](javascript:alert(4))"
@@ -87,7 +87,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     reviews.loc[reviews["cpo_code"] == "NGA904", ["decision", "comment"]] = ["returned", HOSTILE]
     reviews.to_csv(package / "reviews.csv", index=False)
     database = f"sqlite:///{root / 'store.db'}"
-    store = Store(engine_for(database), root / "archive")
+    store = Store(upgraded_engine(database), root / "archive")
     first = build_report(package, root / "first", where=store)
 
     tunisia = evidence.index[evidence["cpo_code"] == "TUN129"][0]

@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from reporting.counting.member_states import (
+from reporting.domain.member_states import (
     MEMBER_STATES_FILE,
     country_code,
     iso_codes,
@@ -23,7 +23,7 @@ from tests.conftest import ROOT
 
 def file_rows() -> list[dict[str, str]]:
     """The data file's rows as written (a State listed twice would show here, not in the dict)."""
-    text = resources.files("reporting.counting").joinpath(MEMBER_STATES_FILE).read_text(encoding="utf-8")
+    text = resources.files("reporting.domain").joinpath(MEMBER_STATES_FILE).read_text(encoding="utf-8")
     return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
 
 
@@ -72,4 +72,4 @@ def test_every_member_state_is_known_by_the_name_the_ilo_writes() -> None:
 
 def test_the_list_ships_with_the_package() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert MEMBER_STATES_FILE in pyproject["tool"]["setuptools"]["package-data"]["reporting.counting"]
+    assert MEMBER_STATES_FILE in pyproject["tool"]["setuptools"]["package-data"]["reporting.domain"]

@@ -142,13 +142,13 @@ def test_only_the_outcomes_asked_are_counted(packages: Path, tmp_path: Path) -> 
 def test_a_build_of_some_outcomes_still_stores_the_whole_package(
     packages: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reporting.store.database import engine_for
+    from reporting.store.database import upgraded_engine
     from reporting.store.in_force import current_evidence, stored_framework
 
     url = f"sqlite:///{tmp_path / 'own.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     _run(biennium="2014-15", outcomes=["2"], out=str(tmp_path / "out"))
-    engine = engine_for(url)
+    engine = upgraded_engine(url)
     assert sorted(current_evidence(engine, "2014-15")["outcome"].unique()) == ["1", "2", "3"]
     assert len(current_evidence(engine, "2014-15")) == 90
     framework = stored_framework(engine, "2014-15")

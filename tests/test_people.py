@@ -17,7 +17,7 @@ from reporting.intake.validate import validate_package
 from reporting.review.build import apply_decisions
 from reporting.review.results import Decision, ReviewError, decide, results_frame, sign_off, sync
 from reporting.review.workbook import export_sheet
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from tests.test_storage import EVIDENCE, copy_sample, ingest, sample_rows
 
 B = "2014-15"
@@ -56,7 +56,7 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, directory: Path) ->
     rows["submitted_by"] = rows["cpo_code"].map({"TUN129": "Ana Lima"}).fillna("")
     rows.to_csv(folder / EVIDENCE, index=False)
     (folder / "reviews.csv").unlink()
-    ingest(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), folder, tmp_path / "archive")
+    ingest(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), folder, tmp_path / "archive")
     return folder
 
 
@@ -99,14 +99,14 @@ def test_the_command_line_refuses_anyone_the_directory_does_not_allow(package: P
 
 
 def test_a_review_sheet_is_refused_by_someone_not_in_the_directory(package: Path, tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
     sheet = export_sheet(results_frame(engine, B).assign(biennium=B), tmp_path / "sheet.xlsx")
     code, out = run("review", "import", str(sheet), "--by", "Someone")
     assert code == 1 and "'Someone' is not in the people directory" in out
 
 
 def test_reviews_csv_rows_by_people_not_allowed_are_findings(package: Path, tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
     sample = copy_sample(tmp_path / "sample")
     reviews = pd.read_csv(sample / "reviews.csv", dtype=str, keep_default_na=False)
     reviews.loc[reviews["cpo_code"] == "TUN129", "by"] = "Ana Lima"  # her own submission
@@ -125,7 +125,7 @@ def test_reviews_csv_rows_by_people_not_allowed_are_findings(package: Path, tmp_
 
 
 def test_sign_off_needs_a_signer_who_did_not_submit(package: Path, tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with pytest.raises(ReviewError, match="Ben Okafor is not a signer"):
         sign_off(engine, B, "Ben Okafor", approve=True)
     rows = sample_rows(package)
@@ -144,6 +144,6 @@ def test_without_a_directory_no_one_decides(package: Path, directory: Path, tmp_
     directory.unlink()
     code, out = run("review", "approve", "--cpo", "TUN129", "--by", "Ben Okafor")
     assert code == 1 and "no people directory at" in out
-    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
     outcome = decide(engine, B, [Decision("7.1", "TUN129", "approve", "Ben Okafor")])
     assert outcome.applied == [] and "no people directory at" in outcome.refused[0][1]

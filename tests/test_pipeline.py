@@ -15,14 +15,14 @@ from reporting.errors import PackageError
 from reporting.intake.stages import check
 from reporting.pipeline import Store, biennium_of_run, build_report, report_keys, run_name
 from reporting.store.builds import stored_builds
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.in_force import current_evidence
 from tests.report_packages import SAMPLE, Built
 from tests.test_sample_package import EXPECTED_CSV
 
 
 def test_a_stored_build_keeps_the_package_and_records_the_build(tmp_path: Path) -> None:
-    where = Store(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
+    where = Store(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
     first = build_report(SAMPLE, tmp_path / "first", where=where)
     assert first.files.summary_csv.read_text(encoding="utf-8") == EXPECTED_CSV
     assert len(current_evidence(where.engine, "2014-15")) == 65

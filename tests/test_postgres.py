@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from reporting.review.results import Decision, decide
 from reporting.review.trail import verify_trail
-from reporting.store.database import engine_for
+from reporting.store.database import engine_for, upgraded_engine
 from reporting.store.review import Entry, record
 from tests.test_audit_verify import SCENARIOS
 from tests.test_review import (
@@ -116,8 +116,8 @@ def empty_database(postgres_server: str) -> Iterator[str]:
 
 @pytest.fixture
 def engine(empty_database: str) -> Iterator[Engine]:
-    """A new database for each test, migrated by `engine_for` as the pipeline does it."""
-    engine = engine_for(empty_database)
+    """A new database for each test, migrated by `upgraded_engine` as the pipeline does it."""
+    engine = upgraded_engine(empty_database)
     yield engine
     engine.dispose()
 
@@ -149,7 +149,7 @@ def test_database_url_selects_postgres(postgres_server: str, monkeypatch: pytest
     from reporting import settings
 
     monkeypatch.setenv("DATABASE_URL", f"{postgres_server}/postgres")
-    engine = engine_for(settings.database_url())
+    engine = upgraded_engine(settings.database_url())
     with engine.connect() as conn:
         assert conn.execute(text("select current_setting('server_version_num')::int")).scalar_one() > 100000
         assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0005"
@@ -198,7 +198,7 @@ def test_postgres_the_application_role_cannot_touch_the_trail(
         conn.execute(text(f"ALTER DATABASE {database} OWNER TO {owner}"))
     admin.dispose()
     as_owner = empty_database.replace("//postgres@", f"//{owner}@")
-    engine_for(as_owner).dispose()  # the migrations, as the owner
+    upgraded_engine(as_owner).dispose()  # the migrations, as the owner
     binaries = _postgres_bin()
     assert binaries is not None
     psql_url = as_owner.replace("postgresql+psycopg://", "postgresql://")

@@ -13,13 +13,12 @@ from docx.table import Table
 from reporting.report.country_names import country_in
 from tests.report_packages import (
     EARLIER,
-    SAMPLE,
     Built,
     Items,
     body,
     build,
     cell_paragraphs,
-    earlier_summary,
+    earlier_published,
     part,
     rich_package,
     style_of,
@@ -31,7 +30,7 @@ from tests.report_packages import (
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("rich")
-    return build(rich_package(root), root / "out", previous=earlier_summary())
+    return build(rich_package(root), root / "out", previous=earlier_published())
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +116,9 @@ def test_table_2_and_comparison_with_the_earlier_biennium(items: Items) -> None:
         "0 (target 2)",
         "13 (target 8)",
     ]
-    comparison = tables(part(items, "Comparison with 2012-13", until_style="Heading 3"))[0]
+    heading = "Comparison with 2012-13 as published in its report of 15 January 2014"
+    assert any(getattr(item, "text", "") == heading for item in items)
+    comparison = tables(part(items, heading, until_style="Heading 3"))[0]
     assert [[c.text for c in r.cells] for r in comparison.rows] == [
         ["Indicator", "Achieved in 2012-13", "Achieved in 2014-15", "Change"],
         ["7.1", "8", "13", "+5"],
@@ -248,7 +249,7 @@ def test_markdown_and_csv_beside_the_docx(rich: Built) -> None:
         "## Outcome 7:",
         "### Table 1:",
         "### Table 2:",
-        "#### Comparison with 2012-13",
+        "#### Comparison with 2012-13 as published in its report of 15 January 2014",
         "### Results by indicator",
         "### Table 3:",
         "### Lessons learned",
@@ -309,49 +310,6 @@ def test_another_template_is_used_unchanged(rich: Built, tmp_path: Path, column_
     cells = [c.text for c in document.tables[0].rows[0].cells]
     expected = list(rich.context["regions"]) if column_loop else ["Africa", "…", "Europe and Central Asia"]
     assert cells == expected
-
-
-def test_previous_summary_recomputes_an_earlier_biennium_from_the_store(tmp_path: Path) -> None:
-    """previous_summary: the earlier biennium's indicator summary, counted from stored rows."""
-    import shutil
-
-    import yaml
-
-    from reporting.counting.aggregate import aggregate
-    from reporting.counting.earlier_biennium import previous_summary
-    from reporting.intake.readers import read_package
-    from reporting.intake.validate import validate_package
-    from reporting.store.database import engine_for
-    from reporting.store.deliveries import store_package
-
-    earlier = tmp_path / "2012-13"
-    shutil.copytree(SAMPLE, earlier)
-    framework = yaml.safe_load((earlier / "framework.yaml").read_text(encoding="utf-8"))
-    (earlier / "framework.yaml").write_text(
-        yaml.safe_dump({**framework, "biennium": "2012-13"}, allow_unicode=True), encoding="utf-8"
-    )
-    evidence = pd.read_csv(earlier / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
-    evidence.assign(biennium="2012-13").iloc[20:].to_csv(earlier / "evidence" / "evidence.csv", index=False)
-    (earlier / "targets.csv").write_text(
-        (EARLIER / "targets.csv").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-
-    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
-    assert previous_summary(engine, "2014-15") is None
-    package = read_package(earlier)
-    checked = validate_package(package)
-    store_package(
-        engine, package, checked.evidence.clean, checked.rejected, checked.targets.clean, tmp_path / "archive"
-    )
-    expected = aggregate(checked.evidence.clean, checked.targets.clean, package.framework).summary
-    found = previous_summary(engine, "2014-15")
-    assert found is not None
-    pd.testing.assert_frame_equal(
-        found.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
-    )
-    assert previous_summary(engine, "2012-13") is None
-    totals = found[found["region"] == "Total"].set_index("indicator")
-    assert totals.loc["7.1", "target"] == 8 and totals.loc["7.2", "target"] == 6
 
 
 def test_indented_or_fenced_lessons_text_is_kept() -> None:

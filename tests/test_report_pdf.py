@@ -15,7 +15,7 @@ import pytest
 from reporting.report import pdf as pdf_module
 from reporting.report.country_names import country_in
 from reporting.report.pdf import PdfError, write_pdf
-from tests.report_packages import Built, build, earlier_summary, rich_package
+from tests.report_packages import Built, build, earlier_published, rich_package
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,7 @@ def tool(name: str) -> str:
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("rich-pdf")
-    return build(rich_package(root), root / "out", previous=earlier_summary())
+    return build(rich_package(root), root / "out", previous=earlier_published())
 
 
 @pytest.fixture(scope="module")

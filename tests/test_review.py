@@ -26,7 +26,7 @@ from reporting.review.results import (
     sync,
     unlock,
 )
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.in_force import current_evidence
 from reporting.store.review import audit_entries
 from tests.test_storage import EVIDENCE, copy_sample, ingest, sample_rows
@@ -193,7 +193,7 @@ def check_audit_is_append_only(engine: Engine, tmp_path: Path) -> None:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    return upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
 
 
 def test_full_cycle_audit_trail(engine: Engine, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.review.results import Decision, decide, lock
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.review import audit_entries
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -47,7 +47,7 @@ def test_nothing_approved_builds_nothing_unless_draft(
     ]
     assert not (out / "en" / f"implementation-report-{B}.docx").exists()
 
-    engine = engine_for(store_url)
+    engine = upgraded_engine(store_url)
     decide(engine, B, [Decision("7.1", "TUN129", "approve", "Ana")])
     drafted = runner.invoke(app, ["build", str(sample_package), "--out", str(out), "--draft"])
     assert drafted.exit_code == 0, drafted.output
@@ -82,7 +82,7 @@ def test_nothing_approved_builds_nothing_unless_draft(
 def test_a_locked_biennium_refuses_a_late_file(store_url: str, sample_package: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert runner.invoke(app, ["build", str(sample_package), "--out", str(out)]).exit_code == 0
-    lock(engine_for(store_url), B, "Chief", "sent to the Governing Body")
+    lock(upgraded_engine(store_url), B, "Chief", "sent to the Governing Body")
     again = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert again.exit_code == 0, again.output  # the files already stored build the same report
     final = (out / "en" / f"implementation-report-{B}.docx").read_bytes()
@@ -97,6 +97,6 @@ def test_a_locked_biennium_refuses_a_late_file(store_url: str, sample_package: P
     assert refused.exit_code == 1
     assert "error: biennium 2014-15 is locked (by Chief" in refused.output
     assert "refused: evidence/late.csv (archived, not stored)" in refused.output
-    entries = audit_entries(engine_for(store_url), biennium=B)
+    entries = audit_entries(upgraded_engine(store_url), biennium=B)
     assert entries["what"].iloc[-1] == "file refused"
     assert entries["new_value"].iloc[-1].startswith("evidence/late.csv ")

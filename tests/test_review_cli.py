@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from reporting.cli import app
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from tests.test_review import new_version_of_tunisia
 from tests.test_storage import copy_sample, ingest
 
@@ -24,7 +24,7 @@ def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     monkeypatch.delenv("REPORTING_REVIEWER", raising=False)
     folder = copy_sample(tmp_path / "2014-15")
-    ingest(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), folder, tmp_path / "archive")
+    ingest(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), folder, tmp_path / "archive")
     return folder
 
 
@@ -98,7 +98,7 @@ def test_review_sheet_round_trip(package: Path, tmp_path: Path) -> None:
     assert "nothing was changed" in out
     rows.cell(3, len(header), "Which ministry?")
     book.save(sheet)
-    new_version_of_tunisia(package, engine_for(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path)
+    new_version_of_tunisia(package, upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path)
     code, out = run("review", "import", str(sheet), "--by", "Ana")
     assert code == 1
     assert out.splitlines() == [

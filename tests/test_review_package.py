@@ -15,7 +15,7 @@ from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
 from reporting.review.build import NothingApproved, Reviewed, apply_decisions, reviewed
 from reporting.review.results import Decision, decide, results_frame
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.review import audit_entries
 from tests.test_storage import copy_sample, ingest
 
@@ -24,7 +24,7 @@ B = "2014-15"
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    return upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
 
 
 def received(engine: Engine, package: Path, tmp_path: Path, draft: bool = False) -> Reviewed:

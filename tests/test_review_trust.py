@@ -14,7 +14,7 @@ from reporting.intake.validate import validate_package
 from reporting.pipeline import Store, build_report
 from reporting.review.build import apply_decisions, reviewed
 from reporting.review.results import Decision, decide, sync
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.models import table
 from reporting.store.review import ResultReviewRecord, reviews
 from tests.test_storage import copy_sample, ingest
@@ -31,7 +31,7 @@ def _built(build_json: Path | None) -> tuple[str, list[dict[str, object]]]:
 def test_a_status_changed_in_the_database_gives_another_build_id(
     sample_package: Path, tmp_path: Path
 ) -> None:
-    where = Store(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
+    where = Store(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
     (sample_package / "reviews.csv").unlink()  # the reviewers decide in the store
     ingest(where.engine, sample_package, where.archive)
     sync(where.engine, B)
@@ -57,7 +57,7 @@ def every_result(where: Store) -> list[tuple[str, str]]:
 
 
 def test_reviews_csv_applies_row_by_row_and_names_what_it_could_not_apply(tmp_path: Path) -> None:
-    engine = engine_for(f"sqlite:///{tmp_path / 'store.db'}")
+    engine = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
     package = copy_sample(tmp_path / B)
     reviews = pd.read_csv(package / "reviews.csv", dtype=str, keep_default_na=False)
     reviews.loc[[0, 1], "cpo_code"] = ["ZZZ999", "ZZZ998"]  # no such results: TUN129 and SHA127 lose theirs

@@ -23,7 +23,7 @@ def framework() -> Framework:
 
 def check_names(schema: pa.DataFrameSchema) -> list[str]:
     names = [c.name for c in schema.checks]
-    names += [c.name for column in schema.columns.values() for c in column.checks]
+    names += [rules.rule_of_check(column, c) for column in schema.columns.values() for c in column.checks]
     return names
 
 
@@ -44,7 +44,9 @@ def test_every_check_of_every_model_is_a_registered_rule(framework: Framework) -
 def test_a_rule_points_at_a_column_of_its_table_and_says_something(framework: Framework) -> None:
     for schema in every_schema(framework):
         for column, declared in schema.columns.items():
-            assert all(rules.RULES[c.name].column == column for c in declared.checks)
+            assert all(
+                rules.RULES[rules.rule_of_check(declared, c)].column == column for c in declared.checks
+            )
     for rule in rules.RULES.values():
         assert rule.severity in rules.SEVERITIES and rule.message.strip(), rule
         assert rule.sets_aside or rule.severity in ("warning", "advice"), rule
@@ -98,3 +100,17 @@ def test_the_decorator_registers_the_rule_and_returns_the_pandera_check() -> Non
 def test_the_readme_names_every_rule() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert [name for name in rules.RULES if name not in readme] == []
+
+
+def test_a_simple_rule_is_pandera_s_own_field_constraint_and_keeps_its_name() -> None:
+    """Contracts as pandera documents them: the region rule is `Field(isin=REGIONS)`, and its failures
+    are the registered rule's findings (name, severity, message)."""
+    column = schemas.EvidenceRow.to_schema().columns["region"]
+    assert [(c.name, rules.rule_of_check(column, c)) for c in column.checks] == [
+        ("isin", "region_is_one_of_five")
+    ]
+    evidence = evidence_frame([{"region": "Atlantis"}, {}]).astype(str)
+    evidence[["source_file", "source_sheet", "source_row"]] = [["e.csv", "", "2"], ["e.csv", "", "3"]]
+    findings = validate_table(evidence, "evidence", [schemas.EvidenceRow]).findings
+    region = findings[findings["rule"] == "region_is_one_of_five"]
+    assert list(region["row"]) == [2] and set(region["severity"]) == {"error"}

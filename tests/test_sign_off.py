@@ -20,7 +20,7 @@ from prefect.client.schemas.objects import State
 
 from reporting.escaping import markdown_cell
 from reporting.review.results import Decision, decide, is_locked
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.review import audit_entries
 
 if TYPE_CHECKING:  # the flow modules are imported inside the tests
@@ -134,7 +134,7 @@ def _with_decisions(package: Path, approved: int, returned: str, comment: str) -
 def test_approving_the_draft_publishes_its_figures_and_locks(
     own_store: str, sample_package: Path, tmp_path: Path
 ) -> None:
-    engine = engine_for(own_store)
+    engine = upgraded_engine(own_store)
     comment = "Which | ministry adopted it?"
     _with_decisions(sample_package, approved=10, returned="TUN129", comment=comment)
     editions: list[Language] = ["en", "fr", "es"]  # as the scheduled deployment asks
@@ -179,7 +179,7 @@ def test_approving_the_draft_publishes_its_figures_and_locks(
 def test_returning_the_draft_records_the_comment(
     own_store: str, sample_package: Path, tmp_path: Path
 ) -> None:
-    engine = engine_for(own_store)
+    engine = upgraded_engine(own_store)
     thread, ended = _start(sample_package, tmp_path / "out")
     _answer(_paused_run(), decision="return", by="Chief", comment="Table 2 needs the 2012-13 figures.")
     state = _ended(thread, ended)
@@ -201,4 +201,4 @@ def test_no_answer_leaves_the_draft(own_store: str, sample_package: Path, tmp_pa
     assert state.is_failed() and state.name == "Expired" and "no sign-off within" in str(state.message), state
     assert _watermarked(tmp_path / "out" / "draft" / "en" / f"implementation-report-{B}.docx")
     assert not (tmp_path / "out" / "en").exists()
-    assert not is_locked(engine_for(own_store), B)
+    assert not is_locked(upgraded_engine(own_store), B)

@@ -15,7 +15,7 @@ from reporting.escaping import markdown_cell
 from reporting.pipeline import Built, Store, build_report
 from reporting.report.draft import RETURNED_ANNEX
 from reporting.review.results import Decision, ReviewError, decide, sign_off
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.review import review_frame
 
 B = "2014-15"
@@ -25,7 +25,7 @@ FIGURES = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
+    return Store(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
 
 
 def _figures(built: Built) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
 from reporting.store import deliveries
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import StoreReport, store_package
 from reporting.store.in_force import current_evidence, stored_framework
 from reporting.store.migrations import alembic_config, head_revision
@@ -172,7 +172,7 @@ def check_failed_file_leaves_store_as_before(
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
-    return engine_for(f"sqlite:///{tmp_path / 'db' / 'reporting.db'}")
+    return upgraded_engine(f"sqlite:///{tmp_path / 'db' / 'reporting.db'}")
 
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
@@ -268,7 +268,7 @@ def test_a_database_made_before_migrations_is_stamped_and_upgraded(tmp_path: Pat
                 "VALUES ('2012-13', 'evidence/old.csv', 'evidence', 'abc', 3, '2024-01-01 00:00:00', 'x')"
             )
         )
-    upgraded = engine_for(url)
+    upgraded = upgraded_engine(url)
     check_migrated_schema_matches_models(upgraded)
     history = file_history(upgraded, "2012-13")
     assert list(history["name"]) == ["evidence/old.csv"] and list(history["status"]) == ["current"]
@@ -312,7 +312,7 @@ def test_history_command_lists_versions_and_changes(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setattr(cli.console, "width", 250)
     package_dir = copy_sample(tmp_path / "2014-15")
-    engine = engine_for(url)
+    engine = upgraded_engine(url)
     ingest(engine, package_dir, tmp_path / "archive")
     rows = sample_rows(package_dir)
     rows.loc[10, "cpo_title"] = "A corrected title"
@@ -352,12 +352,12 @@ def test_a_corrected_targets_file_supersedes_the_older_targets(engine: Engine, t
 
 STARTER = """
 import pathlib, sys, time
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 signals = pathlib.Path(sys.argv[2])
 (signals / f"ready-{sys.argv[3]}").touch()
 while not (signals / "go").exists():
     time.sleep(0.005)
-engine_for(sys.argv[1])
+upgraded_engine(sys.argv[1])
 """
 
 
@@ -380,7 +380,7 @@ def check_processes_starting_together_on_a_new_database(url: str, signals: Path)
         time.sleep(0.01)
     (signals / "go").touch()
     with ThreadPoolExecutor(max_workers=3) as pool:
-        engines = list(pool.map(lambda _: engine_for(url), range(3)))
+        engines = list(pool.map(lambda _: upgraded_engine(url), range(3)))
     failures = [p.communicate(timeout=120)[1].decode() for p in others if p.wait(timeout=120) != 0]
     assert failures == []
     check_migrated_schema_matches_models(engines[0])
@@ -430,3 +430,25 @@ def test_an_older_version_sent_again_is_in_force_again(engine: Engine, tmp_path:
     versions = file_history(engine, "2014-15").query("name == @EVIDENCE.as_posix()").reset_index(drop=True)
     assert list(versions["status"]) == ["current", "superseded"]
     assert versions.loc[1, "superseded_by"] == versions.loc[0, "file_id"]
+
+
+def test_opening_the_store_changes_no_schema_db_upgrade_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migrations are an explicit step (`reporting db upgrade`, make deploy, a build), not a side effect
+    of opening the store."""
+    from typer.testing import CliRunner
+
+    from reporting import cli
+    from reporting.store.database import engine_for
+    from reporting.store.migrations import head_revision
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    opened = engine_for(url)
+    assert inspect(opened).get_table_names() == []
+    monkeypatch.setenv("DATABASE_URL", url)
+    upgraded = CliRunner().invoke(cli.app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert upgraded.output.strip() == f"store at revision {head_revision()}"
+    check_migrated_schema_matches_models(opened)
+    opened.dispose()

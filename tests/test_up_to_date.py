@@ -20,7 +20,7 @@ from reporting.pipeline import Store, build_report
 from reporting.report.manifest import build_identity
 from reporting.report.up_to_date import unchanged_build
 from reporting.resources import default_template
-from reporting.store.database import engine_for
+from reporting.store.database import upgraded_engine
 from reporting.store.review import Entry, approval_state, record
 
 
@@ -42,7 +42,7 @@ def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
 def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     sample_package: Path, tmp_path: Path
 ) -> None:
-    store = Store(engine_for(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
+    store = Store(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
     out = tmp_path / "out"
     build_report(sample_package, out, where=store)
     _, intake = receive_package(sample_package)
@@ -57,7 +57,7 @@ def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     assert unchanged_build(out, identity, asked, engine, today + timedelta(1)) is None
     assert unchanged_build(out, identity, _asked(sample_package, out, strict=True), engine, today) is None
     assert unchanged_build(out, "another-id", asked, engine, today) is None
-    elsewhere = engine_for(f"sqlite:///{tmp_path / 'other.db'}")  # a store that never recorded this build
+    elsewhere = upgraded_engine(f"sqlite:///{tmp_path / 'other.db'}")  # never recorded this build
     assert unchanged_build(out, identity, asked, elsewhere, today) is None
 
     with engine.begin() as conn:  # a reviewer returns a result after the build
@@ -88,7 +88,7 @@ def test_the_up_to_date_answer_loads_no_table_or_flow_library(sample_package: Pa
     longer to import than pandoc takes to write the report."""
     database = f"sqlite:///{tmp_path / 'store.db'}"
     out = tmp_path / "out"
-    build_report(sample_package, out / "en", where=Store(engine_for(database), tmp_path / "archive"))
+    build_report(sample_package, out / "en", where=Store(upgraded_engine(database), tmp_path / "archive"))
     env = {**os.environ, "DATABASE_URL": database, "REPORTING_DATA_DIR": str(tmp_path / "data")}
     again = subprocess.run(
         [sys.executable, "-c", LOADED_MODULES, "build", str(sample_package), "--out", str(out)],

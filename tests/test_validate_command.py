@@ -188,10 +188,10 @@ def test_a_single_file_uses_the_framework_of_an_earlier_ingest(
     assert code == 2 and "give --framework" in output
 
     from reporting import settings
-    from reporting.store.database import engine_for
+    from reporting.store.database import upgraded_engine
     from tests.test_storage import ingest
 
-    ingest(engine_for(settings.database_url()), sample_package, tmp_path / "archive")
+    ingest(upgraded_engine(settings.database_url()), sample_package, tmp_path / "archive")
     code, output = validate(loose, "--report-dir", tmp_path)
     assert code == 0, output
 
@@ -272,7 +272,7 @@ def test_history_lists_a_first_delivery(
 ) -> None:
     from reporting.intake.readers import read_package
     from reporting.intake.validate import validate_package
-    from reporting.store.database import engine_for
+    from reporting.store.database import upgraded_engine
     from reporting.store.deliveries import store_package
 
     url = f"sqlite:///{tmp_path / 'history.db'}"
@@ -280,7 +280,7 @@ def test_history_lists_a_first_delivery(
     package = read_package(sample_package)
     checked = validate_package(package)
     store_package(
-        engine_for(url),
+        upgraded_engine(url),
         package,
         checked.evidence.clean,
         checked.rejected,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reporting.counting.member_states import country_code, region_of
+from reporting.domain.member_states import country_code, region_of
 from reporting.framework import load_framework
 from reporting.intake.readers import read_package
 from reporting.intake.text_cleaning import clean_text, needs_cleaning

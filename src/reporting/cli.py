@@ -305,6 +305,21 @@ def build(
 
 server_app = typer.Typer(no_args_is_help=True, help="The data folder's local Prefect server (UI and API).")
 app.add_typer(server_app, name="server")
+db_app = typer.Typer(no_args_is_help=True, help="The store's database (DATABASE_URL, else the data folder).")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the store's schema to the newest revision (make deploy and a first build run it too)."""
+    from reporting.store.database import upgraded_engine
+    from reporting.store.migrations import current_revision
+
+    engine = upgraded_engine(settings.database_url())
+    try:
+        console.print(f"store at revision {current_revision(engine)}", highlight=False)
+    finally:
+        engine.dispose()
 
 
 @server_app.command("start")
@@ -525,17 +540,19 @@ def explain(
     not counted (--cpo CODE): from the store, with the counting rule of the report."""
     from reporting.counting.explain import cpo_lines, figure_lines, stored_trail
     from reporting.store.database import engine_for
+    from reporting.store.in_force import in_force
     from reporting.vocabulary import REGIONS, TOTAL
 
     if (indicator is None) == (cpo is None):
         errors.print("[red]error:[/red] give an INDICATOR [REGION] or --cpo CODE", highlight=False)
         raise typer.Exit(2)
-    stored = stored_trail(engine_for(settings.database_url()), biennium)
-    if stored is None:
+    held = in_force(engine_for(settings.database_url()), biennium)
+    if held is None:
         errors.print(
             f"[red]error:[/red] nothing stored for {escape(biennium)} (build it first)", highlight=False
         )
         raise typer.Exit(1)
+    stored = stored_trail(held.framework, held.evidence, held.targets, held.rejected)
     if cpo is not None:
         lines = cpo_lines(stored, cpo)
         if not lines:

@@ -210,16 +210,11 @@ class Framework(_Strict):
         ]
         return pd.DataFrame(rows).astype({"criterion": "int64", "min_criteria": "int64"})
 
-    def indicators_frame(self) -> pd.DataFrame:
-        """One row per indicator, in framework order, with its outcome and reportability threshold."""
-        import pandas as pd
-
-        rows = [
-            {"outcome": o.id, "indicator": i.id, "min_criteria": i.min_criteria}
-            for o in self.outcomes
-            for i in o.indicators
-        ]
-        return pd.DataFrame(rows).astype({"min_criteria": "int64"})
+    def min_criteria(self, indicators: pd.Series[str]) -> pd.Series[int]:
+        """Each indicator's reportability threshold (0 for an id the framework does not declare): the
+        one lookup of `min_criteria` that counting, the contracts and the findings' details share."""
+        thresholds = {i.id: i.min_criteria for o in self.outcomes for i in o.indicators}
+        return indicators.astype(str).map(thresholds).fillna(0).astype("int64")
 
 
 def parse_framework(text: str, source: str = "framework.yaml") -> Framework:

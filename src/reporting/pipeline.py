@@ -26,7 +26,6 @@ from sqlalchemy import Engine
 from reporting import settings
 from reporting.counting.aggregate import Aggregates, aggregate, result_texts
 from reporting.counting.approval import draft_summary
-from reporting.counting.earlier_biennium import previous_summary
 from reporting.errors import StrictModeError
 from reporting.framework import Framework, load_framework
 from reporting.intake.readers import Intake, Package, ReceivedFile, Tables
@@ -70,8 +69,8 @@ from reporting.report.render import ReportFiles, render_report, set_aside_edited
 from reporting.resources import default_template
 from reporting.review.build import NothingApproved, Reviewed, apply_decisions, as_draft, reviewed
 from reporting.review.results import refuse_if_locked
-from reporting.store.builds import record_build
-from reporting.store.database import engine_for
+from reporting.store.builds import Published, earlier_published, record_build
+from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import StoreReport, store_package
 from reporting.store.review import approval_state
 
@@ -85,8 +84,9 @@ class Store:
 
     @classmethod
     def configured(cls) -> Store:
-        """The data folder's store (or the database DATABASE_URL names)."""
-        return cls(engine_for(settings.database_url()), settings.archive_dir())
+        """The data folder's store (or the database DATABASE_URL names), upgraded to the newest schema
+        revision when it is behind (a first build in a new data folder makes it)."""
+        return cls(upgraded_engine(settings.database_url()), settings.archive_dir())
 
 
 # --- what a run builds, and what it is called -------------------------------------------------------
@@ -225,9 +225,9 @@ def approvals(biennium: str, where: Store) -> str:
     return approval_state(where.engine, biennium)
 
 
-def earlier(biennium: str, where: Store) -> pd.DataFrame | None:
-    """The indicator summary of the biennium before, when the store holds it."""
-    return previous_summary(where.engine, biennium)
+def earlier(biennium: str, where: Store) -> Published | None:
+    """The biennium before, when the store holds it, with the figures its final build published."""
+    return earlier_published(where.engine, biennium)
 
 
 # --- report: context, comparison with earlier builds, render, build record --------------------------
@@ -237,7 +237,7 @@ def context(
     package: Package,
     checked: PackageValidation,
     aggregates: Aggregates,
-    previous: pd.DataFrame | None = None,
+    previous: Published | None = None,
     generated_on: date | None = None,
     language: str = DEFAULT_LANGUAGE,
     review: Reviewed | None = None,
@@ -423,7 +423,7 @@ def build_report(
     root: Path,
     out_dir: Path,
     *,
-    previous: pd.DataFrame | None = None,
+    previous: Published | None = None,
     generated_on: date | None = None,
     where: Store | None = None,
     outcomes: list[str] | None = None,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reporting.counting import rule
-from reporting.counting.member_states import regions_of
-from reporting.counting.rule import CPO_RESULT
+from reporting.domain import rule
+from reporting.domain.member_states import regions_of
+from reporting.domain.rule import CPO_RESULT
 from reporting.framework import Framework
 from reporting.vocabulary import NO, REGIONS, SOURCE_COLUMNS, TOTAL, YES
 
@@ -34,7 +34,6 @@ def _first_filled(values: pd.Series) -> str:
 def reportable_results(evidence: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """One row per CPO result (outcome, indicator, CPO): the distinct criteria it meets and whether
     that reaches the indicator's `min_criteria` (a criterion listed twice counts once)."""
-    thresholds = framework.indicators_frame()
     evidence = evidence.assign(criteria_met=rule.criteria_met(evidence, evidence["criterion"]))
     grouped = evidence.groupby(CPO_RESULT, sort=False)
     results = grouped.agg(
@@ -45,7 +44,7 @@ def reportable_results(evidence: pd.DataFrame, framework: Framework) -> pd.DataF
         criteria_met=("criteria_met", "first"),
     ).reset_index()
     results["criteria_met"] = results["criteria_met"].astype("int64")
-    results = results.merge(thresholds, on=["outcome", "indicator"], how="left", validate="many_to_one")
+    results["min_criteria"] = framework.min_criteria(results["indicator"])
     results["reportable"] = rule.is_reportable(results["criteria_met"], results["min_criteria"])
     results["member_state"] = rule.is_member_state(results["cpo_code"])
     return results

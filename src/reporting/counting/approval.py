@@ -11,11 +11,11 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from reporting.store.models import STORED_EVIDENCE_COLUMNS
+from reporting.vocabulary import EVIDENCE_COLUMNS, OPTIONAL_EVIDENCE_COLUMNS
 
 Result = tuple[str, str]
 """(indicator, CPO code)."""
-VERSIONED_COLUMNS = tuple(c for c in STORED_EVIDENCE_COLUMNS if c != "submitted_by")
+VERSIONED_COLUMNS = tuple(c for c in (*EVIDENCE_COLUMNS, *OPTIONAL_EVIDENCE_COLUMNS) if c != "submitted_by")
 
 
 def result_versions(evidence: pd.DataFrame) -> dict[Result, str]:

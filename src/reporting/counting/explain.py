@@ -1,17 +1,15 @@
-"""`reporting explain`: which results make up a figure, and why a CPO result is or is not counted, from
-what the store holds (the rows in force of a biennium, its framework and targets), with the same
-counting rule as the report (aggregate.indicator_evidence)."""
+"""`reporting explain`: which results make up a figure, and why a CPO result is or is not counted,
+from what the store holds for a biennium (read by the caller: store.in_force), with the same counting
+rule as the report (aggregate.indicator_evidence)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine
 
 from reporting.counting.aggregate import aggregate
 from reporting.framework import Framework
-from reporting.store.in_force import current_evidence, current_rejected, stored_framework, stored_targets
 from reporting.vocabulary import REGIONS, TOTAL
 
 
@@ -22,16 +20,11 @@ class StoredTrail:
     trail: pd.DataFrame
 
 
-def stored_trail(engine: Engine, biennium: str) -> StoredTrail | None:
-    """The indicator summary and evidence trail of a biennium as the store holds it, None when it holds
-    no framework for it."""
-    framework = stored_framework(engine, biennium)
-    if framework is None:
-        return None
-    evidence = current_evidence(engine, biennium).astype({"criterion": "int64"})
-    aggregates = aggregate(
-        evidence, stored_targets(engine, biennium), framework, current_rejected(engine, biennium)
-    )
+def stored_trail(
+    framework: Framework, evidence: pd.DataFrame, targets: pd.DataFrame, rejected: pd.DataFrame
+) -> StoredTrail:
+    """The indicator summary and evidence trail of the rows in force of a biennium."""
+    aggregates = aggregate(evidence, targets, framework, rejected)
     assert aggregates.evidence is not None
     return StoredTrail(framework, aggregates.summary, aggregates.evidence)
 

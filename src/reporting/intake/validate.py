@@ -18,8 +18,8 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from reporting.counting.member_states import country_name, region_of
-from reporting.counting.rule import CPO_RESULT, state_code
+from reporting.domain.member_states import country_name, region_of
+from reporting.domain.rule import CPO_RESULT, state_code
 from reporting.errors import PackageError
 from reporting.framework import Framework
 from reporting.intake.readers import (
@@ -42,7 +42,7 @@ from reporting.schemas import (
     rules,
     targets_against_framework,
 )
-from reporting.schemas.rules import RULES, UnknownRule, reason_of, rule_named
+from reporting.schemas.rules import RULES, UnknownRule, field_rules, reason_of, rule_named
 from reporting.vocabulary import (
     EVIDENCE_COLUMNS,
     OPTIONAL_EVIDENCE_COLUMNS,
@@ -169,7 +169,11 @@ def _failures(schema: Schema, frame: pd.DataFrame) -> pd.DataFrame:
     try:
         schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.assign(rule=exc.failure_cases["check"].astype(str))
+        by_field = field_rules(schema if isinstance(schema, pa.DataFrameSchema) else schema.to_schema())
+        checks = zip(
+            exc.failure_cases["column"].astype(str), exc.failure_cases["check"].astype(str), strict=True
+        )
+        cases = exc.failure_cases.assign(rule=[by_field.get(key, key[1]) for key in checks])
         unknown = cases[~cases["rule"].isin(list(RULES))]
         if len(unknown):
             first = unknown.iloc[0]
@@ -211,7 +215,7 @@ def _criteria_detail(frame: pd.DataFrame, framework: Framework) -> Detail:
     def detail(rows: pd.DataFrame) -> pd.Series:
         results = rules.row_keys(frame, CPO_RESULT).isin(set(rules.row_keys(rows, CPO_RESULT)))
         criteria = rules.distinct_criteria(frame[results]).reindex(rows.index)
-        needed = rows["indicator"].map(lambda i: framework.indicator(i).min_criteria)
+        needed = framework.min_criteria(rows["indicator"])
         return (
             "CPO "
             + rows["cpo_code"]

@@ -33,6 +33,7 @@ from reporting.report.sections.figures import (
 )
 from reporting.report.sections.plain import blocks, one_line
 from reporting.report.sections.results import CpoBlocks, indicator_results, reportable_cpos
+from reporting.store.builds import Published
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
 log = logging.getLogger(__name__)
@@ -45,15 +46,17 @@ ORGANISATION = N_("International Labour Office")
 def cover(
     biennium: str,
     generated_on: date | None,
-    previous_biennium: str | None,
+    previous: Published | None,
     words: Edition,
     publication_date: date | None = None,
 ) -> dict[str, Any]:
     """The cover and introduction: the organisation, the edition's language, the biennium, the date of
     publication (the build's day unless given), the regions and typologies tables use, the earlier
-    biennium compared with; the build's id and changes are set by a stored build (pipeline) and go to
-    the document's properties, with the build's day, not to its cover."""
+    biennium compared with and the day its figures were published (None: no published figures); the
+    build's id and changes are set by a stored build (pipeline) and go to the document's properties,
+    with the build's day, not to its cover."""
     built_on = generated_on or date.today()
+    published_on = previous.published_on if previous else None
     return {
         "organisation": words.gettext(ORGANISATION),
         "language": words.language,
@@ -66,7 +69,8 @@ def cover(
             {"name": words.gettext(group), "typologies": [words.gettext(t) for t in typologies]}
             for group, typologies in TYPOLOGY_GROUPS
         ],
-        "previous_biennium": previous_biennium,
+        "previous_biennium": previous.biennium if previous else None,
+        "previous_published_on": published_on and words.date(published_on),
         "build_id": "",
         "build_short": "",
         "changes": None,
@@ -142,20 +146,20 @@ def report_context(
     aggregates: Aggregates,
     generated_on: date | None = None,
     *,
-    previous: pd.DataFrame | None = None,
+    previous: Published | None = None,
     language: str = DEFAULT_LANGUAGE,
     publication_date: date | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain data: the cover, per outcome its sections, the package's lessons and
-    what was left out; `previous` is the indicator summary of an earlier biennium
-    (counting/earlier_biennium.previous_summary) to compare with; `language` the edition's;
-    `publication_date` the cover's date (default: the build's). A section nothing was submitted for is
-    left out of the report and named in `empty_sections` (and the log), never a placeholder."""
+    what was left out; `previous` is an earlier biennium as published (store.builds.earlier_published)
+    to compare with; `language` the edition's; `publication_date` the cover's date (default: the
+    build's). A section nothing was submitted for is left out of the report and named in
+    `empty_sections` (and the log), never a placeholder."""
     framework, results, words = package.framework, aggregates.results, edition(language)
     trail = aggregates.evidence
     if trail is None:
         trail = indicator_evidence(checked.evidence.clean, results, framework)
-    previous_biennium, totals = previous_totals(previous)
+    previous_biennium, totals = previous_totals(previous.summary if previous else None)
     facts = _Facts(
         package,
         results,
@@ -176,7 +180,7 @@ def report_context(
     if left_out:
         log.info("left out of the report, nothing was submitted for them: %s", "; ".join(left_out))
     return {
-        **cover(framework.biennium, generated_on, previous_biennium, words, publication_date),
+        **cover(framework.biennium, generated_on, previous, words, publication_date),
         "outcomes": outcomes,
         "empty_sections": left_out,
         "lessons": lessons,

@@ -18,7 +18,7 @@ from importlib import resources
 import pycountry
 from babel import Locale
 
-from reporting.counting.member_states import country_code, member_states
+from reporting.domain.member_states import country_code, member_states
 
 NAMES_FILE = "country_names.csv"
 

@@ -229,11 +229,3 @@ def manifest(
 def write_manifest(out_dir: Path, content: dict[str, Any]) -> Path:
     """DIR/build.json, written in place (a killed build leaves the earlier one whole)."""
     return write_text(out_dir / MANIFEST, json.dumps(content, indent=2, ensure_ascii=False) + "\n")
-
-
-def read_manifest(out_dir: Path) -> dict[str, Any] | None:
-    path = out_dir / MANIFEST
-    if not path.is_file():
-        return None
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded

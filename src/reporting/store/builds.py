@@ -1,13 +1,26 @@
 """Builds of the report kept in the store: what each was made from and what it gave, so that the next
-build can say what changed (report.changes)."""
+build can say what changed (report.changes) and the next biennium's report can compare with the figures
+this one published."""
 
 from __future__ import annotations
 
-from typing import Any
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, insert, select
 
 from reporting.store.models import BuildRecord, table
+from reporting.store.review import lock_of
+
+if TYPE_CHECKING:  # read only for a comparison: the up-to-date answer (report.up_to_date) loads no pandas
+    import pandas as pd
+
+DRAFT_COLUMN = "achieved_pending"
+"""A draft's indicator summary gives what the results still pending add (counting.approval): a summary
+with this column was never published."""
 
 
 def record_build(engine: Engine, build: dict[str, Any]) -> int:
@@ -29,3 +42,43 @@ def stored_builds(engine: Engine, biennium: str, limit: int = 50) -> list[dict[s
     )
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class Published:
+    """An earlier biennium as its final report published it: the build's date and indicator summary
+    (both None when no final build of it is recorded: it is not recounted with today's rule)."""
+
+    biennium: str
+    published_on: date | None
+    summary: pd.DataFrame | None
+
+
+def earlier_published(engine: Engine, biennium: str) -> Published | None:
+    """The latest biennium before `biennium` whose framework the store holds, with the figures of its
+    final build: the latest build over every outcome that is no draft (and, once the biennium is locked,
+    built before the lock). None when the store holds no earlier biennium."""
+    import pandas as pd
+
+    from reporting.store.in_force import biennium_before
+
+    earlier = biennium_before(engine, biennium)
+    if earlier is None:
+        return None
+    builds = table(BuildRecord)
+    query = (
+        select(builds.c.built_at, builds.c.summary_csv)
+        .where(builds.c.biennium == earlier, builds.c.outcomes_json == json.dumps(None))
+        .order_by(builds.c.built_at.desc(), builds.c.id.desc())
+    )
+    with engine.connect() as conn:
+        lock = lock_of(conn, earlier)
+        if lock is not None:
+            query = query.where(builds.c.built_at <= lock.locked_at)
+        for built_at, summary_csv in conn.execute(query):
+            summary = pd.read_csv(
+                io.StringIO(summary_csv), dtype={"outcome": str, "indicator": str, "biennium": str}
+            )
+            if DRAFT_COLUMN not in summary.columns:
+                return Published(earlier, built_at.date(), summary)
+    return Published(earlier, None, None)

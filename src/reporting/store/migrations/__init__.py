@@ -1,4 +1,5 @@
-"""Alembic migrations of the store: `engine_for` brings every database to the newest revision.
+"""Alembic migrations of the store: `upgraded_engine` (`reporting db upgrade`, `make deploy`, a build)
+brings a database to the newest revision.
 
 A database made before migrations existed (tables created straight from the models) is recognised and
 stamped at the first revision, whose tables are exactly those, and then upgraded like any other.

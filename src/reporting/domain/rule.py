@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reporting.counting.member_states import iso_codes, member_state_codes
+from reporting.domain.member_states import iso_codes, member_state_codes
 
 CPO_RESULT: list[str] = ["outcome", "indicator", "cpo_code"]
 """The columns that name a CPO result (indicator ids are unique across the framework)."""

@@ -110,7 +110,7 @@ class MemberState:
 @cache
 def member_states() -> dict[str, MemberState]:
     """The organisation's member States by alpha-3 code, read from the data file shipped with the package."""
-    text = resources.files("reporting.counting").joinpath(MEMBER_STATES_FILE).read_text(encoding="utf-8")
+    text = resources.files("reporting.domain").joinpath(MEMBER_STATES_FILE).read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     return {row["iso3"]: MemberState(**row) for row in rows}
 
