@@ -99,6 +99,7 @@ def form_field(default: Any, title: str, description: str) -> Any:
 # "str / None" toggle: its form schema is the value's alone (WithJsonSchema). The server checks each
 # value against it (a pattern included) before a run is created.
 FORM_TEXT = WithJsonSchema({"type": "string"})
+FORM_DATE = WithJsonSchema({"type": "string", "format": "date"})
 FORM_LIST = WithJsonSchema({"type": "array", "items": {"type": "string", "pattern": OUTCOME_PATTERN}})
 FormBiennium = Annotated[
     str | None,
@@ -209,8 +210,17 @@ def context(
     previous: Published | None,
     language: str,
     review: Reviewed,
+    publication_date: date | None,
 ) -> dict[str, Any]:
-    return pipeline.context(package, checked, aggregates, previous, language=language, review=review)
+    return pipeline.context(
+        package,
+        checked,
+        aggregates,
+        previous,
+        language=language,
+        review=review,
+        publication_date=publication_date,
+    )
 
 
 @task(name="compare-builds", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
@@ -367,6 +377,9 @@ def biennial_report(
         "Count every reportable result not returned to its office, not only the approved ones, and mark the "
         "report DRAFT (those returned are listed in a draft annex).",
     ),
+    publication_date: Annotated[date | None, FORM_DATE] = form_field(
+        None, "Publication date", "The date on the cover, e.g. 2016-03-31. Empty: the day of the build."
+    ),
 ) -> dict[str, Any]:
     """Build the implementation report of one biennium's submission package (each parameter is described
     in the Run form)."""
@@ -375,7 +388,9 @@ def biennial_report(
     framework, intake = receive(root, wanted)
     with write_slot(framework.biennium):
         languages = pipeline.languages_of(language)
-        return _build(root, framework, intake, outcomes, template, out, strict, pdf, languages, draft)
+        return _build(
+            root, framework, intake, outcomes, template, out, strict, pdf, languages, draft, publication_date
+        )
 
 
 def _build(
@@ -389,6 +404,7 @@ def _build(
     pdf: bool,
     languages: list[str],
     draft: bool,
+    publication_date: date | None,
 ) -> dict[str, Any]:
     """The stages after the framework was read, holding the biennium's write slot: take the package in,
     count what the review lets count, publish each edition."""
@@ -402,6 +418,7 @@ def _build(
         "strict": strict,
         "pdf": pdf,
         "draft": draft,
+        "publication_date": publication_date.isoformat() if publication_date else None,
     }
     return _publish(
         intake,
@@ -499,7 +516,7 @@ def _publish(
     figures = pipeline.build_figures(aggregates, rows_ingested, rows_rejected)
     editions = {
         language: _edition(
-            context(received, checked, aggregates, previous, language, reviewed),
+            context(received, checked, aggregates, previous, language, reviewed, _published_on(parameters)),
             aggregates,
             intake,
             checked,
@@ -556,6 +573,12 @@ def _publish(
         "pending": len(reviewed.pending),
         "reviewed": reviewed,
     }
+
+
+def _published_on(parameters: dict[str, Any]) -> date | None:
+    """The cover's date the run was asked for (None: the day of the build)."""
+    asked = parameters["publication_date"]
+    return date.fromisoformat(asked) if asked else None
 
 
 class Edition(NamedTuple):

@@ -57,6 +57,10 @@ def _language_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     return str(inputs.get("language", "en"))
 
 
+def _publication_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    return str(inputs.get("publication_date"))
+
+
 def _review_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     review = inputs.get("review")
     return "none" if review is None else str(review.fingerprint)
@@ -90,9 +94,10 @@ BY_PACKAGE_DAY_AND_EARLIER: CachePolicy = (
     + CacheKeyFnPolicy(cache_key_fn=_today_key)
     + CacheKeyFnPolicy(cache_key_fn=_earlier_key)
     + CacheKeyFnPolicy(cache_key_fn=_language_key)
+    + CacheKeyFnPolicy(cache_key_fn=_publication_key)
 )
 """The report context carries the date it was generated on, the earlier biennium's figures, the review's
-marks and the edition's language."""
+marks, the edition's language and the cover's publication date."""
 
 BY_CONTEXT_AND_TEMPLATE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_render_key)
 """Rendering: the context (plain data, hashed as JSON), the template's bytes, the output folder and the

@@ -29,6 +29,14 @@ def test_flow_builds_the_sample_report(sample_package: Path, tmp_path: Path) -> 
     assert result["rows_ingested"] == 65 and result["rows_rejected"] == 0
 
 
+def test_the_publication_date_asked_of_the_flow_is_on_the_cover(sample_package: Path, tmp_path: Path) -> None:
+    from reporting.flows.biennial_report import biennial_report
+
+    for day, shown in (("2016-03-31", "31 March 2016"), ("2016-04-01", "1 April 2016")):  # not a cached cover
+        result = biennial_report(package=str(sample_package), out=str(tmp_path / "out"), publication_date=day)
+        assert shown in (Path(result["docx"]).parent / "report.md").read_text(encoding="utf-8")
+
+
 def test_build_command_writes_both_files(sample_package: Path, tmp_path: Path) -> None:
     outcome = runner.invoke(app, ["build", str(sample_package), "--out", str(tmp_path / "o")])
     assert outcome.exit_code == 0, outcome.output
