@@ -23,6 +23,7 @@ from reporting.portal import accounts, uploads
 from reporting.portal.app import create_app
 from reporting.portal.web import PortalSettings, Sessions
 from reporting.review.results import Decision, decide, sync
+from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for
 from reporting.store.review import audit_entries
 from tests.test_storage import EVIDENCE, copy_sample, ingest
@@ -153,6 +154,14 @@ def test_a_reviewer_of_africa_cannot_approve_asia_nor_their_own_rows(portal: Por
     assert portal.status("BGD303") == ("submitted", "intake")
     assert _decide(africa, "approve", "TUN129") == 403  # four eyes: they submitted its rows
     assert portal.status("TUN129") == ("submitted", "intake")
+    trail = audit_entries(engine_for(settings.database_url()), biennium=B)
+    refused = trail[trail["what"] == "decision refused"]
+    assert list(zip(refused["by"], refused["cpo_code"], refused["new_value"], strict=True)) == [
+        (AFRICA_REVIEWER, "BGD303", "approve"),
+        (AFRICA_REVIEWER, "TUN129", "approve"),
+    ]
+    assert "four eyes" in refused["reason"].iloc[-1]
+    assert verify_trail(engine_for(settings.database_url()))[1] == []  # the chain holds
 
 
 @pytest.mark.parametrize("name", [SUBMITTER, SIGNER])

@@ -25,6 +25,8 @@ from reporting import people, settings
 from reporting.portal import accounts, uploads
 from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
 from reporting.resources import templates_dir
+from reporting.review.results import Decision
+from reporting.store.review import Entry, record
 
 REPORT_KINDS = (".docx", ".pdf")
 STATUSES = ("submitted", "returned", "approved")
@@ -44,6 +46,18 @@ def _person(name: str | None) -> people.Person | None:
 def _about_who(reason: str) -> bool:
     """Whether a refusal of `decide` is about who decides (the directory, four eyes): a 403."""
     return "people directory" in reason or "(four eyes)" in reason
+
+
+def _record_refusals(engine: Engine, biennium: str, refused: list[tuple[Decision, str]]) -> None:
+    """An audit entry for each decision refused because of who asked (the directory, four eyes): an
+    attempt beyond one's rights leaves a trace; a decision refused for the result's state does not."""
+    entries = [
+        Entry(d.by, biennium, "decision refused", "", d.action, why, d.indicator, d.cpo_code)
+        for d, why in refused
+        if _about_who(why)
+    ]
+    with engine.begin() as conn:
+        record(conn, *entries)
 
 
 def _bienniums(engine: Engine) -> list[str]:
@@ -209,7 +223,7 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         comment: Annotated[str, Form()] = "",
         result: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
-        from reporting.review.results import Decision, ReviewError, decide
+        from reporting.review.results import ReviewError, decide
 
         allowed(person, people.REVIEWER)
         year, _known = chosen(biennium)
@@ -225,6 +239,7 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         except ReviewError as locked:
             return review_page(request, person, year, 409, refusals=[str(locked)])
         if outcome.refused:
+            _record_refusals(engine(), year, outcome.refused)
             status = 403 if any(_about_who(why) for _d, why in outcome.refused) else 409
             lines = [f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused]
             return review_page(request, person, year, status, refusals=lines)
