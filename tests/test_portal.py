@@ -206,6 +206,9 @@ def test_sign_in_out_and_the_session_cookie(portal: Portal) -> None:
 def test_sessions_expire() -> None:
     sessions = Sessions(timedelta(0))
     assert sessions.get(sessions.start("Sig Ner").token) is None
+    for _ in range(3):
+        sessions.start()
+    assert len(sessions) == 1  # the ended ones are dropped when another starts
     lasting = Sessions(timedelta(hours=1))
     assert lasting.get(lasting.start("Sig Ner").token) is not None
 

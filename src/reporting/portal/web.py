@@ -85,8 +85,14 @@ class Sessions:
             name=name,
         )
         with self._lock:
+            now = datetime.now(UTC)
+            for ended in [s.token for s in self._open.values() if s.expires <= now]:
+                del self._open[ended]  # sessions never asked for again do not pile up
             self._open[session.token] = session
         return session
+
+    def __len__(self) -> int:
+        return len(self._open)
 
     def end(self, token: str) -> None:
         with self._lock:
