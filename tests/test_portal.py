@@ -22,7 +22,7 @@ from reporting import settings
 from reporting.portal import accounts, uploads
 from reporting.portal.app import create_app
 from reporting.portal.web import PortalSettings, Sessions
-from reporting.review.results import Decision, decide, sync
+from reporting.review.results import Decision, decide, lock, sync
 from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for
 from reporting.store.review import audit_entries
@@ -162,6 +162,15 @@ def test_a_reviewer_of_africa_cannot_approve_asia_nor_their_own_rows(portal: Por
     ]
     assert "four eyes" in refused["reason"].iloc[-1]
     assert verify_trail(engine_for(settings.database_url()))[1] == []  # the chain holds
+
+
+def test_nothing_is_decided_in_a_locked_biennium(portal: Portal) -> None:
+    lock(engine_for(settings.database_url()), B, SIGNER, "signed off")
+    client = portal.client(AFRICA_REVIEWER)
+    data = {"csrf": csrf(client, "/review"), "biennium": B, "action": "approve"}
+    refused = client.post("/review", data={**data, "result": [_keys(client)["NGA904"]]})
+    assert refused.status_code == 409 and f"biennium {B} is locked (by {SIGNER}" in refused.text
+    assert portal.status("NGA904") == ("submitted", "intake")
 
 
 @pytest.mark.parametrize("name", [SUBMITTER, SIGNER])
