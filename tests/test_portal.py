@@ -4,6 +4,7 @@ allowed and refused), CSRF, sessions, the trusted SSO header, uploads, escaping 
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import time
@@ -277,6 +278,18 @@ def test_an_upload_is_archived_under_the_submitters_name_and_checked(portal: Por
     assert report.status_code == 200 and report.content.startswith(uploads.ZIP_MAGIC)
     reviewer = portal.client(AFRICA_REVIEWER)  # someone else's upload: not theirs to read
     assert reviewer.get(f"/submit/{B}/{sent.id}/validation-report.xlsx").status_code == 404
+
+
+def test_a_submitter_downloads_the_bienniums_excel_template(portal: Portal) -> None:
+    from openpyxl import load_workbook
+
+    client = portal.client(SUBMITTER)
+    assert f'href="/submit/{B}/submission-template.xlsx"' in client.get("/submit").text
+    template = client.get(f"/submit/{B}/submission-template.xlsx")
+    assert template.status_code == 200
+    assert "evidence" in load_workbook(io.BytesIO(template.content)).sheetnames
+    assert client.get("/submit/2099-00/submission-template.xlsx").status_code == 404
+    assert portal.client(SIGNER).get(f"/submit/{B}/submission-template.xlsx").status_code == 403
 
 
 def test_uploads_are_limited_in_kind_and_size(portal: Portal) -> None:

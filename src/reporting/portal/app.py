@@ -7,6 +7,8 @@ on the server (Jinja2, autoescaped), with no script at all.
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which name the
 # dependencies defined inside create_app.
 import json
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -19,6 +21,7 @@ import pandas as pd
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, select
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reporting import people, settings
@@ -294,6 +297,20 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         checks.submit(uploads.check, engine(), taken)
         session.notices.append(_("Received: ") + taken.original_name)
         return RedirectResponse(f"/submit?biennium={year}", status_code=303)
+
+    @app.get("/submit/{biennium}/submission-template.xlsx")
+    def submission_template(person: Signed, biennium: str) -> FileResponse:
+        from reporting.intake.submission_template import write_submission_template
+        from reporting.store.in_force import stored_framework
+
+        allowed(person, people.SUBMITTER)
+        year, _known = chosen(biennium)
+        framework = stored_framework(engine(), year)
+        if framework is None:
+            raise HTTPException(404, _("No framework has been stored for this biennium yet"))
+        scratch = Path(tempfile.mkdtemp(prefix="reporting-portal-"))  # one per download, removed after it
+        made = write_submission_template(framework, scratch / f"submission-template-{year}.xlsx")
+        return FileResponse(made, filename=made.name, background=BackgroundTask(shutil.rmtree, scratch))
 
     @app.get("/submit/{biennium}/{upload_id}/validation-report.xlsx")
     def validation_report(person: Signed, biennium: str, upload_id: str) -> FileResponse:
