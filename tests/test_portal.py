@@ -26,6 +26,7 @@ from reporting.portal.web import PortalSettings, Sessions
 from reporting.review.results import Decision, decide, lock, sync
 from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for
+from reporting.store.migrations import upgrade_to_head
 from reporting.store.review import audit_entries
 from tests.test_storage import EVIDENCE, copy_sample, ingest
 
@@ -89,6 +90,7 @@ def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hashed: str) -> Iter
     rows["submitted_by"] = rows["cpo_code"].map({"TUN129": AFRICA_REVIEWER}).fillna(SUBMITTER)
     rows.to_csv(package / EVIDENCE, index=False)
     engine = engine_for(settings.database_url())
+    upgrade_to_head(engine)  # an explicit step (opening the store will not do it once main's change is in)
     ingest(engine, package, settings.archive_dir())
     sync(engine, B)
     yield Portal(data, PortalSettings())
@@ -100,6 +102,18 @@ ALLOWED = {
     SUBMITTER: {"/", "/submit"},
     SIGNER: {"/", "/overview"},
 }
+
+
+def test_a_portal_on_a_new_data_folder_says_nothing_was_received(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hashed: str
+) -> None:
+    monkeypatch.setenv("REPORTING_DATA_DIR", str(tmp_path / "new"))
+    people_file = tmp_path / "people.yaml"
+    people_file.write_text(yaml.safe_dump({"people": [{**PEOPLE[0], "password_hash": hashed}]}))
+    monkeypatch.setenv("REPORTING_PEOPLE_FILE", str(people_file))
+    client = Portal(tmp_path / "new", PortalSettings()).client(AFRICA_REVIEWER)
+    assert "Nothing has been received yet" in client.get("/").text
+    assert client.get("/review").status_code == 404
 
 
 def test_each_role_sees_its_pages_and_is_refused_the_others(portal: Portal) -> None:

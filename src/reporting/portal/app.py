@@ -102,11 +102,15 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     engines: dict[str, Engine] = {}
 
     def engine() -> Engine:
+        """The store, its schema brought to the newest revision once (decisions are written into it, as a
+        build does): a portal started on a new data folder shows that nothing was received yet."""
         from reporting.store.database import engine_for
+        from reporting.store.migrations import upgrade_to_head
 
         url = settings.database_url()
         if url not in engines:
             engines[url] = engine_for(url)
+            upgrade_to_head(engines[url])
         return engines[url]
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
