@@ -45,7 +45,8 @@ i18n: venv
 # The three editions, each with its PDF when LibreOffice is there (system-deps installs it where it can).
 demo: venv system-deps
 	@f="$${REPORTING_PEOPLE_FILE:-$${REPORTING_DATA_DIR:-data}/people.yaml}"; test -e "$$f" || \
-		{ install -D -m 600 examples/people.yaml "$$f" && echo "the demo's people directory: $$f"; }
+		{ install -D -m 600 examples/people.yaml "$$f" && echo "the demo's people directory: $$f" && \
+		  REPORTING_PEOPLE_FILE="$$f" $(PY) scripts/demo_passwords.py; }
 	$(VENV)/bin/reporting build examples/2014-15 --out out/2014-15 --language en --language fr --language es \
 		$$(command -v soffice >/dev/null && echo --pdf)
 
@@ -125,3 +126,11 @@ worker: venv
 deploy: venv
 	$(VENV)/bin/reporting db upgrade
 	@scripts/prefect.sh deploy
+
+## make portal: the web portal of submitters, reviewers and signers on http://127.0.0.1:8400 (PORTAL_HOST,
+## PORTAL_PORT), signing in from the people directory (README, "Portal")
+PORTAL_HOST ?= 127.0.0.1
+PORTAL_PORT ?= 8400
+.PHONY: portal
+portal: venv
+	$(VENV)/bin/reporting portal serve --host $(PORTAL_HOST) --port $(PORTAL_PORT)

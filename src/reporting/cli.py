@@ -20,6 +20,7 @@ from rich.text import Text
 
 from reporting import settings
 from reporting.errors import OutputError, PackageError, StrictModeError, output_error
+from reporting.portal.cli import register as register_portal
 from reporting.review.cli import register as register_review
 
 if TYPE_CHECKING:
@@ -627,6 +628,7 @@ def diff(
 
 
 register_review(app)
+register_portal(app)
 
 if __name__ == "__main__":
     app()

@@ -45,6 +45,8 @@ class Person(BaseModel):
 
     name: str = Field(min_length=1, pattern=r"\w")
     roles: tuple[Role, ...]
+    password_hash: str = Field(default="", repr=False)
+    """The portal's sign-in (argon2id, `reporting portal user add`); empty: no password sign-in."""
     regions: tuple[str, ...] = ()
     """The regions the person works for (a reviewer decides on their results only); `all` for every one."""
     languages: tuple[str, ...] = ()

@@ -1,0 +1,358 @@
+"""The portal's pages: submitters, reviewers, signers and operators each see what their role in the
+people directory lets them, and decide through the same library as the command line
+(`reporting.review.results.decide`: the directory, the region, four eyes, the lock). Pages are rendered
+on the server (Jinja2, autoescaped), with no script at all.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations, which name the
+# dependencies defined inside create_app.
+import json
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from gettext import gettext as _
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+import pandas as pd
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine, select
+from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reporting import people, settings
+from reporting.portal import accounts, uploads
+from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
+from reporting.resources import templates_dir
+from reporting.review.results import Decision
+from reporting.store.review import Entry, record
+
+REPORT_KINDS = (".docx", ".pdf")
+STATUSES = ("submitted", "returned", "approved")
+LISTED = ["region", "country", "cpo_code", "indicator", "criteria", "status", "changed_by", "comment"]
+
+
+def _person(name: str | None) -> people.Person | None:
+    """The person signed in as `name`, as the directory says now (taken out of it: signed out)."""
+    if not name:
+        return None
+    try:
+        return people.load().find(name)
+    except people.NotAllowed:
+        return None
+
+
+def _about_who(reason: str) -> bool:
+    """Whether a refusal of `decide` is about who decides (the directory, four eyes): a 403."""
+    return "people directory" in reason or "(four eyes)" in reason
+
+
+def _record_refusals(engine: Engine, biennium: str, refused: list[tuple[Decision, str]]) -> None:
+    """An audit entry for each decision refused because of who asked (the directory, four eyes): an
+    attempt beyond one's rights leaves a trace; a decision refused for the result's state does not."""
+    entries = [
+        Entry(d.by, biennium, "decision refused", "", d.action, why, d.indicator, d.cpo_code)
+        for d, why in refused
+        if _about_who(why)
+    ]
+    with engine.begin() as conn:
+        record(conn, *entries)
+
+
+def _bienniums(engine: Engine) -> list[str]:
+    from reporting.store.models import ReceivedFileRecord, table
+    from reporting.store.review import ResultReviewRecord
+
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for record in (table(ReceivedFileRecord), table(ResultReviewRecord)):
+            found |= {str(b) for b in conn.execute(select(record.c.biennium).distinct()).scalars()}
+    return sorted(found, reverse=True)
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _reports(biennium: str) -> list[str]:
+    """The report files of a biennium in the output folder (`<biennium>/[draft/]<language>/`)."""
+    root = settings.current().output_dir / biennium
+    if not uploads.BIENNIUM.match(biennium) or not root.is_dir():
+        return []
+    return sorted(
+        str(f.relative_to(root)) for f in root.rglob("*") if f.suffix in REPORT_KINDS and f.is_file()
+    )
+
+
+def create_app(config: PortalSettings | None = None) -> FastAPI:
+    """The portal, with its own sessions and one background thread that checks uploads."""
+    config = config or PortalSettings()
+    app = FastAPI(title="Reporting portal", docs_url=None, redoc_url=None, openapi_url=None)
+    sessions = Sessions(timedelta(minutes=config.session_minutes))
+    checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-check")
+    folder = templates_dir() / "portal"
+    pages = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder), autoescape=True, extensions=["jinja2.ext.i18n"]
+    )
+    pages.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    engines: dict[str, Engine] = {}
+
+    def engine() -> Engine:
+        """The store, its schema brought to the newest revision once (decisions are written into it, as a
+        build does): a portal started on a new data folder shows that nothing was received yet."""
+        from reporting.store.database import engine_for
+        from reporting.store.migrations import upgrade_to_head
+
+        url = settings.database_url()
+        if url not in engines:
+            engines[url] = engine_for(url)
+            upgrade_to_head(engines[url])
+        return engines[url]
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        session: Session = request.state.session
+        context.update(csrf=session.csrf, person=_person(session.name), notices=list(session.notices))
+        session.notices.clear()
+        return HTMLResponse(pages.get_template(template).render(**context), status_code=status)
+
+    def sso_name(request: Request) -> str | None:
+        trusted = request.client is not None and request.client.host in config.proxies()
+        return (request.headers.get(config.user_header) or "").strip() or None if trusted else None
+
+    @app.middleware("http")
+    async def session_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        session = sessions.get(request.cookies.get(COOKIE))
+        named = sso_name(request)
+        if named is not None and (session is None or session.name != named):
+            session = sessions.start(named)
+        request.state.session = session or sessions.start()
+        response = await call_next(request)
+        current: Session = request.state.session  # signing in or out starts another
+        response.set_cookie(
+            COOKIE, current.token, httponly=True, samesite="lax", secure=config.secure_cookies, path="/"
+        )
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 303:
+            return RedirectResponse(str(exc.detail), status_code=303)
+        return page(request, "error.html", status=exc.status_code, message=str(exc.detail))
+
+    def signed_in(request: Request) -> people.Person:
+        person = _person(request.state.session.name)
+        if person is None:
+            raise HTTPException(303, "/login")
+        return person
+
+    def checked_form(request: Request, csrf: Annotated[str, Form()] = "") -> Session:
+        session: Session = request.state.session
+        if not csrf_matches(session, csrf):
+            raise HTTPException(403, _("This form is not from this session (it expired?): reload the page."))
+        return session
+
+    def allowed(person: people.Person, *roles: str) -> None:
+        if not set(roles) & set(person.roles):
+            raise HTTPException(403, _("This page is for: ") + ", ".join(roles))
+
+    def chosen(biennium: str | None) -> tuple[str, list[str]]:
+        known = _bienniums(engine())
+        if biennium and biennium not in known:
+            raise HTTPException(404, _("No such biennium"))
+        if not known:
+            raise HTTPException(404, _("Nothing has been received yet"))
+        return biennium or known[0], known
+
+    Signed = Annotated[people.Person, Depends(signed_in)]
+    Checked = Annotated[Session, Depends(checked_form)]
+
+    @app.get("/portal.css")
+    def stylesheet() -> FileResponse:
+        return FileResponse(folder / "portal.css", media_type="text/css")
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request) -> HTMLResponse:
+        return page(request, "login.html")
+
+    @app.post("/login", response_class=HTMLResponse)
+    def login(
+        request: Request, session: Checked, name: Annotated[str, Form()], password: Annotated[str, Form()]
+    ) -> Response:
+        person = accounts.authenticate(name, password)
+        if person is None:
+            return page(request, "login.html", status=401, error=_("Wrong name or password."), name=name)
+        sessions.end(session.token)
+        request.state.session = sessions.start(person.name)
+        return RedirectResponse("/", status_code=303)
+
+    @app.post("/logout")
+    def logout(request: Request, session: Checked) -> Response:
+        sessions.end(session.token)
+        request.state.session = sessions.start()
+        return RedirectResponse("/login", status_code=303)
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request, person: Signed) -> HTMLResponse:
+        return page(request, "home.html", bienniums=_bienniums(engine()))
+
+    def review_page(
+        request: Request, person: people.Person, biennium: str | None, status: int = 200, **more: Any
+    ) -> HTMLResponse:
+        from reporting.review.results import results_frame
+
+        year, known = chosen(biennium)
+        frame = results_frame(engine(), year)
+        mine = frame[frame["region"].map(person.covers)] if len(frame) else frame
+        rows = _rows(mine)
+        for row in rows:
+            row["key"] = json.dumps([row["indicator"], row["cpo_code"], row["version"]])
+        return page(request, "review.html", status, biennium=year, bienniums=known, results=rows, **more)
+
+    @app.get("/review", response_class=HTMLResponse)
+    def review(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:
+        allowed(person, people.REVIEWER)
+        return review_page(request, person, biennium)
+
+    @app.post("/review", response_class=HTMLResponse)
+    def review_decide(
+        request: Request,
+        person: Signed,
+        session: Checked,
+        biennium: Annotated[str, Form()],
+        action: Annotated[str, Form()],
+        comment: Annotated[str, Form()] = "",
+        result: Annotated[list[str] | None, Form()] = None,
+    ) -> Response:
+        from reporting.review.results import ReviewError, decide
+
+        allowed(person, people.REVIEWER)
+        year, _known = chosen(biennium)
+        try:
+            keys = [json.loads(r) for r in result or []]
+            decisions = [Decision(str(i), str(c), action, person.name, comment, str(v)) for i, c, v in keys]
+        except (ValueError, TypeError):
+            raise HTTPException(400, _("Choose results from the list")) from None
+        if not decisions:
+            return review_page(request, person, year, 400, refusals=[_("Choose at least one result.")])
+        try:
+            outcome = decide(engine(), year, decisions)
+        except ReviewError as locked:
+            return review_page(request, person, year, 409, refusals=[str(locked)])
+        if outcome.refused:
+            _record_refusals(engine(), year, outcome.refused)
+            status = 403 if any(_about_who(why) for _d, why in outcome.refused) else 409
+            lines = [f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused]
+            return review_page(request, person, year, status, refusals=lines)
+        session.notices.append(_("Recorded: ") + f"{action} × {len(outcome.applied)}")
+        return RedirectResponse(f"/review?biennium={year}", status_code=303)
+
+    def submit_page(
+        request: Request, person: people.Person, biennium: str | None, status: int = 200, **more: Any
+    ) -> HTMLResponse:
+        from reporting.review.results import results_frame
+
+        year, known = chosen(biennium)
+        frame = results_frame(engine(), year)
+        theirs = frame[frame["region"].map(person.covers)] if len(frame) else frame
+        sent = uploads.uploads_by(person.name, year)
+        return page(
+            request,
+            "submit.html",
+            status,
+            biennium=year,
+            bienniums=known,
+            results=_rows(theirs),
+            uploads=sent,
+            checking=any(u.state == uploads.CHECKING for u in sent),
+            max_mb=config.upload_max_mb,
+            kinds=", ".join(uploads.KINDS),
+            **more,
+        )
+
+    @app.get("/submit", response_class=HTMLResponse)
+    def submit(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:
+        allowed(person, people.SUBMITTER)
+        return submit_page(request, person, biennium)
+
+    @app.post("/submit", response_class=HTMLResponse)
+    async def upload(
+        request: Request,
+        person: Signed,
+        session: Checked,
+        biennium: Annotated[str, Form()],
+        file: UploadFile,
+    ) -> Response:
+        allowed(person, people.SUBMITTER)
+        year, _known = chosen(biennium)
+        most = int(config.upload_max_mb * 1_000_000)
+        content = await file.read(most + 1)
+        try:
+            taken = uploads.accept(year, person.name, file.filename or "", content, most)
+        except uploads.UploadRefused as why:
+            status = 413 if len(content) > most else 400
+            return submit_page(request, person, year, status, refusals=[str(why)])
+        checks.submit(uploads.check, engine(), taken)
+        session.notices.append(_("Received: ") + taken.original_name)
+        return RedirectResponse(f"/submit?biennium={year}", status_code=303)
+
+    @app.get("/submit/{biennium}/submission-template.xlsx")
+    def submission_template(person: Signed, biennium: str) -> FileResponse:
+        from reporting.intake.submission_template import write_submission_template
+        from reporting.store.in_force import stored_framework
+
+        allowed(person, people.SUBMITTER)
+        year, _known = chosen(biennium)
+        framework = stored_framework(engine(), year)
+        if framework is None:
+            raise HTTPException(404, _("No framework has been stored for this biennium yet"))
+        scratch = Path(tempfile.mkdtemp(prefix="reporting-portal-"))  # one per download, removed after it
+        made = write_submission_template(framework, scratch / f"submission-template-{year}.xlsx")
+        return FileResponse(made, filename=made.name, background=BackgroundTask(shutil.rmtree, scratch))
+
+    @app.get("/submit/{biennium}/{upload_id}/validation-report.xlsx")
+    def validation_report(person: Signed, biennium: str, upload_id: str) -> FileResponse:
+        found = uploads.load(biennium, upload_id)
+        if found is None or found.submitted_by != person.name or found.state != uploads.CHECKED:
+            raise HTTPException(404, _("No such report"))
+        report = uploads.folder_of(biennium, upload_id) / "validation-report.xlsx"
+        return FileResponse(report, filename=f"validation-report-{biennium}.xlsx")
+
+    @app.get("/overview", response_class=HTMLResponse)
+    def overview(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:
+        from reporting.review.results import results_frame
+
+        allowed(person, people.SIGNER, people.OPERATOR)
+        year, known = chosen(biennium)
+        frame = results_frame(engine(), year)
+        counts = (
+            pd.crosstab(frame["region"], frame["status"]).reindex(columns=list(STATUSES), fill_value=0)
+            if len(frame)
+            else pd.DataFrame(columns=list(STATUSES))
+        )
+        regions = [(str(row[0]), [int(n) for n in row[1:]]) for row in counts.itertuples()]
+        return page(
+            request,
+            "overview.html",
+            biennium=year,
+            bienniums=known,
+            statuses=STATUSES,
+            regions=regions,
+            reports=_reports(year),
+        )
+
+    @app.get("/reports/{biennium}/{path:path}")
+    def report_file(person: Signed, biennium: str, path: str) -> FileResponse:
+        allowed(person, people.SIGNER, people.OPERATOR)
+        if path not in _reports(biennium):  # only the files listed: no path of the client's making
+            raise HTTPException(404, _("No such report"))
+        target = settings.current().output_dir / biennium / path
+        return FileResponse(target, filename=Path(path).name)
+
+    return app
