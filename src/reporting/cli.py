@@ -264,9 +264,8 @@ def build(
         "pdf": pdf,
         "language": languages[0] if len(languages) == 1 else languages,
         "draft": draft,
+        "publication_date": publication_date.date().isoformat() if publication_date else None,
     }
-    if publication_date is not None:  # the flow's `publication_date`; absent, the build's day
-        parameters["publication_date"] = publication_date.date().isoformat()
     if not force and not debug and _current_build_said(parameters):
         return
     settings.configure_prefect()

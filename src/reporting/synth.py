@@ -175,5 +175,6 @@ def synthetic_package(out: Path, rows: int, outcomes: int = 19, seed: int = 2015
                 )
     pd.DataFrame(targets).to_csv(out / "targets.csv", index=False)
     approved = pd.concat(results, ignore_index=True).drop_duplicates(["indicator", "cpo_code"])
-    approved.assign(decision="approved", by="synth", comment="").to_csv(out / "reviews.csv", index=False)
+    # approved by PROGRAM, as the sample is: the people directories of the demo and the tests name it
+    approved.assign(decision="approved", by="PROGRAM", comment="").to_csv(out / "reviews.csv", index=False)
     return out
