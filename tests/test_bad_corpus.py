@@ -136,6 +136,8 @@ EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
     "old_excel_97.xlsx": (UNREADABLE, 0),
     "xml_bomb.xlsx": (UNREADABLE, 0),
     "ods_xml_bomb.ods": (UNREADABLE, 0),
+    "zip_bomb.xlsx": (UNREADABLE, 0),  # refused before it is inflated (tests/test_intake_limits.py)
+    "ods_zip_bomb.ods": (UNREADABLE, 0),
     "xls_claims_billions_of_rows.xls": (UNREADABLE, 0),  # its reader aborts: the check goes on
     "bad_json_shape.json": (UNREADABLE, 0),
     "invalid_json.json": (UNREADABLE, 0),

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -140,6 +141,10 @@ BINARY_CONTROL_FEW = 16
 """Text may hold a few control characters (they are cleaned, with a warning); a file where more than
 BINARY_CONTROL_FEW of them make up more than 5% of the characters is binary, not text."""
 ODF_MIMETYPE = b"application/vnd.oasis.opendocument"
+MB = 1024**2
+RATIO_CHECKED_ABOVE = MB
+"""A part of less than 1 MB unpacked is harmless whatever its compression ratio (a sheet of one value
+repeated compresses hundreds of times)."""
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -425,10 +430,41 @@ def _sheet_notice(sheet: Sheet, title: str, name: str, role: str) -> Notice:
     )
 
 
+def refuse_zip_bomb(content: bytes, name: str) -> None:
+    """A workbook that is a zip archive (.xlsx, .xlsm, .ods) is refused (PackageError naming the part)
+    when a part would unpack to more than the settings allow, alone or with the others, or unpacks to
+    more than `zip_ratio_max` bytes per byte stored: judged from the sizes its directory declares,
+    before anything is inflated. Python's zipfile (openpyxl) never inflates a part past its declared
+    size; calamine's child (.ods) reads under a memory limit whatever the archive declares."""
+    from reporting import settings  # here: taking a package in without reading it needs no settings
+
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, ValueError):  # not a zip archive: its reader says what it is
+        return
+    limits = settings.current()
+    most = limits.zip_part_max_mb * MB
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > most or (part.file_size > RATIO_CHECKED_ABOVE and ratio > limits.zip_ratio_max):
+            raise PackageError(
+                f"{name}: refused: its part {printable(part.filename)!r} would unpack to "
+                f"{part.file_size / MB:,.1f} MB from {part.compress_size / MB:,.2f} MB (the limits: "
+                f"{limits.zip_part_max_mb:,} MB, {limits.zip_ratio_max:,} times): a possible zip bomb"
+            )
+    total = sum(part.file_size for part in parts)
+    if total > most:
+        raise PackageError(
+            f"{name}: refused: its parts would unpack to {total / MB:,.1f} MB together, more than the "
+            f"{limits.zip_part_max_mb:,} MB read: a possible zip bomb"
+        )
+
+
 def read_workbook(content: bytes, name: str, role: str = "evidence") -> Tables:
     """Every sheet of a workbook (.xlsx, .xlsm, .xls, .ods — told apart by content, not by name) whose
     header row, anywhere in it, names the table's columns; merged cells as their value in every cell
     of the range. Every other sheet is named in a notice; a workbook with no such sheet is refused."""
+    refuse_zip_bomb(content, name)
     sheets: Iterable[Sheet] = (
         _calamine_sheets(content, name)
         if not content.startswith(b"PK\x03\x04") or ODF_MIMETYPE in content[:100]
