@@ -32,6 +32,10 @@ EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
     "header_on_row_3.xlsx": (NONE, 6),
     "merged_cells.xlsx": (NONE, 6),
     "formula_cached_value.xlsx": (NONE, 6),
+    "formula_not_computed.xlsx": (
+        {("error", "formula_computed", 3, "criterion"), ("advice", NR, 2, "criterion")},
+        5,
+    ),
     "two_sheets_and_instructions.xlsx": ({NOTE}, 6),  # the Instructions sheet is named, not read
     "title_block_above_header.xlsx": (NONE, 6),
     "title_block_above_header.csv": (NONE, 6),

@@ -210,6 +210,7 @@ def evidence_cases() -> None:
             lambda x: x.replace(b"<f>1+2</f><v></v>", b"<f>1+2</f><v>3</v>"),
         ),
     )
+    write("formula_not_computed.xlsx", workbook_bytes(formula))  # as a script writes it: no value
     sheets = xlsx(BASE[:4])
     sheets.create_sheet("Instructions", 0).append(["Fill in one row per criterion met."])
     sheet_with(sheets, "Asia", BASE[4:], [])
