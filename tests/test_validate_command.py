@@ -408,3 +408,17 @@ def test_above_the_workbook_rows_the_workbook_holds_the_most_severe_findings_and
     assert shown == findings.head(2).values.tolist()
     rows = [r[0].value for r in workbook["evidence.csv"].iter_rows(min_row=2)]
     assert rows == sorted({int(r) for r in findings.head(2)["row"]})
+
+
+def test_the_validation_loads_pandera_as_it_is() -> None:
+    """No import trick hides hypothesis from pandera (issue 21): in a process that loaded the validation,
+    pandera can still synthesise data, as its documentation says."""
+    import subprocess
+    import sys
+
+    script = (
+        "import reporting.intake.validate\nimport pandera.pandas as pa\n"
+        "print(len(pa.DataFrameSchema({'a': pa.Column(int)}).example(size=2)))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "2", done.stderr[-500:]

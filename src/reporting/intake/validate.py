@@ -9,7 +9,6 @@ result that is not reportable)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -58,24 +57,6 @@ LONG_TEXTS = {"result_achieved", "ilo_contribution", "text", "results"}
 VALUE_LENGTH = 200
 
 Schema = type[pa.DataFrameModel] | pa.DataFrameSchema
-
-
-def _load_pandera_checks_without_hypothesis() -> None:
-    """pandera's pandas checks, loaded without hypothesis: pandera imports it with its data-synthesis
-    strategies whenever it is installed (it is, for the tests): 0.1 s of CPU at every start of
-    `reporting validate`, for data no validation synthesises. The checks are the same. Where hypothesis
-    is already loaded, nothing changes; it can still be imported afterwards (pandera's strategies then
-    stay unavailable in that process: nothing here uses them)."""
-    if "hypothesis" in sys.modules or "pandera.backends.pandas.builtin_checks" in sys.modules:
-        return
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` → ImportError
-    try:
-        import pandera.backends.pandas.builtin_checks  # noqa: F401
-    finally:
-        del sys.modules["hypothesis"]
-
-
-_load_pandera_checks_without_hypothesis()
 
 
 @dataclass(frozen=True)
