@@ -364,3 +364,18 @@ def test_a_formula_no_program_computed_is_a_finding_that_says_so(tmp_path: Path)
     ]
     assert "=1+2" in at_cell["message"].iat[0] and "H3" in at_cell["message"].iat[0]
     assert len(checked.evidence.rejected) == 1
+
+
+def test_a_row_of_spaces_of_any_kind_is_blank_as_python_sees_it() -> None:
+    """Blank rows are found without copying long columns (a regular expression Arrow runs): the same
+    rows as Python's `str.isspace` says are blank, every Unicode space included."""
+    import re
+
+    from reporting.intake.readers import _FILLED
+
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in "\r\n")
+    header = "biennium,outcome,indicator,region,target\n"
+    text = f"{header}2014-15,7,7.1,Africa,3\n{spaces},{spaces}\n2014-15,7,7.2,Africa,1\n"
+    frame = read_csv_table(text.encode(), "t.csv", "targets")
+    assert frame["source_row"].tolist() == [2, 4]
+    assert not re.search(_FILLED, spaces) and all(re.search(_FILLED, c) for c in "a\u200b\ufeff")
