@@ -92,6 +92,11 @@ bench-render: venv system-deps
 bench-small: venv system-deps
 	$(PY) -m benchmarks.run small
 
+## make bench-large-csv: `reporting validate` of a 200,000-row CSV vs pandas reading it as strings (time, memory)
+.PHONY: bench-large-csv
+bench-large-csv: venv
+	$(PY) -m benchmarks.run large_csv
+
 ## make bench-cli: `reporting validate` of the sample and `reporting --help`, each a new process, vs Python
 ## importing pandas and reading the sample's CSV files (goal: under 1 s each)
 .PHONY: bench-cli

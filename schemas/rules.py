@@ -368,6 +368,22 @@ declare(
     "The name holds control characters or bytes that are not text (shown as \N{REPLACEMENT CHARACTER}), "
     "so it is not read. Rename it and send it again.",
 )
+declare(
+    "formula_computed",
+    "error",
+    "",
+    "This cell holds a formula that was saved without its value (the program that wrote the file never "
+    "computed it), so the row has no value here: open the file in Excel or LibreOffice and save it, or "
+    "type the value.",
+)
+declare(
+    "file_name_distinct",
+    "warning",
+    "",
+    "Another file of the package has a name that looks the same but is written differently (its accents "
+    "as composed letters, Unicode NFC, or as letters and combining accents, NFD): both are read, but a "
+    "reviewer cannot tell their rows apart. Rename one of them.",
+)
 declare("file_not_read", "warning", "", "This file is not read: none of its rows is checked or counted.")
 declare(
     "rows_present",

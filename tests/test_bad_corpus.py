@@ -32,6 +32,10 @@ EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
     "header_on_row_3.xlsx": (NONE, 6),
     "merged_cells.xlsx": (NONE, 6),
     "formula_cached_value.xlsx": (NONE, 6),
+    "formula_not_computed.xlsx": (
+        {("error", "formula_computed", 3, "criterion"), ("advice", NR, 2, "criterion")},
+        5,
+    ),
     "two_sheets_and_instructions.xlsx": ({NOTE}, 6),  # the Instructions sheet is named, not read
     "title_block_above_header.xlsx": (NONE, 6),
     "title_block_above_header.csv": (NONE, 6),
@@ -136,6 +140,8 @@ EVIDENCE_CASES: dict[str, tuple[set[tuple[str, str, int | None, str]], int]] = {
     "old_excel_97.xlsx": (UNREADABLE, 0),
     "xml_bomb.xlsx": (UNREADABLE, 0),
     "ods_xml_bomb.ods": (UNREADABLE, 0),
+    "zip_bomb.xlsx": (UNREADABLE, 0),  # refused before it is inflated (tests/test_intake_limits.py)
+    "ods_zip_bomb.ods": (UNREADABLE, 0),
     "xls_claims_billions_of_rows.xls": (UNREADABLE, 0),  # its reader aborts: the check goes on
     "bad_json_shape.json": (UNREADABLE, 0),
     "invalid_json.json": (UNREADABLE, 0),

@@ -328,3 +328,54 @@ def test_a_link_given_on_its_own_is_named_not_followed(tmp_path: Path) -> None:
         PackageError, match=r"^link\.csv: cannot be read \(Too many levels of symbolic links\)"
     ):
         _read_bytes(tmp_path / "link.csv", "link.csv")  # a file swapped for a link after the listing
+
+
+def test_names_that_differ_only_in_unicode_normalisation_are_a_finding(sample_package: Path) -> None:
+    """`Côte.csv` written with a composed ô (NFC, as Windows does) and with o + a combining accent (NFD,
+    as macOS does) look the same everywhere: a reviewer could not tell their rows apart."""
+    import unicodedata
+
+    evidence = sample_package / "evidence"
+    composed, combining = (unicodedata.normalize(form, "Côte d'Ivoire.csv") for form in ("NFC", "NFD"))
+    assert composed != combining
+    for name in (composed, combining):
+        (evidence / name).write_bytes((evidence / "evidence.csv").read_bytes())
+    _, checked = check(sample_package)
+    findings = checked.findings[checked.findings["rule"] == "file_name_distinct"]
+    assert sorted(findings["file"]) == sorted(f"evidence/{name}" for name in (composed, combining))
+    assert set(findings["severity"]) == {"warning"}
+    assert findings["message"].str.contains("NFC").all() and findings["message"].str.contains("Rename").all()
+    assert len(checked.evidence.clean) + len(checked.evidence.rejected) == 3 * 65  # both are read
+
+
+def test_a_formula_no_program_computed_is_a_finding_that_says_so(tmp_path: Path) -> None:
+    """A workbook written by a program that never computed its formulas (openpyxl, a script) has no
+    value for them: the finding says so, instead of "the criterion must be a whole number"."""
+    from tests.data.bad.make_corpus import BASE, xlsx
+
+    workbook = xlsx(BASE)
+    workbook["Evidence"]["H3"] = "=1+2"  # criterion 3 as a formula, saved with no value
+    path = tmp_path / "formula.xlsx"
+    path.write_bytes(workbook_bytes(workbook))
+    _, checked = check(path, load_framework(SAMPLE / "framework.yaml"))
+    at_cell = checked.findings[(checked.findings["row"] == 3) & (checked.findings["column"] == "criterion")]
+    assert at_cell[["severity", "rule", "sheet"]].values.tolist() == [
+        ["error", "formula_computed", "Evidence"]
+    ]
+    assert "=1+2" in at_cell["message"].iat[0] and "H3" in at_cell["message"].iat[0]
+    assert len(checked.evidence.rejected) == 1
+
+
+def test_a_row_of_spaces_of_any_kind_is_blank_as_python_sees_it() -> None:
+    """Blank rows are found without copying long columns (a regular expression Arrow runs): the same
+    rows as Python's `str.isspace` says are blank, every Unicode space included."""
+    import re
+
+    from reporting.intake.readers import _FILLED
+
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in "\r\n")
+    header = "biennium,outcome,indicator,region,target\n"
+    text = f"{header}2014-15,7,7.1,Africa,3\n{spaces},{spaces}\n2014-15,7,7.2,Africa,1\n"
+    frame = read_csv_table(text.encode(), "t.csv", "targets")
+    assert frame["source_row"].tolist() == [2, 4]
+    assert not re.search(_FILLED, spaces) and all(re.search(_FILLED, c) for c in "a\u200b\ufeff")

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from reporting import cli
 from reporting.escaping import neutralise
+from reporting.intake import feedback
 from reporting.intake.validate import FINDING_COLUMNS
 from tests.conftest import SAMPLE
 
@@ -385,3 +386,39 @@ def test_the_report_files_appear_whole_or_not_at_all(
     outcome = runner.invoke(cli.app, ["validate", str(sample_package), "--report-dir", str(report)])
     assert isinstance(outcome.exception, OSError)
     assert {p.name: p.read_bytes() for p in report.iterdir()} == before
+
+
+def test_above_the_workbook_rows_the_workbook_holds_the_most_severe_findings_and_their_rows(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_database: Path
+) -> None:
+    """A large package gets a workbook bounded in size (and says so in it and on the console); the CSV
+    keeps every finding."""
+    monkeypatch.setattr(feedback, "WORKBOOK_ROWS", 2)
+    spoil(sample_package)
+    report = tmp_path / "report"
+    code, output = validate(sample_package, "--report-dir", report)
+    assert code == 1
+    assert " ".join(output.split()).count("65 rows were read, more than the 2 a workbook shows") == 1
+    findings = pd.read_csv(report / "validation-report.csv", dtype=str, keep_default_na=False)
+    assert len(findings) > 2
+    workbook = load_workbook(report / "validation-report.xlsx")
+    assert workbook.sheetnames == ["abridged", "findings", "evidence.csv"]
+    assert "holds the 2 most severe of the" in workbook["abridged"]["A1"].value
+    shown = [[str(c.value or "") for c in r] for r in workbook["findings"].iter_rows(min_row=2)]
+    assert shown == findings.head(2).values.tolist()
+    rows = [r[0].value for r in workbook["evidence.csv"].iter_rows(min_row=2)]
+    assert rows == sorted({int(r) for r in findings.head(2)["row"]})
+
+
+def test_the_validation_loads_pandera_as_it_is() -> None:
+    """No import trick hides hypothesis from pandera (issue 21): in a process that loaded the validation,
+    pandera can still synthesise data, as its documentation says."""
+    import subprocess
+    import sys
+
+    script = (
+        "import reporting.intake.validate\nimport pandera.pandas as pa\n"
+        "print(len(pa.DataFrameSchema({'a': pa.Column(int)}).example(size=2)))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "2", done.stderr[-500:]

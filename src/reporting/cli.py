@@ -453,7 +453,7 @@ def validate(
 ) -> None:
     """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
     set aside; 1: some finding of severity error or critical; 2: the command was misused."""
-    from reporting.intake.feedback import framework_for_file, write_report
+    from reporting.intake.feedback import abridged_note, framework_for_file, write_report
     from reporting.intake.stages import dry_run
 
     chosen = _framework_option(framework)
@@ -477,9 +477,11 @@ def validate(
     if progress:
         progress("writing the validation report")
     xlsx, csv = write_report(checked, report_dir)
-    rows = len(checked.rows)
+    rows = checked.rows_read
     verdict = "some rows would be set aside" if checked.blocking else "nothing would be set aside"
     console.print(f"{rows} row(s) read, {len(checked.findings)} finding(s): {verdict}.")
+    if checked.abridged:
+        console.print(abridged_note(checked))
     console.print(f"Report:   {xlsx}\nFindings: {csv}")
     raise typer.Exit(1 if checked.blocking else 0)
 

@@ -67,6 +67,21 @@ class Settings(BaseSettings):
         ge=0,
         description="The data folder's Prefect server stops after so many hours without use (0: never).",
     )
+    zip_part_max_mb: int = Field(
+        default=200,
+        gt=0,
+        description="The most one part of a workbook (.xlsx, .xlsm, .ods: zip archives) may unpack to, in "
+        "MB, and all its parts together; a larger one is refused before it is inflated (a zip bomb). "
+        "Offices' workbooks unpack to a few MB; 200 MB is about 100,000 rows of the sample's long texts "
+        "(a 20,000-row sheet is 39 MB of XML), which openpyxl already reads into gigabytes of memory.",
+    )
+    zip_ratio_max: int = Field(
+        default=100,
+        gt=0,
+        description="The most a workbook's part may unpack to per byte stored (its compression ratio), for a "
+        "part of more than 1 MB unpacked. A sheet of real rows compresses about 5 times (that 20,000-row "
+        "sheet: 5.1); a part of repeated bytes about 1,000 times (2.45 MB that unpacked to 2.5 GB).",
+    )
 
 
 def current() -> Settings:

@@ -44,6 +44,11 @@ SHEET_TITLE_UNITS = 31
 SHEET_TITLE_UNSAFE = re.compile(r"[\[\]:*?\\]")
 RESERVED_SHEET_TITLES = {"history"}
 """Excel keeps "History" for itself (a workbook with such a sheet is "repaired" on opening)."""
+WORKBOOK_ROWS = 5_000
+"""A check of more rows than this writes a workbook of its 5,000 most severe findings and only the rows
+they point at (the CSV keeps every finding): openpyxl writes about 2,000 rows a second, and a workbook of
+every row of a million-row file took minutes and 405 MB — no one reads that, and the rows are theirs."""
+ABRIDGED_SHEET = "abridged"
 
 
 @dataclass(frozen=True)
@@ -52,27 +57,45 @@ class Checked:
 
     files: tuple[ReceivedFile, ...]
     rows: pd.DataFrame
+    """Every row read; above WORKBOOK_ROWS, only the rows the workbook's findings point at."""
     findings: pd.DataFrame
+    rows_read: int = 0
 
     @property
     def blocking(self) -> bool:
         return bool(self.findings["severity"].isin(BLOCKING).any())
 
+    @property
+    def abridged(self) -> bool:
+        """Whether the workbook holds only some findings and rows (more than WORKBOOK_ROWS were read)."""
+        return self.rows_read > WORKBOOK_ROWS
+
+
+def abridged_note(checked: Checked) -> str:
+    """What an abridged workbook leaves out, said in it and on the console."""
+    shown = min(len(checked.findings), WORKBOOK_ROWS)
+    return (
+        f"{checked.rows_read:,} rows were read, more than the {WORKBOOK_ROWS:,} a workbook shows: "
+        f"{REPORT_XLSX} holds the {shown:,} most severe of the {len(checked.findings):,} findings and, "
+        f"for each file, only the rows they point at. Every finding is in {REPORT_CSV}."
+    )
+
 
 def checked(package: Package, validation: PackageValidation) -> Checked:
     """A dry run's outcome (stages.dry_run) as the submitter reads it: the most severe findings first,
-    every row read."""
+    every row read (above WORKBOOK_ROWS, the rows the workbook's findings point at: a large file's rows
+    are not copied)."""
     findings = validation.findings
     order = findings["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
     findings = findings.assign(_order=order).sort_values(["_order", "file", "row"], kind="stable")
-    rows = pd.concat(
-        [package.evidence, package.targets, package.outputs, package.examples], ignore_index=True
-    ).dropna(axis="columns", how="all")
-    return Checked(
-        files=package.files,
-        rows=rows,
-        findings=findings.drop(columns="_order").astype({"row": "Int64"}).reset_index(drop=True),
-    )
+    findings = findings.drop(columns="_order").astype({"row": "Int64"}).reset_index(drop=True)
+    tables = [package.evidence, package.targets, package.outputs, package.examples]
+    read = sum(len(t) for t in tables)
+    if read > WORKBOOK_ROWS:
+        shown = pd.MultiIndex.from_frame(findings.head(WORKBOOK_ROWS)[["file", "sheet", "row"]].dropna())
+        tables = [t[pd.MultiIndex.from_frame(t[list(SOURCE_COLUMNS)]).isin(shown)] for t in tables]
+    rows = pd.concat(tables, ignore_index=True).dropna(axis="columns", how="all")
+    return Checked(files=package.files, rows=rows, findings=findings, rows_read=read)
 
 
 def _cell(value: Any) -> Any:
@@ -195,16 +218,20 @@ def write_report(checked: Checked, out_dir: Path) -> tuple[Path, Path]:
     `validation-report.csv` (the findings), both neutralised against formula injection."""
     from openpyxl import Workbook
 
-    findings = checked.findings
+    findings = checked.findings.head(WORKBOOK_ROWS) if checked.abridged else checked.findings
     styles = _styles()
     workbook = Workbook(write_only=True)
+    if checked.abridged:
+        note = workbook.create_sheet(ABRIDGED_SHEET)
+        _lay_out(note, [120])
+        note.append([_header_cell(note, abridged_note(checked), styles)])
     summary = workbook.create_sheet("findings")
     _lay_out(summary, [_width(name, findings[name]) for name in FINDING_COLUMNS])
     summary.append([_header_cell(summary, c, styles) for c in FINDING_COLUMNS])
     for record in findings.to_dict("records"):
         summary.append([_cell(record[c]) for c in FINDING_COLUMNS])
     tables = [f.name for f in checked.files if f.role in TABLE_ROLES]
-    titles = _sheet_titles(tables, {"findings"})
+    titles = _sheet_titles(tables, {"findings", ABRIDGED_SHEET})
     for name in tables:
         rows = checked.rows[checked.rows["source_file"] == name] if len(checked.rows) else checked.rows
         if not len(rows):
@@ -213,7 +240,8 @@ def write_report(checked: Checked, out_dir: Path) -> tuple[Path, Path]:
         _file_sheet(workbook, titles[name], rows.dropna(axis="columns", how="all"), mine, styles)
     with written_in_place(out_dir / REPORT_XLSX) as temporary:
         workbook.save(temporary)
-    return out_dir / REPORT_XLSX, write_text(out_dir / REPORT_CSV, csv_text(findings), encoding="utf-8-sig")
+    csv = csv_text(checked.findings)  # every finding, whatever the workbook holds
+    return out_dir / REPORT_XLSX, write_text(out_dir / REPORT_CSV, csv, encoding="utf-8-sig")
 
 
 def findings_console_table(findings: pd.DataFrame, limit: int = 200) -> Table:

@@ -11,6 +11,7 @@ which the dry run turns into a finding. Links are never followed, so nothing out
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -19,6 +20,8 @@ import json
 import os
 import re
 import stat
+import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -87,6 +90,9 @@ class Notice:
     rule: str
     detail: str = ""
     sheet: str = ""
+    row: int | None = None
+    """The Excel row of a notice about one cell (with its `column`)."""
+    column: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,8 +146,23 @@ BINARY_CONTROL_FEW = 16
 """Text may hold a few control characters (they are cleaned, with a warning); a file where more than
 BINARY_CONTROL_FEW of them make up more than 5% of the characters is binary, not text."""
 ODF_MIMETYPE = b"application/vnd.oasis.opendocument"
+MB = 1024**2
+RATIO_CHECKED_ABOVE = MB
+"""A part of less than 1 MB unpacked is harmless whatever its compression ratio (a sheet of one value
+repeated compresses hundreds of times)."""
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
+_CONTENT = re.compile(rf"[^\s{CONTROL_CHARACTERS[1:-1]}]")
+"""A character that makes a text more than blank: neither a space nor a control character."""
+SCAN_BYTES = 8 * MB
+_FILLED = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""A character that is not a space in Python's sense (`str.isspace`), as a class Arrow's regular
+expressions run: a cell holding one is filled (no stripped copy of a long column is made to know)."""
+PARSE_ROWS = 20_000
+"""pandas parses a CSV this many rows at a time: each part's cells are Python strings only until they
+become Arrow strings, so a large file's Python strings never all exist at once."""
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+"""A formula element of a worksheet's XML (`<f>1+2</f>`, with or without a namespace prefix)."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -151,8 +172,34 @@ def column_name(header: object) -> str:
     return "_".join(_CONTROL.sub("", str(header)).split()).lower()
 
 
-def decode_text(content: bytes, name: str) -> str:
-    """The text of a file in whatever encoding the office's tool wrote it.
+@dataclass(frozen=True)
+class TextScan:
+    """What one pass over a text file's bytes found: the encoding it is in, how many characters and
+    control characters it holds, whether anything but spaces and control characters."""
+
+    encoding: str
+    characters: int
+    controls: int
+    blank: bool
+
+
+def _scan(content: bytes, encoding: str) -> TextScan:
+    """Decode `content` a slice at a time (a large file is never held twice as text); UnicodeDecodeError
+    when it is not in `encoding`."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(content)
+    characters = controls = 0
+    blank = True
+    for start in range(0, max(len(content), 1), SCAN_BYTES):
+        text = decoder.decode(view[start : start + SCAN_BYTES], final=start + SCAN_BYTES >= len(content))
+        characters += len(text)
+        controls += len(_CONTROL.findall(text))
+        blank = blank and not _CONTENT.search(text)
+    return TextScan(encoding, characters, controls, blank)
+
+
+def scan_text(content: bytes, name: str) -> TextScan:
+    """How a file's text is encoded, as whatever tool of an office wrote it.
 
     Strict UTF-8 (with or without BOM) is taken as it is; anything else is identified by
     charset-normalizer among the encodings offices' tools write. A few control characters (a NUL in
@@ -162,18 +209,22 @@ def decode_text(content: bytes, name: str) -> str:
     if kind:
         raise PackageError(f"{name}: binary content ({kind}), not a text file")
     try:
-        text = content.decode("utf-8-sig")
+        scan = _scan(content, "utf-8-sig")
     except UnicodeDecodeError:
         best = from_bytes(content, cp_isolation=TEXT_ENCODINGS).best()
         if best is None:
             raise PackageError(
                 f"{name}: not a text file in a known encoding (UTF-8, UTF-16, Windows-1252)"
             ) from None
-        text = str(best)
-    controls = sum(1 for _ in _CONTROL.finditer(text))
-    if controls > max(BINARY_CONTROL_FEW, len(text) * BINARY_CONTROL_SHARE):
-        raise PackageError(f"{name}: binary content, not a text file ({controls:,} control characters)")
-    return text
+        scan = _scan(content, best.encoding)
+    if scan.controls > max(BINARY_CONTROL_FEW, scan.characters * BINARY_CONTROL_SHARE):
+        raise PackageError(f"{name}: binary content, not a text file ({scan.controls:,} control characters)")
+    return scan
+
+
+def decode_text(content: bytes, name: str) -> str:
+    """The text of a file in whatever encoding the office's tool wrote it (see `scan_text`)."""
+    return content.decode(scan_text(content, name).encoding)
 
 
 def _cell_text(value: object) -> str:
@@ -231,71 +282,148 @@ def _column_names(header: list[str], width: int) -> list[str]:
     return names
 
 
-def _table(rows: list[list[str]], header_at: int, name: str, sheet: str) -> pd.DataFrame:
-    """The rows under the header as a text frame, blank rows dropped, each with its Excel row number
-    (`rows[0]` is row 1)."""
-    import pandas as pd
-
-    body = [(header_at + 2 + i, r) for i, r in enumerate(rows[header_at + 1 :])]
-    body = [(n, r) for n, r in body if any(c.strip() for c in r)]
-    width = max([len(rows[header_at]), *(len(r) for _, r in body)])
+def _too_wide(width: int, name: str, sheet: str) -> None:
     if width > MAX_COLUMNS:
         where = f"sheet {sheet!r} has" if sheet else "has"
         raise PackageError(
             f"{name}: {where} a row of {width:,} cells, more than the {MAX_COLUMNS:,} columns read"
         )
-    names = _column_names(rows[header_at], width)
-    cells = [r + [""] * (width - len(r)) for _, r in body]
-    frame = pd.DataFrame(cells, columns=names, dtype=str) if cells else pd.DataFrame(columns=names, dtype=str)
-    blank_unnamed = [c for c in names if c.startswith("column_") and not frame[c].str.strip().any()]
-    frame = frame.drop(columns=blank_unnamed)
+
+
+def _framed(cells: pd.DataFrame, header: list[str], first_row: int, name: str, sheet: str) -> pd.DataFrame:
+    """The rows under a header row (`cells`: text, "" where a row is shorter, numbered from Excel's
+    `first_row`) named by the header's cells, blank rows and blank unnamed columns dropped, each row
+    with its file, sheet and Excel row number."""
+    import pandas as pd
+
+    _too_wide(len(cells.columns), name, sheet)
+    names = _column_names(header, len(cells.columns))
+    cells.columns = pd.Index(names)
+    filled = {c: cells[c].str.contains(_FILLED, regex=True) for c in names}
+    numbers = pd.Series(range(first_row, first_row + len(cells)), index=cells.index, dtype="int64")
+    if names:
+        kept = pd.concat(filled.values(), axis="columns").any(axis="columns")
+        if not kept.all():  # a frame without blank rows is kept as it is, not copied
+            cells, numbers = cells[kept], numbers[kept]
+    blank_unnamed = [c for c in names if c.startswith("column_") and not filled[c].any()]
+    frame = cells.drop(columns=blank_unnamed).reset_index(drop=True)
     frame["source_file"] = name
     frame["source_sheet"] = sheet
-    frame["source_row"] = pd.Series([n for n, _ in body], dtype="int64")
+    frame["source_row"] = numbers.reset_index(drop=True)
     return frame
 
 
-def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _table(rows: list[list[str]], header_at: int, name: str, sheet: str) -> pd.DataFrame:
+    """The rows under the header as a text frame, blank rows dropped, each with its Excel row number
+    (`rows[0]` is row 1)."""
+    import pandas as pd
+
+    body = rows[header_at + 1 :]
+    width = max([len(rows[header_at]), *(len(r) for r in body)])
+    _too_wide(width, name, sheet)
+    cells = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=range(width), dtype=str)
+    return _framed(cells, rows[header_at], header_at + 2, name, sheet)
+
+
+def _records(content: bytes, scan: TextScan, delimiter: str) -> Iterator[list[str]]:
+    """The records of a delimited text, read as they are asked for (never all held as Python lists)."""
+    lines = io.TextIOWrapper(io.BytesIO(content), encoding=scan.encoding, newline="")
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
-        return list(itertools.islice(reader, limit))
+        yield from reader
     except csv.Error as exc:
         raise PackageError(f"not a readable CSV table (record {reader.line_num}: {exc})") from exc
 
 
-def _delimited_rows(text: str, role: str) -> tuple[list[list[str]], int | None]:
-    """The records of a delimited text and where its header row is (None: no row names the columns).
+@dataclass(frozen=True)
+class Layout:
+    """Where a delimited text's table is: its delimiter, and the record that names its columns (None
+    when no record does)."""
 
-    The delimiter is the one under which a header row comes soonest; a delimiter is only read as far
+    delimiter: str
+    header_at: int | None
+
+
+def _layout(content: bytes, scan: TextScan, role: str) -> Layout:
+    """The delimiter is the one under which a header row comes soonest; a delimiter is only read as far
     as it could still do better. With no header anywhere, the one giving the widest first records."""
-    best: tuple[int, list[list[str]]] | None = None
+    best: Layout | None = None
     for delimiter in CSV_DELIMITERS:
-        limit = None if best is None else best[0]
+        limit = None if best is None else best.header_at
         try:
-            records = _csv_records(text, delimiter, limit)
+            at = _header_at(itertools.islice(_records(content, scan, delimiter), limit), role)
         except PackageError:  # a delimiter that does not fit the text
             continue
-        at = _header_at(records, role)
         if at is not None:
-            best = (at, records if limit is None else _csv_records(text, delimiter))
+            best = Layout(delimiter, at)
     if best is not None:
-        return best[1], best[0]
+        return best
 
     def width(delimiter: str) -> int:
         try:
-            return max((len(r) for r in _csv_records(text, delimiter, DELIMITER_SNIFF_RECORDS)), default=0)
+            first = itertools.islice(_records(content, scan, delimiter), DELIMITER_SNIFF_RECORDS)
+            return max((len(r) for r in first), default=0)
         except PackageError:
             return 0
 
-    return _csv_records(text, max(CSV_DELIMITERS, key=width)), None
+    return Layout(max(CSV_DELIMITERS, key=width), None)
 
 
-def _text_rows(content: bytes, name: str, role: str) -> tuple[list[list[str]], int | None]:
-    text = decode_text(content, name)
-    if not _CONTROL.sub("", text).strip():
+def _first_filled(content: bytes, scan: TextScan, delimiter: str) -> int | None:
+    records = _records(content, scan, delimiter)
+    return next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+
+
+def _delimited_table(
+    content: bytes, scan: TextScan, layout: Layout, header_at: int, name: str
+) -> pd.DataFrame:
+    """The table from its header record on, parsed by pandas' C reader as text (a large file is read
+    in seconds, its cells as Arrow strings): as wide as its widest record (measured only when a record
+    is wider than the header)."""
+    import pandas as pd
+
+    header = next(itertools.islice(_records(content, scan, layout.delimiter), header_at, None))
+
+    def parsed(width: int) -> pd.DataFrame:
+        _too_wide(width, name, "")
+        with pd.read_csv(
+            io.BytesIO(content),
+            sep=layout.delimiter,
+            header=None,
+            names=range(width),
+            skiprows=header_at,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=scan.encoding,
+            engine="c",
+            chunksize=PARSE_ROWS,
+        ) as chunks:
+            return pd.concat(chunks, ignore_index=True)
+
+    try:
+        try:
+            cells = parsed(len(header))
+        except pd.errors.ParserError:  # a record wider than the header, or text no CSV reader reads
+            records = itertools.islice(_records(content, scan, layout.delimiter), header_at, None)
+            widest = max(len(r) for r in records)
+            if widest <= len(header):
+                raise
+            cells = parsed(widest)
+    except pd.errors.ParserError as exc:
+        reason = str(exc).strip().splitlines()[-1].removeprefix("Error tokenizing data. ")
+        raise PackageError(f"{name}: not a readable CSV table ({reason})") from exc
+    if not len(cells) or cells.iloc[0].tolist()[: len(header)] != header:
+        raise PackageError(f"{name}: not a readable CSV table (its quotes do not pair up)")
+    return _framed(cells.iloc[1:], header, header_at + 2, name, "")
+
+
+def _text_layout(content: bytes, name: str, role: str) -> tuple[TextScan, Layout]:
+    scan = scan_text(content, name)
+    if scan.blank:
         raise PackageError(f"{name}: the file is empty")
     try:
-        return _delimited_rows(text, role)
+        return scan, _layout(content, scan, role)
     except PackageError as exc:  # the reason, prefixed with the file it is about
         raise PackageError(f"{name}: {exc}") from exc
 
@@ -303,18 +431,22 @@ def _text_rows(content: bytes, name: str, role: str) -> tuple[list[list[str]], i
 def read_csv_table(content: bytes, name: str, role: str = "evidence") -> pd.DataFrame:
     """A CSV (or TSV) as Excel or another tool saved it: any of the usual encodings, `,` `;` or tab
     delimited, quoted multi-line cells kept, title lines above the header skipped."""
-    rows, header_at = _text_rows(content, name, role)
+    scan, layout = _text_layout(content, name, role)
+    header_at = layout.header_at
     if header_at is None:  # no recognisable header: the first line is taken, findings will say what lacks
-        header_at = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+        try:
+            header_at = _first_filled(content, scan, layout.delimiter)
+        except PackageError as exc:
+            raise PackageError(f"{name}: {exc}") from exc
     if header_at is None:
         raise PackageError(f"{name}: no header row (every cell is empty)")
-    return _table(rows, header_at, name, "")
+    return _delimited_table(content, scan, layout, header_at, name)
 
 
 def _text_file_tables(content: bytes, name: str, role: str) -> Tables:
     """A .txt is read as a table only when a row names the columns; otherwise it is a note, named."""
-    rows, header_at = _text_rows(content, name, role)
-    if header_at is None:
+    scan, layout = _text_layout(content, name, role)
+    if layout.header_at is None:
         return Tables(
             [],
             [
@@ -326,7 +458,7 @@ def _text_file_tables(content: bytes, name: str, role: str) -> Tables:
                 )
             ],
         )
-    return _one_table(_table(rows, header_at, name, ""), name)
+    return _one_table(_delimited_table(content, scan, layout, layout.header_at, name), name)
 
 
 @dataclass(frozen=True)
@@ -336,6 +468,9 @@ class Sheet:
     title: str
     hidden: bool
     rows: list[list[str]]
+    uncomputed: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Formulas saved without a value (row, column, 0-based → the formula), e.g. by a script that
+    wrote the workbook and no spreadsheet ever computed."""
 
 
 def _spread_merged(grid: list[list[Any]], ranges: Iterable[tuple[int, int, int, int]]) -> None:
@@ -357,6 +492,14 @@ def _too_many_cells(name: str, title: str, rows: int, columns: int) -> None:
         )
 
 
+def _has_formulas(content: bytes) -> bool:
+    """Whether a worksheet of an .xlsx holds a formula: only then is it read a second time, for its
+    formulas (openpyxl gives either the values last computed or the formulas)."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    sheets = [p for p in archive.namelist() if p.startswith("xl/worksheets/") and p.endswith(".xml")]
+    return any(_FORMULA.search(archive.read(part)) for part in sheets)
+
+
 def _openpyxl_sheets(content: bytes, name: str) -> Iterator[Sheet]:
     """An Office Open XML workbook (.xlsx, .xlsm) through openpyxl and defusedxml: XML bombs refused,
     formulas as the values Excel last computed."""
@@ -372,16 +515,26 @@ def _openpyxl_sheets(content: bytes, name: str) -> Iterator[Sheet]:
         if cause is not None and type(cause).__module__.startswith("defusedxml"):
             raise PackageError(f"{name}: refused: its XML declares entities (a possible XML bomb)") from exc
         raise PackageError(f"{name}: not a readable Excel workbook ({exc.__class__.__name__})") from exc
+    formulas = load_workbook(io.BytesIO(content)) if _has_formulas(content) else None
     try:
         for sheet in workbook.worksheets:
             _too_many_cells(name, sheet.title, sheet.max_row, sheet.max_column)
             grid = [list(r) for r in sheet.iter_rows(values_only=True)]
+            uncomputed = {
+                (cell.row - 1, cell.column - 1): str(cell.value)
+                for row in (formulas[sheet.title].iter_rows() if formulas else ())
+                for cell in row
+                if cell.data_type == "f" and grid[cell.row - 1][cell.column - 1] is None
+            }
             _spread_merged(
                 grid,
                 ((m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in sheet.merged_cells),
             )
             yield Sheet(
-                sheet.title, sheet.sheet_state != "visible", [[_cell_text(v) for v in r] for r in grid]
+                sheet.title,
+                sheet.sheet_state != "visible",
+                [[_cell_text(v) for v in r] for r in grid],
+                uncomputed,
             )
         for chart in workbook.chartsheets:
             yield Sheet(chart.title, chart.sheet_state != "visible", [])
@@ -425,10 +578,41 @@ def _sheet_notice(sheet: Sheet, title: str, name: str, role: str) -> Notice:
     )
 
 
+def refuse_zip_bomb(content: bytes, name: str) -> None:
+    """A workbook that is a zip archive (.xlsx, .xlsm, .ods) is refused (PackageError naming the part)
+    when a part would unpack to more than the settings allow, alone or with the others, or unpacks to
+    more than `zip_ratio_max` bytes per byte stored: judged from the sizes its directory declares,
+    before anything is inflated. Python's zipfile (openpyxl) never inflates a part past its declared
+    size; calamine's child (.ods) reads under a memory limit whatever the archive declares."""
+    from reporting import settings  # here: taking a package in without reading it needs no settings
+
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, ValueError):  # not a zip archive: its reader says what it is
+        return
+    limits = settings.current()
+    most = limits.zip_part_max_mb * MB
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > most or (part.file_size > RATIO_CHECKED_ABOVE and ratio > limits.zip_ratio_max):
+            raise PackageError(
+                f"{name}: refused: its part {printable(part.filename)!r} would unpack to "
+                f"{part.file_size / MB:,.1f} MB from {part.compress_size / MB:,.2f} MB (the limits: "
+                f"{limits.zip_part_max_mb:,} MB, {limits.zip_ratio_max:,} times): a possible zip bomb"
+            )
+    total = sum(part.file_size for part in parts)
+    if total > most:
+        raise PackageError(
+            f"{name}: refused: its parts would unpack to {total / MB:,.1f} MB together, more than the "
+            f"{limits.zip_part_max_mb:,} MB read: a possible zip bomb"
+        )
+
+
 def read_workbook(content: bytes, name: str, role: str = "evidence") -> Tables:
     """Every sheet of a workbook (.xlsx, .xlsm, .xls, .ods — told apart by content, not by name) whose
     header row, anywhere in it, names the table's columns; merged cells as their value in every cell
     of the range. Every other sheet is named in a notice; a workbook with no such sheet is refused."""
+    refuse_zip_bomb(content, name)
     sheets: Iterable[Sheet] = (
         _calamine_sheets(content, name)
         if not content.startswith(b"PK\x03\x04") or ODF_MIMETYPE in content[:100]
@@ -442,6 +626,18 @@ def read_workbook(content: bytes, name: str, role: str = "evidence") -> Tables:
             read.notices.append(_sheet_notice(sheet, title, name, role))
             continue
         read.frames.append(_table(sheet.rows, header_at, name, title))
+        read.notices.extend(
+            Notice(
+                name,
+                "formula_computed",
+                f"Cell {column_letter(column + 1)}{row + 1}: {formula}",
+                title,
+                row + 1,
+                _column_names(sheet.rows[header_at], column + 1)[column],
+            )
+            for (row, column), formula in sorted(sheet.uncomputed.items())
+            if row > header_at
+        )
         if read.frames[-1].empty:
             read.notices.append(Notice(name, "rows_present", sheet=title))
     if not read.frames:
@@ -621,7 +817,28 @@ def _survey(root: Path) -> tuple[list[tuple[Path, str, str]], list[Notice]]:
                 else:
                     taken.append((path, name, role))
     taken.sort(key=lambda t: (ROLES.index(t[2]), t[1]))
+    notices += _look_alike([name for _, name, _ in taken])
     return taken, sorted(notices, key=lambda n: n.name)
+
+
+def _look_alike(names: list[str]) -> list[Notice]:
+    """A notice for each name that differs from another only in Unicode normalisation (`ô` as one
+    character, NFC, as Windows writes it, or as `o` and a combining accent, NFD, as macOS does): both
+    are read, and shown alike everywhere their rows are."""
+    alike: dict[str, list[str]] = {}
+    for name in names:
+        alike.setdefault(unicodedata.normalize("NFC", name), []).append(name)
+    return [
+        Notice(
+            name,
+            "file_name_distinct",
+            "This one's accents are "
+            + ("composed (NFC)." if unicodedata.is_normalized("NFC", name) else "combining (NFD)."),
+        )
+        for group in alike.values()
+        if len(group) > 1
+        for name in group
+    ]
 
 
 def package_intake(root: Path) -> tuple[Framework, Intake]:

@@ -9,7 +9,6 @@ result that is not reportable)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -58,24 +57,6 @@ LONG_TEXTS = {"result_achieved", "ilo_contribution", "text", "results"}
 VALUE_LENGTH = 200
 
 Schema = type[pa.DataFrameModel] | pa.DataFrameSchema
-
-
-def _load_pandera_checks_without_hypothesis() -> None:
-    """pandera's pandas checks, loaded without hypothesis: pandera imports it with its data-synthesis
-    strategies whenever it is installed (it is, for the tests): 0.1 s of CPU at every start of
-    `reporting validate`, for data no validation synthesises. The checks are the same. Where hypothesis
-    is already loaded, nothing changes; it can still be imported afterwards (pandera's strategies then
-    stay unavailable in that process: nothing here uses them)."""
-    if "hypothesis" in sys.modules or "pandera.backends.pandas.builtin_checks" in sys.modules:
-        return
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` → ImportError
-    try:
-        import pandera.backends.pandas.builtin_checks  # noqa: F401
-    finally:
-        del sys.modules["hypothesis"]
-
-
-_load_pandera_checks_without_hypothesis()
 
 
 @dataclass(frozen=True)
@@ -128,7 +109,12 @@ def unreadable_file_finding(error: PackageError, name: str = "") -> pd.DataFrame
 def notice_findings(notices: Iterable[Notice]) -> pd.DataFrame:
     """A finding for each package entry or sheet that is not read, or whose name had to be made
     printable: the rule's message, then why and what to do."""
-    return _findings_frame([finding(n.rule, n.name, n.detail, sheet=n.sheet) for n in notices])
+    return _findings_frame(
+        [
+            {**finding(n.rule, n.name, n.detail, n.column, n.sheet), "row": pd.NA if n.row is None else n.row}
+            for n in notices
+        ]
+    )
 
 
 def untranslated_findings(framework: Framework, language: str, edition_name: str) -> pd.DataFrame:
@@ -204,9 +190,10 @@ def _code_letters(rows: pd.DataFrame) -> pd.Series:
 
 def _values_per_cpo(frame: pd.DataFrame, column: str) -> Detail:
     def detail(rows: pd.DataFrame) -> pd.Series:
-        given = frame[frame["cpo_code"].isin(rows["cpo_code"])].groupby("cpo_code")[column]
-        listed = given.agg(lambda v: " | ".join(dict.fromkeys(x for x in v.astype(str) if x.strip())))
-        return "CPO " + rows["cpo_code"] + " is given as: " + rows["cpo_code"].map(listed) + "."
+        given = frame.loc[frame["cpo_code"].isin(rows["cpo_code"]), ["cpo_code", column]].astype(str)
+        given = given[given[column].str.strip().str.len().gt(0)].drop_duplicates()  # first spellings first
+        listed = given.groupby("cpo_code", sort=False)[column].agg(" | ".join)
+        return "CPO " + rows["cpo_code"] + " is given as: " + rows["cpo_code"].map(listed).fillna("") + "."
 
     return detail
 
@@ -259,7 +246,11 @@ def _row_findings(frame: pd.DataFrame, failures: pd.DataFrame, details: dict[str
         return empty_findings()
     rows = frame.loc[failures["index"]]
     column = failures["rule"].map(lambda r: rule_named(r).column)
-    values = [str(rows[c].iat[i])[:VALUE_LENGTH] if c in rows else "" for i, c in enumerate(column)]
+    values = pd.Series("", index=failures.index, dtype=str)
+    for name in column.unique():  # a few columns: each read at once, not cell by cell
+        if name in rows:
+            at = (column == name).to_numpy()
+            values[at] = rows[name].iloc[np.flatnonzero(at)].astype(str).str.slice(0, VALUE_LENGTH).to_numpy()
     rule_names = failures["rule"].to_numpy()
     messages = [rule_named(r).message for r in rule_names]
     for rule, detail in details.items():
@@ -275,7 +266,7 @@ def _row_findings(frame: pd.DataFrame, failures: pd.DataFrame, details: dict[str
             "row": rows["source_row"].astype("Int64").to_numpy(),
             "column": column.to_numpy(),
             "rule": rule_names,
-            "value": values,
+            "value": values.to_numpy(),
             "message": messages,
         }
     )
@@ -463,8 +454,16 @@ class PackageValidation:
 
     @property
     def findings(self) -> pd.DataFrame:
+        """Every finding; at a formula with no value, only the finding that says so (the rules of its
+        column, e.g. "a whole number", would blame the submitter for a value they did give)."""
         tables = (self.evidence, self.targets, self.outputs, self.examples, self.reviews)
-        return concat_findings([self.files, *(t.findings for t in tables)])
+        found = concat_findings([self.files, *(t.findings for t in tables)])
+        cell = ["file", "sheet", "row", "column"]
+        formulas = found.loc[found["rule"] == "formula_computed", cell].drop_duplicates()
+        if formulas.empty:
+            return found
+        at_formula = found[cell].merge(formulas, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+        return found[~at_formula | (found["rule"] == "formula_computed").to_numpy()].reset_index(drop=True)
 
     @property
     def rejected(self) -> pd.DataFrame:

@@ -176,6 +176,12 @@ def patch_part(content: bytes, part: str, patch: callable) -> bytes:  # type: ig
     return out.getvalue()
 
 
+def zip_bomb(content: bytes, part: str) -> bytes:
+    """The workbook with 8 MB of blanks at the end of an XML part: it weighs a few KB more and unpacks
+    1,000 times (the same trick makes 2.45 MB unpack to 2.5 GB)."""
+    return patch_part(content, part, lambda x: x.rstrip() + b" " * 8 * 2**20)
+
+
 def evidence_cases() -> None:
     # encodings and delimiters: all valid
     write("utf8_bom.csv", csv_text(BASE), "utf-8-sig")
@@ -204,6 +210,7 @@ def evidence_cases() -> None:
             lambda x: x.replace(b"<f>1+2</f><v></v>", b"<f>1+2</f><v>3</v>"),
         ),
     )
+    write("formula_not_computed.xlsx", workbook_bytes(formula))  # as a script writes it: no value
     sheets = xlsx(BASE[:4])
     sheets.create_sheet("Instructions", 0).append(["Fill in one row per criterion met."])
     sheet_with(sheets, "Asia", BASE[4:], [])
@@ -317,6 +324,8 @@ def evidence_cases() -> None:
     write("xls_named_xlsx.xlsx", xls["xls_named_xlsx"])
     ods = libreoffice({"libreoffice_calc": notes}, "ods")["libreoffice_calc"]
     write("libreoffice_calc.ods", ods)
+    write("zip_bomb.xlsx", zip_bomb(workbook_bytes(xlsx(BASE)), "xl/worksheets/sheet1.xml"))
+    write("ods_zip_bomb.ods", zip_bomb(ods, "content.xml"))
     write(
         "ods_xml_bomb.ods",
         patch_part(
