@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reporting import settings
-from reporting.errors import OutputError, PackageError, StrictModeError, output_error
+from reporting.errors import OutputError, PackageError, StrictModeError, full_disk, output_error, store_full
 from reporting.review.cli import register as register_review
 
 if TYPE_CHECKING:
@@ -283,9 +283,15 @@ def build(
     except Exception as exc:  # an unexpected failure still gets one line, not a traceback
         if debug:
             raise
-        errors.print(
-            f"[red]error:[/red] {exc.__class__.__name__}: {escape(str(exc))} (--debug shows the traceback)"
-        )
+        store = store_full(exc, settings.database_url())
+        disk = full_disk([settings.data_dir(), Path(os.environ.get("PREFECT_HOME") or settings.data_dir())])
+        if store:
+            reason = str(store)
+        elif disk:  # e.g. the Prefect server's answer 500: its database or lease records cannot grow
+            reason = f"no space left on device: {disk} ({exc.__class__.__name__})"
+        else:
+            reason = f"{exc.__class__.__name__}: {exc} (--debug shows the traceback)"
+        errors.print(f"[red]error:[/red] {escape(reason)}", highlight=False)
         raise typer.Exit(1) from None
     _print_summary(result)
 
