@@ -7,6 +7,7 @@
 #   scripts/prefect.sh stop     stops it (`reporting server stop`: SIGTERM, SIGKILL after 10 s)
 #   scripts/prefect.sh server   the same server in the foreground (Ctrl-C stops it)
 #   scripts/prefect.sh worker   creates the process work pool `reporting` if missing, runs a worker (foreground)
+#                               taking REPORTING_WORKER_LIMIT runs at a time (default 1)
 #   scripts/prefect.sh deploy   registers the deployments of deployments/prefect.yaml (and deletes retired
 #                               ones: deployments/retired.py) and the automations
 #
@@ -61,7 +62,8 @@ case "${1:-}" in
     ;;
   worker)
     ensure_pool
-    exec reporting worker --pool "$POOL"  # stops on the first signal; its runs are marked cancelled
+    # REPORTING_WORKER_LIMIT runs at a time (default 1): other workers take the rest
+    exec prefect worker start --pool "$POOL" --type process --limit "${REPORTING_WORKER_LIMIT:-1}"
     ;;
   deploy)
     ensure_pool
@@ -72,6 +74,6 @@ case "${1:-}" in
     python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
     ;;
   *)
-    sed -n '2,14p' "$0"; exit 2
+    sed -n '2,15p' "$0"; exit 2
     ;;
 esac

@@ -46,6 +46,9 @@ def _quiet_prefect_console(debug: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "DEBUG" if debug else "CRITICAL")
     if not debug:  # e.g. the first, brief ask for the write slot timing out is logged there as an ERROR
         os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
+    # Logging's production setting: a log the server cannot take (its disk is full) prints no "Error
+    # logging to API" lines beside the build's own one-line error.
+    logging.raiseExceptions = debug
 
 
 def _progress(line: str) -> None:
@@ -324,18 +327,6 @@ def server_stop() -> None:
 
     if not local_server.stop(say=console.print):
         console.print("no local Prefect server runs for this data folder")
-
-
-@app.command()
-def worker(
-    pool: Annotated[str, typer.Option(help="The process work pool to take runs from.")] = "reporting",
-) -> None:
-    """Run a Prefect worker for POOL in the foreground; the first Ctrl-C or SIGTERM stops it within
-    seconds and marks the runs it was running as cancelled."""
-    from reporting.orchestration.worker import run_worker
-
-    settings.configure_prefect()
-    raise typer.Exit(run_worker(pool))
 
 
 @app.command()
