@@ -518,6 +518,10 @@ def prefect_home_full(work: Path, tally: Tally) -> None:
             again = run([*build, "--force"], env)
             if count(tally, again, "built again once Prefect's home has space") != "accepted":
                 tally.notes.append(f"built again after Prefect's home was full: {again.said()}")
+            taken_back = "took back the write slot" in again.stderr
+            tally.notes.append(
+                f"built again in {again.seconds:.0f} s; a slot without holder taken back: {taken_back}"
+            )
             stop_server(data, work, env)
             restarted = run([*build, "--force"], env)
             if count(tally, restarted, "built again after a server restart") != "accepted":
