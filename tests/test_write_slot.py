@@ -105,4 +105,6 @@ def test_the_server_marks_silent_runs_crashed() -> None:
         found = client.read_automations_by_name(AUTOMATION)
     assert len(found) == 1 and found[0].enabled
     assert [a.type for a in found[0].actions] == ["change-flow-run-state"]
+    # counted from the run's start too: a run killed before its first heartbeat is not left Running
+    assert "prefect.flow-run.Running" in found[0].trigger.after  # type: ignore[union-attr]
     assert 3 * int(os.environ["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]) <= SILENCE_SECONDS

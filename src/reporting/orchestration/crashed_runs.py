@@ -1,7 +1,8 @@
 """A run whose process is gone (killed, its machine down) ends *Crashed*, by Prefect's own mechanism
 ("Detect zombie flows" in Prefect's docs): every flow run sends a heartbeat event every
 PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (30: settings.configure_prefect), and the server's automation
-AUTOMATION marks *Crashed* a run that has sent neither a heartbeat nor a final state for SILENCE_SECONDS.
+AUTOMATION marks *Crashed* a run that, once Running, has sent neither a heartbeat nor a final state for
+SILENCE_SECONDS.
 A killed run therefore ends *Crashed* within SILENCE_SECONDS of its last heartbeat, on any server the
 project's flows run against: the first run there creates the automation."""
 
@@ -25,7 +26,9 @@ def silent_runs_crash() -> AutomationCore:
         name=AUTOMATION,
         description="Marks Crashed a flow run that stopped sending heartbeats (its process is gone).",
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
+            # From the run's start too: a run killed before its first heartbeat reached the server
+            # would otherwise never be expected to send one, and stay Running for good.
+            after={"prefect.flow-run.Running", "prefect.flow-run.heartbeat"},
             expect={
                 "prefect.flow-run.heartbeat",
                 "prefect.flow-run.Completed",
