@@ -7,7 +7,6 @@
 #   scripts/prefect.sh stop     stops it (`reporting server stop`: SIGTERM, SIGKILL after 10 s)
 #   scripts/prefect.sh server   the same server in the foreground (Ctrl-C stops it)
 #   scripts/prefect.sh worker   creates the process work pool `reporting` if missing, runs a worker (foreground)
-#                               taking REPORTING_WORKER_LIMIT runs at a time (default 1)
 #   scripts/prefect.sh deploy   registers the deployments of deployments/prefect.yaml (and deletes retired
 #                               ones: deployments/retired.py) and the automations
 #
@@ -74,6 +73,6 @@ case "${1:-}" in
     python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
     ;;
   *)
-    sed -n '2,15p' "$0"; exit 2
+    sed -n '2,14p' "$0"; exit 2
     ;;
 esac
