@@ -1,7 +1,8 @@
 """What a cancelled build leaves says so: either every edition it was asked for was written, or the output
 folder's build.json says that the build was cancelled and which editions are missing (an edition is
-written when its folder's build.json names this run). Run by Prefect as the flow's `on_cancellation`
-hook, in the run's process, before the run is marked *Cancelled*."""
+written when a build.json under the output folder, wherever the layout puts it, names this run and its
+language). Prefect runs it as the flow's `on_cancellation` hook (a worker, in a new process that loads
+the flow) before the run is marked *Cancelled*."""
 
 from __future__ import annotations
 
@@ -17,19 +18,25 @@ from reporting import pipeline
 from reporting.report.manifest import MANIFEST, write_manifest
 
 
-def _written_by(folder: Path, run_id: str) -> bool:
-    try:
-        made = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(made, dict) and made.get("flow_run_id") == run_id
+def _editions_written(out_dir: Path, run_id: str) -> set[str]:
+    """The languages whose build.json under `out_dir` (wherever the layout puts an edition) names the run."""
+    written = set()
+    for manifest in out_dir.rglob(MANIFEST):
+        try:
+            made = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(made, dict) and made.get("flow_run_id") == run_id:
+            written.add(str((made.get("parameters") or {}).get("language")))
+    return written
 
 
 def record_cancelled(biennium: str, out_dir: Path, languages: list[str], run_id: str) -> Path | None:
     """OUT/build.json saying the build was cancelled and which editions are missing; None when every
     edition asked for was written before the cancel."""
-    written = [a for a in languages if _written_by(pipeline.edition_folder(out_dir, a, languages), run_id)]
-    missing = [a for a in languages if a not in written]
+    done = _editions_written(out_dir, run_id) if out_dir.is_dir() else set()
+    written = [a for a in languages if a in done]
+    missing = [a for a in languages if a not in done]
     if not missing:
         return None
     return write_manifest(
