@@ -71,6 +71,7 @@ case "${1:-}" in
     python "$ROOT/deployments/retired.py"  # deployments prefect.yaml no longer declares, deleted
     python "$ROOT/deployments/strict_parameters.py"  # unknown parameters refused by the server
     python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
+    python -c 'from reporting.orchestration.crashed_runs import detect_crashed_runs as d; d()'  # killed runs end Crashed
     ;;
   *)
     sed -n '2,14p' "$0"; exit 2

@@ -272,6 +272,9 @@ def build(
             if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
                 _show_run_progress()
 
+            from reporting.orchestration.crashed_runs import detect_crashed_runs
+
+            detect_crashed_runs()  # before the run starts: killed as it starts, it still ends Crashed
             result = biennial_report(**parameters)
     except (PackageError, StrictModeError, OutputError, ServerError) as exc:
         if debug:

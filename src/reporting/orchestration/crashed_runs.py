@@ -3,8 +3,9 @@
 PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (30: settings.configure_prefect), and the server's automation
 AUTOMATION marks *Crashed* a run that, once Running, has sent neither a heartbeat nor a final state for
 SILENCE_SECONDS.
-A killed run therefore ends *Crashed* within SILENCE_SECONDS of its last heartbeat, on any server the
-project's flows run against: the first run there creates the automation."""
+A killed run therefore ends *Crashed* within SILENCE_SECONDS of its start or last heartbeat. The
+automation is made where runs start: `reporting build` before its run, `make deploy`, and every run's
+write slot (a server reached some other way); an automation sees only the runs that start after it."""
 
 from __future__ import annotations
 
