@@ -1,8 +1,8 @@
 """`make test-reliability` (`python -m benchmarks.reliability`): hostile cases, one table.
 
 - **kill matrix**: `reporting build` of a 20,000-row package (REPORTING_RELIABILITY_ROWS) SIGKILLed
-  while it reads, stores or renders, then built again, on SQLite and on PostgreSQL (a throwaway server,
-  tests/test_postgres.py): tests/test_crash_recovery.kill_and_rebuild measures each case;
+  as it starts or while it reads, stores or renders, then built again, on SQLite and on PostgreSQL (a
+  throwaway server, tests/test_postgres.py): tests/test_crash_recovery.kill_and_rebuild measures each case;
 - **bad corpus**: `reporting validate` and `reporting build` on every file of tests/data/bad/evidence
   (built as a one-file package with tests/data/bad/framework.yaml) and every package of
   tests/data/bad/packages; a build that succeeds must have stored the rows tests/test_bad_corpus.py
@@ -10,7 +10,8 @@
 - **--out** naming a file, or a folder under a file;
 - **full disk** (a small tmpfs, mounted here as root): the output folder full; the store's disk
   filling up half-way through a large package, then space freed and the build run again (every row
-  once); the whole data folder on a full disk;
+  once); the whole data folder on a full disk; Prefect's home (database, leases) filling up under a
+  running server, then freed: built again, and again after a server restart;
 - **trust** (benchmarks/reliability_trust.py): decisions under no name or by the submitter, a status
   edited in the database (another build id, named by `audit --verify`), an audit entry removed.
 
@@ -213,10 +214,10 @@ def tally_kill(tally: Tally, case: KillCase) -> None:
 def kill_matrix(work: Path) -> list[Tally]:
     package = synthetic_package(work / "package", rows=ROWS)
     reference = reference_build(package, work / "reference")
-    sqlite = Tally("kill -9 during read/store/render, rebuild: SQLite")
+    sqlite = Tally("kill -9 at start/read/store/render, rebuild: SQLite")
     for stage in STAGES:
         tally_kill(sqlite, kill_and_rebuild(package, reference, work / f"sqlite-{stage}", stage))
-    pg = Tally("kill -9 during read/store/render, rebuild: PostgreSQL")
+    pg = Tally("kill -9 at start/read/store/render, rebuild: PostgreSQL")
     with postgres() as databases:
         if isinstance(databases, str):
             pg.not_tried = databases
@@ -402,7 +403,7 @@ def fill(folder: Path, leave: int) -> None:
 
 
 def full_disk(work: Path, large: Path) -> Tally:
-    tally = Tally("full disk: output folder, store half-way, whole data folder")
+    tally = Tally("full disk: output folder, store half-way, whole data folder, Prefect's home")
     data = work / "data"
 
     def stop_and_check(data: Path) -> None:
@@ -487,7 +488,52 @@ def full_disk(work: Path, large: Path) -> Tally:
                 tally.notes.append(f"data folder full: {ran.said()}")
             if processes_of(data, work):
                 tally.other += 1
+    prefect_home_full(work, tally)
     return tally
+
+
+def prefect_home_full(work: Path, tally: Tally) -> None:
+    """Prefect's home (its database, lease records, results) fills up under a running server: a build
+    fails with one line; once space is freed the next build completes by itself, and so does one after
+    the server is restarted (a slot counted as taken whose lease record was lost is taken back)."""
+    home = work / "prefect-disk"
+    with tmpfs(home, "96m") as reason:
+        if reason:
+            tally.notes.append(f"Prefect's home full: {reason}")
+            return
+        data = work / "home-data"
+        env = command_env(data) | {
+            "PREFECT_HOME": str(home),
+            "PREFECT_LOCAL_STORAGE_PATH": str(home / "storage"),
+        }
+        build = [str(REPORTING), "build", str(SAMPLE), "--out", str(work / "home-out")]
+        try:
+            first = run(build, env)
+            if first.returncode != 0:
+                tally.other += 1
+                tally.notes.append(f"Prefect's home: the first build failed: {first.said()}")
+                return
+            fill(home, 16 * 1024)
+            full = run([*build, "--force"], env)
+            if count(tally, full, "Prefect's home on a full disk") == "clear":
+                tally.notes.append(f"Prefect's home full: {full.said()}")
+            (home / "filler").unlink()
+            again = run([*build, "--force"], env)
+            if count(tally, again, "built again once Prefect's home has space") != "accepted":
+                tally.notes.append(f"built again after Prefect's home was full: {again.said()}")
+            taken_back = "took back the write slot" in again.stderr
+            tally.notes.append(
+                f"built again in {again.seconds:.0f} s; a slot without holder taken back: {taken_back}"
+            )
+            stop_server(data, work, env)
+            restarted = run([*build, "--force"], env)
+            if count(tally, restarted, "built again after a server restart") != "accepted":
+                tally.notes.append(f"built again after a restart: {restarted.said()}")
+        finally:
+            left = stop_server(data, work, env)
+            if left:
+                tally.other += 1
+                tally.notes.append(f"LEFT RUNNING after server stop: {left}")
 
 
 # --- the table ----------------------------------------------------------------------------------------

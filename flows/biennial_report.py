@@ -61,6 +61,7 @@ from reporting.framework import BIENNIUM_PATTERN, Framework  # noqa: E402
 from reporting.intake.readers import Intake, Package, ReceivedFile, Tables  # noqa: E402
 from reporting.intake.validate import PackageValidation  # noqa: E402
 from reporting.orchestration import BIENNIAL_REPORT_FLOW  # noqa: E402
+from reporting.orchestration.cancelled_build import build_cancelled  # noqa: E402
 from reporting.pipeline import BuildComparison, Rendered  # noqa: E402
 from reporting.report.draft import draft_markdown  # noqa: E402
 from reporting.report.edition import LANGUAGE_NAMES  # noqa: E402
@@ -334,7 +335,11 @@ def _run_name() -> str:
 
 
 @flow(
-    name=BIENNIAL_REPORT_FLOW, flow_run_name=_run_name, log_prints=True, timeout_seconds=RUN_TIMEOUT_SECONDS
+    name=BIENNIAL_REPORT_FLOW,
+    flow_run_name=_run_name,
+    log_prints=True,
+    timeout_seconds=RUN_TIMEOUT_SECONDS,
+    on_cancellation=[build_cancelled],  # build.json says which editions are missing
 )
 def biennial_report(
     package: Annotated[str | None, FORM_TEXT] = form_field(

@@ -1,43 +1,57 @@
 """One writer per biennium: the run holds the global concurrency limit `report-<biennium>` (limit 1).
 
-The slot is leased and the lease renewed while the run holds it, so the server takes back the slot of a
-run that was killed once its lease ends (WRITE_LEASE_SECONDS, the shortest Prefect accepts). On the
-same data folder a killed run is noticed at once: the holder keeps an OS lock (flock) on
-`<PREFECT_HOME>/write-slots/<limit>.lock` and writes its lease id beside it; the lock dies with its
-process, so a later run that can take the lock while a lease id is still written knows the holder was
-killed, and releases exactly that lease before it asks for the slot.
+Prefect's lease alone frees the slot of a run that dies while holding it: the slot is leased for
+WRITE_LEASE_SECONDS and renewed while held; once a killed holder's lease has run out, the server's
+repossessor service takes the slot back (within WRITE_LEASE_SECONDS plus its loop, 5 s here).
+
+A slot can also stay taken with no lease at all: the server counted it but could not write its lease
+(a full disk), or lost its lease records. No lease will ever end then, so a run that waits looks, between
+its asks, for the holder itself: the run that holds the slot carries the tag `writes:<limit>`, and a
+slot found taken twice in a row (ASK_SECONDS apart) while no live run carries the tag has no holder;
+the waiting run then resets the limit's active slots through Prefect's API and takes it. A killed holder
+stops being live once Prefect marks it *Crashed* (orchestration/crashed_runs.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
+import time
 from collections.abc import Iterator
-from pathlib import Path
-from uuid import UUID
 
 from prefect import get_client, get_run_logger
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-from prefect.concurrency.context import ConcurrencyContext
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+    FlowRunFilterTags,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.runtime import flow_run
-from prefect.states import Crashed
+from prefect.settings import PREFECT_HOME
+
+from reporting.errors import OutputError, full_disk
+from reporting.orchestration.crashed_runs import detect_crashed_runs
 
 WRITE_LIMIT_WAIT_SECONDS = 1800
 """How long a run waits for another run of the same biennium to finish before it gives up."""
 FIRST_TRY_SECONDS = 5.0
 """The first ask for the slot (a busy server may take seconds to grant a free one): past it, the run
 says that it waits."""
+ASK_SECONDS = 10.0
+"""Each later ask lasts this long; between two, the waiting run looks whether the slot's holder is gone."""
 WRITE_LEASE_SECONDS = 60
-"""The slot of a run killed on another machine is taken back by the server within this (plus 5 s)."""
+"""The slot of a run that was killed is taken back by the server within this (plus 5 s): the shortest
+lease Prefect accepts."""
+LIVE = [StateType.PENDING, StateType.RUNNING, StateType.CANCELLING, StateType.PAUSED]
 
 
-def _folder() -> Path:
-    folder = Path(os.environ["PREFECT_HOME"]) / "write-slots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def writer_tag(name: str) -> str:
+    """The tag of the run that holds the slot `name` (shown in the UI)."""
+    return f"writes:{name}"
 
 
 def _ensure_limit(name: str) -> None:
@@ -50,71 +64,80 @@ def _ensure_limit(name: str) -> None:
                 client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
 
 
-def _take_back_from_killed_holder(name: str) -> None:
-    """Release the lease of a holder on this data folder that died without releasing it."""
-    lease_file = _folder() / f"{name}.lease"
-    with (_folder() / f"{name}.lock").open("a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return  # a live run holds it: wait for it below
-        try:
-            lease, holder = (UUID(word) for word in lease_file.read_text().split())
-        except (OSError, ValueError):
-            return
-        with get_client(sync_client=True) as client:
-            with contextlib.suppress(ObjectNotFound):
-                client.release_concurrency_slots_with_lease(lease_id=lease)
-            with contextlib.suppress(ObjectNotFound):  # the UI no longer shows it running
-                client.set_flow_run_state(
-                    holder, Crashed(message="killed while writing the report"), force=True
-                )
-        lease_file.unlink(missing_ok=True)
-        get_run_logger().warning(
-            "took back the write slot %s from run %s, which was killed while writing", name, holder
+def holder_gone(name: str) -> bool:
+    """The slot is taken, yet no live run other than this one carries its writer's tag."""
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(name)
+        if limit.active_slots < limit.limit:
+            return False
+        writers = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                tags=FlowRunFilterTags(all_=[writer_tag(name)]),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=LIVE)),
+            ),
+            limit=5,
         )
+    return not [run for run in writers if str(run.id) != str(flow_run.id)]
 
 
-def _slot(name: str, timeout_seconds: float) -> contextlib.AbstractContextManager[None]:
-    return concurrency(
-        name, occupy=1, strict=True, timeout_seconds=timeout_seconds, lease_duration=WRITE_LEASE_SECONDS
+def take_back(name: str) -> None:
+    """Free a slot that no live run holds (its lease is gone: nothing else ever frees it)."""
+    with get_client(sync_client=True) as client:
+        client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(active_slots=0))
+    get_run_logger().warning(
+        "took back the write slot %s: it was taken, but no live run holds it (its holder died or its "
+        "lease record was lost)",
+        name,
     )
 
 
-@contextlib.contextmanager
-def _held(name: str) -> Iterator[None]:
-    """The slot, asked for once briefly; if another run holds it, the run says what it waits for, then
-    waits (up to WRITE_LIMIT_WAIT_SECONDS)."""
-    with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(_slot(name, FIRST_TRY_SECONDS))
-        except TimeoutError:
-            get_run_logger().warning(
-                "waiting for the write slot %s: another run of this biennium is writing (the slot of a "
-                "run killed elsewhere is freed within %d s; giving up after %d s)",
-                name,
-                WRITE_LEASE_SECONDS + 5,
-                WRITE_LIMIT_WAIT_SECONDS,
+def _enter(stack: contextlib.ExitStack, name: str, seconds: float) -> bool:
+    """Ask for the slot for `seconds`: whether it was granted. A server that cannot grant it (HTTP 500,
+    e.g. its disk is full) is said in one line."""
+    try:
+        stack.enter_context(
+            concurrency(
+                name, occupy=1, strict=True, timeout_seconds=seconds, lease_duration=WRITE_LEASE_SECONDS
             )
-            stack.enter_context(_slot(name, WRITE_LIMIT_WAIT_SECONDS))
-        yield
+        )
+    except TimeoutError:
+        return False
+    except ConcurrencySlotAcquisitionError as error:
+        home = full_disk([PREFECT_HOME.value()])
+        if home:
+            raise OutputError(f"no space left on device: {home} (write slot {name} not granted)") from error
+        raise OutputError(f"the Prefect server could not grant the write slot {name}: {error}") from error
+    return True
 
 
 @contextlib.contextmanager
 def write_slot(biennium: str) -> Iterator[None]:
-    """Hold the biennium's write slot for the block (inside a flow run)."""
+    """Hold the biennium's write slot for the block (inside a flow run); the run is tagged as its writer."""
     name = f"report-{biennium}"
     _ensure_limit(name)
-    _take_back_from_killed_holder(name)
-    with _held(name):
-        context = ConcurrencyContext.get()
-        lease = context.cleanup_lease_ids[-1] if context and context.cleanup_lease_ids else None
-        lease_file = _folder() / f"{name}.lease"
-        with (_folder() / f"{name}.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if lease:
-                lease_file.write_text(f"{lease} {flow_run.id}")
-            try:
-                yield
-            finally:
-                lease_file.unlink(missing_ok=True)
+    detect_crashed_runs()
+    with contextlib.ExitStack() as stack:
+        if not _enter(stack, name, FIRST_TRY_SECONDS):
+            get_run_logger().warning(
+                "waiting for the write slot %s: another run of this biennium is writing (the slot of a "
+                "run that was killed is freed within %d s; giving up after %d s)",
+                name,
+                WRITE_LEASE_SECONDS + 15,
+                WRITE_LIMIT_WAIT_SECONDS,
+            )
+            _wait(stack, name)
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(flow_run.id, tags=[*flow_run.tags, writer_tag(name)])
+        yield
+
+
+def _wait(stack: contextlib.ExitStack, name: str) -> None:
+    deadline = time.monotonic() + WRITE_LIMIT_WAIT_SECONDS
+    gone_before = False
+    while not _enter(stack, name, ASK_SECONDS):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the write slot {name} was not free within {WRITE_LIMIT_WAIT_SECONDS} s")
+        gone = holder_gone(name)
+        if gone and gone_before:  # twice: not a run that has just been granted it and is tagging itself
+            take_back(name)
+        gone_before = gone

@@ -43,7 +43,8 @@ case "${1:-}" in
     ;;
   worker)
     use_server
-    exec reporting worker --pool "$POOL"  # stops on the first signal; its runs are marked cancelled
+    # REPORTING_WORKER_LIMIT runs at a time (default 1): other workers take the rest
+    exec prefect worker start --pool "$POOL" --type process --limit "${REPORTING_WORKER_LIMIT:-1}"
     ;;
   deploy)
     use_server
@@ -57,6 +58,7 @@ case "${1:-}" in
     python "$ROOT/deployments/strict_parameters.py"  # unknown parameters refused by the server
     python "$ROOT/deployments/next_run.py"  # each description says when the next scheduled run is
     python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
+    python -c 'from reporting.orchestration.crashed_runs import detect_crashed_runs as d; d()'  # killed runs end Crashed
     ;;
   *)
     sed -n '2,15p' "$0"; exit 2

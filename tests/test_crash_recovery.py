@@ -1,14 +1,16 @@
-"""A build killed with SIGKILL while it reads, stores or renders a large package, then built again:
-every row is stored exactly once, nothing is left running, the write slot is free, the report is the
-one an uninterrupted build writes, and no output is ever truncated under its final name — on SQLite
-and on PostgreSQL (tests/test_postgres.py's throwaway server).
+"""A build killed with SIGKILL as it starts, or while it reads, stores or renders a large package, then
+built again: the rebuild completes by itself within REBUILD_SECONDS (the killed build's write slot is
+freed by its lease), the killed run ends *Crashed* (Prefect's automation for runs whose heartbeats
+stop), every row is stored exactly once, nothing is left running, the write slot is free, the report is
+the one an uninterrupted build writes, and no output is ever truncated under its final name — on
+SQLite and on PostgreSQL (tests/test_postgres.py's throwaway server).
 
 Each case has its own data folder, hence its own local Prefect server (started by the first build,
 stopped at the end with `reporting server stop`). The moment to kill is found by watching, with a
 deadline: the server's task runs (reading: some files read, not all), the store (some rows committed,
 not all), the output folder (the Word report's `.partial-*` file is being written).
 
-`make test` runs one kill point per database; REPORTING_CRASH_MATRIX=full runs all three on both.
+`make test` runs one kill point (SQLite, render); REPORTING_CRASH_MATRIX=full runs all four on both.
 benchmarks/reliability.py (`make test-reliability`) runs the whole matrix on a larger package through
 `kill_and_rebuild` and tallies what it measured."""
 
@@ -47,11 +49,15 @@ pytestmark = pytest.mark.slow
 
 REPORTING = ROOT / ".venv" / "bin" / "reporting"
 BIENNIUM = "2014-15"
-STAGES = ("read", "store", "render")
+STAGES = ("start", "read", "store", "render")
 ROWS = int(os.environ.get("REPORTING_CRASH_ROWS", "10000"))
 """About 15 s of build (read 2 s, store 1 s, render 8 s) on the 2-core machine, plus the server's start."""
 BUILD_SECONDS = 300.0
 """A build, or the wait for its kill point, that takes longer than this is a hang."""
+REBUILD_SECONDS = 240.0
+"""The build after a kill completes by itself within this (it waits for the killed build's lease)."""
+CRASHED_SECONDS = 180.0
+"""A killed run is marked Crashed within this: 90 s without a heartbeat, heartbeats every 30 s."""
 POLL_SECONDS = 0.05
 WORD_REPORT = f"en/implementation-report-{BIENNIUM}.docx"
 """The Word report of a build's one edition (OUT/<language>/)."""
@@ -215,6 +221,14 @@ def active_slots(api: str) -> int:
 def flow_run_states(api: str) -> list[str]:
     runs = httpx.post(f"{api}/flow_runs/filter", json={"sort": "START_TIME_ASC"}, timeout=10).json()
     return [str(run["state_type"]) for run in runs]
+
+
+def settled_run_states(api: str) -> list[str]:
+    """The flow runs' states once the killed one is no longer Running (or after CRASHED_SECONDS)."""
+    deadline = time.monotonic() + CRASHED_SECONDS
+    while "RUNNING" in (states := flow_run_states(api)) and time.monotonic() < deadline:
+        time.sleep(1)
+    return states
 
 
 def stop_server(data: Path, work: Path, env: dict[str, str] | None = None) -> list[str]:
@@ -384,6 +398,16 @@ def kill_point(stage: str, data: Path, out: Path, engine: Engine, rows: int, fil
     """A check that names the stage once the build is in it (polled every POLL_SECONDS)."""
     client = httpx.Client(timeout=2)
 
+    def starting() -> str | None:
+        server = recorded_server(data)
+        if server is None:
+            return None
+        try:
+            runs = client.post(f"{server[1]}/flow_runs/filter", json={"limit": 5}).json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        return "start: the run has started" if any(r["state_type"] == "RUNNING" for r in runs) else None
+
     def reading() -> str | None:
         server = recorded_server(data)
         if server is None:
@@ -409,7 +433,7 @@ def kill_point(stage: str, data: Path, out: Path, engine: Engine, rows: int, fil
         )
         return f"render: {partial.name} being written" if partial else None
 
-    return {"read": reading, "store": storing, "render": rendering}[stage]
+    return {"start": starting, "read": reading, "store": storing, "render": rendering}[stage]
 
 
 def reference_build(package: Path, work: Path) -> Path:
@@ -471,11 +495,9 @@ class KillCase:
         rebuilt = self.rebuilt
         if rebuilt is not None:
             if rebuilt.hung:
-                found.append(f"hang: the rebuild ran over {BUILD_SECONDS:.0f} s")
+                found.append(f"hang: the rebuild did not complete within {REBUILD_SECONDS:.0f} s")
             elif rebuilt.returncode != 0:
                 found.append(f"the rebuild failed (exit {rebuilt.returncode}): {rebuilt.output[-800:]}")
-            if "took back the write slot" not in rebuilt.output:
-                found.append("the rebuild did not say it took back the killed build's write slot")
             found += [f"truncated under a final name in the rebuild: {t}" for t in rebuilt.truncated]
         if self.tracebacks:
             found.append("a traceback was printed")
@@ -520,7 +542,7 @@ def kill_and_rebuild(
         case.orphans_after_kill = orphans(data, work)
         if case.killed.killed_at is None:
             return case
-        case.rebuilt = watch_build(package, out, env, reference)
+        case.rebuilt = watch_build(package, out, env, reference, seconds=REBUILD_SECONDS)
         if case.rebuilt.returncode != 0:
             return case
         case.audit = audit_store(engine, package)
@@ -529,7 +551,7 @@ def kill_and_rebuild(
             case.error = "no server recorded in the data folder after the rebuild"
             return case
         case.slots_held = active_slots(server[1])
-        case.run_states = flow_run_states(server[1])
+        case.run_states = settled_run_states(server[1])
         case.orphans_after_rebuild = orphans(data, work)
         for name in ("en/indicator_summary.csv", "en/report.md"):
             mine, theirs = out / name, reference / name
@@ -549,7 +571,7 @@ def kill_and_rebuild(
 
 # --- the tests -------------------------------------------------------------------------------------
 
-DEFAULT_CASES = [("sqlite", "render"), ("postgresql", "store")]
+DEFAULT_CASES = [("sqlite", "render")]
 CASES = (
     [(database, stage) for database in ("sqlite", "postgresql") for stage in STAGES]
     if os.environ.get("REPORTING_CRASH_MATRIX") == "full"

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reporting import settings
-from reporting.errors import OutputError, PackageError, StrictModeError, output_error
+from reporting.errors import OutputError, PackageError, StrictModeError, full_disk, output_error, store_full
 from reporting.portal.cli import register as register_portal
 from reporting.review.cli import register as register_review
 
@@ -48,6 +48,9 @@ def _quiet_prefect_console(debug: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "DEBUG" if debug else "CRITICAL")
     if not debug:  # e.g. the first, brief ask for the write slot timing out is logged there as an ERROR
         os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")
+    # Logging's production setting: a log the server cannot take (its disk is full) prints no "Error
+    # logging to API" lines beside the build's own one-line error.
+    logging.raiseExceptions = debug
 
 
 def _progress(line: str) -> None:
@@ -282,6 +285,9 @@ def build(
             if not debug:  # after Prefect's logging set-up, which replaces the handlers it configures
                 _show_run_progress()
 
+            from reporting.orchestration.crashed_runs import detect_crashed_runs
+
+            detect_crashed_runs()  # before the run starts: killed as it starts, it still ends Crashed
             result = biennial_report(**parameters)
     except (PackageError, StrictModeError, OutputError, ServerError) as exc:
         if debug:
@@ -296,9 +302,15 @@ def build(
     except Exception as exc:  # an unexpected failure still gets one line, not a traceback
         if debug:
             raise
-        errors.print(
-            f"[red]error:[/red] {exc.__class__.__name__}: {escape(str(exc))} (--debug shows the traceback)"
-        )
+        store = store_full(exc, settings.database_url())
+        disk = full_disk([settings.data_dir(), Path(os.environ.get("PREFECT_HOME") or settings.data_dir())])
+        if store:
+            reason = str(store)
+        elif disk:  # e.g. the Prefect server's answer 500: its database or lease records cannot grow
+            reason = f"no space left on device: {disk} ({exc.__class__.__name__})"
+        else:
+            reason = f"{exc.__class__.__name__}: {exc} (--debug shows the traceback)"
+        errors.print(f"[red]error:[/red] {escape(reason)}", highlight=False)
         raise typer.Exit(1) from None
     _print_summary(result)
 
@@ -394,18 +406,6 @@ def server_env(
             raise typer.Exit(1) from None
     for key, value in sorted(exports.items()):
         print(f"export {key}={shlex.quote(value)}")
-
-
-@app.command()
-def worker(
-    pool: Annotated[str, typer.Option(help="The process work pool to take runs from.")] = "reporting",
-) -> None:
-    """Run a Prefect worker for POOL in the foreground; the first Ctrl-C or SIGTERM stops it within
-    seconds and marks the runs it was running as cancelled."""
-    from reporting.orchestration.worker import run_worker
-
-    settings.configure_prefect()
-    raise typer.Exit(run_worker(pool))
 
 
 @app.command()

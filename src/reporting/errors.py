@@ -1,6 +1,10 @@
 """Errors that stop a build, each with a one-line reason a user can act on."""
 
+import contextlib
 import errno
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
 
 PERMANENT_ERRNOS = frozenset(
     {
@@ -48,3 +52,30 @@ def output_error(error: OSError, where: object = None) -> OutputError:
     reason = (error.strerror or str(error)).lower()
     place = error.filename or where
     return OutputError(f"{reason}: {place}" if place else reason)
+
+
+FULL_STORE = ("database or disk is full", "no space left on device", "could not extend file")
+"""How SQLite, the system and PostgreSQL say that a database cannot grow."""
+LOW_DISK_BYTES = 1024 * 1024
+"""Less free space than this: the disk is full (a failed write took what was left)."""
+
+
+def store_full(error: BaseException, store: str) -> OutputError | None:
+    """`the store is full (no space left on device): data/reporting.db` when `error` says the database
+    cannot grow (instead of the driver's raw OperationalError); None for any other error."""
+    if not any(words in str(error).lower() for words in FULL_STORE):
+        return None
+    from sqlalchemy.engine import make_url  # only once a build failed: the CLI starts without it
+
+    url = make_url(store)
+    where = url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+    return OutputError(f"the store is full (no space left on device): {where}")
+
+
+def full_disk(places: Iterable[Path]) -> Path | None:
+    """The first of `places` whose disk is (all but) full, if any: what a server's error cannot say."""
+    for place in places:
+        with contextlib.suppress(OSError):
+            if shutil.disk_usage(place).free < LOW_DISK_BYTES:
+                return place
+    return None

@@ -155,6 +155,8 @@ def configure_prefect() -> None:
         # write slot of a killed build is free again once its lease (flows: WRITE_LEASE_SECONDS) ends.
         "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
         "PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "5",
+        # Each flow run's heartbeat: a run silent for 90 s is marked Crashed (orchestration/crashed_runs.py).
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
