@@ -19,6 +19,7 @@ from rich.text import Text
 
 from reporting import settings
 from reporting.errors import OutputError, PackageError, StrictModeError, output_error
+from reporting.report.translation_cli import register as register_translation
 from reporting.review.cli import register as register_review
 
 if TYPE_CHECKING:
@@ -603,6 +604,7 @@ def diff(
 
 
 register_review(app)
+register_translation(app)
 
 if __name__ == "__main__":
     app()

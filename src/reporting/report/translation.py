@@ -1,0 +1,287 @@
+"""The report's submission texts in the edition's language: which passages a translator is given, the
+stored translations put in place of the texts they translate, and what stays untranslated.
+
+A passage is a text as an office submitted it (a result, a contribution, a CPO title, a country example
+of the results chain, an output, an outcome's lessons) or a framework text that framework.yaml gives no
+translation for. It is known by the sha256 of its text: the translation memory (store.translations)
+holds translations by that hash, so a text translated once is translated wherever and whenever it comes
+back, and a text an office changed is a new passage. A passage without a translation is printed as
+written, and its runs in the .docx say which language it is in (`w:lang`: a screen reader switches
+voice, the PDF carries `/Lang`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from docx import Document
+from docx.oxml.ns import qn
+from docx.oxml.parser import OxmlElement
+
+from reporting.counting.aggregate import Aggregates
+from reporting.framework import SOURCE_LANGUAGE, Framework, Wording, is_translated
+from reporting.intake.readers import Package
+from reporting.intake.validate import PackageValidation
+from reporting.report.accessibility import language_tag
+from reporting.report.edition import LANGUAGE_NAMES
+from reporting.report.markdown_text import markdown_blocks
+from reporting.report.sections.plain import one_line, paragraphs, records, word_safe
+
+UNTRANSLATED = "untranslated"
+"""The report context's key: the passages of the edition left in their original language."""
+EVIDENCE_TEXTS = {
+    "cpo_title": "The title of a country programme outcome (CPO): a heading, keep it short.",
+    "result_achieved": "The result a country office reports for a CPO under this indicator.",
+    "ilo_contribution": "The ILO's contribution to that result, as the office describes it.",
+}
+EXAMPLE_TEXTS = {
+    "results": "A country example of the results chain (Table 3): the results in the country.",
+    "ilo_contribution": "A country example of the results chain (Table 3): the ILO's contribution.",
+}
+OUTPUT_NOTE = "A significant output of the outcome, listed under its typology."
+LESSONS_NOTE = "Lessons learned, in Markdown: keep its marks (*, **, -, 1.) where they are."
+FRAMEWORK_NOTE = "A text of the results framework that framework.yaml gives in English only."
+GENERAL_NOTE = (
+    "Translate the text as written; keep names, figures, codes and acronyms. Line breaks separate "
+    "paragraphs: keep them."
+)
+
+
+def source_text(value: object) -> str:
+    """A passage's text as the report prints it (what its hash is taken of)."""
+    return word_safe(value).strip()
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A text of the report to translate, with where it first appears (for the translator)."""
+
+    text: str
+    column: str
+    note: str
+    biennium: str
+    indicator: str = ""
+    cpo: str = ""
+    outcome: str = ""
+
+    @property
+    def key(self) -> str:
+        return source_hash(self.text)
+
+
+def _framework_texts(framework: Framework, language: str) -> Iterator[tuple[str, str, str]]:
+    """(text, column, outcome or indicator) of each framework text with no translation in `language`."""
+    for outcome in framework.outcomes:
+        for column in ("title", "short_title", "statement"):
+            yield getattr(outcome, column), f"outcome {column}", outcome.id
+        for indicator in outcome.indicators:
+            yield indicator.title, "indicator title", indicator.id
+            yield indicator.reportability, "indicator reportability", indicator.id
+            for criterion in indicator.criteria:
+                yield criterion.text, f"criterion {criterion.number}", indicator.id
+
+
+def passages(package: Package, evidence: pd.DataFrame, language: str) -> list[Passage]:
+    """Every passage of the report (each text once, where it first appears): the texts of `evidence`
+    (the rows the report may show), the country examples, outputs and lessons, and the framework's
+    texts without a translation into `language`."""
+    biennium, found = package.framework.biennium, dict[str, Passage]()
+
+    def add(value: object, column: str, note: str, **where: str) -> None:
+        text = source_text(value)
+        if text and source_hash(text) not in found:
+            found[source_hash(text)] = Passage(text, column, f"{note} {GENERAL_NOTE}", biennium, **where)
+
+    for text, column, owner in _framework_texts(package.framework, language):
+        if not is_translated(text, language):
+            add(
+                text, column, FRAMEWORK_NOTE, **({"indicator": owner} if "." in owner else {"outcome": owner})
+            )
+    for row in records(evidence, ("indicator", "cpo_code", *EVIDENCE_TEXTS)):
+        for column, note in EVIDENCE_TEXTS.items():
+            add(row[column], column, note, indicator=str(row["indicator"]), cpo=str(row["cpo_code"]))
+    for row in records(package.examples, ("outcome", "country", *EXAMPLE_TEXTS)):
+        for column, note in EXAMPLE_TEXTS.items():
+            add(
+                row[column],
+                f"example {column}",
+                note,
+                outcome=str(row["outcome"]),
+                cpo=one_line(row["country"]),
+            )
+    for row in records(package.outputs, ("outcome", "text")):
+        add(row["text"], "output", OUTPUT_NOTE, outcome=str(row["outcome"]))
+    for outcome, text in package.lessons.items():
+        add(text, "lessons", LESSONS_NOTE, outcome=outcome)
+    return list(found.values())
+
+
+def untranslated(found: Iterable[Passage], translations: Mapping[str, str]) -> list[Passage]:
+    """The passages with no stored translation (a changed text's old translation does not apply)."""
+    return [p for p in found if p.key not in translations]
+
+
+def reported_evidence(evidence: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """The evidence rows of the CPO results the report lists (reportable, counted)."""
+    if "reportable" not in results:
+        return evidence
+    listed = results.loc[results["reportable"].astype(bool), ["indicator", "cpo_code"]].drop_duplicates()
+    return evidence.merge(listed, on=["indicator", "cpo_code"], how="inner")
+
+
+# --- the stored translations put in place ----------------------------------------------------------------
+
+
+def _translated(value: object, translations: Mapping[str, str]) -> object:
+    return translations.get(source_hash(source_text(value)), value)
+
+
+def _frame_in(frame: pd.DataFrame | None, columns: Iterable[str], translations: Mapping[str, str]) -> Any:
+    if frame is None or frame.empty:
+        return frame
+    translated = frame.copy()
+    for column in columns:
+        if column in translated:
+            translated[column] = translated[column].map(lambda v: _translated(v, translations))
+    return translated
+
+
+def _wording_in(text: str, language: str, translations: Mapping[str, str]) -> str:
+    """A framework text with the stored translation added where framework.yaml gives none."""
+    stored = translations.get(source_hash(source_text(text)))
+    if stored is None or is_translated(text, language):
+        return text
+    known = text.translations if isinstance(text, Wording) else {}
+    return Wording(str(text), {**known, language: stored})
+
+
+def _framework_in(framework: Framework, language: str, translations: Mapping[str, str]) -> Framework:
+    def worded(model: Any, *names: str) -> dict[str, str]:
+        return {n: _wording_in(getattr(model, n), language, translations) for n in names}
+
+    outcomes = tuple(
+        o.model_copy(
+            update={
+                **worded(o, "title", "short_title", "statement"),
+                "indicators": tuple(
+                    i.model_copy(
+                        update={
+                            **worded(i, "title", "reportability"),
+                            "criteria": tuple(c.model_copy(update=worded(c, "text")) for c in i.criteria),
+                        }
+                    )
+                    for i in o.indicators
+                ),
+            }
+        )
+        for o in framework.outcomes
+    )
+    return framework.model_copy(update={"outcomes": outcomes})
+
+
+def in_edition(
+    package: Package,
+    checked: PackageValidation,
+    aggregates: Aggregates,
+    language: str,
+    translations: Mapping[str, str],
+) -> tuple[Package, PackageValidation, Aggregates]:
+    """The package, its clean evidence and its counts with every passage that has a stored translation
+    into `language` replaced by it (nothing changes for the source language or without translations)."""
+    if language == SOURCE_LANGUAGE or not translations:
+        return package, checked, aggregates
+    evidence_columns = list(EVIDENCE_TEXTS)
+    package = dataclasses.replace(
+        package,
+        framework=_framework_in(package.framework, language, translations),
+        examples=_frame_in(package.examples, EXAMPLE_TEXTS, translations),
+        outputs=_frame_in(package.outputs, ["text"], translations),
+        lessons={k: str(_translated(v, translations)) for k, v in package.lessons.items()},
+    )
+    clean = _frame_in(checked.evidence.clean, evidence_columns, translations)
+    checked = dataclasses.replace(checked, evidence=dataclasses.replace(checked.evidence, clean=clean))
+    aggregates = dataclasses.replace(
+        aggregates,
+        results=_frame_in(aggregates.results, evidence_columns, translations),
+        evidence=_frame_in(aggregates.evidence, evidence_columns, translations),
+    )
+    return package, checked, aggregates
+
+
+def untranslated_context(left: list[Passage]) -> dict[str, Any]:
+    """What the context says of the passages left in their original language: how many, which."""
+    return {"count": len(left), "language": SOURCE_LANGUAGE, "texts": [p.text for p in left]}
+
+
+def untranslated_line(count: int, language: str) -> str:
+    """One line: how many passages of an edition are not translated."""
+    return (
+        f"{count} passage(s) of the {LANGUAGE_NAMES[language]} edition have no translation and are printed "
+        "in English (reporting translation export)"
+    )
+
+
+# --- the .docx: untranslated passages tagged with their language -------------------------------------
+
+
+def _fragments(texts: Iterable[str]) -> set[str]:
+    """The pieces of text the report prints of these passages: the whole text on one line, each of its
+    paragraphs, and (lessons being Markdown) each block's text and runs."""
+    pieces: set[str] = set()
+    for text in texts:
+        pieces.add(one_line(text))
+        pieces.update(paragraphs(text))
+        for block in markdown_blocks(text, clean=word_safe):
+            pieces.add(one_line(block["text"]))
+            pieces.update(one_line(run["text"]) for run in block["runs"])
+    pieces.discard("")
+    return pieces
+
+
+def _set_language(run: Any, tag: str) -> None:
+    properties = run.find(qn("w:rPr"))
+    if properties is None:
+        properties = OxmlElement("w:rPr")
+        run.insert(0, properties)
+    lang = properties.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        properties.append(lang)
+    lang.set(qn("w:val"), tag)
+
+
+def _run_text(element: Any) -> str:
+    return "".join(t.text or "" for t in element.iter(qn("w:t")))
+
+
+def mark_untranslated(docx: Path, context: Mapping[str, Any]) -> int:
+    """Tag, in a written .docx, the runs of every passage the context lists as untranslated with its
+    original language, and in a draft say how many passages are untranslated (a line at the end);
+    returns how many runs were tagged."""
+    left = context.get(UNTRANSLATED) or {}
+    if not left.get("count"):
+        return 0
+    pieces, tag = _fragments(left["texts"]), language_tag(left["language"])
+    document = Document(str(docx))
+    tagged = 0
+    for paragraph in document.element.body.iter(qn("w:p")):
+        runs = list(paragraph.iter(qn("w:r")))
+        whole = one_line(_run_text(paragraph)) in pieces
+        for run in runs:
+            if whole or one_line(_run_text(run)) in pieces:
+                _set_language(run, tag)
+                tagged += 1
+    if context.get("draft"):
+        language = str(context.get("language", SOURCE_LANGUAGE))
+        document.add_paragraph(untranslated_line(int(left["count"]), language))
+    document.save(str(docx))
+    return tagged
