@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from reporting.cli import app
 from reporting.errors import StrictModeError
 from reporting.pipeline import Store, build_report
+from reporting.report.translation import original_language
 from reporting.report.xliff import MAX_BYTES, XliffError, read_xliff
 from reporting.store.database import engine_for
 from reporting.store.review import audit_entries
@@ -46,6 +48,13 @@ def fill(exported: Path, translated: Path) -> None:
     translated.write_bytes(bytes(store))
 
 
+def english_result(package: Path) -> tuple[pd.DataFrame, int, str]:
+    """The evidence, and the first result written in English (the sample mixes three languages)."""
+    evidence = pd.read_csv(package / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
+    row = next(i for i, text in evidence["result_achieved"].items() if original_language(text) == "en")
+    return evidence, row, evidence.loc[row, "result_achieved"].strip()
+
+
 def docx_text(docx: Path) -> str:
     with zipfile.ZipFile(docx) as package:
         return package.read("word/document.xml").decode("utf-8")
@@ -57,9 +66,10 @@ def test_a_translated_xliff_is_used_by_the_french_edition_only(
     exported = tmp_path / "report-fr.xlf"
     units = export(sample_package, exported)
     assert b'version="1.2"' in exported.read_bytes()
-    evidence = pd.read_csv(sample_package / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
-    result = evidence["result_achieved"].iloc[0].strip()
+    evidence, row, result = english_result(sample_package)
     assert result in {u.source for u in units}
+    french = next(t for t in evidence["result_achieved"] if original_language(t) == "fr")
+    assert french.strip() not in {u.source for u in units}  # already in the edition's language
     unit = next(u for u in units if u.source == result)
     assert unit.getnotes() and dict(unit.getcontextgroups("x-reporting")[0])["x-column"] == "result_achieved"
 
@@ -81,7 +91,7 @@ def test_a_translated_xliff_is_used_by_the_french_edition_only(
     assert french.context["untranslated"]["count"] == 0
     assert len(export(sample_package, tmp_path / "again.xlf")) == 0  # never the same sentence twice
 
-    evidence.loc[0, "result_achieved"] = result + " Revised."
+    evidence.loc[row, "result_achieved"] = result + " Revised."
     evidence.to_csv(sample_package / "evidence" / "evidence.csv", index=False)
     stale = export(sample_package, tmp_path / "stale.xlf")
     assert [u.source for u in stale] == [result + " Revised."]
@@ -94,11 +104,14 @@ def test_an_untranslated_passage_is_tagged_english_and_counted_in_the_draft(
     built = build_report(sample_package, tmp_path / "fr", where=where, language="fr", draft=True)
     count = built.context["untranslated"]["count"]
     assert count > 0
-    evidence = pd.read_csv(sample_package / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
-    result = evidence["result_achieved"].iloc[0].strip()
+    _, _, result = english_result(sample_package)
     xml = docx_text(built.files.docx)
     run = xml[xml.rindex("<w:r>", 0, xml.index(result)) : xml.index(result)]
     assert '<w:lang w:val="en-' in run
+    evidence = pd.read_csv(sample_package / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
+    spanish = next(t for t in evidence["result_achieved"] if original_language(t) == "es").strip()
+    start = xml.index(escape(spanish.splitlines()[0]))
+    assert '<w:lang w:val="es-' in xml[xml.rindex("<w:r>", 0, start) : start]
     assert f"{count} passage(s) of the French edition have no translation" in xml
 
 

@@ -7,12 +7,16 @@ translation for. It is known by the sha256 of its text: the translation memory (
 holds translations by that hash, so a text translated once is translated wherever and whenever it comes
 back, and a text an office changed is a new passage. A passage without a translation is printed as
 written, and its runs in the .docx say which language it is in (`w:lang`: a screen reader switches
-voice, the PDF carries `/Lang`)."""
+voice, the PDF carries `/Lang`). Offices write in English, French or Spanish: a passage's language is
+told by its commonest short words (English when none is found), and a passage already in the edition's
+language is not one to translate."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +50,16 @@ EXAMPLE_TEXTS = {
 OUTPUT_NOTE = "A significant output of the outcome, listed under its typology."
 LESSONS_NOTE = "Lessons learned, in Markdown: keep its marks (*, **, -, 1.) where they are."
 FRAMEWORK_NOTE = "A text of the results framework that framework.yaml gives in English only."
+STOP_WORDS = {
+    language: frozenset(words.split())
+    for language, words in {
+        "en": "the of and to in for with on by is are was were has have that this from at an",
+        "fr": "le la les des du de et pour dans une un sur par est sont avec au aux qui ont été",
+        "es": "el la los las del de y para con una un por es son que se al sobre ha han fue",
+    }.items()
+}
+"""Short words that tell the three languages of the submissions apart."""
+_WORD = re.compile(r"[^\W\d_]+")
 GENERAL_NOTE = (
     "Translate the text as written; keep names, figures, codes and acronyms. Line breaks separate "
     "paragraphs: keep them."
@@ -61,6 +75,15 @@ def source_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def original_language(text: str) -> str:
+    """The language a passage is written in: the one most of its short words belong to (English on a
+    tie with it, or when it has none)."""
+    words = _WORD.findall(text.casefold())
+    scores = {language: sum(w in stops for w in words) for language, stops in STOP_WORDS.items()}
+    best = max(scores, key=lambda language: scores[language])
+    return best if scores[best] > scores[SOURCE_LANGUAGE] else SOURCE_LANGUAGE
+
+
 @dataclass(frozen=True)
 class Passage:
     """A text of the report to translate, with where it first appears (for the translator)."""
@@ -69,6 +92,7 @@ class Passage:
     column: str
     note: str
     biennium: str
+    language: str
     indicator: str = ""
     cpo: str = ""
     outcome: str = ""
@@ -91,15 +115,17 @@ def _framework_texts(framework: Framework, language: str) -> Iterator[tuple[str,
 
 
 def passages(package: Package, evidence: pd.DataFrame, language: str) -> list[Passage]:
-    """Every passage of the report (each text once, where it first appears): the texts of `evidence`
-    (the rows the report may show), the country examples, outputs and lessons, and the framework's
-    texts without a translation into `language`."""
+    """Every passage of the report to translate into `language` (each text once, where it first
+    appears): the texts of `evidence` (the rows the report may show), the country examples, outputs and
+    lessons not written in `language`, and the framework's texts without a translation into it."""
     biennium, found = package.framework.biennium, dict[str, Passage]()
 
     def add(value: object, column: str, note: str, **where: str) -> None:
         text = source_text(value)
-        if text and source_hash(text) not in found:
-            found[source_hash(text)] = Passage(text, column, f"{note} {GENERAL_NOTE}", biennium, **where)
+        if text and source_hash(text) not in found and (written := original_language(text)) != language:
+            found[source_hash(text)] = Passage(
+                text, column, f"{note} {GENERAL_NOTE}", biennium, written, **where
+            )
 
     for text, column, owner in _framework_texts(package.framework, language):
         if not is_translated(text, language):
@@ -218,15 +244,19 @@ def in_edition(
 
 
 def untranslated_context(left: list[Passage]) -> dict[str, Any]:
-    """What the context says of the passages left in their original language: how many, which."""
-    return {"count": len(left), "language": SOURCE_LANGUAGE, "texts": [p.text for p in left]}
+    """What the context says of the passages left in their original language: how many, and which in
+    each language."""
+    by_language: dict[str, list[str]] = {}
+    for passage in left:
+        by_language.setdefault(passage.language, []).append(passage.text)
+    return {"count": len(left), "texts": by_language}
 
 
 def untranslated_line(count: int, language: str) -> str:
     """One line: how many passages of an edition are not translated."""
     return (
         f"{count} passage(s) of the {LANGUAGE_NAMES[language]} edition have no translation and are printed "
-        "in English (reporting translation export)"
+        "in their original language (reporting translation export)"
     )
 
 
@@ -263,6 +293,29 @@ def _run_text(element: Any) -> str:
     return "".join(t.text or "" for t in element.iter(qn("w:t")))
 
 
+PREFIX_LONGEST = 40
+"""A run may start with the template's own words before a passage ("1. ", "Résultat 8 : ")."""
+
+
+def _passage_run(run: Any, pieces: set[str]) -> Any | None:
+    """The run that holds only a passage: `run` itself, or, where the run starts with the template's
+    words before the passage, a run split off it for the passage; None when it holds no passage."""
+    text = _run_text(run)
+    if one_line(text) in pieces:
+        return run
+    texts = list(run.iter(qn("w:t")))
+    if len(texts) != 1:
+        return None
+    for at in (i + 1 for i, c in enumerate(text[:PREFIX_LONGEST]) if c == " "):
+        if one_line(text[at:]) in pieces:
+            prefix = copy.deepcopy(run)
+            next(prefix.iter(qn("w:t"))).text = text[:at]
+            run.addprevious(prefix)
+            texts[0].text = text[at:]
+            return run
+    return None
+
+
 def mark_untranslated(docx: Path, context: Mapping[str, Any]) -> int:
     """Tag, in a written .docx, the runs of every passage the context lists as untranslated with its
     original language, and in a draft say how many passages are untranslated (a line at the end);
@@ -270,16 +323,17 @@ def mark_untranslated(docx: Path, context: Mapping[str, Any]) -> int:
     left = context.get(UNTRANSLATED) or {}
     if not left.get("count"):
         return 0
-    pieces, tag = _fragments(left["texts"]), language_tag(left["language"])
     document = Document(str(docx))
     tagged = 0
-    for paragraph in document.element.body.iter(qn("w:p")):
-        runs = list(paragraph.iter(qn("w:r")))
-        whole = one_line(_run_text(paragraph)) in pieces
-        for run in runs:
-            if whole or one_line(_run_text(run)) in pieces:
-                _set_language(run, tag)
-                tagged += 1
+    for written, texts in left["texts"].items():
+        pieces, tag = _fragments(texts), language_tag(written)
+        for paragraph in document.element.body.iter(qn("w:p")):
+            whole = one_line(_run_text(paragraph)) in pieces
+            for run in list(paragraph.iter(qn("w:r"))):
+                passage = run if whole else _passage_run(run, pieces)
+                if passage is not None:
+                    _set_language(passage, tag)
+                    tagged += 1
     if context.get("draft"):
         language = str(context.get("language", SOURCE_LANGUAGE))
         document.add_paragraph(untranslated_line(int(left["count"]), language))

@@ -52,10 +52,12 @@ class _File12(xliff.Xliff1File):  # type: ignore[type-arg]
 
 
 def write_xliff(found: Iterable[Passage], language: str, biennium: str, out: Path) -> int:
-    """The passages as an XLIFF 1.2 file from English into `language`; returns how many units."""
+    """The passages as an XLIFF 1.2 file into `language`, one <file> per language they are written in;
+    returns how many units."""
     store = _File12(sourcelanguage="en", targetlanguage=language)
-    name, count = f"{FILE_PREFIX}{biennium}", 0
-    for passage in found:
+    count = 0
+    for passage in sorted(found, key=lambda p: p.language != "en"):
+        store.sourcelanguage, name = passage.language, f"{FILE_PREFIX}{biennium}.{passage.language}"
         unit = store.addsourceunit(passage.text, filename=name, createifmissing=True)  # type: ignore[no-untyped-call]
         unit.setid(passage.key)
         unit.addnote(passage.note, origin="developer")
@@ -110,7 +112,7 @@ def read_xliff(path: Path, languages: Iterable[str]) -> Returned:
     if language not in set(languages):
         raise XliffError(f"{path}: target-language {language!r}: the report is translated into {languages}")
     names = [n for n in store.getfilenames() if str(n).startswith(FILE_PREFIX)]
-    if len(names) != 1:
+    if not names or len(names) != len(store.getfilenames()):
         raise XliffError(f"{path}: not an export of the report (reporting translation export)")
     translated, set_aside, empty = [], [], 0
     for unit in store.unit_iter():
@@ -122,4 +124,5 @@ def read_xliff(path: Path, languages: Iterable[str]) -> Returned:
             empty += 1
         else:
             translated.append(Translated(key, source, text))
-    return Returned(language, str(names[0]).removeprefix(FILE_PREFIX), translated, set_aside, empty)
+    biennium = str(names[0]).removeprefix(FILE_PREFIX).split(".")[0]
+    return Returned(language, biennium, translated, set_aside, empty)
