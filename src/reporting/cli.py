@@ -19,8 +19,8 @@ from rich.text import Text
 
 from reporting import settings
 from reporting.errors import OutputError, PackageError, StrictModeError, output_error
-from reporting.report.translation_cli import register as register_translation
 from reporting.review.cli import register as register_review
+from reporting.translation_cli import register as register_translation
 
 if TYPE_CHECKING:
     import pandas as pd
