@@ -102,16 +102,17 @@ class Passage:
         return source_hash(self.text)
 
 
-def _framework_texts(framework: Framework, language: str) -> Iterator[tuple[str, str, str]]:
-    """(text, column, outcome or indicator) of each framework text with no translation in `language`."""
+def _framework_texts(framework: Framework) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(text, column, where) of each framework text."""
     for outcome in framework.outcomes:
         for column in ("title", "short_title", "statement"):
-            yield getattr(outcome, column), f"outcome {column}", outcome.id
+            yield getattr(outcome, column), f"outcome {column}", {"outcome": outcome.id}
         for indicator in outcome.indicators:
-            yield indicator.title, "indicator title", indicator.id
-            yield indicator.reportability, "indicator reportability", indicator.id
+            where = {"outcome": outcome.id, "indicator": indicator.id}
+            yield indicator.title, "indicator title", where
+            yield indicator.reportability, "indicator reportability", where
             for criterion in indicator.criteria:
-                yield criterion.text, f"criterion {criterion.number}", indicator.id
+                yield criterion.text, f"criterion {criterion.number}", where
 
 
 def passages(package: Package, evidence: pd.DataFrame, language: str) -> list[Passage]:
@@ -127,11 +128,9 @@ def passages(package: Package, evidence: pd.DataFrame, language: str) -> list[Pa
                 text, column, f"{note} {GENERAL_NOTE}", biennium, written, **where
             )
 
-    for text, column, owner in _framework_texts(package.framework, language):
+    for text, column, where in _framework_texts(package.framework):
         if not is_translated(text, language):
-            add(
-                text, column, FRAMEWORK_NOTE, **({"indicator": owner} if "." in owner else {"outcome": owner})
-            )
+            add(text, column, FRAMEWORK_NOTE, **where)
     for row in records(evidence, ("indicator", "cpo_code", *EVIDENCE_TEXTS)):
         for column, note in EVIDENCE_TEXTS.items():
             add(row[column], column, note, indicator=str(row["indicator"]), cpo=str(row["cpo_code"]))
