@@ -212,6 +212,7 @@ def context(
     language: str,
     review: Reviewed,
     publication_date: date | None,
+    translated: dict[str, str],
 ) -> dict[str, Any]:
     return pipeline.context(
         package,
@@ -221,7 +222,14 @@ def context(
         language=language,
         review=review,
         publication_date=publication_date,
+        translated=translated,
     )
+
+
+@task(name="translations", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
+def translations(language: str) -> dict[str, str]:
+    """The translation memory's passages in the edition's language, read once per build."""
+    return pipeline.translations(language, pipeline.Store.configured())
 
 
 @task(name="compare-builds", cache_policy=NO_CACHE, persist_result=False, **RETRY_TRANSIENT)
@@ -519,9 +527,25 @@ def _publish(
     out_dir = pipeline.out_folder(out, biennium)
     rows_ingested, rows_rejected = len(received.evidence), len(checked.evidence.rejected)
     figures = pipeline.build_figures(aggregates, rows_ingested, rows_rejected)
+    reports = {
+        language: context(
+            received,
+            checked,
+            aggregates,
+            previous,
+            language,
+            reviewed,
+            _published_on(parameters),
+            translations(language),
+        )
+        for language in languages
+    }
+    if parameters["strict"]:  # no edition is written while one has untranslated passages
+        for report in reports.values():
+            pipeline.refuse_untranslated(report)
     editions = {
         language: _edition(
-            context(received, checked, aggregates, previous, language, reviewed, _published_on(parameters)),
+            reports[language],
             aggregates,
             intake,
             checked,

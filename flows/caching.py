@@ -66,6 +66,10 @@ def _review_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     return "none" if review is None else str(review.fingerprint)
 
 
+def _translations_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
+    return _digest(json.dumps(sorted((inputs.get("translated") or {}).items())))
+
+
 def _render_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     report = inputs["context"]
     report = report.unquote() if isinstance(report, quote) else report
@@ -95,9 +99,10 @@ BY_PACKAGE_DAY_AND_EARLIER: CachePolicy = (
     + CacheKeyFnPolicy(cache_key_fn=_earlier_key)
     + CacheKeyFnPolicy(cache_key_fn=_language_key)
     + CacheKeyFnPolicy(cache_key_fn=_publication_key)
+    + CacheKeyFnPolicy(cache_key_fn=_translations_key)
 )
 """The report context carries the date it was generated on, the earlier biennium's figures, the review's
-marks, the edition's language and the cover's publication date."""
+marks, the edition's language, the cover's publication date and the stored translations it uses."""
 
 BY_CONTEXT_AND_TEMPLATE: CachePolicy = TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_render_key)
 """Rendering: the context (plain data, hashed as JSON), the template's bytes, the output folder and the

@@ -152,7 +152,7 @@ def test_database_url_selects_postgres(postgres_server: str, monkeypatch: pytest
     engine = upgraded_engine(settings.database_url())
     with engine.connect() as conn:
         assert conn.execute(text("select current_setting('server_version_num')::int")).scalar_one() > 100000
-        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0005"
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0006"
     engine.dispose()
 
 

@@ -71,7 +71,7 @@ def schema_differences(engine: Engine) -> list[object]:
 def check_migrated_schema_matches_models(engine: Engine) -> None:
     assert schema_differences(engine) == []
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == head_revision() == "0005"
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision() == "0006"
 
 
 def check_reingest_changes_nothing(engine: Engine, tmp_path: Path) -> None:

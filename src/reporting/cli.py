@@ -22,6 +22,7 @@ from reporting import settings
 from reporting.errors import OutputError, PackageError, StrictModeError, full_disk, output_error, store_full
 from reporting.portal.cli import register as register_portal
 from reporting.review.cli import register as register_review
+from reporting.translation_cli import register as register_translation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -630,6 +631,7 @@ def diff(
 
 register_review(app)
 register_portal(app)
+register_translation(app)
 
 if __name__ == "__main__":
     app()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -66,6 +66,15 @@ from reporting.report.manifest import (
 )
 from reporting.report.pdf import pdf_of, write_pdf
 from reporting.report.render import ReportFiles, render_report, set_aside_edited_report
+from reporting.report.translation import (
+    UNTRANSLATED,
+    in_edition,
+    passages,
+    reported_evidence,
+    untranslated,
+    untranslated_context,
+    untranslated_line,
+)
 from reporting.resources import default_template
 from reporting.review.build import NothingApproved, Reviewed, apply_decisions, as_draft, reviewed
 from reporting.review.results import refuse_if_locked
@@ -73,6 +82,7 @@ from reporting.store.builds import Published, earlier_published, record_build
 from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import StoreReport, store_package
 from reporting.store.review import approval_state
+from reporting.store.translations import stored_translations
 
 
 @dataclass(frozen=True)
@@ -233,6 +243,14 @@ def earlier(biennium: str, where: Store) -> Published | None:
 # --- report: context, comparison with earlier builds, render, build record --------------------------
 
 
+def translations(language: str, where: Store | None) -> dict[str, str]:
+    """The translation memory's passages in the edition's language, by source hash (none for English or
+    without a store): read once per build, and given to `context` as a plain mapping."""
+    if language == DEFAULT_LANGUAGE or where is None:
+        return {}
+    return stored_translations(where.engine, language)
+
+
 def context(
     package: Package,
     checked: PackageValidation,
@@ -242,10 +260,17 @@ def context(
     language: str = DEFAULT_LANGUAGE,
     review: Reviewed | None = None,
     publication_date: date | None = None,
+    translated: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, as plain data, in the edition's language (report/context.py); a
-    draft's marks its results not yet approved. `publication_date`: the cover's date (default the
-    build's)."""
+    """Everything the templates show, as plain data, in the edition's language (report/context.py): the
+    submission texts with a stored translation (`translated`, from `translations`) in that language,
+    the others listed as untranslated; a draft's marks its results not yet approved.
+    `publication_date`: the cover's date (default the build's)."""
+    translated = translated or {}
+    if language != DEFAULT_LANGUAGE:
+        shown = reported_evidence(checked.evidence.clean, aggregates.results)
+        left = untranslated(passages(package, shown, language), translated)
+        package, checked, aggregates = in_edition(package, checked, aggregates, language, translated)
     report = report_context(
         package,
         checked,
@@ -255,7 +280,16 @@ def context(
         language=language,
         publication_date=publication_date,
     )
+    if language != DEFAULT_LANGUAGE:
+        report[UNTRANSLATED] = untranslated_context(left)
     return as_draft(report, aggregates.results, review) if review is not None and review.draft else report
+
+
+def refuse_untranslated(report: dict[str, Any]) -> None:
+    """--strict: a final edition with passages in their original language is not built."""
+    count = (report.get(UNTRANSLATED) or {}).get("count", 0)
+    if count and not report.get("draft"):
+        raise StrictModeError(f"--strict: {untranslated_line(count, report['language'])}")
 
 
 @dataclass(frozen=True)
@@ -454,9 +488,20 @@ def build_report(
     if where is not None:
         review_state, _ = review(whole, checked_whole, checked.evidence.clean, where, draft)
     aggregates = count(package, checked, review_state)
+    translated = translations(language, where)
     report = context(
-        package, checked, aggregates, previous, generated_on, language, review_state, publication_date
+        package,
+        checked,
+        aggregates,
+        previous,
+        generated_on,
+        language,
+        review_state,
+        publication_date,
+        translated,
     )
+    if strict:
+        refuse_untranslated(report)
     template_file = template or default_template()
     if where is None:
         files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files

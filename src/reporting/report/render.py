@@ -30,6 +30,7 @@ from reporting.report.draft import draft_markdown, mark_draft_docx
 from reporting.report.edition import DEFAULT_LANGUAGE, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
+from reporting.report.translation import mark_untranslated
 from reporting.vocabulary import CONTROL_CHARACTERS
 
 MARKDOWN_TEMPLATE = "report.md.j2"
@@ -235,6 +236,7 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
             mark_draft_docx(
                 partial, context["draft"].get("returned", []), context.get("language", DEFAULT_LANGUAGE)
             )
+        mark_untranslated(partial, context)  # passages in their original language say which it is
         # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
         write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
     write_text(written, _sha256(out))

@@ -14,6 +14,7 @@ from reporting import settings
 from reporting.store import (
     models,  # noqa: F401  (importing the models registers the tables)
     review,  # noqa: F401  (the review tables)
+    translations,  # noqa: F401  (the translation memory)
 )
 
 TARGET = SQLModel.metadata
