@@ -390,7 +390,7 @@ def worker(
 def synth(
     out: Annotated[Path, typer.Option(help="Folder to write the package into.")],
     rows: Annotated[int, typer.Option(help="About how many evidence rows.")] = 10_000,
-    outcomes: Annotated[int, typer.Option(help="How many outcomes (2 indicators each).")] = 19,
+    outcomes: Annotated[int, typer.Option(help="How many outcomes (1 to 19, 2 to 4 indicators each).")] = 19,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same package).")] = 2015,
 ) -> None:
     """Write a synthetic submission package made of the real sample texts (for benchmarks)."""
