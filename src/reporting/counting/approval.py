@@ -34,18 +34,23 @@ def result_versions(evidence: pd.DataFrame) -> dict[Result, str]:
     texts = texts.assign(
         criterion=pd.to_numeric(texts["criterion"], errors="coerce").astype("Int64").astype(str)
     )
-    lines = texts.apply(lambda row: "\x1f".join(row), axis=1)
+    lines = texts[VERSIONED_COLUMNS[0]].str.cat(list(texts[list(VERSIONED_COLUMNS[1:])].values.T), sep="\x1f")
     keyed = pd.DataFrame({"indicator": texts["indicator"], "cpo_code": texts["cpo_code"], "line": lines})
-    versions: dict[Result, str] = {}
-    for (indicator, code), group in keyed.groupby(["indicator", "cpo_code"], sort=False):
-        digest = hashlib.sha256("\x1e".join(sorted(group["line"])).encode("utf-8")).hexdigest()[:16]
-        versions[(str(indicator), str(code))] = digest
-    return versions
+    joined = (
+        keyed.groupby(["indicator", "cpo_code"], sort=False)["line"]
+        .agg(lambda rows: "\x1e".join(sorted(rows)))
+        .reset_index()
+    )
+    return {
+        (str(indicator), str(code)): hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:16]
+        for indicator, code, text in joined.itertuples(index=False)
+    }
 
 
-def approved_results(evidence: pd.DataFrame, approved: Mapping[Result, str]) -> set[Result]:
-    """The results of `evidence` approved on exactly these rows (`approved`: result → approved version)."""
-    return {key for key, version in result_versions(evidence).items() if approved.get(key) == version}
+def approved_results(versions: Mapping[Result, str], approved: Mapping[Result, str]) -> set[Result]:
+    """The results (`versions`: result → version of its rows, `result_versions`) approved on exactly
+    these rows (`approved`: result → approved version)."""
+    return {key for key, version in versions.items() if approved.get(key) == version}
 
 
 def only(evidence: pd.DataFrame, results: set[Result]) -> pd.DataFrame:
