@@ -10,8 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from reporting import people
 from reporting.counting.member_states import member_state_codes
 from reporting.intake.stages import dry_run
+from reporting.resources import examples_dir
 from reporting.synth import synthetic_package
 
 
@@ -38,6 +40,15 @@ def test_every_member_state_and_one_code_and_title_per_cpo(programme: Path) -> N
     assert (per_cpo == 1).all().all()  # one title, one country, one result per CPO code
     indicators = evidence.groupby("outcome")["indicator"].nunique()
     assert len(indicators) == 19 and indicators.between(2, 4).all()
+
+
+def test_the_approvals_are_a_reviewer_s_of_every_region(programme: Path) -> None:
+    directory = people.load(examples_dir() / "people.yaml")
+    reviews = pd.read_csv(programme / "reviews.csv", dtype=str, keep_default_na=False)
+    evidence = pd.read_csv(programme / "evidence" / "outcome-01.csv", dtype=str, keep_default_na=False)
+    assert len(reviews) > 0
+    for by in set(reviews["by"]):
+        assert all(people.refusal(directory, by, "reviewer", r) is None for r in set(evidence["region"]))
 
 
 def test_same_seed_same_package(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ REGIONAL: dict[str, tuple[str, str]] = {
     "Asia and the Pacific": ("RAS", "Asia and the Pacific Region"),
     "Europe and Central Asia": ("RER", "Europe and Central Asia Region"),
 }
+REVIEWER = "PROGRAM"
+"""Who approves every result in reviews.csv: the sample's reviewer of every region (examples/people.yaml)."""
 MAX_OUTCOMES = 19
 """The programme's outcomes: a synthetic package has at most as many."""
 REGIONAL_SHARE = 0.05
@@ -135,5 +137,5 @@ def synthetic_package(out: Path, rows: int, outcomes: int = MAX_OUTCOMES, seed: 
                 )
     pd.DataFrame(targets).to_csv(out / "targets.csv", index=False)
     approved = pd.concat(results, ignore_index=True).drop_duplicates(["indicator", "cpo_code"])
-    approved.assign(decision="approved", by="synth", comment="").to_csv(out / "reviews.csv", index=False)
+    approved.assign(decision="approved", by=REVIEWER, comment="").to_csv(out / "reviews.csv", index=False)
     return out
