@@ -21,6 +21,8 @@ class Measurement:
     goal_ratio: float | None
     """None: the goal is a time alone (goal_seconds), the ratio is shown for scale."""
     goal_seconds: float | None = None
+    unit: str = "s"
+    """What the figure and its baseline are in (seconds unless said: e.g. MB)."""
 
     @property
     def ratio(self) -> float:
@@ -64,9 +66,9 @@ def print_table(measurements: list[Measurement]) -> None:
         goal = ", ".join(goals + ([f"≤ {m.goal_seconds:g} s"] if m.goal_seconds else []))
         table.add_row(
             m.name,
-            f"{m.seconds:.2f} s",
+            f"{m.seconds:.2f} {m.unit}",
             m.baseline,
-            f"{m.baseline_seconds:.2f} s",
+            f"{m.baseline_seconds:.2f} {m.unit}",
             f"{m.ratio:.2f}×",
             goal,
             "yes" if m.met else "NO",
