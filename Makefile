@@ -109,6 +109,12 @@ bench-cli: venv
 test-reliability: venv system-deps
 	$(PY) -m benchmarks.reliability
 
+## make bench-memory: peak memory of a 19-outcome build without Prefect at two sizes, one new process each
+## (BENCH_MEMORY_ROWS=10000,50000 for others): memory per row must not grow with the rows
+.PHONY: bench-memory
+bench-memory: venv
+	$(PY) -m benchmarks.run memory
+
 ## make bench-rebuild: first build vs a rebuild where nothing changed (task cache)
 bench-rebuild: venv
 	$(PY) -m benchmarks.run rebuild

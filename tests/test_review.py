@@ -169,7 +169,7 @@ def check_new_version_of_an_approved_result(engine: Engine, tmp_path: Path) -> N
     package = received(engine, tmp_path)
     one(engine, "approve")
     approved = approved_versions(engine, B)
-    assert TUN in approved_results(current_evidence(engine, B), approved)
+    assert TUN in approved_results(result_versions(current_evidence(engine, B)), approved)
     new_version_of_tunisia(package, engine, tmp_path)
     changes = sync(engine, B)
     assert [(c.cpo_code, c.what, c.old_value, c.new_value) for c in changes if c.what == "status"] == [
@@ -177,7 +177,7 @@ def check_new_version_of_an_approved_result(engine: Engine, tmp_path: Path) -> N
     ]
     assert "a new version of its rows arrived" in changes[-1].reason
     evidence = current_evidence(engine, B)
-    assert TUN not in approved_results(evidence, approved)  # approved on rows no longer in force
+    assert TUN not in approved_results(result_versions(evidence), approved)  # rows no longer in force
     assert status_of(engine, *TUN) == "submitted"
     assert sync(engine, B) == []  # nothing new: nothing recorded
 
@@ -247,6 +247,6 @@ def test_only_results_approved_on_the_rows_counted_count() -> None:
     )
     versions = result_versions(evidence)
     assert result_versions(evidence.iloc[::-1]) == versions  # row order does not matter
-    assert approved_results(evidence, {TUN: versions[TUN]}) == {TUN}
-    assert approved_results(evidence, {TUN: "older"}) == set()
+    assert approved_results(versions, {TUN: versions[TUN]}) == {TUN}
+    assert approved_results(versions, {TUN: "older"}) == set()
     assert list(only(evidence, {TUN})["criterion"]) == [1, 2]

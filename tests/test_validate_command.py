@@ -422,3 +422,20 @@ def test_the_validation_loads_pandera_as_it_is() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "2", done.stderr[-500:]
+
+
+def test_many_findings_print_the_first_then_counts_per_rule(sample_package: Path, tmp_path: Path) -> None:
+    rows = pd.read_csv(sample_package / EVIDENCE, dtype=str, keep_default_na=False)
+    rows["result_achieved"] = ""  # 65 errors
+    rows.loc[:9, "region"] = "Atlantis"  # and 10 more, of another rule
+    rows.to_csv(sample_package / EVIDENCE, index=False)
+    code, output = validate(sample_package, "--report-dir", tmp_path)
+    assert code == 1
+    lines = output.splitlines()
+    assert sum(": result_achieved: " in line for line in lines) == cli.FINDING_LINES - 10  # plain lines
+    every = pd.read_csv(tmp_path / "validation-report.csv", dtype=str, keep_default_na=False)
+    assert len(errors(tmp_path / "validation-report.csv")) == 75  # the files keep every one
+    assert f"{len(every)} finding(s), {cli.FINDING_LINES} shown above; all of them: " in output
+    assert str(tmp_path / "validation-report.csv") in output
+    counts = [line.strip() for line in lines if line.startswith("  ")]
+    assert "65 error result_achieved_filled" in counts and "10 error region_is_one_of_five" in counts

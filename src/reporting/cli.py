@@ -77,16 +77,30 @@ def _show_run_progress() -> None:
         runs.addHandler(_RunProgress(logging.INFO))
 
 
-def _print_findings(findings: pd.DataFrame) -> None:
-    """A table on a terminal; elsewhere one plain line per finding, `file:sheet:row: column: rule:
-    message`, never wrapped, so that `grep result_achieved` finds every one."""
+FINDING_LINES = 50
+"""Findings printed one by one; past them, counts per rule (a whole-programme build has tens of thousands)."""
+
+
+def _print_findings(findings: pd.DataFrame, full_list: str) -> None:
+    """The first FINDING_LINES findings: a table on a terminal; elsewhere one plain line per finding,
+    `file:sheet:row: column: rule: message`, never wrapped, for `grep`. When there are more, one line
+    per rule with its count, and where the full list is."""
+    shown = findings.head(FINDING_LINES)
     if console.is_terminal:
         from reporting.intake.feedback import findings_console_table
 
-        console.print(findings_console_table(findings))
-        return
-    for f in findings.astype("string").fillna("").itertuples(index=False):
-        print(f"{f.file}:{f.sheet}:{f.row}: {f.column}: {f.rule}: {f.message}")
+        console.print(findings_console_table(findings, FINDING_LINES))
+    else:
+        for f in shown.astype("string").fillna("").itertuples(index=False):
+            print(f"{f.file}:{f.sheet}:{f.row}: {f.column}: {f.rule}: {f.message}")
+    if len(findings) > len(shown):
+        console.print(
+            f"{len(findings)} finding(s), {len(shown)} shown above; all of them: {escape(full_list)}",
+            highlight=False,
+        )
+        counts = findings.groupby(["severity", "rule"], sort=False).size()
+        for severity, rule, count in counts.reset_index().itertuples(index=False):
+            console.print(f"  {count} {severity} {escape(str(rule))}", highlight=False)
 
 
 def _prefect_api() -> Callable[[], str]:
@@ -170,7 +184,7 @@ def _current_build_said(parameters: dict[str, Any]) -> bool:
     return True
 
 
-def _print_summary(result: dict[str, Any]) -> None:
+def _print_summary(result: dict[str, Any], package: Path) -> None:
     summary = result["summary"]
     title = f"Member States with a reportable result, {result['biennium']}"
     if result.get("draft"):
@@ -187,7 +201,7 @@ def _print_summary(result: dict[str, Any]) -> None:
         for row in summary.itertuples()
     ]
     if len(result["findings_table"]):
-        _print_findings(result["findings_table"])
+        _print_findings(result["findings_table"], f"reporting validate {package}")
     if console.is_terminal:
         table = Table(title=title)
         for column in columns:
@@ -313,7 +327,7 @@ def build(
             reason = f"{exc.__class__.__name__}: {exc} (--debug shows the traceback)"
         errors.print(f"[red]error:[/red] {escape(reason)}", highlight=False)
         raise typer.Exit(1) from None
-    _print_summary(result)
+    _print_summary(result, package)
 
 
 server_app = typer.Typer(no_args_is_help=True, help="The data folder's local Prefect server (UI and API).")
@@ -413,7 +427,7 @@ def server_env(
 def synth(
     out: Annotated[Path, typer.Option(help="Folder to write the package into.")],
     rows: Annotated[int, typer.Option(help="About how many evidence rows.")] = 10_000,
-    outcomes: Annotated[int, typer.Option(help="How many outcomes (2 indicators each).")] = 19,
+    outcomes: Annotated[int, typer.Option(help="How many outcomes (1 to 19, 2 to 4 indicators each).")] = 19,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same package).")] = 2015,
 ) -> None:
     """Write a synthetic submission package made of the real sample texts (for benchmarks)."""
@@ -454,7 +468,13 @@ def validate(
 ) -> None:
     """Check a package or a single file without storing anything (a dry run). Exit 0: nothing would be
     set aside; 1: some finding of severity error or critical; 2: the command was misused."""
-    from reporting.intake.feedback import abridged_note, framework_for_file, write_report
+    from reporting.intake.feedback import (
+        REPORT_CSV,
+        REPORT_XLSX,
+        abridged_note,
+        framework_for_file,
+        write_report,
+    )
     from reporting.intake.stages import dry_run
 
     chosen = _framework_option(framework)
@@ -474,7 +494,7 @@ def validate(
     progress = _progress if errors.is_terminal else None
     checked = dry_run(path, chosen, progress)
     if len(checked.findings):
-        _print_findings(checked.findings)
+        _print_findings(checked.findings, f"{report_dir / REPORT_XLSX}, {report_dir / REPORT_CSV}")
     if progress:
         progress("writing the validation report")
     xlsx, csv = write_report(checked, report_dir)

@@ -20,32 +20,38 @@ VERSIONED_COLUMNS = tuple(c for c in (*EVIDENCE_COLUMNS, *OPTIONAL_EVIDENCE_COLU
 
 def result_versions(evidence: pd.DataFrame) -> dict[Result, str]:
     """A fingerprint of each CPO result's rows (whatever their order, file or row numbers, whether read
-    from a package or from the store): another fingerprint, other rows."""
+    from a package or from the store): another fingerprint, other rows. Column by column, one line of
+    text per row: no copy of the whole table, no Python call per row but one append."""
     if evidence.empty:
         return {}
-    texts = (
-        pd.DataFrame(
-            {c: evidence[c] if c in evidence.columns else "" for c in VERSIONED_COLUMNS}, index=evidence.index
-        )
-        .astype("string")
-        .fillna("")
-        .astype(str)
-    )  # an optional column missing is a column left empty
-    texts = texts.assign(
-        criterion=pd.to_numeric(texts["criterion"], errors="coerce").astype("Int64").astype(str)
-    )
-    lines = texts.apply(lambda row: "\x1f".join(row), axis=1)
-    keyed = pd.DataFrame({"indicator": texts["indicator"], "cpo_code": texts["cpo_code"], "line": lines})
-    versions: dict[Result, str] = {}
-    for (indicator, code), group in keyed.groupby(["indicator", "cpo_code"], sort=False):
-        digest = hashlib.sha256("\x1e".join(sorted(group["line"])).encode("utf-8")).hexdigest()[:16]
-        versions[(str(indicator), str(code))] = digest
-    return versions
+    lines = _versioned_text(evidence, VERSIONED_COLUMNS[0])
+    for column in VERSIONED_COLUMNS[1:]:
+        lines = lines + "\x1f" + _versioned_text(evidence, column)
+    rows: dict[Result, list[str]] = {}
+    keys = zip(evidence["indicator"].astype(str), evidence["cpo_code"].astype(str), lines, strict=True)
+    for indicator, code, line in keys:
+        rows.setdefault((indicator, code), []).append(line)
+    return {
+        key: hashlib.sha256("\x1e".join(sorted(texts)).encode("utf-8")).hexdigest()[:16]
+        for key, texts in rows.items()
+    }
 
 
-def approved_results(evidence: pd.DataFrame, approved: Mapping[Result, str]) -> set[Result]:
-    """The results of `evidence` approved on exactly these rows (`approved`: result → approved version)."""
-    return {key for key, version in result_versions(evidence).items() if approved.get(key) == version}
+def _versioned_text(evidence: pd.DataFrame, column: str) -> pd.Series[str]:
+    """A column as its rows' version reads it: text, empty where missing (an optional column missing is
+    a column left empty), the criterion as a whole number."""
+    if column not in evidence.columns:
+        return pd.Series("", index=evidence.index, dtype=str)
+    text = evidence[column].astype("string").fillna("").astype(str)
+    if column == "criterion":
+        return pd.to_numeric(text, errors="coerce").astype("Int64").astype(str)
+    return text
+
+
+def approved_results(versions: Mapping[Result, str], approved: Mapping[Result, str]) -> set[Result]:
+    """The results (`versions`: result → version of its rows, `result_versions`) approved on exactly
+    these rows (`approved`: result → approved version)."""
+    return {key for key, version in versions.items() if approved.get(key) == version}
 
 
 def only(evidence: pd.DataFrame, results: set[Result]) -> pd.DataFrame:

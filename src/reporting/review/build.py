@@ -94,7 +94,8 @@ def apply_decisions(engine: Engine, package: Package, checked: PackageValidation
         notes += [
             f"{received.name}: {', '.join(results)}: not applied: {why}" for why, results in refused.items()
         ]
-    sync(engine, biennium)
+    if not any(f.role == "reviews" for f in package.files):  # importing reviews.csv synced them
+        sync(engine, biennium)
     return notes
 
 
@@ -102,7 +103,7 @@ def reviewed(engine: Engine, biennium: str, evidence: pd.DataFrame, draft: bool)
     """The approved, pending and returned results of `evidence`; NothingApproved for a final build with
     none approved."""
     versions = result_versions(evidence)
-    approved = approved_results(evidence, approved_versions(engine, biennium))
+    approved = approved_results(versions, approved_versions(engine, biennium))
     countries = evidence.groupby(["indicator", "cpo_code"])["country"].first()
     returned = tuple(
         ReturnedResult(i, c, str(countries[(i, c)]), by, comment)

@@ -163,13 +163,20 @@ def sync(engine: Engine, biennium: str) -> list[Entry]:
     with engine.begin() as conn:
         entries += _superseded_files(conn, biennium)
         known = store.reviews(conn, biennium)
+        submitted: list[dict[str, str]] = []
         for key in sorted(set(versions) | set(known)):
             indicator, code = key
             version, review = versions.get(key, ""), known.get(key)
             where = f"rows in {files[key]}" if key in files else "no rows in force"
             if review is None:
-                store.insert_review(
-                    conn, biennium, indicator, code, status=SUBMITTED, version=version, changed_by=INTAKE
+                submitted.append(
+                    {
+                        "indicator": indicator,
+                        "cpo_code": code,
+                        "status": SUBMITTED,
+                        "version": version,
+                        "changed_by": INTAKE,
+                    }
                 )
                 entries.append(Entry(INTAKE, biennium, "status", "", SUBMITTED, where, indicator, code))
                 continue
@@ -192,6 +199,7 @@ def sync(engine: Engine, biennium: str) -> list[Entry]:
                 )  # fmt: skip
             else:
                 store.update_review(conn, biennium, indicator, code, version=version)
+        store.insert_reviews(conn, biennium, submitted)
         record(conn, *entries)
     return entries
 

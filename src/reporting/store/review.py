@@ -213,12 +213,13 @@ def review_frame(engine: Engine, biennium: str) -> pd.DataFrame:
         )
 
 
-def insert_review(conn: Connection, biennium: str, indicator: str, cpo_code: str, **values: Any) -> None:
-    conn.execute(
-        insert(table(ResultReviewRecord)).values(
-            biennium=biennium, indicator=indicator, cpo_code=cpo_code, changed_at=now(), **values
-        )
-    )
+def insert_reviews(conn: Connection, biennium: str, reviews: list[dict[str, Any]]) -> None:
+    """New reviews (each: indicator, cpo_code and its values) in one statement: a first build of the whole
+    programme submits thousands of results."""
+    if reviews:
+        changed_at = now()
+        rows = [{"biennium": biennium, "changed_at": changed_at, **review} for review in reviews]
+        conn.execute(insert(table(ResultReviewRecord)), rows)
 
 
 def update_review(conn: Connection, biennium: str, indicator: str, cpo_code: str, **values: Any) -> None:
