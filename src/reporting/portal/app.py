@@ -202,15 +202,18 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     def home(request: Request, person: Signed) -> HTMLResponse:
         return page(request, "home.html", bienniums=_bienniums(engine()))
 
+    def regional_results(person: people.Person, biennium: str) -> pd.DataFrame:
+        """The biennium's results in the regions the person works for (reviewers and submitters alike)."""
+        from reporting.review.results import results_frame
+
+        frame = results_frame(engine(), biennium)
+        return frame[frame["region"].map(person.covers)] if len(frame) else frame
+
     def review_page(
         request: Request, person: people.Person, biennium: str | None, status: int = 200, **more: Any
     ) -> HTMLResponse:
-        from reporting.review.results import results_frame
-
         year, known = chosen(biennium)
-        frame = results_frame(engine(), year)
-        mine = frame[frame["region"].map(person.covers)] if len(frame) else frame
-        rows = _rows(mine)
+        rows = _rows(regional_results(person, year))
         for row in rows:
             row["key"] = json.dumps([row["indicator"], row["cpo_code"], row["version"]])
         return page(request, "review.html", status, biennium=year, bienniums=known, results=rows, **more)
@@ -256,11 +259,8 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     def submit_page(
         request: Request, person: people.Person, biennium: str | None, status: int = 200, **more: Any
     ) -> HTMLResponse:
-        from reporting.review.results import results_frame
-
         year, known = chosen(biennium)
-        frame = results_frame(engine(), year)
-        theirs = frame[frame["region"].map(person.covers)] if len(frame) else frame
+        theirs = regional_results(person, year)
         sent = uploads.uploads_by(person.name, year)
         return page(
             request,
