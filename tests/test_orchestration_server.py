@@ -67,7 +67,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        process.wait(timeout=60)
 
 
 def _wait_until(check: Any, seconds: float, what: str) -> Any:
@@ -100,7 +100,7 @@ def trigger_rebuild(env: dict[str, str], *parameters: str) -> str:
 
 
 def _run_state(api: str, flow_run_id: str) -> dict[str, Any] | None:
-    run: dict[str, Any] = httpx.get(f"{api}/flow_runs/{flow_run_id}", timeout=10).json()
+    run: dict[str, Any] = httpx.get(f"{api}/flow_runs/{flow_run_id}", timeout=60).json()
     return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
 
@@ -175,7 +175,7 @@ def test_a_triggered_rebuild_completes_with_its_artifacts_and_report(local_prefe
     found = httpx.post(
         f"{local_prefect.api}/artifacts/filter",
         json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}},
-        timeout=10,
+        timeout=60,
     ).json()
     artifacts = {a["key"]: a for a in found if a["key"]}
     assert set(artifacts) == {
@@ -225,20 +225,20 @@ def test_the_rest_api_and_the_ui_form_refuse_a_wrong_parameter_before_a_run_exis
 ) -> None:
     """The UI's Run form posts to this endpoint: what the CLI refuses, it refuses too, with the reason."""
     rebuild = deployment(local_prefect.api, "biennial-report/rebuild")
-    before = httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=10).json()
+    before = httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=60).json()
     answer = httpx.post(
         f"{local_prefect.api}/deployments/{rebuild['id']}/create_flow_run",
         json={"parameters": parameters},
-        timeout=10,
+        timeout=60,
     )
     assert answer.status_code in (409, 422), answer.text
     assert reason in answer.json()["detail"]
-    assert httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=10).json() == before
+    assert httpx.post(f"{local_prefect.api}/flow_runs/count", json={}, timeout=60).json() == before
 
 
 def deployment(api: str, name: str) -> dict[str, Any]:
     """A registered deployment by its full name, `flow/deployment` (e.g. 'end-of-biennium/sign-off')."""
-    found = httpx.get(f"{api}/deployments/name/{name}", timeout=10)
+    found = httpx.get(f"{api}/deployments/name/{name}", timeout=60)
     assert found.status_code == 200, f"{name}: {found.text}"
     read: dict[str, Any] = found.json()
     return read
@@ -338,7 +338,7 @@ def _large_package(local_prefect: LocalPrefect) -> Path:
 def _wait_running(local_prefect: LocalPrefect, flow_run_id: str) -> str:
     run_url = f"{local_prefect.api}/flow_runs/{flow_run_id}"
     _wait_until(
-        lambda: httpx.get(run_url, timeout=10).json()["state_type"] == "RUNNING", 120, "the run to start"
+        lambda: httpx.get(run_url, timeout=60).json()["state_type"] == "RUNNING", 120, "the run to start"
     )
     return run_url
 
@@ -380,13 +380,13 @@ def test_a_run_cancelled_from_the_ui_is_cancelled_at_once_and_says_what_is_missi
     )
     run_url = _wait_running(local_prefect, flow_run_id)
     cancelling = {"state": {"type": "CANCELLING", "name": "Cancelling"}}
-    assert httpx.post(f"{run_url}/set_state", json=cancelling, timeout=10).json()["status"] == "ACCEPT"
+    assert httpx.post(f"{run_url}/set_state", json=cancelling, timeout=60).json()["status"] == "ACCEPT"
     run = _wait_until(
         lambda: _run_state(local_prefect.api, flow_run_id), CANCELLED_SECONDS, "the run to be cancelled"
     )
     assert run["state_type"] == "CANCELLED", run["state"]
     of_the_run = {"logs": {"flow_run_id": {"any_": [flow_run_id]}}}
-    logs = httpx.post(f"{local_prefect.api}/logs/filter", json=of_the_run, timeout=10).json()
+    logs = httpx.post(f"{local_prefect.api}/logs/filter", json=of_the_run, timeout=60).json()
     assert (out / "build.json").is_file(), [log["message"][:300] for log in logs][-15:]
     said = json.loads((out / "build.json").read_text(encoding="utf-8"))
     assert said["cancelled"] is True and said["editions_missing"], said
@@ -405,7 +405,7 @@ def test_the_worker_stops_on_the_first_sigterm_and_its_run_does_not_stay_running
     local_prefect.worker.wait(timeout=60)
     run_url = f"{local_prefect.api}/flow_runs/{flow_run_id}"
     deadline = time.monotonic() + 240
-    while (run := httpx.get(run_url, timeout=10).json())["state_type"] not in FINAL:
+    while (run := httpx.get(run_url, timeout=60).json())["state_type"] not in FINAL:
         worker_log = (local_prefect.work / "worker.log").read_text(errors="replace")
         assert time.monotonic() < deadline, (run["state"], worker_log[-3000:])
         time.sleep(2)

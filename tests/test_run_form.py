@@ -84,7 +84,7 @@ def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(stack: PrefectStack
     checked = httpx.post(
         f"{stack.api}/ui/schemas/validate",
         json={"schema": rebuild["parameter_openapi_schema"], "values": {"biennium": "2014-2015"}},
-        timeout=10,
+        timeout=60,
     ).json()
     assert checked["valid"] is False
     assert checked["errors"] == [
@@ -93,7 +93,7 @@ def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(stack: PrefectStack
     refused = httpx.post(
         f"{stack.api}/deployments/{rebuild['id']}/create_flow_run",
         json={"parameters": {"biennium": "2014-2015"}},
-        timeout=10,
+        timeout=60,
     )
     assert refused.status_code == 409, refused.text
     detail = refused.json()["detail"]
@@ -109,7 +109,7 @@ def test_unvalidated_a_mistyped_biennium_fails_the_run_before_it_reads_anything(
     created = httpx.post(
         f"{stack.api}/deployments/{rebuild['id']}/create_flow_run",
         json={"parameters": {"biennium": "2014-2015"}, "enforce_parameter_schema": False},
-        timeout=10,
+        timeout=60,
     )
     assert created.status_code == 201, created.text
     run_id = created.json()["id"]
@@ -132,7 +132,7 @@ def test_reminder_runs_are_named_and_only_scheduled_runs_are_tagged_so(stack: Pr
     created = httpx.post(
         f"{stack.api}/deployments/{weekly['id']}/create_flow_run",
         json={"parameters": {"biennium": "2014-15"}},
-        timeout=10,
+        timeout=60,
     ).json()
     finished = _wait_until(lambda: _run_state(stack.api, created["id"]), 90, "the reminder run to end")
     assert finished["name"].startswith("review-reminder-2014-15-"), finished["name"]

@@ -525,6 +525,7 @@ def build_report(
         "pdf": pdf,
         "language": language,
         "draft": draft,
+        "publication_date": publication_date.isoformat() if publication_date else None,
     }
     figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
     build_json = record(
