@@ -276,11 +276,15 @@ def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(stack: P
     assert (out / "draft" / "en" / "implementation-report-2014-15.docx").is_file()
     assert "(DRAFT)" in (out / "draft" / "en" / "report.md").read_text(encoding="utf-8").splitlines()[0]
 
-    answered = httpx.post(
-        f"{stack.api}/flow_runs/{run_id}/resume",
-        json={"run_input": {"decision": "approve", "by": "Chief", "comment": ""}},
-        timeout=60,
-    )
+    def resumed() -> httpx.Response | None:  # a busy server answers 503 (its SQLite database locked): again
+        response = httpx.post(
+            f"{stack.api}/flow_runs/{run_id}/resume",
+            json={"run_input": {"decision": "approve", "by": "Chief", "comment": ""}},
+            timeout=60,
+        )
+        return None if response.status_code == 503 else response
+
+    answered = _wait_until(resumed, 120, "the server to take the answer")
     assert answered.status_code == 201 and answered.json()["status"] == "ACCEPT", answered.text
     finished = _wait_until(lambda: _run_state(stack.api, run_id), 90, "the signed-off run to end")
     assert finished["state_type"] == "COMPLETED", stack.worker_log.read_text(errors="replace")[-5000:]

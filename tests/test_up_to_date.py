@@ -35,6 +35,7 @@ def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
         "pdf": False,
         "language": "en",
         "draft": False,
+        "publication_date": None,
         **changed,
     }
 
