@@ -109,3 +109,19 @@ def test_parts_within_the_limits_together_over_it_are_refused(
 def test_a_workbook_within_the_limits_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REPORTING_ZIP_RATIO_MAX", "1000000")
     assert len(readers.read_workbook(padded_sheet(2), "fine.xlsx").frames[0]) == len(BASE)
+
+
+def test_a_review_sheet_that_is_a_zip_bomb_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reporting.review import workbook
+    from reporting.review.results import ReviewError
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(workbook, "load_workbook", refused)
+    sheet = tmp_path / "africa.xlsx"
+    sheet.write_bytes(padded_sheet(8))
+    with pytest.raises(ReviewError, match=rf"africa.xlsx: refused: its part '{SHEET}'.*zip bomb"):
+        workbook.read_decisions(sheet, "Ana")

@@ -7,6 +7,7 @@ have changed since the export is refused for that row, with the reason.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from reporting.errors import PackageError
 from reporting.escaping import workbook_cell
+from reporting.intake.readers import refuse_zip_bomb
 from reporting.outputs import written_in_place
 from reporting.review.results import ACTIONS, Decision, ReviewError
 
@@ -70,7 +73,11 @@ def export_sheet(results: pd.DataFrame, out: Path) -> Path:
 def read_decisions(path: Path, by: str) -> tuple[str, list[Decision]]:
     """The biennium and the decisions of a filled-in review sheet (rows without a decision are left)."""
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        content = path.read_bytes()
+        refuse_zip_bomb(content, path.name)  # before anything inflates it, as for a submission
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except PackageError as refused:
+        raise ReviewError(str(refused)) from None
     except Exception as exc:
         raise ReviewError(f"{path}: not a review sheet ({exc})") from None
     if SHEET not in book.sheetnames:
