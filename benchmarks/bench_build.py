@@ -1,5 +1,5 @@
 """A 10,000-row, 19-outcome package built through the Prefect flow, against the same stages run in
-process without Prefect (`pipeline.build_report` into a new database): the orchestration (task runs,
+process without Prefect (`pipeline.publish`, the same composition, into a new database): the orchestration (task runs,
 persisted results, artifacts) must cost little, and the whole build stay well under a minute."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from reporting import settings
 
 
 def build_without_prefect(package: Path, work: Path, database: str = "plain.db") -> None:
-    """The flow's stages called in process, storing into `work/database` and rendering into
-    `work/plain` (the baseline of bench_build and bench_small)."""
-    from reporting.pipeline import Store, build_report
+    """The flow's composition of the stages called in process (`pipeline.publish`), storing into
+    `work/database` and rendering into `work/plain` (the baseline of bench_build and bench_memory)."""
+    from reporting.pipeline import Parameters, Store, publish
     from reporting.store.database import upgraded_engine
 
     where = Store(upgraded_engine(f"sqlite:///{work / database}"), work / "plain-archive")
-    build_report(package, work / "plain", where=where)
+    publish(Parameters(package=str(package), out=str(work / "plain")), where)
 
 
 def run() -> list[Measurement]:

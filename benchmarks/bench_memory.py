@@ -1,5 +1,5 @@
 """Peak memory of a whole-programme build (19 outcomes, every member State) at two sizes, each in a new
-process running the stages without Prefect (`pipeline.build_report` into a new database): memory must
+process running the stages without Prefect (`pipeline.publish` into a new database): memory must
 grow with the rows, not faster (issue 24: a 100k-row build used 5.9 GB; goal ≤ 2 GB). The figure is the
 peak per row at the larger size, its baseline the peak per row at the smaller: ≤ 1× is growth no faster
 than linear. `BENCH_MEMORY_ROWS=10000,50000` chooses the sizes (one build at a time)."""

@@ -1,8 +1,8 @@
 """The user's real case: the 65-row sample package (examples/2014-15) built with the command line, each
 step a new process as a user runs it, in REPEAT rounds; each round:
 
-(a) the same stages without Prefect (`pipeline.build_report`: read, validate, store into a new data
-folder, count, render) in a new process, imports included as for the command, then
+(a) the same stages without Prefect (`pipeline.publish`, the flow's own composition: read, validate,
+store into a new data folder, count, render) in a new process, imports included as for the command, then
 `reporting build examples/2014-15 --out DIR` in another new data folder (the first build, which starts
 that folder's local Prefect server: its start is timed) — the first build against the stages alone;
 (b) the same build run again in a new process with nothing changed (the server is running, the build is
@@ -36,8 +36,8 @@ PAUSE_SECONDS = 3
 NOT_INHERITED = ("PREFECT_HOME", "PREFECT_LOCAL_STORAGE_PATH", "PREFECT_API_URL", "DATABASE_URL")
 
 LIBRARY_ONLY = (
-    "import sys\nfrom pathlib import Path\nfrom reporting.pipeline import Store, build_report\n"
-    "build_report(Path(sys.argv[1]), Path(sys.argv[2]) / 'plain', where=Store.configured())"
+    "import sys\nfrom reporting.pipeline import Parameters, Store, publish\n"
+    "publish(Parameters(package=sys.argv[1], out=sys.argv[2] + '/plain'), Store.configured())"
 )
 """The same stages in process, into the data folder's store (REPORTING_DATA_DIR), as the command does."""
 

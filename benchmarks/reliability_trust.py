@@ -15,8 +15,9 @@ import pandas as pd
 from sqlalchemy import text
 
 from benchmarks.reliability import REPORTING, SAMPLE, Tally, count, run
-from reporting.pipeline import Store, build_report
+from reporting.pipeline import Store
 from reporting.store.database import upgraded_engine
+from tests.report_packages import build
 from tests.test_crash_recovery import command_env
 
 DIRECTORY = """people:
@@ -26,7 +27,7 @@ DIRECTORY = """people:
 
 
 def _build_id(package: Path, out: Path, where: Store) -> str:
-    built = build_report(package, out, where=where)
+    built = build(package, out, where=where)
     assert built.build_json is not None
     return str(json.loads(built.build_json.read_text(encoding="utf-8"))["build_id"])
 
@@ -46,7 +47,7 @@ def trust(work: Path) -> Tally:
     rows["submitted_by"] = rows["cpo_code"].map({"TUN129": "Sam"}).fillna("")
     rows.to_csv(evidence, index=False)
     where = Store(upgraded_engine(f"sqlite:///{data / 'reporting.db'}"), data / "archive")
-    build_report(package, work / "draft", where=where, draft=True)  # stores the package
+    build(package, work / "draft", where=where, draft=True)  # stores the package
     decide = [str(REPORTING), "review", "approve"]
     for args, expected in [
         ([*decide, "--cpo", "NGA904", "--by", "-"], "clear"),

@@ -70,16 +70,20 @@ def _translations_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
     return _digest(json.dumps(sorted((inputs.get("translated") or {}).items())))
 
 
+def _unquoted(value: Any) -> Any:
+    """An argument as the task receives it (the flow quotes large ones: flows/biennial_report.py)."""
+    return value.unquote() if isinstance(value, quote) else value
+
+
 def _render_key(context: TaskRunContext, inputs: dict[str, Any]) -> str:
-    report = inputs["context"]
-    report = report.unquote() if isinstance(report, quote) else report
-    evidence = inputs.get("evidence")
-    evidence = evidence.unquote() if isinstance(evidence, quote) else evidence
+    report, template, out_dir, evidence = (
+        _unquoted(inputs.get(name)) for name in ("context", "template", "out_dir", "evidence")
+    )
     return _digest(
         library_fingerprint(),
         json.dumps(report, sort_keys=True, default=str),
-        file_sha256(inputs["template"]),
-        str(Path(inputs["out_dir"]).resolve()),
+        file_sha256(template),
+        str(Path(out_dir).resolve()),
         "none" if evidence is None else _digest(evidence.to_csv(index=False)),
     )
 

@@ -23,28 +23,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
-from reporting import settings
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import State
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, Running
+from pydantic import ConfigDict, Field, model_validator
 
-settings.configure_prefect()  # before Prefect reads its settings: project-local home, no telemetry
-
-from prefect import flow, get_run_logger  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-from prefect.client.orchestration import get_client  # noqa: E402
-from prefect.client.schemas.objects import State  # noqa: E402
-from prefect.exceptions import FlowPauseTimeout  # noqa: E402
-from prefect.flow_runs import pause_flow_run  # noqa: E402
-from prefect.input import RunInput  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-from prefect.states import Completed, Failed, Running  # noqa: E402
-from pydantic import ConfigDict, Field, model_validator  # noqa: E402
-
-from reporting import pipeline  # noqa: E402
-from reporting.escaping import markdown_cell  # noqa: E402
-from reporting.flows.biennial_report import Biennium, Language, biennial_report  # noqa: E402
-from reporting.report.draft import returned_markdown  # noqa: E402
-from reporting.review.build import Reviewed  # noqa: E402
-from reporting.review.results import lock, sign_off  # noqa: E402
-from reporting.store.database import engine_for  # noqa: E402
+from reporting import pipeline, settings
+from reporting.escaping import markdown_cell
+from reporting.flows.biennial_report import Biennium, Language, biennial_report
+from reporting.report.draft import returned_markdown
+from reporting.review.build import Reviewed
+from reporting.review.results import lock, sign_off
+from reporting.store.database import engine_for
 
 DAY_SECONDS = 24 * 3600
 POLL_SECONDS = 60
@@ -176,7 +172,7 @@ def end_of_biennium(
     the final report and lock the biennium (Completed), or record the return (Returned)."""
     logger = get_run_logger()
     draft = biennial_report(
-        package=package or None, biennium=biennium, out=out or None, language=language, draft=True
+        package=package or None, biennium=biennium, out=out or None, language=language, draft=True, force=True
     )
     chosen = str(draft["biennium"])
     description = sign_off_description(draft)

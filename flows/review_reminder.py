@@ -11,21 +11,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from reporting import settings
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
+from prefect.runtime import flow_run
 
-settings.configure_prefect()  # before Prefect reads its settings: project-local home, no telemetry
-
-from prefect import flow, get_run_logger  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-from prefect.blocks.notifications import CustomWebhookNotificationBlock  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-
-from reporting import people, pipeline  # noqa: E402
-from reporting.flows.biennial_report import FormBiennium, form_field  # noqa: E402
-from reporting.review import notify  # noqa: E402
-from reporting.review.reminder import reminder_markdown  # noqa: E402
-from reporting.review.results import latest_biennium, results_frame  # noqa: E402
-from reporting.store.database import engine_for  # noqa: E402
+from reporting import people, pipeline, settings
+from reporting.flows.biennial_report import FormBiennium, form_field
+from reporting.review import notify
+from reporting.review.reminder import reminder_markdown
+from reporting.review.results import latest_biennium, results_frame
+from reporting.store.database import engine_for
 
 ALERTS_BLOCK = "reporting-alerts"  # saved by deployments/automations.py
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import shutil
 from datetime import date
 from pathlib import Path
@@ -13,8 +15,8 @@ from docx import Document
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from reporting import pipeline
 from reporting.pipeline import Built as Built
-from reporting.pipeline import build_report
 from reporting.store.builds import Published
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,8 +108,44 @@ def earlier_published() -> Published:
     return Published("2012-13", date(2014, 1, 15), earlier_summary())
 
 
-build = build_report
-"""The flow's stages in process, storing nothing (the report tests' build)."""
+def build(
+    root: Path,
+    out: Path,
+    *,
+    previous: Published | None = None,
+    generated_on: date | None = None,
+    where: pipeline.Store | None = None,
+    outcomes: list[str] | None = None,
+    template: Path | None = None,
+    strict: bool = False,
+    pdf: bool = False,
+    language: str = "en",
+    draft: bool = False,
+    publication_date: date | None = None,
+) -> Built:
+    """`pipeline.publish` in process (the report tests' build) into OUT/<language>/: storing nothing
+    unless given a store (`where`); `previous` stands for the earlier biennium, `generated_on` for the
+    day of the build."""
+    stages = dataclasses.replace(
+        pipeline.IN_PROCESS,
+        earlier=lambda biennium, store: previous or pipeline.earlier(biennium, store),
+        context=functools.partial(pipeline.context, generated_on=generated_on),
+    )
+    asked = pipeline.Parameters(
+        package=str(root),
+        outcomes=outcomes,
+        template=str(template) if template else None,
+        out=str(out),
+        strict=strict,
+        pdf=pdf,
+        language=language,
+        draft=draft,
+        publication_date=publication_date,
+        force=True,  # as asked, even when an earlier build of the same inputs made the outputs today
+    )
+    built = pipeline.publish(asked, where, stages)
+    assert isinstance(built, Built)
+    return built
 
 
 Items = list[Paragraph | Table]

@@ -15,11 +15,11 @@ from sqlalchemy import Engine
 
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
-from reporting.pipeline import build_report
 from reporting.store.builds import Published, earlier_published, record_build
 from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import store_package
 from reporting.store.review import insert_lock
+from tests import report_packages
 from tests.report_packages import EARLIER, SAMPLE, earlier_summary
 
 
@@ -101,7 +101,7 @@ def test_a_build_after_the_lock_does_not_rewrite_what_was_published(engine: Engi
 
 
 def test_the_report_says_when_no_figures_were_published(sample_package: Path, tmp_path: Path) -> None:
-    built = build_report(sample_package, tmp_path / "out", previous=Published("2012-13", None, None))
+    built = report_packages.build(sample_package, tmp_path / "out", previous=Published("2012-13", None, None))
     markdown = built.files.markdown.read_text(encoding="utf-8")
     assert "No published figures of 2012-13 to compare with." in markdown
     assert "Comparison with" not in markdown

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from reporting.cli import app
 from reporting.escaping import csv_text, neutralise
 from reporting.intake.text_cleaning import clean_text
-from reporting.pipeline import Built, Store, build_report
+from reporting.pipeline import Built, Store
 from reporting.report.changes import changes_markdown, compare, stored_snapshot
 from reporting.report.run_summary import findings_artifact_table, region_table, run_summary_markdown
 from reporting.review.reminder import reminder_markdown
@@ -31,6 +31,7 @@ from reporting.review.results import results_frame
 from reporting.store.builds import stored_builds
 from reporting.store.database import upgraded_engine
 from tests.conftest import SAMPLE
+from tests.report_packages import build
 
 LINK = "[click](javascript:alert(4))"
 IMAGE = "<img src=x>"
@@ -88,14 +89,14 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
     reviews.to_csv(package / "reviews.csv", index=False)
     database = f"sqlite:///{root / 'store.db'}"
     store = Store(upgraded_engine(database), root / "archive")
-    first = build_report(package, root / "first", where=store)
+    first = build(package, root / "first", where=store)
 
     tunisia = evidence.index[evidence["cpo_code"] == "TUN129"][0]
     evidence.loc[tunisia, "result_achieved"] += f" {HOSTILE}"
     pd.concat([evidence, bad]).to_csv(evidence_file, index=False)
     another = evidence[regional].head(1).assign(criterion="3")
     another.to_csv(package / "evidence" / ADDED_FILE, index=False)
-    second = build_report(package, root / "second", where=store)
+    second = build(package, root / "second", where=store)
     return Hostile(first, second, store, database)
 
 

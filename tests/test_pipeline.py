@@ -13,17 +13,17 @@ import pytest
 
 from reporting.errors import PackageError
 from reporting.intake.stages import check
-from reporting.pipeline import Store, biennium_of_run, build_report, report_keys, run_name
+from reporting.pipeline import Store, biennium_of_run, report_keys, run_name
 from reporting.store.builds import stored_builds
 from reporting.store.database import upgraded_engine
 from reporting.store.in_force import current_evidence
-from tests.report_packages import SAMPLE, Built
+from tests.report_packages import SAMPLE, Built, build
 from tests.test_sample_package import EXPECTED_CSV
 
 
 def test_a_stored_build_keeps_the_package_and_records_the_build(tmp_path: Path) -> None:
     where = Store(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
-    first = build_report(SAMPLE, tmp_path / "first", where=where)
+    first = build(SAMPLE, tmp_path / "first", where=where)
     assert first.files.summary_csv.read_text(encoding="utf-8") == EXPECTED_CSV
     assert len(current_evidence(where.engine, "2014-15")) == 65
     assert first.build_json is not None
@@ -31,7 +31,7 @@ def test_a_stored_build_keeps_the_package_and_records_the_build(tmp_path: Path) 
     assert manifest["build_id"] == first.context["build_id"] and manifest["flow_run_id"] is None
     assert {i["status"] for i in manifest["inputs"]} == {"current"}
 
-    again = build_report(SAMPLE, tmp_path / "again", where=where)
+    again = build(SAMPLE, tmp_path / "again", where=where)
     assert again.context["build_id"] == first.context["build_id"]  # same inputs, same id
     assert [b["build_id"] for b in stored_builds(where.engine, "2014-15")] == [first.context["build_id"]] * 2
 

@@ -339,15 +339,20 @@ def test_the_draft_watermark_is_an_artifact_in_the_tagged_pdf(
 
 
 def test_the_publication_date_is_a_parameter_of_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reporting.flows import biennial_report
+    from reporting.orchestration import crashed_runs
+
     asked: dict[str, object] = {}
 
-    def up_to_date(parameters: dict[str, object]) -> bool:  # stops before the flow runs
+    def up_to_date(**parameters: object) -> dict[str, object]:  # the flow is not run
         asked.update(parameters)
-        return True
+        return {"up_to_date": "Up to date", "outputs": []}
 
-    monkeypatch.setattr(cli, "_current_build_said", up_to_date)
+    monkeypatch.setattr(cli, "_prefect_api", lambda: lambda: "http://127.0.0.1:9/api")
+    monkeypatch.setattr(crashed_runs, "detect_crashed_runs", lambda: None)
+    monkeypatch.setattr(biennial_report, "biennial_report", up_to_date)
     runner = CliRunner()
     assert runner.invoke(cli.app, ["build", str(SAMPLE), "--publication-date", "2027-03-01"]).exit_code == 0
-    assert asked["publication_date"] == "2027-03-01"
+    assert asked["publication_date"] == date(2027, 3, 1)
     refused = runner.invoke(cli.app, ["build", str(SAMPLE), "--publication-date", "1 March 2027"])
     assert refused.exit_code == 2 and "Invalid value" in refused.output

@@ -11,12 +11,13 @@ from sqlalchemy import update
 
 from reporting.intake.readers import read_package
 from reporting.intake.validate import validate_package
-from reporting.pipeline import Store, build_report
+from reporting.pipeline import Store
 from reporting.review.build import apply_decisions, reviewed
 from reporting.review.results import Decision, decide, sync
 from reporting.store.database import upgraded_engine
 from reporting.store.models import table
 from reporting.store.review import ResultReviewRecord, reviews
+from tests.report_packages import build
 from tests.test_storage import copy_sample, ingest
 
 B = "2014-15"
@@ -37,15 +38,13 @@ def test_a_status_changed_in_the_database_gives_another_build_id(
     sync(where.engine, B)
     results = [Decision(i, c, "approve", "Ana") for i, c in every_result(where)]
     assert not decide(where.engine, B, results).refused
-    first_id, first_totals = _built(build_report(sample_package, tmp_path / "one", where=where).build_json)
-    again_id, _ = _built(build_report(sample_package, tmp_path / "two", where=where).build_json)
+    first_id, first_totals = _built(build(sample_package, tmp_path / "one", where=where).build_json)
+    again_id, _ = _built(build(sample_package, tmp_path / "two", where=where).build_json)
     assert again_id == first_id  # nothing changed: the same id
     review = table(ResultReviewRecord)
     with where.engine.begin() as conn:  # an approval withdrawn behind the program's back
         conn.execute(update(review).where(review.c.cpo_code == "TUN129").values(status="submitted"))
-    edited_id, edited_totals = _built(
-        build_report(sample_package, tmp_path / "three", where=where).build_json
-    )
+    edited_id, edited_totals = _built(build(sample_package, tmp_path / "three", where=where).build_json)
     assert edited_totals != first_totals
     assert edited_id != first_id
 

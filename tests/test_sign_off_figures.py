@@ -12,11 +12,12 @@ import pytest
 from docx import Document
 
 from reporting.escaping import markdown_cell
-from reporting.pipeline import Built, Store, build_report
+from reporting.pipeline import Built, Store
 from reporting.report.draft import RETURNED_ANNEX
 from reporting.review.results import Decision, ReviewError, decide, sign_off
 from reporting.store.database import upgraded_engine
 from reporting.store.review import review_frame
+from tests.report_packages import build
 
 B = "2014-15"
 COMMENT = "Criterion 3: which ministry | adopted it?"
@@ -43,11 +44,11 @@ def test_approving_a_draft_publishes_its_figures_without_the_returned_result(
     sample_package: Path, store: Store, tmp_path: Path
 ) -> None:
     (sample_package / "reviews.csv").unlink()  # every result submitted
-    before = build_report(sample_package, tmp_path / "first", where=store, draft=True)
+    before = build(sample_package, tmp_path / "first", where=store, draft=True)
     assert before.review is not None and ("7.1", "TUN129") in before.review.counted_rows
     decide(store.engine, B, [Decision("7.1", "TUN129", "return", "Ana", COMMENT)])
 
-    draft = build_report(sample_package, tmp_path / "draft", where=store, draft=True)
+    draft = build(sample_package, tmp_path / "draft", where=store, draft=True)
     assert draft.review is not None and ("7.1", "TUN129") not in draft.review.counted_rows
     assert _total(draft, "7.1") == _total(before, "7.1") - 1  # Tunisia counted by TUN129 alone
     report = (tmp_path / "draft" / "report.md").read_text(encoding="utf-8")
@@ -60,7 +61,7 @@ def test_approving_a_draft_publishes_its_figures_without_the_returned_result(
 
     decide(store.engine, B, [Decision("7.1", "TUN129", "reopen", "Ana", "answered")])  # after the draft
     sign_off(store.engine, B, "Chief", approve=True, counted=draft.review.counted_rows)
-    final = build_report(sample_package, tmp_path / "final", where=store)
+    final = build(sample_package, tmp_path / "final", where=store)
     pd.testing.assert_frame_equal(_figures(final), _figures(draft))
     reviews = review_frame(store.engine, B).set_index(["indicator", "cpo_code"])["status"]
     assert reviews[("7.1", "TUN129")] == "submitted"  # submitted after the draft: not approved by it
@@ -72,7 +73,7 @@ def test_a_draft_is_not_signed_off_once_its_results_changed(
     sample_package: Path, store: Store, tmp_path: Path
 ) -> None:
     (sample_package / "reviews.csv").unlink()
-    draft = build_report(sample_package, tmp_path / "draft", where=store, draft=True)
+    draft = build(sample_package, tmp_path / "draft", where=store, draft=True)
     assert draft.review is not None
     decide(store.engine, B, [Decision("7.1", "TUN129", "return", "Ana", COMMENT)])  # counted by the draft
     with pytest.raises(ReviewError, match=r"TUN129 7\.1: it is returned, not submitted"):
@@ -84,9 +85,9 @@ def test_a_result_approved_since_the_draft_without_being_counted_refuses_the_sig
     sample_package: Path, store: Store, tmp_path: Path
 ) -> None:
     (sample_package / "reviews.csv").unlink()
-    build_report(sample_package, tmp_path / "first", where=store, draft=True)  # the rows stored
+    build(sample_package, tmp_path / "first", where=store, draft=True)  # the rows stored
     decide(store.engine, B, [Decision("7.1", "TUN129", "return", "Ana", COMMENT)])
-    draft = build_report(sample_package, tmp_path / "draft", where=store, draft=True)
+    draft = build(sample_package, tmp_path / "draft", where=store, draft=True)
     assert draft.review is not None
     decide(store.engine, B, [Decision("7.1", "TUN129", "reopen", "Ana", "answered")])
     decide(store.engine, B, [Decision("7.1", "TUN129", "approve", "Ana")])  # the final report would count it

@@ -15,11 +15,12 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.errors import StrictModeError
-from reporting.pipeline import Store, build_report
+from reporting.pipeline import Store
 from reporting.report.translation import original_language
 from reporting.report.xliff import MAX_BYTES, XliffError, read_xliff
 from reporting.store.database import upgraded_engine
 from reporting.store.review import audit_entries
+from tests.report_packages import build
 
 B = "2014-15"
 PREFIX = "FR: "
@@ -75,7 +76,7 @@ def test_a_translated_xliff_is_used_by_the_french_edition_only(
 
     where = Store(upgraded_engine(store_url), tmp_path / "archive")
     with pytest.raises(StrictModeError, match=r"passage\(s\) of the French edition have no translation"):
-        build_report(sample_package, tmp_path / "strict", where=where, language="fr", strict=True)
+        build(sample_package, tmp_path / "strict", where=where, language="fr", strict=True)
 
     translated = tmp_path / "report-fr-done.xlf"
     fill(exported, translated)
@@ -84,8 +85,8 @@ def test_a_translated_xliff_is_used_by_the_french_edition_only(
     assert f"{len(units)} translation(s) into fr kept" in imported.output
     assert "translations imported" in set(audit_entries(where.engine, B)["what"])
 
-    french = build_report(sample_package, tmp_path / "fr", where=where, language="fr", strict=True)
-    english = build_report(sample_package, tmp_path / "en", where=where, language="en")
+    french = build(sample_package, tmp_path / "fr", where=where, language="fr", strict=True)
+    english = build(sample_package, tmp_path / "en", where=where, language="en")
     assert PREFIX + result in docx_text(french.files.docx)
     assert PREFIX not in docx_text(english.files.docx)
     assert french.context["untranslated"]["count"] == 0
@@ -101,7 +102,7 @@ def test_an_untranslated_passage_is_tagged_english_and_counted_in_the_draft(
     sample_package: Path, tmp_path: Path, store_url: str
 ) -> None:
     where = Store(upgraded_engine(store_url), tmp_path / "archive")
-    built = build_report(sample_package, tmp_path / "fr", where=where, language="fr", draft=True)
+    built = build(sample_package, tmp_path / "fr", where=where, language="fr", draft=True)
     count = built.context["untranslated"]["count"]
     assert count > 0
     _, _, result = english_result(sample_package)

@@ -1,11 +1,8 @@
-"""`reporting build` asked again with nothing changed answers at once; any change and the flow runs."""
+"""A build asked again with nothing changed answers at once, in its flow run's first task; any change and
+every stage runs."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,13 +12,13 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.intake.readers import receive_package
-from reporting.orchestration import local_server, run_record
-from reporting.pipeline import Store, build_report
+from reporting.pipeline import Built, Current, Parameters, Store, publish
 from reporting.report.manifest import build_identity
 from reporting.report.up_to_date import unchanged_build
 from reporting.resources import default_template
 from reporting.store.database import upgraded_engine
 from reporting.store.review import Entry, approval_state, record
+from tests.report_packages import build
 
 
 def _asked(package: Path, out: Path, **changed: Any) -> dict[str, Any]:
@@ -44,8 +41,8 @@ def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     sample_package: Path, tmp_path: Path
 ) -> None:
     store = Store(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
-    out = tmp_path / "out"
-    build_report(sample_package, out, where=store)
+    build(sample_package, tmp_path / "out", where=store)
+    out = tmp_path / "out" / "en"  # the edition's folder: its build.json says what was made
     _, intake = receive_package(sample_package)
     engine = store.engine
     identity = build_identity(
@@ -64,7 +61,7 @@ def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     with engine.begin() as conn:  # a reviewer returns a result after the build
         record(conn, Entry(by="reviewer", biennium="2014-15", what="status", new_value="returned"))
     assert unchanged_build(out, identity, asked, engine, today) is None
-    build_report(sample_package, out, where=store)
+    build(sample_package, tmp_path / "out", where=store)
     assert unchanged_build(out, identity, asked, engine, today) is not None
 
     with (out / "report.md").open("a", encoding="utf-8") as report:
@@ -72,35 +69,16 @@ def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     assert unchanged_build(out, identity, asked, engine, today) is None
 
 
-LOADED_MODULES = """
-import json, sys
-from reporting.cli import app
-try:
-    app(sys.argv[1:], prog_name="reporting")
-except SystemExit:
-    pass
-print(json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))
-"""
-"""`reporting ARGS` run in this process, then the top-level packages it loaded (the last line, JSON)."""
-
-
-def test_the_up_to_date_answer_loads_no_table_or_flow_library(sample_package: Path, tmp_path: Path) -> None:
-    """Asking again answers in a fraction of a second only if it reads no frame: pandas alone takes
-    longer to import than pandoc takes to write the report."""
-    database = f"sqlite:///{tmp_path / 'store.db'}"
-    out = tmp_path / "out"
-    build_report(sample_package, out / "en", where=Store(upgraded_engine(database), tmp_path / "archive"))
-    env = {**os.environ, "DATABASE_URL": database, "REPORTING_DATA_DIR": str(tmp_path / "data")}
-    again = subprocess.run(
-        [sys.executable, "-c", LOADED_MODULES, "build", str(sample_package), "--out", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+def test_the_composition_answers_up_to_date_unless_forced(sample_package: Path, tmp_path: Path) -> None:
+    store = Store(upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}"), tmp_path / "archive")
+    asked = Parameters(package=str(sample_package), out=str(tmp_path / "out"))
+    assert isinstance(publish(asked, store), Built)
+    again = publish(asked, store)
+    assert isinstance(again, Current) and again.line.startswith("Up to date: build ")
+    assert again.out_dir == tmp_path / "out" / "en" and "report.md" in again.manifest["outputs"]
+    assert isinstance(
+        publish(Parameters(package=str(sample_package), out=str(tmp_path / "out"), force=True), store), Built
     )
-    assert "Up to date: build " in again.stdout, again.stdout + again.stderr
-    loaded = set(json.loads(again.stdout.splitlines()[-1]))
-    assert loaded.isdisjoint({"pandas", "numpy", "pyarrow", "pandera", "prefect", "docxtpl"}), loaded
 
 
 @pytest.mark.slow
@@ -130,20 +108,20 @@ def test_a_second_build_with_nothing_changed_does_not_run_the_flow_again(
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_the_up_to_date_answer_is_shown_in_the_ui_as_a_run_of_its_biennium(
-    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_up_to_date_answer_is_a_completed_flow_run_that_says_so(
+    sample_package: Path, tmp_path: Path
 ) -> None:
-    """The Completed run the answer records carries the flow's parameters, the biennium named."""
+    """The answer is the flow's own: a run of `biennial-report` in the UI, Completed, its message the
+    answer, its parameters those asked."""
+    from prefect import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+
     out = tmp_path / "out"
     assert CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out)]).exit_code == 0
-    recorded: list[tuple[Any, ...]] = []
-    server = local_server.LocalServer(pid=os.getpid(), api_url="http://127.0.0.1:9/api")
-    monkeypatch.setattr(local_server, "recorded", lambda: server)
-    monkeypatch.setattr(local_server, "healthy", lambda api_url: True)
-    monkeypatch.setattr(run_record, "record_completed_run", lambda *args: recorded.append(args) or True)
     again = CliRunner().invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert again.exit_code == 0 and "Up to date" in again.output, again.output
-    ((api_url, flow_name, run_name, parameters, message),) = recorded
-    assert (api_url, flow_name) == (server.api_url, "biennial-report") and run_name.endswith("-up-to-date")
-    assert parameters["biennium"] == "2014-15" and parameters["package"] == str(sample_package)
-    assert message.startswith("Up to date: build ")
+    with get_client(sync_client=True) as client:
+        (latest,) = client.read_flow_runs(sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=1)
+    assert latest.state is not None and latest.state.is_completed()
+    assert str(latest.state.message).startswith("Up to date: build ")
+    assert latest.parameters["package"] == str(sample_package) and latest.name.startswith("report-2014-15-")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import atexit
-import gc
+import dataclasses
 import logging
 import os
 import sys
@@ -37,9 +36,6 @@ errors = Console(stderr=True, soft_wrap=True)
 @app.callback()
 def main() -> None:
     """Turn country offices' results submissions into the biennial programme implementation report."""
-    # The process ends with its command: the interpreter's last collection would walk every object
-    # Prefect, pandas and the report left (0.7 s of CPU after a build) to free what the exit frees anyway.
-    atexit.register(gc.freeze)
 
 
 def _quiet_prefect_console(debug: bool) -> None:
@@ -122,66 +118,6 @@ def _prefect_api() -> Callable[[], str]:
     if isinstance(launched, local_server.LocalServer):
         say(f"using the local Prefect server {launched.ui_url} (stop: reporting server stop)")
     return lambda: local_server.wait_until_healthy(launched, say).api_url
-
-
-def _current_build_said(parameters: dict[str, Any]) -> bool:
-    """Nothing changed since today's build of the same inputs into the same folder: say so (and show it
-    in the Prefect UI as a Completed run when the local server is up) without importing Prefect."""
-    from reporting.store.database import engine_as_is
-
-    engine = engine_as_is(settings.database_url())
-    if engine is None:  # a new data folder built nothing yet: its server starts without this wait
-        return False
-    from datetime import UTC, date, datetime
-
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from reporting.intake.readers import receive_package
-    from reporting.orchestration import BIENNIAL_REPORT_FLOW, local_server
-    from reporting.orchestration.run_record import record_completed_run
-    from reporting.outputs import edition_folder
-    from reporting.report.manifest import build_identity
-    from reporting.report.up_to_date import unchanged_build
-    from reporting.resources import default_template
-    from reporting.store.review import approval_state
-
-    try:
-        framework, intake = receive_package(Path(parameters["package"]))
-        template = Path(parameters["template"]) if parameters["template"] else default_template()
-        approvals = approval_state(engine, framework.biennium)
-        identity = build_identity(
-            intake.files, template, parameters["outcomes"], parameters["draft"], approvals
-        )
-        asked = parameters["language"]
-        first = asked if isinstance(asked, str) else asked[0]  # its build.json says what was made
-        out_dir = edition_folder(Path(parameters["out"]).resolve(), first, parameters["draft"])
-        made = unchanged_build(out_dir, identity, {**parameters, "out": str(out_dir)}, engine, date.today())
-    except (PackageError, OSError, SQLAlchemyError):  # the flow says what is wrong
-        return False
-    if made is None:
-        return False
-    built_at = made["built_at"]
-    line = (
-        f"Up to date: build {made['build_short_id']} ({built_at}) made these outputs from the same files, "
-        "template, code and parameters; nothing to do (--force runs the flow again)."
-    )
-    console.print(escape(line), highlight=False)
-    for name in made["outputs"]:
-        print(f"  {out_dir / name}")
-    server = local_server.recorded()
-    if server and local_server.healthy(server.api_url):
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        try:
-            record_completed_run(
-                server.api_url,
-                BIENNIAL_REPORT_FLOW,
-                f"report-{made['biennium']}-{stamp}-up-to-date",
-                {**parameters, "biennium": made["biennium"]},  # the flow's nine, the biennium named
-                line,
-            )
-        except OSError as exc:
-            errors.print(f"warning: not shown in the Prefect UI ({escape(str(exc))})", highlight=False)
-    return True
 
 
 def _print_summary(result: dict[str, Any], package: Path) -> None:
@@ -273,20 +209,20 @@ def build(
     unknown = [a for a in languages if a not in LANGUAGES]
     if unknown:
         raise typer.BadParameter(f"{', '.join(unknown)}: the report is written in {', '.join(LANGUAGES)}")
-    parameters: dict[str, Any] = {
-        "package": str(package),
-        "outcomes": None,
-        "template": str(template) if template else None,
-        "out": str(out),
-        "strict": strict,
-        "pdf": pdf,
-        "language": languages[0] if len(languages) == 1 else languages,
-        "draft": draft,
-        "publication_date": publication_date.date().isoformat() if publication_date else None,
-    }
-    if not force and not debug and _current_build_said(parameters):
-        return
     settings.configure_prefect()
+    from reporting.pipeline import Parameters
+
+    parameters = Parameters(
+        package=str(package),
+        template=str(template) if template else None,
+        out=str(out),
+        strict=strict,
+        pdf=pdf,
+        language=languages[0] if len(languages) == 1 else languages,
+        draft=draft,
+        publication_date=publication_date.date() if publication_date else None,
+        force=force,
+    )
     _quiet_prefect_console(debug)
     from reporting.orchestration.local_server import ServerError
 
@@ -303,7 +239,7 @@ def build(
             from reporting.orchestration.crashed_runs import detect_crashed_runs
 
             detect_crashed_runs()  # before the run starts: killed as it starts, it still ends Crashed
-            result = biennial_report(**parameters)
+            result = biennial_report(**dataclasses.asdict(parameters))
     except (PackageError, StrictModeError, OutputError, ServerError) as exc:
         if debug:
             raise
@@ -327,6 +263,10 @@ def build(
             reason = f"{exc.__class__.__name__}: {exc} (--debug shows the traceback)"
         errors.print(f"[red]error:[/red] {escape(reason)}", highlight=False)
         raise typer.Exit(1) from None
+    if "up_to_date" in result:
+        console.print(escape(result["up_to_date"]), highlight=False)
+        print("\n".join(f"  {output}" for output in result["outputs"]))
+        return
     _print_summary(result, package)
 
 

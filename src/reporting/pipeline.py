@@ -1,20 +1,23 @@
-"""The pipeline of a report, one function per stage: receive the package → read its tables → validate →
-store → count → report context → render → PDF when asked (then compare with earlier builds and record the
-build).
+"""The pipeline of a report, one function per stage, and `publish`, the one composition of them:
+receive → up to date? → read → validate → store → review → count → context → per edition: compare →
+render → PDF → record.
 
-Everything that chains the stages uses these functions: the `biennial-report` flow runs each one as a
-Prefect task (retries, caching and artifacts are the flow's) and `build_report` chains them in process
-(tests, benchmarks). The intake stages (receive, read, assemble, validate) are those of
-`reporting.intake.stages`, where the dry run of `reporting validate` chains them storing nothing.
-This module imports no Prefect. Each function belongs to one stage folder: intake/, store/, counting/,
-report/."""
+`publish` is the only place that orders the stages. It calls them through `Stages`: the functions of
+this module in process (tests, benchmarks), or the `biennial-report` flow's tasks, which wrap the same
+functions (retries, caching, the write slot, artifacts). The intake stages (receive, read, assemble,
+validate) are those of `reporting.intake.stages`, where the dry run of `reporting validate` chains them
+storing nothing. This module imports no Prefect. Each function belongs to one stage folder: intake/,
+store/, counting/, report/."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -75,6 +78,7 @@ from reporting.report.translation import (
     untranslated_context,
     untranslated_line,
 )
+from reporting.report.up_to_date import unchanged_build
 from reporting.resources import default_template
 from reporting.review.build import NothingApproved, Reviewed, apply_decisions, as_draft, reviewed
 from reporting.review.results import refuse_if_locked
@@ -83,6 +87,8 @@ from reporting.store.database import upgraded_engine
 from reporting.store.deliveries import StoreReport, store_package
 from reporting.store.review import approval_state
 from reporting.store.translations import stored_translations
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -235,9 +241,9 @@ def approvals(biennium: str, where: Store) -> str:
     return approval_state(where.engine, biennium)
 
 
-def earlier(biennium: str, where: Store) -> Published | None:
+def earlier(biennium: str, where: Store | None) -> Published | None:
     """The biennium before, when the store holds it, with the figures its final build published."""
-    return earlier_published(where.engine, biennium)
+    return None if where is None else earlier_published(where.engine, biennium)
 
 
 # --- report: context, comparison with earlier builds, render, build record --------------------------
@@ -435,108 +441,367 @@ def record(
     return written
 
 
-# --- the whole chain, in process ----------------------------------------------------------------------
+# --- the one composition of the stages ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Built:
-    """What a build made: the package as read and selected, its validation, counts, context and files."""
+class Parameters:
+    """What a build is asked for: the `biennial-report` flow's parameters (its Run form), the options
+    of `reporting build`, and what build.json records. Defined once; every caller builds from it."""
 
-    package: Package
-    checked: PackageValidation
-    aggregates: Aggregates
+    package: str | None = None
+    """A package folder; None: the biennium's folder under REPORTING_PACKAGES_DIR."""
+    biennium: str | None = None
+    """None: the package's, or the one that has just closed."""
+    outcomes: list[str] | None = None
+    template: str | None = None
+    out: str | None = None
+    """The output folder; None: the biennium's (each edition goes into OUT/<language>/)."""
+    strict: bool = False
+    pdf: bool = False
+    language: str | Sequence[str] = DEFAULT_LANGUAGE
+    draft: bool = False
+    publication_date: date | None = None
+    force: bool = False
+    """Build even when today's build of the same inputs into the same folder is current."""
+
+    def recorded(self, root: Path, language: str, out_dir: Path) -> dict[str, Any]:
+        """The parameters of one edition as build.json records them (and the up-to-date answer
+        compares them)."""
+        return {
+            "package": str(root),
+            "outcomes": self.outcomes,
+            "template": self.template,
+            "out": str(out_dir),
+            "strict": self.strict,
+            "pdf": self.pdf,
+            "language": language,
+            "draft": self.draft,
+            "publication_date": self.publication_date.isoformat() if self.publication_date else None,
+        }
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What the build of one language wrote."""
+
+    language: str
     context: dict[str, Any]
     files: ReportFiles
     build_json: Path | None = None
     """build.json, for a build that was stored."""
+    comparison: BuildComparison | None = None
+    """This build against the earlier ones, for a build that was stored."""
+    edited: Path | None = None
+    """Where a Word report edited since it was written was kept."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build made: the package as read and selected, its validation, counts and editions."""
+
+    package: Package
+    checked: PackageValidation
+    findings: pd.DataFrame
+    """Every finding of the whole package (before the outcomes were selected)."""
+    aggregates: Aggregates
+    editions: dict[str, Edition]
+    """By language, in the order asked (the first is the build's main edition)."""
     review: Reviewed | None = None
     """What the review let count, for a build that was stored (a draft's sign-off approves its results)."""
 
+    @property
+    def first(self) -> Edition:
+        return next(iter(self.editions.values()))
 
-def build_report(
-    root: Path,
-    out_dir: Path,
-    *,
-    previous: Published | None = None,
-    generated_on: date | None = None,
-    where: Store | None = None,
-    outcomes: list[str] | None = None,
-    template: Path | None = None,
-    strict: bool = False,
-    pdf: bool = False,
-    language: str = DEFAULT_LANGUAGE,
-    draft: bool = False,
-    publication_date: date | None = None,
-) -> Built:
-    """Every stage of the flow in process, without Prefect, for the edition in `language`. Given a store
+    @property
+    def context(self) -> dict[str, Any]:
+        return self.first.context
+
+    @property
+    def files(self) -> ReportFiles:
+        return self.first.files
+
+    @property
+    def build_json(self) -> Path | None:
+        return self.first.build_json
+
+    def as_result(self) -> dict[str, Any]:
+        """The build as plain data: the flow run's result, what `reporting build` prints."""
+        first, review = self.first, self.review
+        files = first.files
+        return {
+            "biennium": self.package.framework.biennium,
+            "docx": str(files.docx),
+            "pdf": str(files.pdf) if files.pdf else None,
+            "editions": {language: str(e.files.docx) for language, e in self.editions.items()},
+            "pdfs": {
+                language: str(e.files.pdf) if e.files.pdf else None for language, e in self.editions.items()
+            },
+            "summary_csv": str(files.summary_csv),
+            "evidence_csv": str(files.evidence_csv) if files.evidence_csv else None,
+            "build_json": str(first.build_json) if first.build_json else None,
+            "build_id": first.context.get("build_id"),
+            "changes": first.comparison.line if first.comparison else None,
+            "rows_ingested": len(self.package.evidence),
+            "rows_rejected": len(self.checked.evidence.rejected),
+            "findings": len(self.findings),
+            "findings_table": self.findings,
+            "summary": self.aggregates.summary,
+            "edited_kept": str(first.edited) if first.edited else None,
+            "draft": bool(review and review.draft),
+            "pending": len(review.pending) if review else 0,
+            "reviewed": review,
+        }
+
+
+@dataclass(frozen=True)
+class Current:
+    """Nothing to do: today's build of the same files, template, code and parameters made the outputs,
+    and they are as it wrote them."""
+
+    biennium: str
+    out_dir: Path
+    manifest: dict[str, Any]
+    """Its build.json."""
+
+    @property
+    def line(self) -> str:
+        return (
+            f"Up to date: build {self.manifest['build_short_id']} ({self.manifest['built_at']}) made these "
+            "outputs from the same files, template, code and parameters; nothing to do (--force runs the "
+            "flow again)."
+        )
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "biennium": self.biennium,
+            "up_to_date": self.line,
+            "outputs": [str(self.out_dir / name) for name in self.manifest["outputs"]],
+            "build_id": self.manifest["build_id"],
+        }
+
+
+def current(
+    parameters: Parameters, root: Path, intake: Intake, biennium: str, where: Store
+) -> Current | None:
+    """The build that already made what is asked, today, from the same inputs (None: build)."""
+    template = Path(parameters.template) if parameters.template else default_template()
+    identity = build_identity(
+        intake.files, template, parameters.outcomes, parameters.draft, approvals(biennium, where)
+    )
+    language = languages_of(parameters.language)[0]  # its build.json says what was made
+    out_dir = edition_folder(out_folder(parameters.out, biennium), language, parameters.draft)
+    asked = parameters.recorded(root, language, out_dir)
+    made = unchanged_build(out_dir, identity, asked, where.engine, date.today())
+    return None if made is None else Current(biennium, out_dir, made)
+
+
+Log = logging.Logger | logging.LoggerAdapter[logging.Logger]
+
+
+def _nothing(*_: object) -> None:
+    """A hook an in-process build does not use."""
+
+
+@dataclass(frozen=True)
+class Stages:
+    """How `publish` calls each stage: the functions above in process, or the flow's tasks wrapping
+    the same functions (retries, caches, the write slot, artifacts)."""
+
+    receive: Callable[..., tuple[Framework, Intake]] = receive
+    writing: Callable[[str], AbstractContextManager[Any]] = lambda biennium: contextlib.nullcontext()
+    """Held from the moment the biennium is known to the end (the flow: its write slot)."""
+    current: Callable[..., Current | None] = current
+    read_all: Callable[[tuple[ReceivedFile, ...]], list[Tables]] = read_all
+    assemble: Callable[..., Package] = assemble
+    validate: Callable[[Package], PackageValidation] = validate
+    store: Callable[..., StoreReport] = store
+    select: Callable[..., tuple[Package, PackageValidation]] = select
+    review: Callable[..., tuple[Reviewed, list[str]]] = review
+    count: Callable[..., Aggregates] = count
+    earlier: Callable[[str, Store | None], Published | None] = earlier
+    translations: Callable[[str, Store | None], dict[str, str]] = translations
+    context: Callable[..., dict[str, Any]] = context
+    compare: Callable[..., BuildComparison] = compare_builds
+    render: Callable[..., Rendered] = render
+    render_again: Callable[..., Rendered] = render
+    """A render that does not trust a cached one (the files were removed or edited since)."""
+    export_pdf: Callable[[ReportFiles], ReportFiles] = export_pdf
+    record: Callable[..., Path] = record
+    checked: Callable[[str, str, pd.DataFrame], None] = _nothing
+    """Told the validation findings (report keys, biennium, findings)."""
+    published: Callable[[str, str, Edition], None] = _nothing
+    """Told each edition written (its report keys, biennium, the edition)."""
+
+
+IN_PROCESS = Stages()
+
+
+def publish(
+    parameters: Parameters,
+    where: Store | None,
+    stages: Stages = IN_PROCESS,
+    log: Log = logger,
+    run_id: str | None = None,
+) -> Built | Current:
+    """Every stage, once, in this order: receive → (up to date?) → read → assemble → validate → store →
+    select → review → count → context → per edition: compare → render → PDF → record. Given a store
     (`where`) the package is stored, its review decisions applied, only approved results counted (every
-    one with `draft`), compared with the earlier biennium (unless `previous` is given) and with earlier
-    builds, and the build recorded, as the flow does; without one, nothing is kept but the report files,
-    and every result counts (no review without a store)."""
-    framework, intake = receive(root)
-    tables = read_all(intake.files)
-    whole = assemble(root, framework, intake.files, tables)
-    checked_whole = noting_translations(noting_intake(validate(whole), intake, tables), framework, [language])
-    if strict:
-        refuse_rejected(checked_whole)
+    one in a draft), compared with the earlier biennium and earlier builds, and each edition recorded;
+    without one, nothing is kept but the report files, and every result counts."""
+    wanted, root = package_of(parameters.biennium, parameters.package, date.today())
+    log.info("building %s from %s", wanted or "the package", root)
+    framework, intake = stages.receive(root, wanted)
+    biennium = framework.biennium
+    with stages.writing(biennium):
+        if where is not None and not parameters.force:
+            made = stages.current(parameters, root, intake, biennium, where)
+            if made is not None:
+                log.info("%s", made.line)
+                return made
+        languages = languages_of(parameters.language)
+        keys = report_keys(biennium, root)
+        tables = stages.read_all(intake.files)
+        whole = stages.assemble(root, framework, intake.files, tables)
+        log.info("validating %d evidence row(s)", len(whole.evidence))
+        checked_whole = noting_translations(
+            noting_intake(stages.validate(whole), intake, tables), framework, languages
+        )
+        findings = checked_whole.findings
+        if len(findings):
+            log.warning("%d finding(s); %d row(s) set aside", len(findings), len(checked_whole.rejected))
+        stages.checked(keys, biennium, findings)
+        if parameters.strict:
+            refuse_rejected(checked_whole)
+        if where is not None:
+            stored = stages.store(whole, checked_whole, where)
+            log.info(
+                "stored %d new file(s), %d already stored; the report uses %d evidence row(s), %d rejected",
+                stored.files_new,
+                stored.files_already_stored,
+                len(whole.evidence),
+                len(checked_whole.rejected),
+            )
+        package, checked = stages.select(whole, checked_whole, parameters.outcomes)
+        reviewed = None
+        if where is not None:
+            reviewed, notes = stages.review(
+                whole, checked_whole, checked.evidence.clean, where, parameters.draft
+            )
+            for note in notes:
+                log.warning("%s", note)
+            if reviewed.pending:
+                counted = (
+                    "counted in this DRAFT"
+                    if parameters.draft
+                    else "left out (reporting review list; --draft counts them)"
+                )
+                log.warning("%d result(s) not yet approved: %s", len(reviewed.pending), counted)
+        log.info("counting member States per indicator and region")
+        aggregates = stages.count(package, checked, reviewed)
+        previous = stages.earlier(biennium, where)
+        reports = {
+            language: stages.context(
+                package,
+                checked,
+                aggregates,
+                previous,
+                language=language,
+                review=reviewed,
+                publication_date=parameters.publication_date,
+                translated=stages.translations(language, where),
+            )
+            for language in languages
+        }
+        if parameters.strict:  # no edition is written while one has untranslated passages
+            for report in reports.values():
+                refuse_untranslated(report)
+        template = Path(parameters.template) if parameters.template else default_template()
+        out_dir = out_folder(parameters.out, biennium)
+        figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
+        editions: dict[str, Edition] = {}
+        for language, report in reports.items():
+            edition_keys = keys if language == languages[0] else f"{keys}-{language}"
+            made_edition = _edition(
+                parameters,
+                root,
+                report,
+                package,
+                checked,
+                aggregates,
+                intake,
+                template,
+                edition_folder(out_dir, language, parameters.draft),
+                figures,
+                where,
+                stages,
+                log,
+                run_id,
+            )
+            stages.published(edition_keys, biennium, made_edition)
+            editions[language] = made_edition
+        return Built(package, checked, findings, aggregates, editions, reviewed)
+
+
+def _edition(
+    parameters: Parameters,
+    root: Path,
+    report: dict[str, Any],
+    package: Package,
+    checked: PackageValidation,
+    aggregates: Aggregates,
+    intake: Intake,
+    template: Path,
+    out_dir: Path,
+    figures: dict[str, Any],
+    where: Store | None,
+    stages: Stages,
+    log: Log,
+    run_id: str | None,
+) -> Edition:
+    """One language's report (its context given): compared with the biennium's earlier builds, an
+    edited Word report kept aside, rendered (again if its files were removed or edited since a cached
+    render), its PDF when asked, and recorded (build.json and the store)."""
+    biennium, language = package.framework.biennium, str(report["language"])
+    comparison = identifier = None
     if where is not None:
-        store(whole, checked_whole, where)
-        if previous is None:
-            previous = earlier(framework.biennium, where)
-    package, checked = select(whole, checked_whole, outcomes)
-    review_state = None
-    if where is not None:
-        review_state, _ = review(whole, checked_whole, checked.evidence.clean, where, draft)
-    aggregates = count(package, checked, review_state)
-    translated = translations(language, where)
-    report = context(
-        package,
-        checked,
-        aggregates,
-        previous,
-        generated_on,
-        language,
-        review_state,
-        publication_date,
-        translated,
-    )
-    if strict:
-        refuse_untranslated(report)
-    template_file = template or default_template()
-    if where is None:
-        files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
-        return Built(package, checked, aggregates, report, export_pdf(files) if pdf else files)
-    identifier = build_identity(
-        intake.files, template_file, outcomes, draft, approvals(framework.biennium, where)
-    )
-    comparison = compare_builds(
-        framework.biennium, identifier, outcomes, intake.files, aggregates, checked.evidence.clean, where
-    )
-    report = stamped(report, identifier, comparison)
-    files = render(report, aggregates.summary, template_file, out_dir, aggregates.evidence).files
-    if pdf:
-        files = export_pdf(files)
-    parameters = {
-        "package": str(root),
-        "outcomes": outcomes,
-        "template": str(template) if template else None,
-        "out": str(out_dir),
-        "strict": strict,
-        "pdf": pdf,
-        "language": language,
-        "draft": draft,
-        "publication_date": publication_date.isoformat() if publication_date else None,
-    }
-    figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
-    build_json = record(
-        identifier,
-        framework.biennium,
-        comparison.inputs,
-        template_file,
-        parameters,
-        files,
-        figures,
-        out_dir,
-        where,
-    )
-    return Built(package, checked, aggregates, report, files, build_json, review_state)
+        identifier = build_identity(
+            intake.files, template, parameters.outcomes, parameters.draft, approvals(biennium, where)
+        )
+        comparison = stages.compare(
+            biennium, identifier, parameters.outcomes, intake.files, aggregates, checked.evidence.clean, where
+        )
+        report = stamped(report, identifier, comparison)
+    edited = keep_edited_report(out_dir, biennium)
+    if edited:
+        log.warning("the report was edited since it was written: kept as %s", edited)
+    log.info("rendering the report into %s", out_dir)
+    rendered = stages.render(report, aggregates.summary, template, out_dir, aggregates.evidence)
+    if not rendered.intact:
+        log.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
+        rendered = stages.render_again(report, aggregates.summary, template, out_dir, aggregates.evidence)
+    files = rendered.files
+    if parameters.pdf:
+        log.info("writing the PDF (LibreOffice)")
+        files = stages.export_pdf(files)
+    elif pdf_of(files.docx).exists():
+        log.warning("%s is from an earlier build: build with --pdf to update it", pdf_of(files.docx))
+    build_json = None
+    if where is not None and identifier is not None and comparison is not None:
+        build_json = stages.record(
+            identifier,
+            biennium,
+            comparison.inputs,
+            template,
+            parameters.recorded(root, language, out_dir),
+            files,
+            figures,
+            out_dir,
+            where,
+            run_id,
+        )
+        log.info("build %s: %s", short_id(identifier), build_json)
+        log.info("%s", comparison.line)
+    log.info("report written: %s", files.docx)
+    return Edition(language, report, files, build_json, comparison, edited)
