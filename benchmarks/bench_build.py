@@ -1,5 +1,5 @@
-"""A 10,000-row, 19-outcome package built through the Prefect flow, against the same stages run in
-process without Prefect (`pipeline.publish`, the same composition, into a new database): the orchestration (task runs,
+"""A 10,000-row, 19-outcome package built through the Prefect flow, against the same composition run in
+process without Prefect (`pipeline.publish` into a new database): the orchestration (task runs,
 persisted results, artifacts) must cost little, and the whole build stay well under a minute."""
 
 from __future__ import annotations

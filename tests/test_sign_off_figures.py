@@ -51,7 +51,7 @@ def test_approving_a_draft_publishes_its_figures_without_the_returned_result(
     draft = build(sample_package, tmp_path / "draft", where=store, draft=True)
     assert draft.review is not None and ("7.1", "TUN129") not in draft.review.counted_rows
     assert _total(draft, "7.1") == _total(before, "7.1") - 1  # Tunisia counted by TUN129 alone
-    report = (tmp_path / "draft" / "report.md").read_text(encoding="utf-8")
+    report = draft.files.markdown.read_text(encoding="utf-8")
     annex = report[report.index(f"## {RETURNED_ANNEX}") :]
     cells = ["7.1", "Tunisia/TUN129", "Ana", COMMENT]
     assert "| " + " | ".join(markdown_cell(c) for c in cells) + " |" in annex  # the comment as typed
@@ -66,7 +66,7 @@ def test_approving_a_draft_publishes_its_figures_without_the_returned_result(
     reviews = review_frame(store.engine, B).set_index(["indicator", "cpo_code"])["status"]
     assert reviews[("7.1", "TUN129")] == "submitted"  # submitted after the draft: not approved by it
     assert (reviews.drop(("7.1", "TUN129")) == "approved").all()
-    assert RETURNED_ANNEX not in (tmp_path / "final" / "report.md").read_text(encoding="utf-8")
+    assert RETURNED_ANNEX not in final.files.markdown.read_text(encoding="utf-8")
 
 
 def test_a_draft_is_not_signed_off_once_its_results_changed(

@@ -1,8 +1,9 @@
 """A build asked for again with nothing changed answers at once instead of running every stage again:
 the build that made the outputs today, from the same files, template, code and parameters, is the latest
-one the store recorded for the biennium, and every file it wrote is still there as it wrote it. Any
-difference (a corrected file, an edited or removed output, another day's date on the cover, a build or
-a review decision recorded since) and the flow runs."""
+one the store recorded, and every file it wrote is still there as it wrote it. Any difference (a
+corrected file, an edited or removed output, another day's date on the cover, a build of any biennium
+recorded since, e.g. of the earlier biennium the report compares with, or a review decision) and every
+stage runs. Asked by the flow's first task (`pipeline.current`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from reporting.report.manifest import MANIFEST, sha256_of
 from reporting.store.builds import stored_builds
+from reporting.store.models import BuildRecord, table
 from reporting.store.review import audited_since
 
 PATH_PARAMETERS = ("package", "out", "template")
@@ -27,6 +29,15 @@ def _comparable(parameters: dict[str, Any]) -> dict[str, Any]:
         key: str(Path(value).resolve()) if key in PATH_PARAMETERS and value else value
         for key, value in parameters.items()
     }
+
+
+def _built_since(engine: Engine, built_at: datetime) -> bool:
+    """A build of any biennium recorded after `built_at` (another biennium's figures may be compared)."""
+    builds = table(BuildRecord)
+    with engine.connect() as conn:
+        return (
+            conn.execute(select(builds.c.id).where(builds.c.built_at > built_at).limit(1)).first() is not None
+        )
 
 
 def unchanged_build(
@@ -48,7 +59,7 @@ def unchanged_build(
         return None
     try:
         latest = stored_builds(engine, made["biennium"], limit=1)
-        if not latest or latest[0]["build_id"] != identity:
+        if not latest or latest[0]["build_id"] != identity or _built_since(engine, latest[0]["built_at"]):
             return None
         # A review decision, a lock or a superseded row since changes what counts: build.
         reviewed_since = audited_since(engine, made["biennium"], latest[0]["built_at"])

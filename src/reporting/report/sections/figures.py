@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.counting.typologies import member_states_by_typology
 from reporting.framework import Indicator, in_language
 from reporting.report.edition import N_, Edition
 from reporting.report.narrative import member_states_text
@@ -85,11 +86,8 @@ def summary_row(
         for region in REGIONS
         if (target_of := targets[region]) is not None
     ]
-    typologies = [words.gettext(t) for t in EVIDENCE_TYPOLOGIES]
-    by_typology = {
-        typology: ", ".join(dict.fromkeys(c["country"] for c in member_states if typology in c["typologies"]))
-        for typology in typologies
-    }
+    counted = member_states_by_typology((c["country"], c["typology_ids"]) for c in member_states)
+    by_typology = {words.gettext(typology): ", ".join(states) for typology, states in counted.items()}
     no_target = words.gettext(NO_TARGET)
     return {
         "id": indicator.id,
@@ -122,7 +120,7 @@ def summary_row(
             **figure_link(indicator.id, TOTAL),
         },
         "by_typology": by_typology,
-        "typologies": [{"name": t, "member_states": by_typology[t]} for t in typologies],
+        "typologies": [{"name": name, "member_states": states} for name, states in by_typology.items()],
         "above": [c for c in compared if c["achieved"] > c["target"]],
         "below": [c for c in compared if c["achieved"] < c["target"]],
         "regional_cpos": sum(1 for c in cpos if not c["member_state"]),

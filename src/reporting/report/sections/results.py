@@ -5,26 +5,19 @@ frame operations): 10,000 evidence rows take a fraction of a second."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
+from reporting.counting.typologies import named_typologies
 from reporting.framework import Indicator, in_language
 from reporting.report.country_names import country_in, name_order
 from reporting.report.edition import Edition
-from reporting.report.sections.plain import is_yes, one_line, paragraphs, records, word_safe
-from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
+from reporting.report.sections.plain import is_yes, one_line, paragraphs, records
+from reporting.vocabulary import REGIONS
 
 CpoBlocks = dict[str, list[dict[str, Any]]]
 """Per indicator, its reportable CPO results (`cpo_block`), in the results' order."""
-
-
-def _typologies(values: Iterable[object], words: Edition) -> list[str]:
-    """The union of `;`-separated typologies over rows, in the contract's order (case ignored), named in
-    the edition's language."""
-    named = {t.strip().lower() for v in values for t in word_safe(v).split(";")}
-    return [words.gettext(t) for t in EVIDENCE_TYPOLOGIES if t.lower() in named]
 
 
 def _criterion_rows(evidence: pd.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -38,7 +31,10 @@ def _criterion_rows(evidence: pd.DataFrame) -> dict[tuple[str, str], list[dict[s
 
 
 def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]], words: Edition) -> dict[str, Any]:
-    """One CPO result: where, whether a member State, the criteria met and each criterion's texts."""
+    """One CPO result: where, whether a member State, the criteria met, its typologies (`typology_ids`:
+    the contract's names, for counting; `typologies`: in the edition's language) and each criterion's
+    texts."""
+    typologies = named_typologies(r["typology"] for r in rows)
     return {
         "code": result["cpo_code"],
         "region": result["region"],
@@ -46,7 +42,8 @@ def cpo_block(result: dict[str, Any], rows: list[dict[str, Any]], words: Edition
         "title": one_line(result["cpo_title"]),
         "member_state": bool(result["member_state"]),
         "criteria_met": list(result["criteria"]),
-        "typologies": _typologies((r["typology"] for r in rows), words),
+        "typology_ids": typologies,
+        "typologies": [words.gettext(typology) for typology in typologies],
         "gender_specific": any(is_yes(r["gender_specific"]) for r in rows),
         "criteria": [
             {
