@@ -96,8 +96,9 @@ class SignOff(RunInput):
 
 
 def _documents(built: dict[str, Any]) -> str:
-    """The .docx of each edition a biennial-report run wrote."""
-    return ", ".join(f"`{docx}`" for docx in built["editions"].values())
+    """The .docx of each edition a biennial-report run wrote, as plain text (a state message is not
+    Markdown: the UI shows it as it is)."""
+    return ", ".join(built["editions"].values())
 
 
 def _document_list(built: dict[str, Any]) -> str:

@@ -247,6 +247,17 @@ def returned(walk: Walk, signer: str, alerts: list[str] | None) -> None:
     walk.page.get_by_role("button", name="Resume").first.click()
     walk.page.get_by_role("dialog").wait_for()
     walk.shot("ui-sign-off")
+    not_a_signer = answer(walk, run_id, "return", "Ana Lima", "A reviewer's answer, not a signer's.")
+    check(not_a_signer.json()["status"] == "ACCEPT", "the server takes any name's answer to the run")
+    walk.wait_for(
+        run_id, lambda r: r["state"]["state_details"].get("pause_key") == "sign-off-1", 300, "the form again"
+    )
+    walk.open_run(run_id)
+    walk.page.get_by_role("button", name="Resume").first.click()
+    said = walk.page.get_by_text("Not taken: the answer of Ana Lima").first
+    said.wait_for()
+    check(said.is_visible(), f"a non-signer's answer is not taken: the form again ({said.inner_text()!r})")
+    walk.shot("ui-sign-off-not-taken")
     refused = answer(walk, run_id, "return", signer, "")
     reason = refused.json().get("details", {}).get("reason", "")
     check(
