@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, Response, ViewportSize, sync_playwright
 
 from reporting.synth import synthetic_package
 
@@ -42,7 +42,7 @@ CHROMIUM = "/usr/bin/chromium"
 REBUILD = "biennial-report/rebuild"
 SIGN_OFF = "end-of-biennium/sign-off"
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-VIEWPORT = {"width": 1280, "height": 1500}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 1500}
 
 
 class Walk:
@@ -94,11 +94,11 @@ class Walk:
         label = self.page.locator(".schema-form-property__label", has_text=re.compile(f"^{re.escape(title)}"))
         return self.page.locator(".schema-form-property").filter(has=label).first
 
-    def submit(self) -> httpx.Response | None:
-        """Submit the Run form: the server's answer to creating the run (None when the form refused)."""
+    def submit(self) -> Response:
+        """Submit the Run form: the server's answer to creating the run."""
         with self.page.expect_response(re.compile(r"/create_flow_run$")) as created:
             self.page.get_by_role("button", name="Submit").click()
-        return created.value  # type: ignore[return-value]
+        return created.value
 
     def open_run(self, run_id: str) -> None:
         self.page.goto(f"{self.ui}/runs/flow-run/{run_id}")
@@ -135,7 +135,6 @@ def the_run_form(walk: Walk) -> None:
         "'Validate parameters' is ticked by default",
     )
     refused = walk.submit()
-    assert refused is not None
     check(refused.status == 409, f"the server refuses biennium 2014-2015 ({refused.status})")
     notice = walk.page.get_by_text("Validation failed for field 'biennium'").first
     notice.wait_for()
@@ -149,7 +148,6 @@ def unvalidated(walk: Walk) -> None:
     walk.field("Biennium").locator("textarea").fill("2014-2015")
     walk.page.get_by_label("Validate parameters").uncheck()
     created = walk.submit()
-    assert created is not None
     check(created.status == 201, "unvalidated, the run is created")
     run_id = created.json()["id"]
     run = walk.ended(run_id, 300)
@@ -172,7 +170,7 @@ def rebuild(walk: Walk) -> None:
     walk.run_form(REBUILD)
     walk.field("Biennium").locator("textarea").fill("2014-15")
     created = walk.submit()
-    assert created is not None and created.status == 201, created
+    assert created.status == 201, created
     run_id = created.json()["id"]
     run = walk.ended(run_id)
     check(run["state_type"] == "COMPLETED", f"the rebuild completes ({run['state']['message']})")
@@ -223,7 +221,7 @@ def start_sign_off(walk: Walk) -> str:
     return run_id
 
 
-def answer(walk: Walk, run_id: str, decision: str, by: str, comment: str) -> httpx.Response:
+def answer(walk: Walk, run_id: str, decision: str, by: str, comment: str) -> Response:
     """The run's Resume form filled in and submitted: the server's answer."""
     walk.open_run(run_id)
     walk.page.get_by_role("button", name="Resume").first.click()
@@ -237,7 +235,7 @@ def answer(walk: Walk, run_id: str, decision: str, by: str, comment: str) -> htt
     walk.field("Comment").locator("textarea").fill(comment)
     with walk.page.expect_response(re.compile(r"/resume$")) as resumed:
         dialog.get_by_role("button", name="Submit").click()
-    return resumed.value  # type: ignore[return-value]
+    return resumed.value
 
 
 def returned(walk: Walk, signer: str, alerts: list[str] | None) -> None:
@@ -309,7 +307,7 @@ def cancelled(walk: Walk, package: Path, out: Path) -> None:
     walk.field("Package folder").locator("textarea").fill(str(package))
     walk.field("Output folder").locator("textarea").fill(str(out))
     created = walk.submit()
-    assert created is not None and created.status == 201, created
+    assert created.status == 201, created
     run_id = created.json()["id"]
     walk.wait_for(run_id, lambda r: r["state_type"] == "RUNNING", 300, "the build to run")
     walk.open_run(run_id)
