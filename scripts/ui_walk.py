@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, Response, ViewportSize, sync_playwright
+from playwright.sync_api import Locator, Page, Response, ViewportSize, sync_playwright
 
 from reporting.synth import synthetic_package
 
@@ -90,7 +90,7 @@ class Walk:
         self.page.goto(f"{self.ui}/deployments/deployment/{self.deployment(deployment)['id']}/run")
         self.page.get_by_role("button", name="Submit").wait_for()
 
-    def field(self, title: str) -> Any:
+    def field(self, title: str) -> Locator:
         label = self.page.locator(".schema-form-property__label", has_text=re.compile(f"^{re.escape(title)}"))
         return self.page.locator(".schema-form-property").filter(has=label).first
 
