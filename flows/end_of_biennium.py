@@ -9,6 +9,10 @@ run is started again from the beginning by its deployment's worker, which would 
 second time and needs a worker for a run started from the command line; a paused run waits in its
 process (a sleeping process, polling every minute).
 
+Only a signer of the people directory answers: an answer from anyone else (or with no directory) is
+not taken; the run logs why and shows the form again with the reason above it, so the draft stands
+and a signer can still answer.
+
 How a run ends says what happened: Completed (signed off: the final report is out, the biennium
 locked), `Returned` (a Failed state by that name, with the signer's comment) or `Expired` (no answer
 within `timeout_days`, default 14: the draft stands). Both are failures to Prefect, so the failure
@@ -21,6 +25,7 @@ biennium: 15 January of even years, the three editions.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from time import monotonic
 from typing import Annotated, Any, Literal, Self
 
 from prefect import flow, get_run_logger
@@ -34,12 +39,12 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, Running
 from pydantic import ConfigDict, Field, model_validator
 
-from reporting import pipeline, settings
-from reporting.escaping import markdown_cell
-from reporting.flows.biennial_report import Biennium, Language, biennial_report
+from reporting import people, pipeline, settings
+from reporting.escaping import markdown_cell, markdown_text
+from reporting.flows.biennial_report import FormBiennium, Language, biennial_report, form_field
 from reporting.report.draft import returned_markdown
 from reporting.review.build import Reviewed
-from reporting.review.results import lock, sign_off
+from reporting.review.results import ReviewError, lock, require, sign_off
 from reporting.store.database import engine_for
 
 DAY_SECONDS = 24 * 3600
@@ -67,7 +72,12 @@ class SignOff(RunInput):
         description="approve: build the final report (exactly the results the draft counts, no watermark) "
         "and lock the biennium. return: the draft is not accepted; say why below.",
     )
-    by: str = Field(min_length=1, title="Your name", description="Recorded in the audit trail.")
+    by: str = Field(
+        min_length=1,
+        title="Your name",
+        description="As the people directory names you (a signer; REPORTING_PEOPLE_FILE). Recorded in the "
+        "audit trail.",
+    )
     comment: str = Field(
         default="",
         title="Comment",
@@ -82,8 +92,14 @@ class SignOff(RunInput):
 
 
 def _documents(built: dict[str, Any]) -> str:
-    """The .docx of each edition a biennial-report run wrote."""
-    return ", ".join(f"`{docx}`" for docx in built["editions"].values())
+    """The .docx of each edition a biennial-report run wrote, as plain text (a state message is not
+    Markdown: the UI shows it as it is)."""
+    return ", ".join(built["editions"].values())
+
+
+def _document_list(built: dict[str, Any]) -> str:
+    """The .docx of each edition, one Markdown list item each (the UI shows a path as a block of its own)."""
+    return "\n".join(f"- {language}: `{docx}`" for language, docx in built["editions"].items())
 
 
 def sign_off_description(draft: dict[str, Any]) -> str:
@@ -99,11 +115,11 @@ def sign_off_description(draft: dict[str, Any]) -> str:
     reviewed: Reviewed = draft["reviewed"]
     return (
         f"## Sign-off of the implementation report {draft['biennium']} (DRAFT)\n\n"
-        f"Draft: {_documents(draft)}. It counts {len(reviewed.counted_rows)} result(s), "
+        f"The draft:\n\n{_document_list(draft)}\n\nIt counts {len(reviewed.counted_rows)} result(s), "
         f"{len(reviewed.pending)} of them not yet approved: approving the draft approves exactly these, "
         "and the final report publishes the figures below. A result submitted or changed since is not "
         "approved by it.\n\n"
-        "| indicator | target | achieved (draft and final) | approved | pending |\n|---|---|---|---|---|\n"
+        "| indicator | target | achieved | approved | pending |\n|---|---|---|---|---|\n"
         f"{rows}\n\n"
         f"### Returned to their office, not counted ({len(reviewed.returned)})\n\n"
         f"{returned_markdown(reviewed.returned_listed)}\n\n"
@@ -132,37 +148,62 @@ def _expired(timeout_days: float, chosen: str, draft: dict[str, Any]) -> State[A
     return Failed(name=EXPIRED, message=message)
 
 
-def _parameter(default: Any, title: str, description: str) -> Any:
-    """A parameter's field in the Run form: Prefect reads a parameter's description from a pydantic
-    Field given as its default, and titles it with its name unless the field's JSON schema says
-    otherwise (so the title goes in there)."""
-    return Field(default=default, description=description, json_schema_extra={"title": title})
+def _signers_answer(description: str, timeout_days: float) -> SignOff | None:
+    """The first answer given by a signer of the people directory (None: none within `timeout_days`).
+    Whether someone may sign off is known only once they answer: an answer from anyone else is logged
+    and the form shown again with the reason above it (each pause with a key of its own: Prefect fires a
+    pause key once)."""
+    logger = get_run_logger()
+    deadline = monotonic() + timeout_days * DAY_SECONDS
+    above, attempt = description, 0
+    while (left := deadline - monotonic()) > 0:
+        try:
+            answer = pause_flow_run(
+                wait_for_input=SignOff.with_initial_data(description=above),
+                timeout=max(1, round(left)),
+                poll_interval=min(POLL_SECONDS, max(1, round(timeout_days * DAY_SECONDS / 4))),
+                key=SIGN_OFF_KEY if attempt == 0 else f"{SIGN_OFF_KEY}-{attempt}",
+            )
+        except FlowPauseTimeout:
+            return None
+        try:
+            require(answer.by, people.SIGNER)
+        except ReviewError as refused:
+            logger.warning(
+                "the answer of %s is not taken: %s; the form waits for a signer", answer.by, refused
+            )
+            why = f"the answer of {markdown_text(answer.by)}: {markdown_text(refused)}"
+            above = f"**Not taken: {why}.**\n\n{description}"
+            attempt += 1
+            continue
+        return answer
+    return None
 
 
 @flow(name="end-of-biennium", flow_run_name=_run_name, log_prints=True)
 def end_of_biennium(
-    package: str = _parameter(
+    package: str = form_field(
         "",
         "Package folder",
         "The submission package folder; empty: the folder named after the biennium under "
         "REPORTING_PACKAGES_DIR (default examples/).",
     ),
-    biennium: Annotated[Biennium | None, Field(examples=["2026-27"])] = _parameter(  # noqa: B008 (a Field)
+    biennium: FormBiennium = form_field(
         None,
         "Biennium",
-        "The biennium signed off, like 2026-27 (four digits, a dash, two digits); empty: the package's, "
+        "The biennium signed off: four digits, a dash, two digits, e.g. 2026-27; empty: the package's, "
         "or on a scheduled run the biennium that has just closed.",
     ),
-    out: str = _parameter(
+    out: str = form_field(
         "",
         "Output folder",
         "Where the reports go: each edition into OUT/<language>/, the draft into OUT/draft/<language>/; "
         "empty: REPORTING_OUTPUT_DIR/<biennium>, else out/<biennium>.",
     ),
-    language: Language | list[Language] = _parameter(  # noqa: B008 (a Field, as Prefect's forms read)
+    language: Language | list[Language] = form_field(
         "en", "Editions", "en, fr or es, or several: the draft and the final report in each."
     ),
-    timeout_days: Annotated[float, Field(gt=0)] = _parameter(
+    timeout_days: Annotated[float, Field(gt=0)] = form_field(
         14.0,
         "Days to wait for the sign-off",
         "With no answer by then the run ends Expired and the draft stands.",
@@ -178,14 +219,8 @@ def end_of_biennium(
     description = sign_off_description(draft)
     create_markdown_artifact(key=f"sign-off-{chosen}", markdown=description, description="Awaiting sign-off")
     logger.info("the draft of %s waits for sign-off in the UI (up to %g days)", chosen, timeout_days)
-    try:
-        answer = pause_flow_run(
-            wait_for_input=SignOff.with_initial_data(description=description),
-            timeout=max(1, round(timeout_days * DAY_SECONDS)),
-            poll_interval=min(POLL_SECONDS, max(1, round(timeout_days * DAY_SECONDS / 4))),
-            key=SIGN_OFF_KEY,
-        )
-    except FlowPauseTimeout:
+    answer = _signers_answer(description, timeout_days)
+    if answer is None:
         return _expired(timeout_days, chosen, draft)
     engine = engine_for(settings.database_url())
     if answer.decision == "return":

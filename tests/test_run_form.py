@@ -102,12 +102,15 @@ def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(stack: PrefectStack
 
 
 @pytest.mark.slow
-def test_unvalidated_a_mistyped_biennium_fails_the_run_before_it_reads_anything(stack: PrefectStack) -> None:
+@pytest.mark.parametrize("name", ["biennial-report/rebuild", "end-of-biennium/sign-off"])
+def test_unvalidated_a_mistyped_biennium_fails_the_run_before_it_reads_anything(
+    stack: PrefectStack, name: str
+) -> None:
     """ "Validate parameters" unticked in the Run form: the run is created, and the flow refuses the value
-    in one line before any task runs."""
-    rebuild = deployment(stack.api, "biennial-report/rebuild")
+    in one line before any task runs (the sign-off's too: it said "String should match pattern")."""
+    chosen = deployment(stack.api, name)
     created = httpx.post(
-        f"{stack.api}/deployments/{rebuild['id']}/create_flow_run",
+        f"{stack.api}/deployments/{chosen['id']}/create_flow_run",
         json={"parameters": {"biennium": "2014-2015"}, "enforce_parameter_schema": False},
         timeout=60,
     )
@@ -120,6 +123,7 @@ def test_unvalidated_a_mistyped_biennium_fails_the_run_before_it_reads_anything(
     ).json()
     said = [line for log in logs for line in log["message"].splitlines()]
     assert " - biennium: must look like 2014-15, not '2014-2015'" in said, said
+    assert "biennium: must look like 2014-15, not '2014-2015'" in finished["state"]["message"]
     tasks = httpx.post(
         f"{stack.api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}}, timeout=10
     ).json()
