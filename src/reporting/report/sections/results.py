@@ -18,6 +18,9 @@ from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
 CpoBlocks = dict[str, list[dict[str, Any]]]
 """Per indicator, its reportable CPO results (`cpo_block`), in the results' order."""
+EXAMPLES_PER_INDICATOR = 3
+"""How many CPO results of an indicator the main report prints in full (`country_examples`); the
+companion document "Results by indicator" prints them all."""
 
 
 def _typologies(values: Iterable[object], words: Edition) -> list[str]:
@@ -78,9 +81,37 @@ def country_order(cpo: dict[str, Any]) -> tuple[int, str, str]:
     return region, name_order(cpo["country"]), cpo["code"]
 
 
+def country_examples(cpos: list[dict[str, Any]], count: int = EXAMPLES_PER_INDICATOR) -> list[dict[str, Any]]:
+    """The CPO results of an indicator that the main report prints in full, the same in every edition:
+    member States only; in each region the result meeting the most criteria (ties: the lower CPO code);
+    of these, the `count` meeting the most criteria (ties: the region that comes first in the
+    framework), so that the examples come from different regions. In the report's order."""
+    best: dict[str, dict[str, Any]] = {}
+    for cpo in sorted(cpos, key=lambda c: (-len(c["criteria_met"]), c["code"])):
+        if cpo["member_state"]:
+            best.setdefault(cpo["region"], cpo)
+    ranked = sorted(best.values(), key=lambda c: (-len(c["criteria_met"]), country_order(c)[0]))
+    return sorted(ranked[:count], key=country_order)
+
+
+def by_region(cpos: list[dict[str, Any]], words: Edition) -> list[dict[str, Any]]:
+    """CPO results under their region's name, in the framework's order (regions without any left out)."""
+    return [
+        {"name": words.gettext(region), "cpos": [c for c in cpos if c["region"] == region]}
+        for region in REGIONS
+        if any(c["region"] == region for c in cpos)
+    ]
+
+
 def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: Edition) -> dict[str, Any]:
-    """One indicator of "results by indicator": its reportability rule and criteria, and its CPO
-    results by region (regions without any left out)."""
+    """One indicator of "results by indicator": its reportability rule and criteria, its CPO results by
+    region (the companion document) and the few the main report prints (`country_examples`), with a
+    sentence saying how many of how many."""
+    examples = country_examples(cpos)
+    shown = words.gettext(
+        "Examples: %(shown)s of the %(num)s reportable CPO results under this indicator (every one is in "
+        "the companion document “Results by indicator”)."
+    )
     return {
         "id": indicator.id,
         "title": one_line(in_language(indicator.title, words.language)),
@@ -90,10 +121,12 @@ def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: E
             {"number": c.number, "text": one_line(in_language(c.text, words.language))}
             for c in indicator.criteria
         ],
-        "regions": [
-            {"name": words.gettext(region), "cpos": [c for c in cpos if c["region"] == region]}
-            for region in REGIONS
-            if any(c["region"] == region for c in cpos)
-        ],
+        "regions": by_region(cpos, words),
         "cpo_count": len(cpos),
+        "example_regions": by_region(examples, words),
+        "examples_note": (
+            shown % {"shown": words.number(len(examples)), "num": words.number(len(cpos))}
+            if len(examples) < len(cpos)
+            else ""
+        ),
     }
