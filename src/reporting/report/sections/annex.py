@@ -62,12 +62,13 @@ def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures, words: 
 
 
 def listed(states: list[dict[str, Any]]) -> str:
-    """The member States counted as the main report's annex lists them: "Ghana (GHA101), Kenya (KEN102,
-    KEN105)" — each country once, in the given order, with its CPO codes."""
+    """The member States counted as the main report's annex lists them, as the results name a CPO:
+    "Kenya/KEN102, KEN105; Tunisia/TUN129" — each country once, in the given order, with its CPO codes
+    (no punctuation that a language spaces differently, no parentheses that a name may hold)."""
     codes: dict[str, list[str]] = {}
     for state in states:
         codes.setdefault(state["country"], []).append(state["code"])
-    return ", ".join(f"{country} ({', '.join(cpos)})" for country, cpos in codes.items())
+    return "; ".join(f"{country}/{', '.join(cpos)}" for country, cpos in codes.items())
 
 
 def not_reportable(results: pd.DataFrame, outcome_id: str, words: Edition) -> list[dict[str, Any]]:
