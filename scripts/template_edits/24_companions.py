@@ -25,6 +25,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "implementation-report.docx"
 REPORT, RESULTS_TOO, AUDIT = (
@@ -55,6 +56,16 @@ def find(document: DocxDocument, text: str, after: Paragraph | None = None) -> P
         if paragraph.text == text:
             return paragraph
     raise LookupError(text)
+
+
+def following(paragraph: Paragraph, text: str) -> Paragraph:
+    """The next paragraph of the same level (not inside a table) whose text is `text`."""
+    element = paragraph._p.getnext()
+    while element is not None and not (element.tag == qn("w:p") and Paragraph(element, None).text == text):
+        element = element.getnext()
+    if element is None:
+        raise LookupError(text)
+    return Paragraph(element, paragraph._parent)
 
 
 def has(document: DocxDocument, text: str) -> bool:
@@ -143,25 +154,82 @@ def contents_field_end(document: DocxDocument) -> None:
     closing._p.addnext(field_end)
 
 
+EXAMPLES_HEADING = "{{ _('Results by indicator: country examples') }}"
+EXAMPLE_COLUMNS = (1417, 2835)
+"""The widths (dxa) of the examples' indicator and country/CPO columns; the texts share the rest."""
+
+
 def outcomes(document: DocxDocument, model: Paragraph) -> None:
     """Per outcome: the report's sections in the report, every CPO result in the "results" companion."""
-    if has(document, "{{ ind.examples_note }}"):
+    if has(document, EXAMPLES_HEADING):
         return
     start = find(document, "{%p for o in outcomes %}", after=find(document, COMPANIONS_NOTE))
     statement = find(document, "{%p if o.statement %}", after=start)
     caption = find(document, "{{ _('Each figure links to the member States behind it (Annex 3).') }}")
     set_text(caption, "{{ _('Each figure links to the member States behind it (annex).') }}")
     wrap(statement, caption, REPORT, model)
-    criteria_end = find(document, "{%p endfor %}", after=find(document, "{{ c.number }}. {{ c.text }}"))
-    after(criteria_end, tag(model, REPORT), tag(model, "{{ ind.examples_note }}"), tag(model, ENDIF))
-    regions = find(document, "{%p for region in ind.regions %}")
-    set_text(regions, "{%p for region in (ind.example_regions if document == 'report' else ind.regions) %}")
+    results = find(document, "{{ _('Results by indicator') }}", after=caption)
+    results_end = find(document, "{%p for cpo in region.cpos %}")
+    for _ in range(3):  # the loops of CPOs, regions and indicators close
+        results_end = following(results_end, "{%p endfor %}")
+    heading = Paragraph(copy.deepcopy(results._p), results._parent)
+    set_text(heading, EXAMPLES_HEADING)
+    note = Paragraph(copy.deepcopy(caption._p), caption._parent)
+    set_text(note, "{{ o.examples_note }}")
+    before(results, tag(model, REPORT), tag(model, "{%p if o.country_examples %}"), heading, note)
+    results._p.addprevious(examples_table(document))
+    before(results, tag(model, ENDIF), tag(model, "{%p else %}"))
+    after(results_end, tag(model, ENDIF))
     examples = find(document, "{%p if o.examples %}")
     outputs_end = find(document, ENDIF, after=find(document, "{%p if o.outputs %}"))
     wrap(examples, outputs_end, REPORT, model)
     end = find(document, "{%p endfor %}", after=outputs_end)
     wrap(start, end, RESULTS_TOO, model)
     set_text(find(document, "{%p if lessons %}", after=end), "{%p if lessons and document == 'report' %}")
+
+
+def examples_table(document: DocxDocument) -> object:
+    """The report's country examples, made from Table 3: indicator, country/CPO (title and the
+    criterion shown), result achieved, ILO contribution; one row per example."""
+    table_3 = next(t for t in document.tables if "{%tr for ex in o.examples %}" in t._tbl.xml)
+    table = copy.deepcopy(table_3._tbl)
+    texts = {
+        "{{ _('Country') }}": "{{ _('Country/CPO') }}",
+        "{{ _('ILO contribution (outputs delivered by the Office)') }}": "{{ _('Result achieved') }}",
+        "{{ _('Results (action taken by the country)') }}": "{{ _('ILO contribution') }}",
+        "{{ _('Gender-specific') }}": "{{ _('Indicator') }}",
+        "{%tr for ex in o.examples %}": "{%tr for ex in o.country_examples %}",
+        "{%p for para in ex.contribution %}": "{%p for para in ex.criterion.result %}",
+        "{%p for para in ex.results %}": "{%p for para in ex.criterion.contribution %}",
+        "{{ ex.mark }}": "{{ ex.indicator }}",
+    }
+    for text in table.iter(qn("w:t")):
+        text.text = texts.get(text.text, text.text)
+    for text in table.iter(qn("w:t")):
+        if text.text == "{{ ex.country }}":
+            paragraph = text.getparent().getparent()
+            text.text = "{{ ex.cpo.country }}/{{ ex.cpo.code }}"
+            for shown, italic in (
+                ("{{ _('Criterion %(number)s', number=ex.criterion.number) }}", False),
+                ("{{ ex.cpo.title }}", True),  # each added right after the country: the title first
+            ):
+                added = copy.deepcopy(paragraph)
+                next(added.iter(qn("w:t"))).text = shown
+                for run in added.iter(qn("w:r")):
+                    Run(run, None).bold, Run(run, None).italic = False, italic
+                paragraph.addnext(added)
+            break
+    rows = [row.findall(qn("w:tc")) for row in table.findall(qn("w:tr"))]
+    total = sum(int(cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:w"))) for cell in rows[0])
+    text = (total - sum(EXAMPLE_COLUMNS)) // 2
+    widths = [*EXAMPLE_COLUMNS, text, text]
+    for column, width in zip(table.find(qn("w:tblGrid")).findall(qn("w:gridCol")), widths, strict=True):
+        column.set(qn("w:w"), str(width))
+    for cells in rows:  # the narrow last column (indicator) first
+        cells[0].addprevious(cells[-1])
+        for cell, width in zip([cells[-1], *cells[:-1]], widths, strict=True):
+            cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").set(qn("w:w"), str(width))
+    return table
 
 
 def annexes(document: DocxDocument, model: Paragraph) -> None:

@@ -18,9 +18,9 @@ from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
 CpoBlocks = dict[str, list[dict[str, Any]]]
 """Per indicator, its reportable CPO results (`cpo_block`), in the results' order."""
-EXAMPLES_PER_INDICATOR = 3
-"""How many CPO results of an indicator the main report prints in full (`country_examples`); the
-companion document "Results by indicator" prints them all."""
+EXAMPLES_PER_OUTCOME = 3
+"""How many CPO results of an outcome the report shows as country examples (`country_examples`); the
+companion document "Results by indicator" prints every one in full."""
 
 
 def _typologies(values: Iterable[object], words: Edition) -> list[str]:
@@ -81,17 +81,37 @@ def country_order(cpo: dict[str, Any]) -> tuple[int, str, str]:
     return region, name_order(cpo["country"]), cpo["code"]
 
 
-def country_examples(cpos: list[dict[str, Any]], count: int = EXAMPLES_PER_INDICATOR) -> list[dict[str, Any]]:
-    """The CPO results of an indicator that the main report prints in full, the same in every edition:
-    member States only; in each region the result meeting the most criteria (ties: the lower CPO code);
-    of these, the `count` meeting the most criteria (ties: the region that comes first in the
-    framework), so that the examples come from different regions. In the report's order."""
-    best: dict[str, dict[str, Any]] = {}
-    for cpo in sorted(cpos, key=lambda c: (-len(c["criteria_met"]), c["code"])):
-        if cpo["member_state"]:
-            best.setdefault(cpo["region"], cpo)
-    ranked = sorted(best.values(), key=lambda c: (-len(c["criteria_met"]), country_order(c)[0]))
-    return sorted(ranked[:count], key=country_order)
+def country_examples(
+    indicators: list[tuple[str, list[dict[str, Any]]]], count: int = EXAMPLES_PER_OUTCOME
+) -> list[dict[str, Any]]:
+    """The country examples of an outcome, given its indicators' CPO results, the same in every
+    edition: each indicator in turn (the framework's order, round again while fewer than `count`)
+    gives its member-State result meeting the most criteria (ties: the lower CPO code) in a region no
+    example comes from yet. Each shows its first criterion met (`criterion`: number, result,
+    contribution); the CPO block (`cpo`) is the one listed in the companion. By indicator, then in
+    the report's order of countries."""
+    ranked = [
+        (
+            indicator,
+            sorted(
+                (c for c in cpos if c["member_state"]), key=lambda c: (-len(c["criteria_met"]), c["code"])
+            ),
+        )
+        for indicator, cpos in indicators
+    ]
+    chosen: list[dict[str, Any]] = []
+    while len(chosen) < count:
+        regions = {example["cpo"]["region"] for example in chosen}
+        before = len(chosen)
+        for indicator, cpos in ranked:
+            found = next((c for c in cpos if c["region"] not in regions and c["criteria"]), None)
+            if found is not None and len(chosen) < count:
+                chosen.append({"indicator": indicator, "cpo": found, "criterion": found["criteria"][0]})
+                regions.add(found["region"])
+        if len(chosen) == before:
+            break
+    order = [indicator for indicator, _ in indicators]
+    return sorted(chosen, key=lambda e: (order.index(e["indicator"]), country_order(e["cpo"])))
 
 
 def by_region(cpos: list[dict[str, Any]], words: Edition) -> list[dict[str, Any]]:
@@ -104,14 +124,8 @@ def by_region(cpos: list[dict[str, Any]], words: Edition) -> list[dict[str, Any]
 
 
 def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: Edition) -> dict[str, Any]:
-    """One indicator of "results by indicator": its reportability rule and criteria, its CPO results by
-    region (the companion document) and the few the main report prints (`country_examples`), with a
-    sentence saying how many of how many."""
-    examples = country_examples(cpos)
-    shown = words.gettext(
-        "Examples: %(shown)s of the %(num)s reportable CPO results under this indicator (every one is in "
-        "the companion document “Results by indicator”)."
-    )
+    """One indicator of "results by indicator": its reportability rule and criteria, and its CPO
+    results by region (regions without any left out)."""
     return {
         "id": indicator.id,
         "title": one_line(in_language(indicator.title, words.language)),
@@ -123,10 +137,16 @@ def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: E
         ],
         "regions": by_region(cpos, words),
         "cpo_count": len(cpos),
-        "example_regions": by_region(examples, words),
-        "examples_note": (
-            shown % {"shown": words.number(len(examples)), "num": words.number(len(cpos))}
-            if len(examples) < len(cpos)
-            else ""
-        ),
     }
+
+
+def examples_note(examples: list[dict[str, Any]], results: int, words: Edition) -> str:
+    """What the country examples of an outcome are, and where the others are."""
+    if not examples:
+        return ""
+    note = words.gettext(
+        "%(shown)s of the %(num)s reportable CPO results of this outcome, each with the texts of its first "
+        "criterion met; every result, with every criterion met, is in the companion document “Results by "
+        "indicator”."
+    )
+    return note % {"shown": words.number(len(examples)), "num": words.number(results)}
