@@ -5,8 +5,8 @@ edit checks whether it is already there).
 The template writes the three documents of an edition, the context's `document` saying which:
 
 - `report`: the cover (subtitle `{{ subtitle }}`), a note naming the companions, per outcome its
-  summary, chart, tables, and under "Results by indicator" a few country examples per indicator
-  (`ind.example_regions`, with `ind.examples_note`), Table 3, lessons and Table 4; one annex, the member
+  summary, chart, tables, "Results by indicator: country examples" (a table made from Table 3's:
+  `o.country_examples`, `o.examples_note`), Table 3, lessons and Table 4; one annex, the member
   States counted (countries and CPO codes, `r.listed`: no file of the package), that Table 2 links to;
 - `results`: the cover and, per outcome, every reportable CPO result in full (`ind.regions`);
 - `audit`: the cover and the annexes that name the package's files, sheets and rows (results not
