@@ -1,5 +1,6 @@
-"""Annex 3, "Member States counted, by indicator and region": each figure of Table 2 links (a Word
-bookmark hyperlink; a Markdown anchor in report.md) to the member States behind it, and they add up."""
+"""The annex "Member States counted, by indicator and region": each figure of Table 2 links (a Word
+bookmark hyperlink; a Markdown anchor in report.md) to the member States behind it, named with their CPO
+codes, and they add up; the audit companion gives each with the files and rows of its evidence."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 from reporting.vocabulary import REGIONS, TOTAL
 from tests.report_packages import Built, body, build, earlier_published, part, rich_package, tables
 
-ANNEX = "Annex 3: Member States counted, by indicator and region"
+ANNEX = "Annex: Member States counted, by indicator and region"
+AUDIT_ANNEX = "Annex 3: Member States counted, by indicator and region"
 
 
 @pytest.fixture(scope="module")
@@ -38,33 +42,67 @@ def test_every_table_2_figure_links_to_a_bookmark_of_the_annex(rich: Built) -> N
     assert xml.index('w:anchor="ms_7_1_africa"') < annex < xml.index('w:name="ms_7_1_total"')
 
 
-def test_the_annex_member_states_add_up_to_table_2(rich: Built) -> None:
-    items = body(rich.files.docx)
-    table_2 = tables(part(items, "Table 2:"))[0]
-    figures = {
+REGION_HEADING = re.compile(r"(?P<indicator>[^,]+), (?P<region>.+): (?P<count>\d+)")
+"""An annex block's heading: "7.1, Africa: 2" (the template's Heading 4, one level below its indicator)."""
+LISTED_STATE = re.compile(r"(?P<country>[^;/]+)/(?P<codes>[^;]+)(?:; |$)")
+"""A member State in the report's annex: "Kenya/KEN102, KEN105"."""
+
+
+def table_2_figures(rich: Built) -> dict[tuple[str, str], int]:
+    table_2 = tables(part(body(rich.files.docx), "Table 2:"))[0]
+    return {
         (row.cells[0].text, region): int(cell.text.split()[0])
         for row in table_2.rows[1:]
         for region, cell in zip((*REGIONS, TOTAL), row.cells[1:], strict=True)
     }
-    annex = part(items, ANNEX, until_style="Heading 1")
-    found: dict[tuple[str, str], int] = {}
-    states: dict[str, set[str]] = {}
-    indicator, region = "", ""
-    for item in annex:  # the template's Heading 4, one level below its indicator (no skipped level)
-        if hasattr(item, "style") and item.style is not None and item.style.name == "Heading 3":
-            indicator, rest = item.text.split(", ", 1)
-            region, count = rest.rsplit(": ", 1)
-            found[(indicator, region)] = int(count)
-        elif hasattr(item, "rows"):  # the block's table: one row per CPO result of a member State
-            codes = {row.cells[0].text.rsplit("(", 1)[1].rstrip(")") for row in item.rows[1:]}
-            assert len(codes) == found[(indicator, region)], (indicator, region)
-            states.setdefault(indicator, set()).update(codes)
+
+
+def annex_blocks(docx: Path, annex: str) -> dict[tuple[str, str], tuple[int, list[Paragraph | Table]]]:
+    """Per (indicator, region) of an annex: the count its heading gives and what follows it."""
+    blocks: dict[tuple[str, str], tuple[int, list[Paragraph | Table]]] = {}
+    current: list[Paragraph | Table] = []
+    for item in part(body(docx), annex, until_style="Heading 1"):
+        heading = REGION_HEADING.fullmatch(item.text) if isinstance(item, Paragraph) else None
+        if heading and item.style is not None and item.style.name.startswith("Heading"):
+            current = []
+            blocks[(heading["indicator"], heading["region"])] = (int(heading["count"]), current)
+        else:
+            current.append(item)
+    return blocks
+
+
+def check_adds_up(
+    figures: dict[tuple[str, str], int], states_of: dict[tuple[str, str], tuple[int, set[str]]]
+) -> None:
+    """Each region's member States are its Table 2 figure, and together the indicator's Total."""
     for (indicator_id, region_name), figure in figures.items():
         if region_name == TOTAL:
-            assert len(states.get(indicator_id, set())) == figure
+            together = set().union(*(s for (i, _), (_, s) in states_of.items() if i == indicator_id))
+            assert len(together) == figure, indicator_id
         else:
-            assert found[(indicator_id, region_name)] == figure
-    assert found[("7.1", "Africa")] == 2 and found[("7.1", "Europe and Central Asia")] == 0
+            count, states = states_of[(indicator_id, region_name)]
+            assert count == len(states) == figure, (indicator_id, region_name)
+
+
+def test_the_report_annex_lists_member_states_adding_up_to_table_2(rich: Built) -> None:
+    listed: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    for key, (count, items) in annex_blocks(rich.files.docx, ANNEX).items():
+        text = " ".join(item.text for item in items if isinstance(item, Paragraph))
+        listed[key] = (count, {m["country"].strip() for m in LISTED_STATE.finditer(text)})
+        assert not tables(items), "the report's annex lists the member States as text"
+    check_adds_up(table_2_figures(rich), listed)
+    assert listed[("7.1", "Africa")][1] == {"Nigeria", "Tunisia"}
+    assert listed[("7.1", "Europe and Central Asia")][0] == 0
+
+
+def test_the_audit_annex_gives_each_member_state_with_its_evidence(rich: Built) -> None:
+    audit = rich.files.companions[-1].docx
+    found: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    for key, (count, items) in annex_blocks(audit, AUDIT_ANNEX).items():
+        rows = [row for table in tables(items) for row in table.rows[1:]]  # one per CPO result
+        found[key] = (count, {row.cells[0].text.rsplit("(", 1)[1].rstrip(")") for row in rows})
+        assert all("evidence/evidence.csv" in row.cells[3].text for row in rows)
+    check_adds_up(table_2_figures(rich), found)
 
 
 def test_report_md_has_the_same_annex_with_anchors(rich: Built) -> None:
@@ -78,12 +116,14 @@ def test_report_md_has_the_same_annex_with_anchors(rich: Built) -> None:
     annex = markdown.split(f"## {ANNEX}", 1)[1]
     africa = annex.split('<a id="ms-7-1-africa"></a>', 1)[1].split("<a id=", 1)[0]
     assert "#### 7.1, Africa: 2" in africa
-    assert "| Nigeria (NGA) | NGA904 | 1, 3 | evidence/evidence.csv 7 8 |" in africa
-    assert "| Tunisia (TUN) | TUN129 | 1, 3 | evidence/evidence.csv 2 3 |" in africa
+    assert "Nigeria/NGA904; Tunisia/TUN129" in africa and "evidence.csv" not in annex
+    audit = rich.files.companions[-1].markdown.read_text(encoding="utf-8")
+    assert "| Nigeria (NGA) | NGA904 | 1, 3 | evidence/evidence.csv 7 8 |" in audit
+    assert "| Tunisia (TUN) | TUN129 | 1, 3 | evidence/evidence.csv 2 3 |" in audit
 
 
 def test_the_sample_annex_names_the_regional_cpos_nowhere(sample_build: Built) -> None:
     markdown = sample_build.files.markdown.read_text(encoding="utf-8")
     annex = markdown.split(f"## {ANNEX}", 1)[1]
     assert "SHA127" not in annex and "RAS151" not in annex
-    assert annex.count("| ") >= 20  # the 20 member States counted under 7.1 and 7.2
+    assert len(re.findall(r"/[A-Z]{3}\d{3}\b", annex)) == 20  # the 20 counted under 7.1 and 7.2

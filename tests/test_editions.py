@@ -225,12 +225,17 @@ UNTRANSLATED = "Test outcome without targets"
 
 
 def shown_wording(built: Built) -> list[str]:
-    """The Word report's text and report.md, without what the submitters wrote (nor the framework's
-    English-only title)."""
-    texts = [docx_text(built.files.docx), built.files.markdown.read_text(encoding="utf-8")]
+    """The text of the edition's Word documents (the report first) and their Markdown, without what
+    the submitters wrote (nor the framework's English-only title)."""
+    files = built.files
+    words = [docx_text(docx) for docx in files.documents]
+    markdown = [
+        m.read_text(encoding="utf-8") for m in (files.markdown, *(c.markdown for c in files.companions))
+    ]
     for text in [*submitted(built.context), UNTRANSLATED]:
-        texts = [texts[0].replace(text, ""), texts[1].replace(markdown_escape(text), "")]
-    return texts
+        words = [shown.replace(text, "") for shown in words]
+        markdown = [shown.replace(markdown_escape(text), "") for shown in markdown]
+    return [*words, *markdown]
 
 
 def english_labels(messages: set[str], language: str) -> list[str]:
@@ -259,7 +264,7 @@ def test_the_english_labels_are_found_in_the_english_edition(
     editions: dict[str, Built], messages: set[str]
 ) -> None:
     """The check above can fail: in the English edition it finds the labels."""
-    text = shown_wording(editions["en"])[0]
+    text = "\n".join(shown_wording(editions["en"]))  # the report and its companions
     assert {"Summary of results", "Results by indicator", "Arab States"} <= {
         label for label in english_labels(messages, "fr") if label in text
     }
@@ -282,6 +287,22 @@ def test_the_editions_show_the_same_figures(editions: dict[str, Built]) -> None:
             ]
             assert theirs["chart"]["achieved"] == ours["chart"]["achieved"]
             assert [figures(r) for r in theirs["summary_rows"]] == [figures(r) for r in ours["summary_rows"]]
+            assert examples(theirs) == examples(ours)
+
+
+def examples(outcome: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """The country examples of an outcome: the same in every edition (listed in each one's order)."""
+    return sorted(
+        (e["indicator"], e["cpo"]["code"], e["criterion"]["number"]) for e in outcome["country_examples"]
+    )
+
+
+def test_every_edition_has_the_report_and_its_two_companions(editions: dict[str, Built]) -> None:
+    for built in editions.values():
+        files = built.files
+        assert [c.kind for c in files.companions] == ["results", "audit"]
+        assert all(path.is_file() for path in files.outputs)
+        assert len({*files.documents}) == 3 and len({p.parent for p in files.outputs}) == 1
 
 
 def figures(row: dict[str, Any]) -> list[tuple[int, str]]:

@@ -1,6 +1,7 @@
 """The sample's outputs are kept byte for byte (tests/data/golden/2014-15, made by `reporting build
 examples/2014-15` on 2 December 2026, in out/en/): a restructuring or a speed-up must not change a
-figure or a word.
+figure or a word. The edition's three documents are kept: the report, its companion "results by
+indicator" (every CPO result, as the published 2014-15 report lists them) and the audit companion.
 A deliberate change of wording or layout updates the golden copy in the same commit (GOLDEN_UPDATE=1)."""
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ GOLDEN = Path(__file__).parent / "data" / "golden" / "2014-15"
 GENERATED_ON = date(2026, 12, 2)
 
 
-@pytest.mark.parametrize("name", ["indicator_summary.csv", "report.md"])
+@pytest.mark.parametrize(
+    "name", ["indicator_summary.csv", "report.md", "report-results.md", "report-audit.md"]
+)
 def test_the_sample_gives_the_golden_outputs_byte_for_byte(tmp_path: Path, name: str) -> None:
     edition = edition_folder(tmp_path / "out", "en", draft=False)
     build(SAMPLE, tmp_path / "out", generated_on=GENERATED_ON)

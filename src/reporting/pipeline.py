@@ -363,7 +363,7 @@ class Rendered:
         """The files are still as rendered (a render served from a cache may have been removed since)."""
         files = self.files
         return file_sha256(files.docx) == self.docx_sha256 and all(
-            f is None or f.is_file() for f in (files.summary_csv, files.evidence_csv)
+            f.is_file() for f in files.outputs
         )
 
 
@@ -381,7 +381,7 @@ def render(
 
 def export_pdf(files: ReportFiles) -> ReportFiles:
     """The report's PDF beside the .docx (LibreOffice, contents and page numbers updated, tagged)."""
-    return dataclasses.replace(files, pdf=write_pdf(files.docx, pdf_of(files.docx)))
+    return files.with_pdfs(lambda docx: write_pdf(docx, pdf_of(docx)))
 
 
 def build_figures(aggregates: Aggregates, rows_ingested: int, rows_rejected: int) -> dict[str, Any]:
@@ -408,7 +408,7 @@ def record(
     """DIR/build.json (the inputs with their stored ids, template, code, parameters, run and figures),
     and the build recorded in the store for the next one to compare with."""
     built_at = datetime.now(UTC)
-    outputs = [f for f in (files.docx, files.pdf, files.markdown, files.summary_csv, files.evidence_csv) if f]
+    outputs = files.outputs
     written = write_manifest(
         out_dir,
         manifest(

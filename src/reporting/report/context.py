@@ -32,7 +32,13 @@ from reporting.report.sections.figures import (
     summary_row,
 )
 from reporting.report.sections.plain import blocks, one_line
-from reporting.report.sections.results import CpoBlocks, indicator_results, reportable_cpos
+from reporting.report.sections.results import (
+    CpoBlocks,
+    country_examples,
+    examples_note,
+    indicator_results,
+    reportable_cpos,
+)
 from reporting.store.builds import Published
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS
 
@@ -120,6 +126,7 @@ def _outcome(outcome: Outcome, facts: _Facts) -> dict[str, Any]:
         row["narrative"] = indicator_paragraphs(row, facts.previous_biennium, language)
     left_out = annex.not_reportable(facts.results, outcome.id, words)
     drawn = chart(outcome.id, rows, figures, words)
+    examples = country_examples([(i.id, cpos[i.id]) for i in outcome.indicators])
     return {
         "id": outcome.id,
         "title": one_line(in_language(outcome.title, language)),
@@ -131,6 +138,8 @@ def _outcome(outcome: Outcome, facts: _Facts) -> dict[str, Any]:
         "has_targets": any(t is not None for targets in drawn["target"] for t in targets),
         "comparison": comparison(rows),
         "indicators": [indicator_results(i, cpos[i.id], words) for i in outcome.indicators],
+        "country_examples": examples,
+        "examples_note": examples_note(examples, sum(len(cpos[i.id]) for i in outcome.indicators), words),
         "counted": [annex.counted(i, facts.trail, figures[i.id], words) for i in outcome.indicators],
         "examples": submitted.examples(package.examples, outcome.id, words),
         "lessons": submitted.lessons(package.lessons, outcome.id),

@@ -1,15 +1,23 @@
-"""Render the report context: the Word document from a docxtpl template, the same content as Markdown
-(report.md, for review and diffs), one chart per outcome, and the summary CSV."""
+"""Render the report context: the Word documents from a docxtpl template, the same content as Markdown
+(report.md, for review and diffs), one chart per outcome, and the summary CSV.
+
+An edition is three documents, rendered one after the other from the same template and context (the
+context's `document` says which one the template writes): the report itself (summaries, tables, charts,
+a few country examples per indicator, the member States counted), the companion "results by indicator"
+(every reportable CPO result in full) and the audit companion (the files, sheets and rows behind each
+figure, the results not reportable, the rows set aside). No file name of the package is in the report."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import itertools
+import logging
 import os
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,14 +35,23 @@ from reporting.outputs import remove_partial_files, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
 from reporting.report.chart import PRINT_WIDTH_CM, draw_chart
 from reporting.report.draft import draft_markdown, mark_draft_docx
-from reporting.report.edition import DEFAULT_LANGUAGE, edition
+from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
 from reporting.report.translation import mark_untranslated
 from reporting.vocabulary import CONTROL_CHARACTERS
 
+log = logging.getLogger(__name__)
+
 MARKDOWN_TEMPLATE = "report.md.j2"
 EVIDENCE_CSV = "indicator_evidence.csv"
+REPORT, RESULTS, AUDIT = "report", "results", "audit"
+SUBTITLES = {
+    REPORT: N_("Results by outcome and indicator"),
+    RESULTS: N_("Results by indicator: every reportable CPO result (companion document)"),
+    AUDIT: N_("Audit companion: the submission's files and rows behind the figures"),
+}
+"""The documents of an edition (the context's `document`) and the subtitle of each one's cover."""
 CHART_WIDTH = Cm(PRINT_WIDTH_CM)
 _XML_TAG = re.compile(r"<[^>]+>")
 _COLUMN_LOOP = re.compile(r"\{%-?\s*tc\s")
@@ -333,13 +350,57 @@ def _escaped(blocks: list[Block]) -> list[Block]:
 
 
 @dataclass(frozen=True)
+class Companion:
+    """A companion document of the report (`RESULTS`, `AUDIT`): its Word file, Markdown and PDF."""
+
+    kind: str
+    docx: Path
+    markdown: Path
+    pdf: Path | None = None
+
+
+@dataclass(frozen=True)
 class ReportFiles:
+    """What the render of an edition wrote: the report, its companion documents and the CSV files."""
+
     docx: Path
     summary_csv: Path
     markdown: Path
     evidence_csv: Path | None = None
     pdf: Path | None = None
     """The PDF, written after the render when asked (report.pdf.write_pdf)."""
+    companions: tuple[Companion, ...] = ()
+
+    @property
+    def documents(self) -> list[Path]:
+        """The Word documents of the edition: the report, then its companions."""
+        return [self.docx, *(c.docx for c in self.companions)]
+
+    @property
+    def outputs(self) -> list[Path]:
+        """Every file written (build.json lists them)."""
+        written = [self.docx, self.pdf, self.markdown]
+        for companion in self.companions:
+            written += [companion.docx, companion.pdf, companion.markdown]
+        return [f for f in (*written, self.summary_csv, self.evidence_csv) if f]
+
+    def with_pdfs(self, export: Callable[[Path], Path]) -> ReportFiles:
+        """The same files with the PDF of each document, `export(docx)` writing it."""
+        return replace(
+            self,
+            pdf=export(self.docx),
+            companions=tuple(replace(c, pdf=export(c.docx)) for c in self.companions),
+        )
+
+
+def document_names(biennium: str) -> dict[str, tuple[str, str]]:
+    """The Word and Markdown file names of each document of an edition."""
+    stem = f"implementation-report-{biennium}"
+    return {
+        REPORT: (f"{stem}.docx", "report.md"),
+        RESULTS: (f"{stem}-results.docx", "report-results.md"),
+        AUDIT: (f"{stem}-audit.docx", "report-audit.md"),
+    }
 
 
 def render_report(
@@ -349,8 +410,9 @@ def render_report(
     out_dir: Path,
     evidence: pd.DataFrame | None = None,
 ) -> ReportFiles:
-    """Every output of a build into `out_dir`: the Word report named after the biennium, report.md
-    beside it (charts in charts/), indicator_summary.csv and, given the trail of the figures
+    """Every output of a build into `out_dir`: the Word report named after the biennium and its two
+    companions (`-results`, `-audit`), each with its Markdown (report.md, report-results.md,
+    report-audit.md; charts in charts/), indicator_summary.csv and, given the trail of the figures
     (aggregate.indicator_evidence), indicator_evidence.csv."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"not a directory: {out_dir}")
@@ -371,14 +433,32 @@ def _render_all(
     evidence: pd.DataFrame | None,
 ) -> ReportFiles:
     charts = draw_charts(context, out_dir / "charts")
+    names = document_names(str(context["biennium"]))
+    written = {}
+    for kind in (REPORT, RESULTS, AUDIT):  # one at a time: a document's rendering is freed before the next
+        docx, markdown = out_dir / names[kind][0], out_dir / names[kind][1]
+        if kind != REPORT:  # the report's own edits are set aside by the caller (pipeline)
+            kept = set_aside_edited_report(docx)
+            if kept:
+                log.warning("%s was edited since it was written: kept as %s", docx.name, kept.name)
+        document = document_context(context, kind)
+        written[kind] = (
+            render_docx(document, template, docx, charts),
+            render_markdown(document, markdown, charts),
+        )
     return ReportFiles(
-        docx=render_docx(
-            context, template, out_dir / f"implementation-report-{context['biennium']}.docx", charts
-        ),
+        docx=written[REPORT][0],
         summary_csv=write_summary_csv(summary, out_dir / "indicator_summary.csv"),
-        markdown=render_markdown(context, out_dir / "report.md", charts),
+        markdown=written[REPORT][1],
         evidence_csv=(None if evidence is None else write_evidence_csv(evidence, out_dir / EVIDENCE_CSV)),
+        companions=tuple(Companion(kind, *written[kind]) for kind in (RESULTS, AUDIT)),
     )
+
+
+def document_context(context: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The context of one document of the edition: which one (`document`) and its cover's subtitle."""
+    words = edition(context.get("language", DEFAULT_LANGUAGE))
+    return {**context, "document": kind, "subtitle": words.gettext(SUBTITLES[kind])}
 
 
 def write_evidence_csv(evidence: pd.DataFrame, out: Path) -> Path:

@@ -1,5 +1,7 @@
-"""The annexes: the member States counted behind each figure of Table 2, the CPO results that are not
-reportable, and the rows validation set aside — so that every row sent is accounted for."""
+"""The annexes: the member States counted behind each figure of Table 2 (in the main report by name
+and CPO, `listed`; in the audit companion with the files and rows of their evidence, `states`), the CPO
+results that are not reportable, and the rows validation set aside — so that every row sent is
+accounted for."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ from reporting.vocabulary import REGIONS, TOTAL
 
 def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures, words: Edition) -> dict[str, Any]:
     """The annex block of one indicator: per region (and in total) the member States counted, each
-    with its CPO results, criteria and evidence rows; the counts are Table 2's."""
+    with its CPO results, criteria and evidence rows (`states`), and as one line of countries and CPO
+    codes without the package's files (`listed`); the counts are Table 2's."""
     rows = list(
         records(
             trail[(trail["indicator"] == indicator.id) & (trail["counted"] == "yes")],
@@ -49,12 +52,23 @@ def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures, words: 
             {
                 "name": words.gettext(region),
                 "achieved": int(figures[region]["achieved"]),
-                "states": states(region),
+                "states": (counted_in := states(region)),
+                "listed": listed(counted_in),
                 **figure_link(indicator.id, region),
             }
             for region in REGIONS
         ],
     }
+
+
+def listed(states: list[dict[str, Any]]) -> str:
+    """The member States counted as the main report's annex lists them, as the results name a CPO:
+    "Kenya/KEN102, KEN105; Tunisia/TUN129" — each country once, in the given order, with its CPO codes
+    (no punctuation that a language spaces differently, no parentheses that a name may hold)."""
+    codes: dict[str, list[str]] = {}
+    for state in states:
+        codes.setdefault(state["country"], []).append(state["code"])
+    return "; ".join(f"{country}/{', '.join(cpos)}" for country, cpos in codes.items())
 
 
 def not_reportable(results: pd.DataFrame, outcome_id: str, words: Edition) -> list[dict[str, Any]]:

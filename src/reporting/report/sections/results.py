@@ -18,6 +18,9 @@ from reporting.vocabulary import REGIONS
 
 CpoBlocks = dict[str, list[dict[str, Any]]]
 """Per indicator, its reportable CPO results (`cpo_block`), in the results' order."""
+EXAMPLES_PER_OUTCOME = 3
+"""How many CPO results of an outcome the report shows as country examples (`country_examples`); the
+companion document "Results by indicator" prints every one in full."""
 
 
 def _criterion_rows(evidence: pd.DataFrame) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -75,6 +78,48 @@ def country_order(cpo: dict[str, Any]) -> tuple[int, str, str]:
     return region, name_order(cpo["country"]), cpo["code"]
 
 
+def country_examples(
+    indicators: list[tuple[str, list[dict[str, Any]]]], count: int = EXAMPLES_PER_OUTCOME
+) -> list[dict[str, Any]]:
+    """The country examples of an outcome, given its indicators' CPO results, the same in every
+    edition: each indicator in turn (the framework's order, round again while fewer than `count`)
+    gives its member-State result meeting the most criteria (ties: the lower CPO code) in a region no
+    example comes from yet. Each shows its first criterion met (`criterion`: number, result,
+    contribution); the CPO block (`cpo`) is the one listed in the companion. By indicator, then in
+    the report's order of countries."""
+    ranked = [
+        (
+            indicator,
+            sorted(
+                (c for c in cpos if c["member_state"]), key=lambda c: (-len(c["criteria_met"]), c["code"])
+            ),
+        )
+        for indicator, cpos in indicators
+    ]
+    chosen: list[dict[str, Any]] = []
+    while len(chosen) < count:
+        regions = {example["cpo"]["region"] for example in chosen}
+        before = len(chosen)
+        for indicator, cpos in ranked:
+            found = next((c for c in cpos if c["region"] not in regions and c["criteria"]), None)
+            if found is not None and len(chosen) < count:
+                chosen.append({"indicator": indicator, "cpo": found, "criterion": found["criteria"][0]})
+                regions.add(found["region"])
+        if len(chosen) == before:
+            break
+    order = [indicator for indicator, _ in indicators]
+    return sorted(chosen, key=lambda e: (order.index(e["indicator"]), country_order(e["cpo"])))
+
+
+def by_region(cpos: list[dict[str, Any]], words: Edition) -> list[dict[str, Any]]:
+    """CPO results under their region's name, in the framework's order (regions without any left out)."""
+    return [
+        {"name": words.gettext(region), "cpos": [c for c in cpos if c["region"] == region]}
+        for region in REGIONS
+        if any(c["region"] == region for c in cpos)
+    ]
+
+
 def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: Edition) -> dict[str, Any]:
     """One indicator of "results by indicator": its reportability rule and criteria, and its CPO
     results by region (regions without any left out)."""
@@ -87,10 +132,18 @@ def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: E
             {"number": c.number, "text": one_line(in_language(c.text, words.language))}
             for c in indicator.criteria
         ],
-        "regions": [
-            {"name": words.gettext(region), "cpos": [c for c in cpos if c["region"] == region]}
-            for region in REGIONS
-            if any(c["region"] == region for c in cpos)
-        ],
+        "regions": by_region(cpos, words),
         "cpo_count": len(cpos),
     }
+
+
+def examples_note(examples: list[dict[str, Any]], results: int, words: Edition) -> str:
+    """What the country examples of an outcome are, and where the others are."""
+    if not examples:
+        return ""
+    note = words.gettext(
+        "%(shown)s of the %(num)s reportable CPO results of this outcome, each with the texts of its first "
+        "criterion met; every result, with every criterion met, is in the companion document “Results by "
+        "indicator”."
+    )
+    return note % {"shown": words.number(len(examples)), "num": words.number(results)}
