@@ -22,6 +22,7 @@ from reporting.domain.rule import CPO_RESULT, state_code
 from reporting.errors import PackageError
 from reporting.framework import Framework
 from reporting.intake.readers import (
+    SPACES,
     Notice,
     Package,
 )
@@ -55,6 +56,9 @@ SEVERITIES = rules.SEVERITIES
 # Long free texts: neither stripped nor compared cell by cell more than needed.
 LONG_TEXTS = {"result_achieved", "ilo_contribution", "text", "results"}
 VALUE_LENGTH = 200
+EDGE_SPACE = f"^[{SPACES}]|[{SPACES}]$"
+"""A cell that strip() changes: only a column holding one is trimmed (a trimmed copy of a million cells
+is as large as the column)."""
 
 Schema = type[pa.DataFrameModel] | pa.DataFrameSchema
 
@@ -302,7 +306,10 @@ def _column_findings(frame: pd.DataFrame, role: str) -> tuple[pd.DataFrame, pd.I
 
 def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Short columns trimmed; control characters and HTML removed from every text cell (reported)."""
-    frame = frame.assign(**{c: frame[c].astype(str).str.strip() for c in columns if c not in LONG_TEXTS})
+    short = {c: frame[c].astype(str) for c in columns if c not in LONG_TEXTS}
+    frame = frame.assign(
+        **{c: text.str.strip() if text.str.contains(EDGE_SPACE).any() else text for c, text in short.items()}
+    )
     records = []
     for column in columns:
         flagged = frame.index[needs_cleaning(frame[column])]
