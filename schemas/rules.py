@@ -29,6 +29,8 @@ CPO_CODE_PATTERN = r"^[A-Z]{3}[0-9]{3}$"
 WHOLE_NUMBER_PATTERN = r"^ *[0-9]+ *$"
 SIGNED_WHOLE_NUMBER_PATTERN = r"^ *-?[0-9]+ *$"
 NOT_SPACE = "[^ \t\n\r\x0b\x0c\xa0]"
+COMPARED_ROWS = 20_000
+"""Rows whose long texts are compared at once when looking for copies (`first_copies`)."""
 Severity = Literal["critical", "error", "warning", "advice"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "error", "warning", "advice")
 
@@ -169,12 +171,30 @@ def criterion_declared(frame: pd.DataFrame, declared: pd.DataFrame) -> pd.Series
 # --- table rules -----------------------------------------------------------------------------------
 
 
+def filtered(frame: pd.DataFrame, columns: list[str], rows: np.ndarray) -> dict[str, pd.Series]:
+    """Some columns of the `rows` (a mask) of a frame, column by column: pandas takes a frame's rows
+    through a copy of every column whole (Arrow text included), a column's rows through Arrow's filter."""
+    return {column: frame[column][rows] for column in columns}
+
+
 def first_copies(frame: pd.DataFrame, columns: list[str], short: list[str]) -> pd.Series[bool]:
     """False on every later copy of a row (same values in `columns`); the short key columns are
-    compared first so that long texts are only compared where a copy is possible."""
-    candidates = frame.duplicated(subset=short, keep=False)
-    later = frame[candidates].duplicated(subset=columns, keep="first")
-    return ~later.reindex(frame.index, fill_value=False).astype(bool)
+    compared first so that long texts are only compared where a copy is possible.
+
+    Rows of different short keys are never copies of each other, so the candidates are compared in
+    groups of whole keys of about COMPARED_ROWS rows: comparing texts makes copies of them (pandas
+    encodes each column's distinct values), and a group's copies are a fraction of the table's."""
+    candidates = frame.duplicated(subset=short, keep=False).to_numpy()
+    later = np.zeros(len(frame), dtype=bool)
+    if candidates.any():
+        narrow = pd.DataFrame(filtered(frame, short, candidates))
+        key = narrow.groupby(short, sort=False, dropna=False).ngroup().to_numpy()
+        groups = -(-len(key) // COMPARED_ROWS)
+        for group in range(groups):
+            rows = candidates.copy()
+            rows[candidates] = key % groups == group
+            later[rows] = pd.DataFrame(filtered(frame, columns, rows)).duplicated(keep="first").to_numpy()
+    return pd.Series(~later, index=frame.index, dtype=bool)
 
 
 def one_value_per(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series[bool]:

@@ -31,6 +31,7 @@ from reporting.intake.validate import (
     PackageValidation,
 )
 from reporting.outputs import write_text, written_in_place
+from reporting.schemas.rules import filtered
 from reporting.vocabulary import SOURCE_COLUMNS
 
 BLOCKING = ("critical", "error")
@@ -92,10 +93,20 @@ def checked(package: Package, validation: PackageValidation) -> Checked:
     tables = [package.evidence, package.targets, package.outputs, package.examples]
     read = sum(len(t) for t in tables)
     if read > WORKBOOK_ROWS:
-        shown = pd.MultiIndex.from_frame(findings.head(WORKBOOK_ROWS)[["file", "sheet", "row"]].dropna())
-        tables = [t[pd.MultiIndex.from_frame(t[list(SOURCE_COLUMNS)]).isin(shown)] for t in tables]
+        tables = [_rows_shown(t, findings.head(WORKBOOK_ROWS)) for t in tables]
     rows = pd.concat(tables, ignore_index=True).dropna(axis="columns", how="all")
     return Checked(files=package.files, rows=rows, findings=findings, rows_read=read)
+
+
+def _rows_shown(table: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `table` that `findings` point at (file, sheet and row). Their row numbers pick the
+    few candidates first: a (file, sheet, row) key of every row of a large table would be a Python
+    tuple each."""
+    shown = pd.MultiIndex.from_frame(findings[["file", "sheet", "row"]].dropna())
+    near = table["source_row"].isin(shown.get_level_values("row")).to_numpy(copy=True)
+    keys = pd.DataFrame(filtered(table, list(SOURCE_COLUMNS), near))
+    near[near] = pd.MultiIndex.from_frame(keys).isin(shown)
+    return pd.DataFrame(filtered(table, list(table.columns), near))
 
 
 def _cell(value: Any) -> Any:

@@ -155,9 +155,11 @@ _CONTROL = re.compile(CONTROL_CHARACTERS)
 _CONTENT = re.compile(rf"[^\s{CONTROL_CHARACTERS[1:-1]}]")
 """A character that makes a text more than blank: neither a space nor a control character."""
 SCAN_BYTES = 8 * MB
-_FILLED = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-"""A character that is not a space in Python's sense (`str.isspace`), as a class Arrow's regular
-expressions run: a cell holding one is filled (no stripped copy of a long column is made to know)."""
+SPACES = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""The spaces in Python's sense (`str.isspace`), inside a class Arrow's regular expressions run."""
+_FILLED = f"[^{SPACES}]"
+"""A character that is not a space: a cell holding one is filled (no stripped copy of a long column is
+made to know)."""
 PARSE_ROWS = 20_000
 """pandas parses a CSV this many rows at a time: each part's cells are Python strings only until they
 become Arrow strings, so a large file's Python strings never all exist at once."""

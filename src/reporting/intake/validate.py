@@ -22,6 +22,7 @@ from reporting.domain.rule import CPO_RESULT, state_code
 from reporting.errors import PackageError
 from reporting.framework import Framework
 from reporting.intake.readers import (
+    SPACES,
     Notice,
     Package,
 )
@@ -41,7 +42,7 @@ from reporting.schemas import (
     rules,
     targets_against_framework,
 )
-from reporting.schemas.rules import RULES, UnknownRule, field_rules, reason_of, rule_named
+from reporting.schemas.rules import RULES, UnknownRule, field_rules, filtered, reason_of, rule_named
 from reporting.vocabulary import (
     EVIDENCE_COLUMNS,
     OPTIONAL_EVIDENCE_COLUMNS,
@@ -55,6 +56,9 @@ SEVERITIES = rules.SEVERITIES
 # Long free texts: neither stripped nor compared cell by cell more than needed.
 LONG_TEXTS = {"result_achieved", "ilo_contribution", "text", "results"}
 VALUE_LENGTH = 200
+EDGE_SPACE = f"^[{SPACES}]|[{SPACES}]$"
+"""A cell that strip() changes: only a column holding one is trimmed (a trimmed copy of a million cells
+is as large as the column)."""
 
 Schema = type[pa.DataFrameModel] | pa.DataFrameSchema
 
@@ -244,13 +248,15 @@ def _row_findings(frame: pd.DataFrame, failures: pd.DataFrame, details: dict[str
     """One finding per failing (row, rule), pointing at the rule's column in that row."""
     if failures.empty:
         return empty_findings()
-    rows = frame.loc[failures["index"]]
+    rows = frame[[c for c in frame.columns if c not in LONG_TEXTS]].loc[failures["index"]]
     column = failures["rule"].map(lambda r: rule_named(r).column)
     values = pd.Series("", index=failures.index, dtype=str)
     for name in column.unique():  # a few columns: each read at once, not cell by cell
-        if name in rows:
+        if name in frame:  # a long text only at the rows of its rule's findings
             at = (column == name).to_numpy()
-            values[at] = rows[name].iloc[np.flatnonzero(at)].astype(str).str.slice(0, VALUE_LENGTH).to_numpy()
+            wanted = failures["index"][at]
+            cells = frame[name][frame.index.isin(wanted)].reindex(wanted)  # filtered, then in order
+            values[at] = cells.astype(str).str.slice(0, VALUE_LENGTH).to_numpy()
     rule_names = failures["rule"].to_numpy()
     messages = [rule_named(r).message for r in rule_names]
     for rule, detail in details.items():
@@ -300,7 +306,10 @@ def _column_findings(frame: pd.DataFrame, role: str) -> tuple[pd.DataFrame, pd.I
 
 def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Short columns trimmed; control characters and HTML removed from every text cell (reported)."""
-    frame = frame.assign(**{c: frame[c].astype(str).str.strip() for c in columns if c not in LONG_TEXTS})
+    short = {c: frame[c].astype(str) for c in columns if c not in LONG_TEXTS}
+    frame = frame.assign(
+        **{c: text.str.strip() if text.str.contains(EDGE_SPACE).any() else text for c, text in short.items()}
+    )
     records = []
     for column in columns:
         flagged = frame.index[needs_cleaning(frame[column])]
@@ -332,8 +341,11 @@ def _cleaned(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.
 
 
 def _without(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """The frame less some rows (no copy of its long texts when there is nothing to take out)."""
-    return frame[~frame.index.isin(index)] if len(index) else frame
+    """The frame less some rows (no copy of its long texts when there is nothing to take out), taken
+    column by column (`rules.filtered`: no whole copy of a column on the way)."""
+    if not len(index):
+        return frame
+    return pd.DataFrame(filtered(frame, list(frame.columns), ~frame.index.isin(index)))
 
 
 def validate_table(
