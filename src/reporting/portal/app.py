@@ -10,9 +10,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from gettext import gettext as _
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,11 +20,15 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, select
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reporting import people, settings
-from reporting.portal import accounts, uploads
+from reporting.intake.text_cleaning import printable
+from reporting.portal import accounts, checks, language, uploads
+from reporting.portal.language import _
 from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
+from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.resources import templates_dir
 from reporting.review.results import Decision
 from reporting.store.review import Entry, record
@@ -89,16 +91,15 @@ def _reports(biennium: str) -> list[str]:
 
 
 def create_app(config: PortalSettings | None = None) -> FastAPI:
-    """The portal, with its own sessions and one background thread that checks uploads."""
+    """The portal, with its own sessions (each upload is checked by a Prefect run: portal/checks.py)."""
     config = config or PortalSettings()
     app = FastAPI(title="Reporting portal", docs_url=None, redoc_url=None, openapi_url=None)
     sessions = Sessions(timedelta(minutes=config.session_minutes))
-    checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-check")
     folder = templates_dir() / "portal"
     pages = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder), autoescape=True, extensions=["jinja2.ext.i18n"]
     )
-    pages.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    pages.install_gettext_callables(language._, language.ngettext, newstyle=True)  # type: ignore[attr-defined]
     engines: dict[str, Engine] = {}
 
     def engine() -> Engine:
@@ -115,7 +116,14 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         session: Session = request.state.session
-        context.update(csrf=session.csrf, person=_person(session.name), notices=list(session.notices))
+        context.update(
+            csrf=session.csrf,
+            person=_person(session.name),
+            notices=list(session.notices),
+            lang=language.current.get(),
+            languages=language.NAMES,
+            here=request.url.path,
+        )
         session.notices.clear()
         return HTMLResponse(pages.get_template(template).render(**context), status_code=status)
 
@@ -131,7 +139,9 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         named = sso_name(request)
         if named is not None and (session is None or session.name != named):
             session = sessions.start(named)
-        request.state.session = session or sessions.start()
+        request.state.session = session = session or sessions.start()
+        person = _person(session.name)
+        language.current.set(language.of(person) if person else session.language or DEFAULT_LANGUAGE)
         response = await call_next(request)
         current: Session = request.state.session  # signing in or out starts another
         response.set_cookie(
@@ -197,6 +207,24 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         sessions.end(session.token)
         request.state.session = sessions.start()
         return RedirectResponse("/login", status_code=303)
+
+    @app.post("/language")
+    def choose_language(
+        request: Request,
+        session: Checked,
+        chosen: Annotated[str, Form(alias="language")],
+        back: Annotated[str, Form()] = "/",
+    ) -> Response:
+        """The interface's language: kept with the person's name, or for this session before sign-in."""
+        if chosen not in LANGUAGES:
+            raise HTTPException(400, _("Choose one of the languages offered"))
+        person = _person(session.name)
+        if person is None:
+            session.language = chosen
+        else:
+            language.choose(person, chosen)
+        local = back.startswith("/") and not back.startswith("//") and "\\" not in back
+        return RedirectResponse(back if local else "/", status_code=303)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request, person: Signed) -> HTMLResponse:
@@ -294,11 +322,13 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         most = int(config.upload_max_mb * 1_000_000)
         content = await file.read(most + 1)
         try:
-            taken = uploads.accept(year, person.name, file.filename or "", content, most)
+            taken = await run_in_threadpool(
+                uploads.accept, year, person.name, file.filename or "", content, most
+            )
         except uploads.UploadRefused as why:
             status = 413 if len(content) > most else 400
             return submit_page(request, person, year, status, refusals=[str(why)])
-        checks.submit(uploads.check, engine(), taken)
+        await run_in_threadpool(checks.start_check, taken)
         session.notices.append(_("Received: ") + taken.original_name)
         return RedirectResponse(f"/submit?biennium={year}", status_code=303)
 
@@ -323,6 +353,94 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
             raise HTTPException(404, _("No such report"))
         report = uploads.folder_of(biennium, upload_id) / "validation-report.xlsx"
         return FileResponse(report, filename=f"validation-report-{biennium}.xlsx")
+
+    def translated_languages(person: people.Person) -> list[str]:
+        """The languages the translator translates the report into (all of them when none is listed)."""
+        from reporting.framework import TRANSLATED_LANGUAGES
+
+        return [code for code in TRANSLATED_LANGUAGES if not person.languages or code in person.languages]
+
+    def translate_page(
+        request: Request, person: people.Person, biennium: str | None, status: int = 200, **more: Any
+    ) -> HTMLResponse:
+        year, known = chosen(biennium)
+        theirs = translated_languages(person)
+        return page(request, "translate.html", status, biennium=year, bienniums=known, theirs=theirs, **more)
+
+    @app.get("/translate", response_class=HTMLResponse)
+    def translate(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:
+        allowed(person, people.TRANSLATOR)
+        return translate_page(request, person, biennium)
+
+    @app.get("/translate/{biennium}/report-{code}.xlf")
+    def translation_export(person: Signed, biennium: str, code: str) -> FileResponse:
+        """What `reporting translation export` writes, for the signed-in translator's language."""
+        from reporting.errors import PackageError
+        from reporting.intake import stages
+        from reporting.intake.selection import package_folder
+        from reporting.report.translation import passages, untranslated
+        from reporting.report.xliff import write_xliff
+        from reporting.store.translations import stored_translations
+
+        allowed(person, people.TRANSLATOR)
+        year, _known = chosen(biennium)
+        if code not in translated_languages(person):
+            raise HTTPException(403, _("You do not translate into this language (people directory)"))
+        root = package_folder(year)
+        try:
+            framework, intake = stages.receive(root, year)
+            whole = stages.assemble(root, framework, intake.files, stages.read_all(intake.files))
+        except PackageError as exc:
+            raise HTTPException(409, str(exc)) from None
+        found = passages(whole, stages.validate(whole).evidence.clean, code)
+        left = untranslated(found, stored_translations(engine(), code))
+        scratch = Path(tempfile.mkdtemp(prefix="reporting-portal-"))  # one per download, removed after it
+        made = scratch / f"report-{year}-{code}.xlf"
+        write_xliff(left, code, framework.biennium, made)
+        return FileResponse(made, filename=made.name, background=BackgroundTask(shutil.rmtree, scratch))
+
+    @app.post("/translate", response_class=HTMLResponse)
+    async def translation_import(
+        request: Request,
+        person: Signed,
+        session: Checked,
+        biennium: Annotated[str, Form()],
+        file: UploadFile,
+    ) -> Response:
+        """What `reporting translation import --by <the signed-in translator>` keeps (audited)."""
+        allowed(person, people.TRANSLATOR)
+        year, _known = chosen(biennium)
+        most = int(config.upload_max_mb * 1_000_000)
+        content = await file.read(most + 1)
+        if len(content) > most:
+            return translate_page(request, person, year, 413, refusals=[_("The file is too large.")])
+        outcome = await run_in_threadpool(import_translations, person, file.filename or "", content)
+        if isinstance(outcome, str):
+            return translate_page(request, person, year, 400, refusals=[outcome])
+        kept, set_aside = outcome
+        session.notices.append(_("Translations kept: ") + str(kept))
+        if set_aside:
+            return translate_page(request, person, year, set_aside=set_aside)
+        return RedirectResponse(f"/translate?biennium={year}", status_code=303)
+
+    def import_translations(person: people.Person, name: str, content: bytes) -> tuple[int, list[str]] | str:
+        """The translations of an uploaded XLIFF file kept under the translator's name (how many, and the
+        units set aside), or why none was: one line naming the file as uploaded."""
+        from reporting.report.xliff import XliffError, read_xliff
+        from reporting.store.translations import remember
+
+        shown = printable(Path(name).name)[-120:] or "translation.xlf"
+        with tempfile.TemporaryDirectory(prefix="reporting-portal-") as scratch:
+            received = Path(scratch) / "translation.xlf"
+            received.write_bytes(content)
+            try:
+                returned = read_xliff(received, translated_languages(person))
+            except XliffError as exc:
+                return str(exc).replace(str(received), shown)
+        kept = remember(
+            engine(), returned.translated, returned.language, person.name, returned.biennium, shown
+        )
+        return kept, returned.set_aside
 
     @app.get("/overview", response_class=HTMLResponse)
     def overview(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:

@@ -56,6 +56,8 @@ class Session:
     csrf: str
     expires: datetime
     name: str | None = None
+    language: str | None = None
+    """Chosen before signing in (a signed-in person's choice is kept with their name: portal/language.py)."""
     notices: list[str] = field(default_factory=list)
     """Messages for the next page (after a redirect)."""
 
