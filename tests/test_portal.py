@@ -132,7 +132,8 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(portal: Portal) -> N
     anonymous = portal.client()
     for path in PAGES:
         response = anonymous.get(path)
-        assert (response.status_code, response.headers["location"]) == (303, "/login"), path
+        back = "/login" if path == "/" else f"/login?next={path}"  # back there after signing in
+        assert (response.status_code, response.headers["location"]) == (303, back), path
     for name, allowed in ALLOWED.items():
         client = portal.client(name)
         for path in PAGES:
@@ -413,7 +414,9 @@ def test_a_reviewers_comment_reaches_the_submitter_escaped(portal: Portal) -> No
     assert "BGD303" not in page  # another region's result
 
 
-def test_signers_see_counts_and_download_the_reports(portal: Portal, tmp_path: Path) -> None:
+def test_signers_see_counts_and_download_the_reports(
+    portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     draft = tmp_path / "out" / B / "draft" / "en" / "report.docx"
     draft.parent.mkdir(parents=True)
     draft.write_bytes(b"PK\x03\x04 a draft")
@@ -425,6 +428,27 @@ def test_signers_see_counts_and_download_the_reports(portal: Portal, tmp_path: P
     assert client.get(f"/reports/{B}/..%2Fsecret.pdf").status_code == 404
     assert client.get("/reports/..%2F/secret.pdf").status_code == 404
     assert portal.client(SUBMITTER).get(f"/reports/{B}/draft/en/report.docx").status_code == 403
+
+    # the report's artifact in Prefect links to the portal: a click, a sign-in, the report
+    from reporting.report.report_link import report_link_markdown
+
+    monkeypatch.setenv("REPORTING_PORTAL_URL", "https://portal.example.org/")
+    address = f"/reports/{B}/draft/en/report.docx"
+    assert f"in the portal](https://portal.example.org{address})" in report_link_markdown(
+        draft, tmp_path / "out", ""
+    )
+    clicked = portal.client()
+    asked = clicked.get(address)
+    assert (asked.status_code, asked.headers["location"]) == (303, f"/login?next={address}")
+    form = {
+        "csrf": csrf(clicked, asked.headers["location"]),
+        "name": SIGNER,
+        "password": PASSWORD,
+        "next": address,
+    }
+    signed_in = clicked.post("/login", data=form)
+    assert signed_in.headers["location"] == address and clicked.get(address).content == draft.read_bytes()
+    assert 'name="next" value="/"' in clicked.get("/login?next=//evil.example").text
 
 
 def test_a_translator_downloads_the_xliff_of_their_language_and_uploads_it_back(portal: Portal) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
@@ -46,6 +47,11 @@ def _person(name: str | None) -> people.Person | None:
         return people.load().find(name)
     except people.NotAllowed:
         return None
+
+
+def _local(path: str) -> str:
+    """`path` if it is an address of this portal (a redirect elsewhere would be an open redirect), else /."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
 
 
 def _about_who(reason: str) -> bool:
@@ -158,8 +164,9 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
 
     def signed_in(request: Request) -> people.Person:
         person = _person(request.state.session.name)
-        if person is None:
-            raise HTTPException(303, "/login")
+        if person is None:  # back to the page asked for after signing in (a report link of Prefect's UI)
+            asked = request.url.path
+            raise HTTPException(303, "/login" if asked == "/" else f"/login?next={quote(asked)}")
         return person
 
     def checked_form(request: Request, csrf: Annotated[str, Form()] = "") -> Session:
@@ -188,19 +195,24 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         return FileResponse(folder / "portal.css", media_type="text/css")
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request) -> HTMLResponse:
-        return page(request, "login.html")
+    def login_form(request: Request, next: str = "/") -> HTMLResponse:
+        return page(request, "login.html", next=_local(next))
 
     @app.post("/login", response_class=HTMLResponse)
     def login(
-        request: Request, session: Checked, name: Annotated[str, Form()], password: Annotated[str, Form()]
+        request: Request,
+        session: Checked,
+        name: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/",
     ) -> Response:
         person = accounts.authenticate(name, password)
         if person is None:
-            return page(request, "login.html", status=401, error=_("Wrong name or password."), name=name)
+            error = _("Wrong name or password.")
+            return page(request, "login.html", status=401, error=error, name=name, next=_local(next))
         sessions.end(session.token)
         request.state.session = sessions.start(person.name)
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(_local(next), status_code=303)
 
     @app.post("/logout")
     def logout(request: Request, session: Checked) -> Response:
@@ -223,8 +235,7 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
             session.language = chosen
         else:
             language.choose(person, chosen)
-        local = back.startswith("/") and not back.startswith("//") and "\\" not in back
-        return RedirectResponse(back if local else "/", status_code=303)
+        return RedirectResponse(_local(back), status_code=303)
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request, person: Signed) -> HTMLResponse:
