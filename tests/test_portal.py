@@ -324,6 +324,14 @@ def test_an_upload_is_archived_placed_in_the_package_and_checked(portal: Portal,
     assert placed == f"evidence/{uploads.person_folder(SUBMITTER)}/b>.csv"  # the name after the last /
     assert (tmp_path / B / placed).read_bytes() == content
     assert sent.state == uploads.UNCHECKED
+    trail = audit_entries(engine_for(settings.database_url()), B)
+    (uploaded,) = trail[trail["what"] == "file uploaded"].to_dict(orient="records")
+    assert (
+        uploaded["by"] == SUBMITTER
+        and placed in uploaded["new_value"]
+        and sent.sha256 in uploaded["new_value"]
+    )
+    assert verify_trail(engine_for(settings.database_url()))[1] == []
     page = client.get("/submit").text
     assert "no Prefect server runs for the portal" in page and "&lt;b&gt;evidence&lt;/b&gt;.csv" in page
     assert "<b>evidence" not in page

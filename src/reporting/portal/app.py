@@ -71,6 +71,12 @@ def _record_refusals(engine: Engine, biennium: str, refused: list[tuple[Decision
         record(conn, *entries)
 
 
+def _record_upload(engine: Engine, entry: Entry) -> None:
+    """The upload in the audit trail, under the signed-in name: what was placed where."""
+    with engine.begin() as conn:
+        record(conn, entry)
+
+
 def _bienniums(engine: Engine) -> list[str]:
     from reporting.store.models import ReceivedFileRecord, table
     from reporting.store.review import ResultReviewRecord
@@ -339,6 +345,11 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         except uploads.UploadRefused as why:
             status = 413 if len(content) > most else 400
             return submit_page(request, person, year, status, refusals=[str(why)])
+        placed = ", ".join(taken.placed)
+        entry = Entry(
+            person.name, year, "file uploaded", "", f"{placed} (sha256 {taken.sha256})", taken.original_name
+        )
+        await run_in_threadpool(_record_upload, engine(), entry)
         await run_in_threadpool(checks.start_check, taken)
         session.notices.append(_("Received: ") + taken.original_name)
         return RedirectResponse(f"/submit?biennium={year}", status_code=303)
