@@ -103,18 +103,25 @@ def _reviewer_page(biennium: str) -> list[Measurement]:
 
     client = TestClient(create_app(), follow_redirects=False)
     _signed_in(client, "Reviewer Africa")
+    started = time.perf_counter()
     page = client.get(f"/review?biennium={biennium}")
+    first = time.perf_counter() - started
     assert page.status_code == 200 and page.text.count('name="result"') > 100, page.status_code
     engine = upgraded_engine(settings.database_url())
+    library = best_of(3, lambda: results_frame(engine, biennium))
+    name = f"portal: the reviewer's page of {REGION}, {ROWS:,}-row biennium"
     return [
         Measurement(
-            f"portal: the reviewer's page of {REGION}, {ROWS:,}-row biennium",
+            f"{name}, first after a change", first, "results_frame (the library call)", library, None
+        ),
+        Measurement(
+            name,
             best_of(5, lambda: client.get(f"/review?biennium={biennium}")),
             "results_frame (the library call)",
-            best_of(5, lambda: results_frame(engine, biennium)),
+            library,
             goal_ratio=None,
             goal_seconds=0.3,
-        )
+        ),
     ]
 
 
@@ -136,7 +143,7 @@ def _uploads_at_once(biennium: str, folder: Path, work: Path) -> list[Measuremen
         clients = [httpx.Client(base_url=base, timeout=120) for _ in range(SUBMITTERS)]
         for n, client in enumerate(clients):
             _signed_in(client, f"Submitter {n}")
-        tokens = [_csrf(client, "/submit") for client in clients]
+        tokens = [_csrf(client, "/") for client in clients]
         answers: dict[int, int] = {}
 
         def upload(n: int) -> None:
@@ -151,6 +158,7 @@ def _uploads_at_once(biennium: str, folder: Path, work: Path) -> list[Measuremen
         for thread in threads:
             thread.join()
         posted = time.perf_counter() - started
+        assert answers == dict.fromkeys(range(SUBMITTERS), 303), answers
         deadline = started + 300
         while True:
             sent = [u for n in range(SUBMITTERS) for u in uploads.uploads_by(f"Submitter {n}", biennium)]
@@ -161,7 +169,6 @@ def _uploads_at_once(biennium: str, folder: Path, work: Path) -> list[Measuremen
         every_finding = time.perf_counter() - started
         for client in clients:
             client.close()
-    assert answers == dict.fromkeys(range(SUBMITTERS), 303), answers
     assert all(u.state == uploads.CHECKED and u.findings for u in sent), [u.state for u in sent]
     for u in sent:  # nothing lost: each file in the package as sent
         n = int(u.submitted_by.split()[-1])

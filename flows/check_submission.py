@@ -16,6 +16,7 @@ settings.configure_prefect()  # before Prefect reads its settings: project-local
 
 from prefect import flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
 
 from reporting.escaping import markdown_cell  # noqa: E402
 from reporting.portal import uploads  # noqa: E402
@@ -57,6 +58,7 @@ def check_submission(biennium: Biennium, upload: UploadId) -> str:
     found = uploads.load(biennium, upload)
     if found is None:
         raise ValueError(f"no upload {upload} of {biennium} in {uploads.uploads_dir()}")
+    found.flow_run = str(flow_run.id)
     checked = uploads.check(engine_for(settings.database_url()), found)
     create_markdown_artifact(
         key=f"submission-check-{biennium}",

@@ -9,6 +9,7 @@ on the server (Jinja2, autoescaped), with no script at all.
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ import jinja2
 import pandas as pd
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -71,10 +72,21 @@ def _record_refusals(engine: Engine, biennium: str, refused: list[tuple[Decision
         record(conn, *entries)
 
 
-def _record_upload(engine: Engine, entry: Entry) -> None:
+def _record_upload(engine: Engine, entry: Entry, writing: threading.Lock) -> None:
     """The upload in the audit trail, under the signed-in name: what was placed where."""
-    with engine.begin() as conn:
+    with writing, engine.begin() as conn:
         record(conn, entry)
+
+
+def _store_marker(engine: Engine) -> tuple[object, ...]:
+    """What changes whenever the results of a biennium may have: the newest audit entry (every decision,
+    lock, unlock and superseded file is one), the newest file stored, the review rows."""
+    from reporting.store.models import ReceivedFileRecord, table
+    from reporting.store.review import AuditEntryRecord, ResultReviewRecord
+
+    tables = [table(m) for m in (AuditEntryRecord, ReceivedFileRecord, ResultReviewRecord)]
+    with engine.connect() as conn:
+        return tuple(tuple(conn.execute(select(func.max(t.c.id), func.count())).one()) for t in tables)
 
 
 def _bienniums(engine: Engine) -> list[str]:
@@ -113,6 +125,9 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     )
     pages.install_gettext_callables(language._, language.ngettext, newstyle=True)  # type: ignore[attr-defined]
     engines: dict[str, Engine] = {}
+    writing = threading.Lock()
+    """The audit trail is a chain: on SQLite two requests appending at once would both chain to the same
+    entry (the second refused). The portal's writes to the store take turns."""
 
     def engine() -> Engine:
         """The store, its schema brought to the newest revision once (decisions are written into it, as a
@@ -247,11 +262,24 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     def home(request: Request, person: Signed) -> HTMLResponse:
         return page(request, "home.html", bienniums=_bienniums(engine()))
 
-    def regional_results(person: people.Person, biennium: str) -> pd.DataFrame:
-        """The biennium's results in the regions the person works for (reviewers and submitters alike)."""
+    computed: dict[str, tuple[tuple[object, ...], pd.DataFrame]] = {}
+
+    def results_of(biennium: str) -> pd.DataFrame:
+        """The biennium's results (`review.results.results_frame`), computed again only when the store has
+        changed since (`_store_marker`): the library call takes seconds on a whole programme, a page must
+        answer in a fraction of one. One at a time: it syncs the review rows (the audit trail)."""
         from reporting.review.results import results_frame
 
-        frame = results_frame(engine(), biennium)
+        with writing:
+            known = computed.get(biennium)
+            if known is None or known[0] != _store_marker(engine()):
+                frame = results_frame(engine(), biennium)
+                computed[biennium] = (_store_marker(engine()), frame)  # after its own sync's entries
+            return computed[biennium][1]
+
+    def regional_results(person: people.Person, biennium: str) -> pd.DataFrame:
+        """The biennium's results in the regions the person works for (reviewers and submitters alike)."""
+        frame = results_of(biennium)
         return frame[frame["region"].map(person.covers)] if len(frame) else frame
 
     def review_page(
@@ -290,11 +318,13 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         if not decisions:
             return review_page(request, person, year, 400, refusals=[_("Choose at least one result.")])
         try:
-            outcome = decide(engine(), year, decisions)
+            with writing:
+                outcome = decide(engine(), year, decisions)
         except ReviewError as locked:
             return review_page(request, person, year, 409, refusals=[str(locked)])
         if outcome.refused:
-            _record_refusals(engine(), year, outcome.refused)
+            with writing:
+                _record_refusals(engine(), year, outcome.refused)
             status = 403 if any(_about_who(why) for _d, why in outcome.refused) else 409
             lines = [f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused]
             return review_page(request, person, year, status, refusals=lines)
@@ -349,7 +379,7 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         entry = Entry(
             person.name, year, "file uploaded", "", f"{placed} (sha256 {taken.sha256})", taken.original_name
         )
-        await run_in_threadpool(_record_upload, engine(), entry)
+        await run_in_threadpool(_record_upload, engine(), entry, writing)
         await run_in_threadpool(checks.start_check, taken)
         session.notices.append(_("Received: ") + taken.original_name)
         return RedirectResponse(f"/submit?biennium={year}", status_code=303)
@@ -459,18 +489,17 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
                 returned = read_xliff(received, translated_languages(person))
             except XliffError as exc:
                 return str(exc).replace(str(received), shown)
-        kept = remember(
-            engine(), returned.translated, returned.language, person.name, returned.biennium, shown
-        )
+        with writing:
+            kept = remember(
+                engine(), returned.translated, returned.language, person.name, returned.biennium, shown
+            )
         return kept, returned.set_aside
 
     @app.get("/overview", response_class=HTMLResponse)
     def overview(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:
-        from reporting.review.results import results_frame
-
         allowed(person, people.SIGNER, people.OPERATOR)
         year, known = chosen(biennium)
-        frame = results_frame(engine(), year)
+        frame = results_of(year)
         counts = (
             pd.crosstab(frame["region"], frame["status"]).reindex(columns=list(STATUSES), fill_value=0)
             if len(frame)

@@ -56,7 +56,8 @@ def start_check(upload: uploads.Upload) -> uploads.Upload:
     except (PrefectHTTPStatusError, httpx.HTTPError, OSError) as failed:
         upload.state = uploads.UNCHECKED
         upload.note = _("Not checked: the Prefect server did not answer") + f" ({type(failed).__name__})."
-    else:
+    else:  # not saved here: the run may already be writing its findings (it records its own id)
         upload.flow_run = str(run.id)
+        return upload
     uploads.save(upload)
     return upload
