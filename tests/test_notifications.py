@@ -134,6 +134,7 @@ def test_deploy_creates_one_automation_and_running_it_again_updates_it(hooked: H
             "biennial-report/rebuild",
             "end-of-biennium/sign-off",
             "review-reminder/weekly",
+            "check-submission/portal",
         )
     }
     assert set(trigger["match_related"]["prefect.resource.id"]) == ids

@@ -7,7 +7,7 @@ import html
 import io
 import json
 import re
-import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,12 +33,13 @@ from tests.test_storage import EVIDENCE, copy_sample, ingest
 B = "2014-15"
 PASSWORD = "correct horse battery"
 AFRICA_REVIEWER, ASIA_REVIEWER = "Ana Africa", "Asa Asia"
-SUBMITTER, SIGNER = "CO Tunis", "Sig Ner"
+SUBMITTER, SIGNER, TRANSLATOR = "CO Tunis", "Sig Ner", "Tra Ductrice"
 PEOPLE = [
     {"name": AFRICA_REVIEWER, "roles": ["reviewer"], "regions": ["Africa"]},
     {"name": ASIA_REVIEWER, "roles": ["reviewer"], "regions": ["Asia and the Pacific"]},
     {"name": SUBMITTER, "roles": ["submitter"], "regions": ["Africa"]},
     {"name": SIGNER, "roles": ["signer", "operator"]},
+    {"name": TRANSLATOR, "roles": ["translator"], "languages": ["fr"]},
 ]
 
 
@@ -81,6 +82,8 @@ def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hashed: str) -> Iter
     data = tmp_path / "data"
     monkeypatch.setenv("REPORTING_DATA_DIR", str(data))
     monkeypatch.setenv("REPORTING_OUTPUT_DIR", str(tmp_path / "out"))
+    monkeypatch.setenv("REPORTING_PACKAGES_DIR", str(tmp_path))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # no Prefect server: uploads say they are unchecked
     people_file = tmp_path / "people.yaml"
     people_file.write_text(yaml.safe_dump({"people": [{**p, "password_hash": hashed} for p in PEOPLE]}))
     monkeypatch.setenv("REPORTING_PEOPLE_FILE", str(people_file))
@@ -96,11 +99,20 @@ def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hashed: str) -> Iter
     yield Portal(data, PortalSettings())
 
 
-PAGES = ["/", "/review", "/submit", "/overview"]
+PAGES = ["/", "/review", "/submit", "/overview", "/translate"]
 ALLOWED = {
     AFRICA_REVIEWER: {"/", "/review"},
     SUBMITTER: {"/", "/submit"},
     SIGNER: {"/", "/overview"},
+    TRANSLATOR: {"/", "/translate"},
+}
+ACTIONS = {  # every action of the portal beyond showing a page, and whose it is
+    "decide": "reviewer",
+    "upload": "submitter",
+    "download the submission template": "submitter",
+    "download a report": "signer",
+    "download the XLIFF": "translator",
+    "upload translations": "translator",
 }
 
 
@@ -120,7 +132,8 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(portal: Portal) -> N
     anonymous = portal.client()
     for path in PAGES:
         response = anonymous.get(path)
-        assert (response.status_code, response.headers["location"]) == (303, "/login"), path
+        back = "/login" if path == "/" else f"/login?next={path}"  # back there after signing in
+        assert (response.status_code, response.headers["location"]) == (303, back), path
     for name, allowed in ALLOWED.items():
         client = portal.client(name)
         for path in PAGES:
@@ -188,13 +201,45 @@ def test_nothing_is_decided_in_a_locked_biennium(portal: Portal) -> None:
     assert portal.status("NGA904") == ("submitted", "intake")
 
 
-@pytest.mark.parametrize("name", [SUBMITTER, SIGNER])
-def test_no_one_but_a_reviewer_decides(portal: Portal, name: str) -> None:
-    client = portal.client(name)
+def _act(portal: Portal, client: TestClient, action: str) -> int:
+    """Try `action` as the client's person: the HTTP status of the answer."""
     token = csrf(client, "/")
-    data = {"csrf": token, "biennium": B, "action": "approve", "result": ['["7.1", "NGA904", "x"]']}
-    assert client.post("/review", data=data).status_code == 403
+    if action == "decide":
+        data = {"csrf": token, "biennium": B, "action": "approve", "result": ['["7.1", "NGA904", "x"]']}
+        return client.post("/review", data=data).status_code
+    if action == "upload":
+        return client.post(
+            "/submit", data={"csrf": token, "biennium": B}, files={"file": ("e.csv", b"a\n")}
+        ).status_code
+    if action == "upload translations":
+        files = {"file": ("t.xlf", b"<xliff/>")}
+        return client.post("/translate", data={"csrf": token, "biennium": B}, files=files).status_code
+    paths = {
+        "download the submission template": f"/submit/{B}/submission-template.xlsx",
+        "download a report": f"/reports/{B}/draft/en/report.docx",
+        "download the XLIFF": f"/translate/{B}/report-fr.xlf",
+    }
+    return client.get(paths[action]).status_code
+
+
+def test_every_role_may_do_its_actions_and_is_refused_the_others(portal: Portal, tmp_path: Path) -> None:
+    """The permission matrix at the HTTP level: each person (one per role) against each action. An
+    allowed action may still fail on its content (a tiny upload: 400), never with 403."""
+    draft = tmp_path / "out" / B / "draft" / "en" / "report.docx"
+    draft.parent.mkdir(parents=True)
+    draft.write_bytes(b"PK\x03\x04 a draft")
+    roles = {name: {p["roles"][0] for p in PEOPLE if p["name"] == name} for name in ALLOWED}
+    for name, theirs in roles.items():
+        client = portal.client(name)
+        for action, role in ACTIONS.items():
+            status = _act(portal, client, action)
+            if role in theirs:
+                assert status in (200, 303, 400, 409), (name, action, status)
+            else:
+                assert status == 403, (name, action, status)
     assert portal.status("NGA904") == ("submitted", "intake")
+    assert len(uploads.uploads_by(SUBMITTER, B)) == 1  # the submitter's own, none by anyone else
+    assert not (tmp_path / B / "evidence" / uploads.person_folder(AFRICA_REVIEWER)).exists()
 
 
 def test_a_post_without_the_sessions_csrf_token_is_refused(portal: Portal) -> None:
@@ -257,22 +302,15 @@ def test_every_page_has_the_security_headers(portal: Portal) -> None:
         assert headers["referrer-policy"] == "same-origin"
 
 
-def _wait_checked(biennium: str, upload_id: str) -> uploads.Upload:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = uploads.load(biennium, upload_id)
-        if found is not None and found.state != uploads.CHECKING:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("the upload was not checked within a minute")
-
-
 def _upload(client: TestClient, name: str, content: bytes) -> int:
     data = {"csrf": csrf(client, "/submit"), "biennium": B}
     return client.post("/submit", data=data, files={"file": (name, content)}).status_code
 
 
-def test_an_upload_is_archived_under_the_submitters_name_and_checked(portal: Portal, tmp_path: Path) -> None:
+def test_an_upload_is_archived_placed_in_the_package_and_checked(portal: Portal, tmp_path: Path) -> None:
+    """Archived byte for byte under the submitter's name, placed in the package (a second version under
+    the same name replaces the first), the page says it is unchecked when no Prefect server runs, and
+    the check (what the Prefect run does) gives findings and the workbook to that submitter alone."""
     client = portal.client(SUBMITTER)
     rows = pd.read_csv(tmp_path / B / EVIDENCE, dtype=str, keep_default_na=False).head(3)
     rows.loc[0, "criterion"] = "9"  # no such criterion
@@ -282,16 +320,73 @@ def test_an_upload_is_archived_under_the_submitters_name_and_checked(portal: Por
     assert sent.submitted_by == SUBMITTER and sent.original_name == "../../<b>evidence</b>.csv"
     archived = settings.archive_dir() / sent.sha256[:2] / sent.sha256
     assert archived.read_bytes() == content  # byte for byte
-    assert sorted(f.name for f in uploads.folder_of(B, sent.id).iterdir())[-1] == "upload.json"
-    checked = _wait_checked(B, sent.id)
-    assert checked.state == uploads.CHECKED and checked.blocking
+    (placed,) = sent.placed
+    assert placed == f"evidence/{uploads.person_folder(SUBMITTER)}/b>.csv"  # the name after the last /
+    assert (tmp_path / B / placed).read_bytes() == content
+    assert sent.state == uploads.UNCHECKED
+    trail = audit_entries(engine_for(settings.database_url()), B)
+    (uploaded,) = trail[trail["what"] == "file uploaded"].to_dict(orient="records")
+    assert (
+        uploaded["by"] == SUBMITTER
+        and placed in uploaded["new_value"]
+        and sent.sha256 in uploaded["new_value"]
+    )
+    assert verify_trail(engine_for(settings.database_url()))[1] == []
     page = client.get("/submit").text
-    assert "&lt;b&gt;evidence&lt;/b&gt;.csv" in page and "<b>evidence" not in page
-    assert any(f["column"] == "criterion" for f in checked.findings)
+    assert "no Prefect server runs for the portal" in page and "&lt;b&gt;evidence&lt;/b&gt;.csv" in page
+    assert "<b>evidence" not in page
+
+    checked = uploads.check(engine_for(settings.database_url()), sent)
+    assert checked.state == uploads.CHECKED and checked.blocking
+    finding = next(f for f in checked.findings if f["column"] == "criterion")
+    assert finding["file"] == "evidence/b>.csv" and finding["row"] == "2"
     report = client.get(f"/submit/{B}/{sent.id}/validation-report.xlsx")
     assert report.status_code == 200 and report.content.startswith(uploads.ZIP_MAGIC)
     reviewer = portal.client(AFRICA_REVIEWER)  # someone else's upload: not theirs to read
     assert reviewer.get(f"/submit/{B}/{sent.id}/validation-report.xlsx").status_code == 404
+
+    corrected = rows.head(2).to_csv(index=False).encode()
+    assert _upload(client, "../../<b>evidence</b>.csv", corrected) == 303
+    assert (tmp_path / B / placed).read_bytes() == corrected  # the new version in its place
+    assert not [f for f in (tmp_path / B / placed).parent.iterdir() if f.name.endswith(".partial")]
+
+
+def _zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as packed:
+        for name, content in members.items():
+            packed.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_zip_of_a_package_folder_places_its_evidence_and_bombs_are_refused(
+    portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = portal.client(SUBMITTER)
+    evidence = (tmp_path / B / EVIDENCE).read_bytes()
+    package = {
+        f"{B}/framework.yaml": b"ignored: the package keeps its own",
+        f"{B}/evidence/a/e.csv": evidence,
+    }
+    assert _upload(client, "package.zip", _zipped(package)) == 303
+    (sent,) = uploads.uploads_by(SUBMITTER, B)
+    assert sent.placed == [f"evidence/{uploads.person_folder(SUBMITTER)}/a/e.csv"]
+    assert (tmp_path / B / sent.placed[0]).read_bytes() == evidence
+    checked = uploads.check(engine_for(settings.database_url()), sent)
+    assert checked.state == uploads.CHECKED and checked.rows == len(pd.read_csv(tmp_path / B / EVIDENCE))
+
+    monkeypatch.setenv("REPORTING_ZIP_PART_MAX_MB", "1")
+    bomb = _zipped({"evidence/e.csv": b"0" * 3_000_000})
+    refused = {
+        "possible zip bomb": bomb,
+        "is not a plain file name": _zipped({"evidence/../../x.csv": b"a"}),
+        "holds no evidence/ folder": _zipped({"notes.txt": b"a"}),
+    }
+    for why, content in refused.items():
+        data = {"csrf": csrf(client, "/submit"), "biennium": B}
+        answer = client.post("/submit", data=data, files={"file": ("package.zip", content)})
+        assert answer.status_code == 400 and why in html.unescape(answer.text), why
+    assert len(uploads.uploads_by(SUBMITTER, B)) == 1
 
 
 def test_a_submitter_downloads_the_bienniums_excel_template(portal: Portal) -> None:
@@ -327,7 +422,9 @@ def test_a_reviewers_comment_reaches_the_submitter_escaped(portal: Portal) -> No
     assert "BGD303" not in page  # another region's result
 
 
-def test_signers_see_counts_and_download_the_reports(portal: Portal, tmp_path: Path) -> None:
+def test_signers_see_counts_and_download_the_reports(
+    portal: Portal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     draft = tmp_path / "out" / B / "draft" / "en" / "report.docx"
     draft.parent.mkdir(parents=True)
     draft.write_bytes(b"PK\x03\x04 a draft")
@@ -339,6 +436,77 @@ def test_signers_see_counts_and_download_the_reports(portal: Portal, tmp_path: P
     assert client.get(f"/reports/{B}/..%2Fsecret.pdf").status_code == 404
     assert client.get("/reports/..%2F/secret.pdf").status_code == 404
     assert portal.client(SUBMITTER).get(f"/reports/{B}/draft/en/report.docx").status_code == 403
+
+    # the report's artifact in Prefect links to the portal: a click, a sign-in, the report
+    from reporting.report.report_link import report_link_markdown
+
+    monkeypatch.setenv("REPORTING_PORTAL_URL", "https://portal.example.org/")
+    address = f"/reports/{B}/draft/en/report.docx"
+    assert f"in the portal](https://portal.example.org{address})" in report_link_markdown(
+        draft, tmp_path / "out", ""
+    )
+    clicked = portal.client()
+    asked = clicked.get(address)
+    assert (asked.status_code, asked.headers["location"]) == (303, f"/login?next={address}")
+    form = {
+        "csrf": csrf(clicked, asked.headers["location"]),
+        "name": SIGNER,
+        "password": PASSWORD,
+        "next": address,
+    }
+    signed_in = clicked.post("/login", data=form)
+    assert signed_in.headers["location"] == address and clicked.get(address).content == draft.read_bytes()
+    assert 'name="next" value="/"' in clicked.get("/login?next=//evil.example").text
+
+
+def test_a_translator_downloads_the_xliff_of_their_language_and_uploads_it_back(portal: Portal) -> None:
+    from translate.storage import xliff
+
+    client = portal.client(TRANSLATOR)
+    page = client.get("/translate").text
+    assert f'href="/translate/{B}/report-fr.xlf"' in page and "report-es.xlf" not in page
+    assert client.get(f"/translate/{B}/report-es.xlf").status_code == 403  # not their language
+    exported = client.get(f"/translate/{B}/report-fr.xlf")
+    assert exported.status_code == 200
+    store = xliff.xlifffile.parsestring(exported.content)
+    units = list(store.unit_iter())
+    assert units and store.gettargetlanguage() == "fr"
+    for unit in units:
+        unit.target = "FR " + unit.source
+    data = {"csrf": csrf(client, "/translate"), "biennium": B}
+    sent = client.post("/translate", data=data, files={"file": ("<rapport>.xlf", bytes(store))})
+    assert sent.status_code == 303, sent.text
+    assert f"Translations kept: {len(units)}" in client.get(sent.headers["location"]).text
+    trail = audit_entries(engine_for(settings.database_url()), B)
+    (imported,) = trail[trail["by"] == TRANSLATOR].to_dict(orient="records")
+    assert "<rapport>.xlf" in " ".join(str(v) for v in imported.values())
+    again = client.get(f"/translate/{B}/report-fr.xlf")  # nothing left to translate
+    assert list(xliff.xlifffile.parsestring(again.content).unit_iter()) == []
+    bad = client.post(
+        "/translate", data=data, files={"file": ("x.xlf", b"<!DOCTYPE x [<!ENTITY a 'b'>]><x/>")}
+    )
+    assert bad.status_code == 400 and "x.xlf: declares a DTD or entities" in html.unescape(bad.text)
+
+
+def test_each_person_reads_the_portal_in_their_language(portal: Portal) -> None:
+    """English, French or Spanish from the report's catalogs: chosen before signing in (for the
+    session) or by a signed-in person (kept with their name, for every later session)."""
+    anonymous = portal.client()
+    assert '<html lang="en">' in anonymous.get("/login").text
+    answer = anonymous.post("/language", data={"csrf": csrf(anonymous), "language": "fr", "back": "/login"})
+    assert (answer.status_code, answer.headers["location"]) == (303, "/login")
+    assert '<html lang="fr">' in anonymous.get("/login").text
+    assert anonymous.post("/language", data={"csrf": csrf(anonymous), "language": "de"}).status_code == 400
+    away = anonymous.post("/language", data={"csrf": csrf(anonymous), "language": "en", "back": "//evil"})
+    assert away.headers["location"] == "/"
+
+    client = portal.client(SUBMITTER)
+    assert '<html lang="en">' in client.get("/").text
+    client.post("/language", data={"csrf": csrf(client, "/"), "language": "es", "back": "/submit"})
+    later = portal.client(SUBMITTER)  # another session, the same person
+    page = later.get("/submit").text
+    assert '<html lang="es">' in page and 'value="es" lang="es" selected' in page
+    assert '<html lang="en">' in portal.client(AFRICA_REVIEWER).get("/").text
 
 
 def test_user_add_list_remove_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

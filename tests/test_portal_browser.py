@@ -1,29 +1,41 @@
-"""The portal in a real browser (Playwright driving the system Chromium): a submitter uploads a file with
-a mistake and sees the finding, a reviewer returns a result with a comment that the submitter then reads,
-a signer downloads the draft. With PORTAL_SCREENSHOTS set to a folder, each page is saved there as
+"""The portal in a real browser (Playwright driving the system Chromium), against the data folder's own
+Prefect server with the deployments registered and a worker running, as an operator runs them
+(scripts/prefect.sh): a submitter uploads a file with a mistake and, within 30 seconds, reads the
+finding that the `check-submission` run found; a reviewer returns a result with a comment that the
+submitter then reads; a signer downloads the draft; a translator, with the keyboard alone, signs in,
+switches the interface to French and finds the XLIFF of their language. axe-core checks every page
+(no serious or critical violation). With PORTAL_SCREENSHOTS set to a folder, each page is saved there as
 portal-<page>.png (the README's screenshots: `PORTAL_SCREENSHOTS=docs`)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from reporting.orchestration import local_server
+from reporting.portal import uploads
 from reporting.portal.app import create_app
-from tests.test_portal import AFRICA_REVIEWER, PASSWORD, SIGNER, SUBMITTER, B, Portal
+from tests.test_orchestration_server import SCRIPT, _start, _stop, _wait_until
+from tests.test_portal import AFRICA_REVIEWER, PASSWORD, SIGNER, SUBMITTER, TRANSLATOR, B, Portal
 from tests.test_portal import hashed as hashed  # fixtures the journey shares with the HTTP tests
 from tests.test_portal import portal as portal
 from tests.test_storage import EVIDENCE
 
 CHROMIUM = "/usr/bin/chromium"
+FINDINGS_WITHIN_MS = 30_000
+"""The issue's promise: the findings on the page within 30 seconds of the upload."""
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no system Chromium (make system-deps)"),
@@ -48,7 +60,54 @@ def serving(app: FastAPI) -> Iterator[str]:
         thread.join(10)
 
 
-def test_submit_review_and_download_in_a_browser(portal: Portal, tmp_path: Path) -> None:
+@contextmanager
+def checking_service(work: Path) -> Iterator[str]:
+    """The portal data folder's Prefect server (on a free port), the deployments, and a worker taking up
+    to 4 runs at a time: `make server`, `make deploy`, `make worker` as an operator types them. The
+    server's API address."""
+    operator = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    operator |= {
+        "PREFECT_SERVER_PORT": "0",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+        "REPORTING_WORKER_LIMIT": "4",
+    }
+    worker = None
+    try:
+        started = subprocess.run(
+            [str(SCRIPT), "start"], env=operator, capture_output=True, text=True, timeout=240
+        )
+        assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
+        deployed = subprocess.run(
+            [str(SCRIPT), "deploy"], env=operator, capture_output=True, text=True, timeout=240
+        )
+        assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
+        worker = _start([str(SCRIPT), "worker"], operator, work / "worker.log")
+        server = local_server.recorded()
+        assert server is not None
+        _wait_until(
+            lambda: "started" in (work / "worker.log").read_text(errors="replace").lower(), 120, "worker"
+        )
+        yield server.api_url
+    finally:
+        if worker is not None:
+            _stop(worker)
+        subprocess.run([str(SCRIPT), "stop"], env=operator, capture_output=True, timeout=60, check=False)
+
+
+def _serious(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_submit_review_translate_and_download_in_a_browser(portal: Portal, tmp_path: Path) -> None:
     from playwright.sync_api import Page, expect, sync_playwright
 
     shots = Path(os.environ["PORTAL_SCREENSHOTS"]) if os.environ.get("PORTAL_SCREENSHOTS") else None
@@ -59,8 +118,10 @@ def test_submit_review_and_download_in_a_browser(portal: Portal, tmp_path: Path)
     draft = tmp_path / "out" / B / "draft" / "en" / "report.docx"
     draft.parent.mkdir(parents=True)
     draft.write_bytes(b"PK\x03\x04 the draft")
+    violations: list[str] = []
 
-    def shot(page: Page, name: str) -> None:
+    def looked_at(page: Page, name: str) -> None:
+        violations.extend(_serious(page))
         if shots is not None:
             page.screenshot(path=str(shots / f"portal-{name}.png"), full_page=True)
 
@@ -72,19 +133,30 @@ def test_submit_review_and_download_in_a_browser(portal: Portal, tmp_path: Path)
         expect(browser_page.get_by_role("heading", name=f"Welcome, {name}")).to_be_visible()
         return browser_page
 
-    with serving(create_app(portal.config)) as base, sync_playwright() as playwright:
+    with (
+        checking_service(tmp_path) as api,
+        serving(create_app(portal.config)) as base,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         login = browser.new_page()
         login.goto(f"{base}/login")
-        shot(login, "login")
+        looked_at(login, "login")
 
         office = signed_in(browser.new_context().new_page(), base, SUBMITTER)
+        looked_at(office, "home")
         office.get_by_role("link", name="Submissions").click()
         office.get_by_label("File").set_input_files(mistaken)
         office.get_by_role("button", name="Upload and check").click()
-        expect(office.get_by_text("some rows would be set aside")).to_be_visible(timeout=30_000)
+        uploaded = time.monotonic()
+        expect(office.get_by_text("some rows would be set aside")).to_be_visible(timeout=FINDINGS_WITHIN_MS)
+        print(f"findings on the page {time.monotonic() - uploaded:.1f} s after the upload")
         expect(office.get_by_role("cell", name="criterion").first).to_be_visible()
-        shot(office, "submit")
+        expect(office.get_by_role("link", name="The validation workbook")).to_be_visible()
+        looked_at(office, "submit")
+        (sent,) = uploads.uploads_by(SUBMITTER, B)
+        run = httpx.get(f"{api}/flow_runs/{sent.flow_run}", timeout=60).json()
+        assert run["state_type"] == "COMPLETED" and run["name"] == f"check-{B}-{sent.id}"  # in the Prefect UI
 
         reviewer = signed_in(browser.new_context().new_page(), base, AFRICA_REVIEWER)
         reviewer.get_by_role("link", name="Review", exact=True).click()
@@ -93,7 +165,7 @@ def test_submit_review_and_download_in_a_browser(portal: Portal, tmp_path: Path)
         reviewer.get_by_label("Comment or reason").fill("Name the law that was adopted, please.")
         reviewer.get_by_role("button", name="Record the decision").click()
         expect(reviewer.get_by_role("status")).to_contain_text("return × 1")
-        shot(reviewer, "review")
+        looked_at(reviewer, "review")
 
         office.reload()
         expect(office.get_by_role("cell", name="Name the law that was adopted, please.")).to_be_visible()
@@ -105,5 +177,25 @@ def test_submit_review_and_download_in_a_browser(portal: Portal, tmp_path: Path)
         saved = tmp_path / "downloaded.docx"
         download.value.save_as(saved)
         assert saved.read_bytes() == draft.read_bytes()
-        shot(signer, "overview")
+        looked_at(signer, "overview")
+
+        translator = browser.new_context().new_page()  # the keyboard alone, from the address bar on
+        translator.goto(f"{base}/login")
+        translator.keyboard.press("Tab")
+        while translator.evaluate("document.activeElement.id") != "name":
+            translator.keyboard.press("Tab")
+        translator.keyboard.type(TRANSLATOR)
+        translator.keyboard.press("Tab")
+        translator.keyboard.type(PASSWORD)
+        translator.keyboard.press("Enter")
+        expect(translator.get_by_role("heading", name=f"Welcome, {TRANSLATOR}")).to_be_visible()
+        translator.get_by_label("Language").focus()
+        translator.keyboard.type("Fr")  # typed on a list: its option that starts so, Français
+        translator.keyboard.press("Tab")
+        translator.keyboard.press("Enter")
+        expect(translator.locator("html")).to_have_attribute("lang", "fr")
+        translator.goto(f"{base}/translate")
+        expect(translator.locator(f'a[href="/translate/{B}/report-fr.xlf"]')).to_be_visible()
+        looked_at(translator, "translate")
         browser.close()
+    assert violations == []

@@ -9,24 +9,28 @@ on the server (Jinja2, autoescaped), with no script at all.
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from gettext import gettext as _
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reporting import people, settings
-from reporting.portal import accounts, uploads
+from reporting.intake.text_cleaning import printable
+from reporting.portal import accounts, checks, language, uploads
+from reporting.portal.language import _
 from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
+from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.resources import templates_dir
 from reporting.review.results import Decision
 from reporting.store.review import Entry, record
@@ -46,6 +50,11 @@ def _person(name: str | None) -> people.Person | None:
         return None
 
 
+def _local(path: str) -> str:
+    """`path` if it is an address of this portal (a redirect elsewhere would be an open redirect), else /."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
 def _about_who(reason: str) -> bool:
     """Whether a refusal of `decide` is about who decides (the directory, four eyes): a 403."""
     return "people directory" in reason or "(four eyes)" in reason
@@ -61,6 +70,23 @@ def _record_refusals(engine: Engine, biennium: str, refused: list[tuple[Decision
     ]
     with engine.begin() as conn:
         record(conn, *entries)
+
+
+def _record_upload(engine: Engine, entry: Entry, writing: threading.Lock) -> None:
+    """The upload in the audit trail, under the signed-in name: what was placed where."""
+    with writing, engine.begin() as conn:
+        record(conn, entry)
+
+
+def _store_marker(engine: Engine) -> tuple[object, ...]:
+    """What changes whenever the results of a biennium may have: the newest audit entry (every decision,
+    lock, unlock and superseded file is one), the newest file stored, the review rows."""
+    from reporting.store.models import ReceivedFileRecord, table
+    from reporting.store.review import AuditEntryRecord, ResultReviewRecord
+
+    tables = [table(m) for m in (AuditEntryRecord, ReceivedFileRecord, ResultReviewRecord)]
+    with engine.connect() as conn:
+        return tuple(tuple(conn.execute(select(func.max(t.c.id), func.count())).one()) for t in tables)
 
 
 def _bienniums(engine: Engine) -> list[str]:
@@ -89,17 +115,19 @@ def _reports(biennium: str) -> list[str]:
 
 
 def create_app(config: PortalSettings | None = None) -> FastAPI:
-    """The portal, with its own sessions and one background thread that checks uploads."""
+    """The portal, with its own sessions (each upload is checked by a Prefect run: portal/checks.py)."""
     config = config or PortalSettings()
     app = FastAPI(title="Reporting portal", docs_url=None, redoc_url=None, openapi_url=None)
     sessions = Sessions(timedelta(minutes=config.session_minutes))
-    checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-check")
     folder = templates_dir() / "portal"
     pages = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder), autoescape=True, extensions=["jinja2.ext.i18n"]
     )
-    pages.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    pages.install_gettext_callables(language._, language.ngettext, newstyle=True)  # type: ignore[attr-defined]
     engines: dict[str, Engine] = {}
+    writing = threading.Lock()
+    """The audit trail is a chain: on SQLite two requests appending at once would both chain to the same
+    entry (the second refused). The portal's writes to the store take turns."""
 
     def engine() -> Engine:
         """The store, its schema brought to the newest revision once (decisions are written into it, as a
@@ -115,7 +143,14 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         session: Session = request.state.session
-        context.update(csrf=session.csrf, person=_person(session.name), notices=list(session.notices))
+        context.update(
+            csrf=session.csrf,
+            person=_person(session.name),
+            notices=list(session.notices),
+            lang=language.current.get(),
+            languages=language.NAMES,
+            here=request.url.path,
+        )
         session.notices.clear()
         return HTMLResponse(pages.get_template(template).render(**context), status_code=status)
 
@@ -131,7 +166,9 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         named = sso_name(request)
         if named is not None and (session is None or session.name != named):
             session = sessions.start(named)
-        request.state.session = session or sessions.start()
+        request.state.session = session = session or sessions.start()
+        person = _person(session.name)
+        language.current.set(language.of(person) if person else session.language or DEFAULT_LANGUAGE)
         response = await call_next(request)
         current: Session = request.state.session  # signing in or out starts another
         response.set_cookie(
@@ -148,8 +185,9 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
 
     def signed_in(request: Request) -> people.Person:
         person = _person(request.state.session.name)
-        if person is None:
-            raise HTTPException(303, "/login")
+        if person is None:  # back to the page asked for after signing in (a report link of Prefect's UI)
+            asked = request.url.path
+            raise HTTPException(303, "/login" if asked == "/" else f"/login?next={quote(asked)}")
         return person
 
     def checked_form(request: Request, csrf: Annotated[str, Form()] = "") -> Session:
@@ -178,19 +216,24 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         return FileResponse(folder / "portal.css", media_type="text/css")
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request) -> HTMLResponse:
-        return page(request, "login.html")
+    def login_form(request: Request, next: str = "/") -> HTMLResponse:
+        return page(request, "login.html", next=_local(next))
 
     @app.post("/login", response_class=HTMLResponse)
     def login(
-        request: Request, session: Checked, name: Annotated[str, Form()], password: Annotated[str, Form()]
+        request: Request,
+        session: Checked,
+        name: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/",
     ) -> Response:
         person = accounts.authenticate(name, password)
         if person is None:
-            return page(request, "login.html", status=401, error=_("Wrong name or password."), name=name)
+            error = _("Wrong name or password.")
+            return page(request, "login.html", status=401, error=error, name=name, next=_local(next))
         sessions.end(session.token)
         request.state.session = sessions.start(person.name)
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(_local(next), status_code=303)
 
     @app.post("/logout")
     def logout(request: Request, session: Checked) -> Response:
@@ -198,15 +241,45 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         request.state.session = sessions.start()
         return RedirectResponse("/login", status_code=303)
 
+    @app.post("/language")
+    def choose_language(
+        request: Request,
+        session: Checked,
+        chosen: Annotated[str, Form(alias="language")],
+        back: Annotated[str, Form()] = "/",
+    ) -> Response:
+        """The interface's language: kept with the person's name, or for this session before sign-in."""
+        if chosen not in LANGUAGES:
+            raise HTTPException(400, _("Choose one of the languages offered"))
+        person = _person(session.name)
+        if person is None:
+            session.language = chosen
+        else:
+            language.choose(person, chosen)
+        return RedirectResponse(_local(back), status_code=303)
+
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request, person: Signed) -> HTMLResponse:
         return page(request, "home.html", bienniums=_bienniums(engine()))
 
-    def regional_results(person: people.Person, biennium: str) -> pd.DataFrame:
-        """The biennium's results in the regions the person works for (reviewers and submitters alike)."""
+    computed: dict[str, tuple[tuple[object, ...], pd.DataFrame]] = {}
+
+    def results_of(biennium: str) -> pd.DataFrame:
+        """The biennium's results (`review.results.results_frame`), computed again only when the store has
+        changed since (`_store_marker`): the library call takes seconds on a whole programme, a page must
+        answer in a fraction of one. One at a time: it syncs the review rows (the audit trail)."""
         from reporting.review.results import results_frame
 
-        frame = results_frame(engine(), biennium)
+        with writing:
+            known = computed.get(biennium)
+            if known is None or known[0] != _store_marker(engine()):
+                frame = results_frame(engine(), biennium)
+                computed[biennium] = (_store_marker(engine()), frame)  # after its own sync's entries
+            return computed[biennium][1]
+
+    def regional_results(person: people.Person, biennium: str) -> pd.DataFrame:
+        """The biennium's results in the regions the person works for (reviewers and submitters alike)."""
+        frame = results_of(biennium)
         return frame[frame["region"].map(person.covers)] if len(frame) else frame
 
     def review_page(
@@ -245,11 +318,13 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         if not decisions:
             return review_page(request, person, year, 400, refusals=[_("Choose at least one result.")])
         try:
-            outcome = decide(engine(), year, decisions)
+            with writing:
+                outcome = decide(engine(), year, decisions)
         except ReviewError as locked:
             return review_page(request, person, year, 409, refusals=[str(locked)])
         if outcome.refused:
-            _record_refusals(engine(), year, outcome.refused)
+            with writing:
+                _record_refusals(engine(), year, outcome.refused)
             status = 403 if any(_about_who(why) for _d, why in outcome.refused) else 409
             lines = [f"{d.cpo_code} {d.indicator}: {why}" for d, why in outcome.refused]
             return review_page(request, person, year, status, refusals=lines)
@@ -294,11 +369,18 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         most = int(config.upload_max_mb * 1_000_000)
         content = await file.read(most + 1)
         try:
-            taken = uploads.accept(year, person.name, file.filename or "", content, most)
+            taken = await run_in_threadpool(
+                uploads.accept, year, person.name, file.filename or "", content, most
+            )
         except uploads.UploadRefused as why:
             status = 413 if len(content) > most else 400
             return submit_page(request, person, year, status, refusals=[str(why)])
-        checks.submit(uploads.check, engine(), taken)
+        placed = ", ".join(taken.placed)
+        entry = Entry(
+            person.name, year, "file uploaded", "", f"{placed} (sha256 {taken.sha256})", taken.original_name
+        )
+        await run_in_threadpool(_record_upload, engine(), entry, writing)
+        await run_in_threadpool(checks.start_check, taken)
         session.notices.append(_("Received: ") + taken.original_name)
         return RedirectResponse(f"/submit?biennium={year}", status_code=303)
 
@@ -324,13 +406,100 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         report = uploads.folder_of(biennium, upload_id) / "validation-report.xlsx"
         return FileResponse(report, filename=f"validation-report-{biennium}.xlsx")
 
+    def translated_languages(person: people.Person) -> list[str]:
+        """The languages the translator translates the report into (all of them when none is listed)."""
+        from reporting.framework import TRANSLATED_LANGUAGES
+
+        return [code for code in TRANSLATED_LANGUAGES if not person.languages or code in person.languages]
+
+    def translate_page(
+        request: Request, person: people.Person, biennium: str | None, status: int = 200, **more: Any
+    ) -> HTMLResponse:
+        year, known = chosen(biennium)
+        theirs = translated_languages(person)
+        return page(request, "translate.html", status, biennium=year, bienniums=known, theirs=theirs, **more)
+
+    @app.get("/translate", response_class=HTMLResponse)
+    def translate(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:
+        allowed(person, people.TRANSLATOR)
+        return translate_page(request, person, biennium)
+
+    @app.get("/translate/{biennium}/report-{code}.xlf")
+    def translation_export(person: Signed, biennium: str, code: str) -> FileResponse:
+        """What `reporting translation export` writes, for the signed-in translator's language."""
+        from reporting.errors import PackageError
+        from reporting.intake import stages
+        from reporting.intake.selection import package_folder
+        from reporting.report.translation import passages, untranslated
+        from reporting.report.xliff import write_xliff
+        from reporting.store.translations import stored_translations
+
+        allowed(person, people.TRANSLATOR)
+        year, _known = chosen(biennium)
+        if code not in translated_languages(person):
+            raise HTTPException(403, _("You do not translate into this language (people directory)"))
+        root = package_folder(year)
+        try:
+            framework, intake = stages.receive(root, year)
+            whole = stages.assemble(root, framework, intake.files, stages.read_all(intake.files))
+        except PackageError as exc:
+            raise HTTPException(409, str(exc)) from None
+        found = passages(whole, stages.validate(whole).evidence.clean, code)
+        left = untranslated(found, stored_translations(engine(), code))
+        scratch = Path(tempfile.mkdtemp(prefix="reporting-portal-"))  # one per download, removed after it
+        made = scratch / f"report-{year}-{code}.xlf"
+        write_xliff(left, code, framework.biennium, made)
+        return FileResponse(made, filename=made.name, background=BackgroundTask(shutil.rmtree, scratch))
+
+    @app.post("/translate", response_class=HTMLResponse)
+    async def translation_import(
+        request: Request,
+        person: Signed,
+        session: Checked,
+        biennium: Annotated[str, Form()],
+        file: UploadFile,
+    ) -> Response:
+        """What `reporting translation import --by <the signed-in translator>` keeps (audited)."""
+        allowed(person, people.TRANSLATOR)
+        year, _known = chosen(biennium)
+        most = int(config.upload_max_mb * 1_000_000)
+        content = await file.read(most + 1)
+        if len(content) > most:
+            return translate_page(request, person, year, 413, refusals=[_("The file is too large.")])
+        outcome = await run_in_threadpool(import_translations, person, file.filename or "", content)
+        if isinstance(outcome, str):
+            return translate_page(request, person, year, 400, refusals=[outcome])
+        kept, set_aside = outcome
+        session.notices.append(_("Translations kept: ") + str(kept))
+        if set_aside:
+            return translate_page(request, person, year, set_aside=set_aside)
+        return RedirectResponse(f"/translate?biennium={year}", status_code=303)
+
+    def import_translations(person: people.Person, name: str, content: bytes) -> tuple[int, list[str]] | str:
+        """The translations of an uploaded XLIFF file kept under the translator's name (how many, and the
+        units set aside), or why none was: one line naming the file as uploaded."""
+        from reporting.report.xliff import XliffError, read_xliff
+        from reporting.store.translations import remember
+
+        shown = printable(Path(name).name)[-120:] or "translation.xlf"
+        with tempfile.TemporaryDirectory(prefix="reporting-portal-") as scratch:
+            received = Path(scratch) / "translation.xlf"
+            received.write_bytes(content)
+            try:
+                returned = read_xliff(received, translated_languages(person))
+            except XliffError as exc:
+                return str(exc).replace(str(received), shown)
+        with writing:
+            kept = remember(
+                engine(), returned.translated, returned.language, person.name, returned.biennium, shown
+            )
+        return kept, returned.set_aside
+
     @app.get("/overview", response_class=HTMLResponse)
     def overview(request: Request, person: Signed, biennium: str | None = None) -> HTMLResponse:
-        from reporting.review.results import results_frame
-
         allowed(person, people.SIGNER, people.OPERATOR)
         year, known = chosen(biennium)
-        frame = results_frame(engine(), year)
+        frame = results_of(year)
         counts = (
             pd.crosstab(frame["region"], frame["status"]).reindex(columns=list(STATUSES), fill_value=0)
             if len(frame)

@@ -44,6 +44,10 @@ class PortalSettings(BaseSettings):
         default="", description="Comma-separated addresses of the single sign-on proxy (none: no SSO)."
     )
     user_header: str = Field(default="X-Remote-User", description="The header the proxy names the person in.")
+    url: str = Field(
+        default="",
+        description="The portal's web address (https://…): the report artifacts in Prefect link there.",
+    )
     upload_max_mb: float = Field(default=20, gt=0, description="The largest file a submitter may upload.")
 
     def proxies(self) -> frozenset[str]:
@@ -56,6 +60,8 @@ class Session:
     csrf: str
     expires: datetime
     name: str | None = None
+    language: str | None = None
+    """Chosen before signing in (a signed-in person's choice is kept with their name: portal/language.py)."""
     notices: list[str] = field(default_factory=list)
     """Messages for the next page (after a redirect)."""
 

@@ -106,7 +106,7 @@ def read_xliff(path: Path, languages: Iterable[str]) -> Returned:
     is not translated yet."""
     try:
         store = _File12.parsestring(_checked_bytes(path))  # type: ignore[no-untyped-call]
-    except (ValueError, AssertionError) as exc:
+    except (ValueError, AssertionError, StopIteration) as exc:  # StopIteration: no <file> element
         raise XliffError(f"{path}: not an XLIFF 1.x file: {exc}".splitlines()[0]) from None
     language = str(store.gettargetlanguage() or "")
     if language not in set(languages):
