@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from reporting.cli import app
 from reporting.errors import StrictModeError
-from reporting.pipeline import Store
+from reporting.pipeline import Built, Store
+from reporting.report.render import RESULTS
 from reporting.report.translation import original_language
 from reporting.report.xliff import MAX_BYTES, XliffError, read_xliff
 from reporting.store.database import upgraded_engine
@@ -56,6 +57,11 @@ def english_result(package: Path) -> tuple[pd.DataFrame, int, str]:
     return evidence, row, evidence.loc[row, "result_achieved"].strip()
 
 
+def results_companion(built: Built) -> Path:
+    """The Word file that prints every CPO result in full: the companion "Results by indicator"."""
+    return next(c.docx for c in built.files.companions if c.kind == RESULTS)
+
+
 def docx_text(docx: Path) -> str:
     with zipfile.ZipFile(docx) as package:
         return package.read("word/document.xml").decode("utf-8")
@@ -87,8 +93,8 @@ def test_a_translated_xliff_is_used_by_the_french_edition_only(
 
     french = build(sample_package, tmp_path / "fr", where=where, language="fr", strict=True)
     english = build(sample_package, tmp_path / "en", where=where, language="en")
-    assert PREFIX + result in docx_text(french.files.docx)
-    assert PREFIX not in docx_text(english.files.docx)
+    assert PREFIX + result in docx_text(results_companion(french))
+    assert PREFIX not in docx_text(results_companion(english))
     assert french.context["untranslated"]["count"] == 0
     assert len(export(sample_package, tmp_path / "again.xlf")) == 0  # never the same sentence twice
 
@@ -106,14 +112,14 @@ def test_an_untranslated_passage_is_tagged_english_and_counted_in_the_draft(
     count = built.context["untranslated"]["count"]
     assert count > 0
     _, _, result = english_result(sample_package)
-    xml = docx_text(built.files.docx)
+    xml = docx_text(results_companion(built))
     run = xml[xml.rindex("<w:r>", 0, xml.index(result)) : xml.index(result)]
     assert '<w:lang w:val="en-' in run
     evidence = pd.read_csv(sample_package / "evidence" / "evidence.csv", dtype=str, keep_default_na=False)
     spanish = next(t for t in evidence["result_achieved"] if original_language(t) == "es").strip()
     start = xml.index(escape(spanish.splitlines()[0]))
     assert '<w:lang w:val="es-' in xml[xml.rindex("<w:r>", 0, start) : start]
-    assert f"{count} passage(s) of the French edition have no translation" in xml
+    assert f"{count} passage(s) of the French edition have no translation" in docx_text(built.files.docx)
 
 
 def test_an_import_needs_a_translator_and_a_file_without_entities(tmp_path: Path, store_url: str) -> None:

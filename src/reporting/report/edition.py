@@ -108,16 +108,20 @@ _XML_TAG = re.compile(r"<[^>]+>")
 _DOCX_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 _DOCXTPL_TAG = re.compile(r"(\{%|\{\{)(?:p|tr|tc|r) ")
 _XML_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}
+_IN_TAG = re.compile(r"(?<=\{[{%])(.*?)(?=[}%]\})")
+_STRAIGHT_QUOTES = str.maketrans("‘’“”", "''\"\"")
 
 
 def docx_template_text(docx: IO[bytes]) -> str:
     """The jinja2 text of a Word template: the XML of its body, headers and footers without the tags
     (docxtpl joins a tag split over runs the same way), one line per paragraph, docxtpl's `{%p`, `{%tr`,
-    `{%tc` and `{{r` written as plain jinja2."""
+    `{%tc` and `{{r` written as plain jinja2; quotes inside a tag made straight, as docxtpl does before it
+    renders (Word types curly quotes), so a message is extracted as the template will ask for it."""
     with zipfile.ZipFile(docx) as package:
         parts = [package.read(n).decode("utf-8") for n in package.namelist() if _DOCX_PARTS.fullmatch(n)]
     text = "\n".join(_XML_TAG.sub("", part.replace("</w:p>", "\n")) for part in parts)
     text = re.sub("|".join(_XML_ENTITIES), lambda m: _XML_ENTITIES[m.group(0)], text)
+    text = _IN_TAG.sub(lambda m: m.group(0).translate(_STRAIGHT_QUOTES), text)
     return _DOCXTPL_TAG.sub(r"\1 ", text)
 
 
