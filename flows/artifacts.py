@@ -3,6 +3,8 @@ edition's changes since the previous build and links to its files, the counts ag
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
@@ -34,16 +36,23 @@ def edition_artifacts(keys: str, biennium: str, edition: pipeline.Edition) -> No
     share, files, language = settings.current(), edition.files, LANGUAGE_NAMES[edition.language]
     create_markdown_artifact(
         key=f"{keys}-docx",
-        markdown=report_link_markdown(files.docx, share.output_dir, share.output_url),
-        description=f"The Word report {biennium}, {language} (editable before it goes out)",
+        markdown=_links(files.documents, share),
+        description=f"The Word report {biennium}, {language}, and its companions, results by indicator "
+        "and audit (editable before they go out)",
     )
-    if files.pdf:
+    pdfs = [pdf for pdf in (files.pdf, *(c.pdf for c in files.companions)) if pdf is not None]
+    if pdfs:
         create_markdown_artifact(
             key=f"{keys}-pdf",
-            markdown=report_link_markdown(files.pdf, share.output_dir, share.output_url),
-            description=f"The report {biennium}, {language}, as PDF (tagged, contents and page numbers "
-            "updated)",
+            markdown=_links(pdfs, share),
+            description=f"The report {biennium}, {language}, and its companions as PDF (tagged, contents "
+            "and page numbers updated)",
         )
+
+
+def _links(documents: list[Path], share: settings.Settings) -> str:
+    """Where each document is: its path to copy, and its web links where the share or portal has one."""
+    return "\n".join(report_link_markdown(path, share.output_dir, share.output_url) for path in documents)
 
 
 def summary_artifacts(built: pipeline.Built, keys: str) -> None:

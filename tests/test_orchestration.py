@@ -218,6 +218,9 @@ def test_every_run_leaves_its_artifacts(tmp_path: Path) -> None:
     assert by_region["7\\.1"]["Total"] == 13 and by_region["7\\.1"]["Asia and the Pacific"] == 8
     assert by_region["7\\.2"]["Total"] == 7
     assert markdown_text(result["docx"]) in artifacts["report-2014-15-docx"].data  # the path, as text
+    for companion in ("results", "audit"):  # and the paths of its companion documents
+        path = result["docx"].replace(".docx", f"-{companion}.docx")
+        assert markdown_text(path) in artifacts["report-2014-15-docx"].data
     flow_run = _flow_run(state.state_details.flow_run_id)
     assert flow_run.name.startswith("report-2014-15-")
 
