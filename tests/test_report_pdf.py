@@ -287,7 +287,7 @@ def test_a_drafts_watermark_is_decoration_in_a_pdf_ua_file(sample_build: Built, 
     assert structure.count("Figure:") == len(sample_build.context["outcomes"])  # the charts alone
 
 
-def test_export_pdfs_names_the_report_it_could_not_convert_and_leaves_no_partial_file(
+def test_export_pdfs_stops_at_a_report_it_cannot_convert_naming_it_and_leaves_no_partial_file(
     sample_build: Built, tmp_path: Path
 ) -> None:
     tool("soffice")
@@ -295,5 +295,4 @@ def test_export_pdfs_names_the_report_it_could_not_convert_and_leaves_no_partial
     good.write_bytes(sample_build.files.docx.read_bytes())
     with pytest.raises(PdfError, match=r"LibreOffice could not write .*missing\.pdf: "):
         export_pdfs([good, missing], processes=2)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.docx", "good.pdf"]
-    assert pdf_ua_failures(tmp_path / "good.pdf") == []
+    assert {p.name for p in tmp_path.iterdir()} <= {"good.docx", "good.pdf"}  # no partial, no missing.pdf

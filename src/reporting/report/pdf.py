@@ -8,7 +8,8 @@ to it, updates every index and field, and stores the PDF through `writer_pdf_Exp
 Laying out a report keeps one core busy (minutes for the whole programme) and one soffice lays out one
 document at a time: the editions (and any other documents) are shared among as many soffice processes as
 there are cores, each started once and given the next document as it finishes one. Every soffice runs
-in its own process group, stopped whatever happens, under one deadline for all.
+in its own process group, stopped whatever happens (at once when a document fails), under one deadline
+for all.
 
 LibreOffice 7.4 (Debian 12) leaves three PDF/UA-1 requirements undone, completed here on the PDF it
 wrote (`complete_tagging`): the tab order of pages with links (`/Tabs /S`); paragraph borders (the line
@@ -109,7 +110,7 @@ def write_pdfs(
 ) -> list[Path]:
     """Each (docx, pdf) converted, by `processes` soffice at once (default: one per core, no more than
     there are documents), all within `timeout` seconds; each PDF complete or not at all. The first
-    failure stops the rest and is raised; PDFs finished by then stay."""
+    failure stops every soffice at once and is raised; PDFs finished by then stay."""
     if not conversions:
         return []
     soffice, python = libreoffice()
@@ -118,7 +119,7 @@ def write_pdfs(
         waiting.put(conversion)
     count = max(1, min(len(conversions), processes or cores()))
     deadline = time.monotonic() + timeout
-    failures: list[Exception] = []
+    ended: queue.SimpleQueue[Exception | None] = queue.SimpleQueue()  # per soffice: None, or its failure
     offices: list[_Office] = []
     workers: list[threading.Thread] = []
     with tempfile.TemporaryDirectory(prefix="reporting-soffice-") as scratch:
@@ -128,32 +129,34 @@ def write_pdfs(
                     _Office(soffice, python, Path(scratch) / str(number), min(timeout, CONNECT_SECONDS))
                 )
                 workers.append(
-                    threading.Thread(target=_convert_each, args=(offices[-1], waiting, failures), daemon=True)
+                    threading.Thread(target=_convert_each, args=(offices[-1], waiting, ended), daemon=True)
                 )
                 workers[-1].start()
-            for worker in workers:
-                worker.join(max(deadline - time.monotonic(), 0.0))
-            if any(worker.is_alive() for worker in workers):
-                raise PdfError(
-                    f"LibreOffice took more than {timeout:g} s to write "
-                    f"{', '.join(str(pdf) for _, pdf in conversions)}: stopped"
-                )
+            for _ in workers:
+                try:
+                    failure = ended.get(timeout=max(deadline - time.monotonic(), 0.0))
+                except queue.Empty:
+                    raise PdfError(
+                        f"LibreOffice took more than {timeout:g} s to write "
+                        f"{', '.join(str(pdf) for _, pdf in conversions)}: stopped"
+                    ) from None
+                if failure is not None:
+                    raise failure
         finally:
             for office in offices:
                 office.stop()
             for worker in workers:
                 worker.join()
-    if failures:
-        raise failures[0]
     return [pdf for _, pdf in conversions]
 
 
 def _convert_each(
-    office: _Office, waiting: queue.SimpleQueue[tuple[Path, Path]], failures: list[Exception]
+    office: _Office, waiting: queue.SimpleQueue[tuple[Path, Path]], ended: queue.SimpleQueue[Exception | None]
 ) -> None:
-    """One soffice's share: the next waiting document until none is left or another has failed."""
+    """One soffice's share: the next waiting document until none is left; then (or on a failure) said on
+    `ended`."""
     try:
-        while not failures:
+        while True:
             try:
                 docx, pdf = waiting.get_nowait()
             except queue.Empty:
@@ -172,8 +175,10 @@ def _convert_each(
                 time.monotonic() - started,
             )
         office.quit()
-    except Exception as error:  # raised by write_pdfs once every soffice has stopped
-        failures.append(error)
+    except Exception as error:  # raised by write_pdfs, which stops every soffice
+        ended.put(error)
+    else:
+        ended.put(None)
 
 
 class _Office:
