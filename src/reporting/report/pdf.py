@@ -109,8 +109,9 @@ def write_pdfs(
     conversions: Sequence[tuple[Path, Path]], timeout: float = TIMEOUT_SECONDS, processes: int | None = None
 ) -> list[Path]:
     """Each (docx, pdf) converted, by `processes` soffice at once (default: one per core, no more than
-    there are documents), all within `timeout` seconds; each PDF complete or not at all. The first
-    failure stops every soffice at once and is raised; PDFs finished by then stay."""
+    there are documents), within `timeout` seconds for each document a soffice is given (the most
+    documents one is given: all of them within 2 × `timeout` for 3 on 2 cores); each PDF complete or not
+    at all. The first failure stops every soffice at once and is raised; PDFs finished by then stay."""
     if not conversions:
         return []
     soffice, python = libreoffice()
@@ -118,7 +119,8 @@ def write_pdfs(
     for conversion in conversions:
         waiting.put(conversion)
     count = max(1, min(len(conversions), processes or cores()))
-    deadline = time.monotonic() + timeout
+    allowed = timeout * -(-len(conversions) // count)  # `timeout` for each document a soffice is given
+    deadline = time.monotonic() + allowed
     ended: queue.SimpleQueue[Exception | None] = queue.SimpleQueue()  # per soffice: None, or its failure
     offices: list[_Office] = []
     workers: list[threading.Thread] = []
@@ -137,7 +139,7 @@ def write_pdfs(
                     failure = ended.get(timeout=max(deadline - time.monotonic(), 0.0))
                 except queue.Empty:
                     raise PdfError(
-                        f"LibreOffice took more than {timeout:g} s to write "
+                        f"LibreOffice took more than {allowed:g} s to write "
                         f"{', '.join(str(pdf) for _, pdf in conversions)}: stopped"
                     ) from None
                 if failure is not None:
