@@ -130,7 +130,7 @@ STAGES = pipeline.Stages(
     compare=_quoting(task(name="compare-builds", **UNCACHED, **RETRY)(pipeline.compare_builds)),
     render=_quoting(render),
     render_again=_quoting(render.with_options(refresh_cache=True)),
-    export_pdf=task(name="pdf", **UNCACHED)(pipeline.export_pdf),
+    export_pdfs=task(name="pdfs", **UNCACHED)(pipeline.export_pdfs),
     record=task(name="manifest", **UNCACHED, **RETRY)(pipeline.record),
     checked=findings_artifact,
     published=edition_artifacts,

@@ -46,6 +46,7 @@ from reporting.intake.validate import (
     untranslated_findings,
 )
 from reporting.outputs import edition_folder as edition_folder
+from reporting.report import pdf
 from reporting.report.changes import (
     Snapshot,
     as_text,
@@ -67,7 +68,7 @@ from reporting.report.manifest import (
     summary_figures,
     write_manifest,
 )
-from reporting.report.pdf import pdf_of, write_pdf
+from reporting.report.pdf import pdf_of
 from reporting.report.render import ReportFiles, render_report, set_aside_edited_report
 from reporting.report.translation import (
     UNTRANSLATED,
@@ -362,9 +363,7 @@ class Rendered:
     def intact(self) -> bool:
         """The files are still as rendered (a render served from a cache may have been removed since)."""
         files = self.files
-        return file_sha256(files.docx) == self.docx_sha256 and all(
-            f.is_file() for f in files.outputs
-        )
+        return file_sha256(files.docx) == self.docx_sha256 and all(f.is_file() for f in files.outputs)
 
 
 def render(
@@ -379,9 +378,12 @@ def render(
     return Rendered(files, file_sha256(files.docx))
 
 
-def export_pdf(files: ReportFiles) -> ReportFiles:
-    """The report's PDF beside the .docx (LibreOffice, contents and page numbers updated, tagged)."""
-    return files.with_pdfs(lambda docx: write_pdf(docx, pdf_of(docx)))
+def export_pdfs(editions: list[ReportFiles]) -> list[ReportFiles]:
+    """The PDF of every document of every edition beside its .docx (LibreOffice, contents and page
+    numbers updated, tagged), laid out together: one soffice per core, each given the next document."""
+    documents = [docx for files in editions for docx in files.documents]
+    made = dict(zip(documents, pdf.export_pdfs(documents), strict=True))
+    return [files.with_pdfs(made.__getitem__) for files in editions]
 
 
 def build_figures(aggregates: Aggregates, rows_ingested: int, rows_rejected: int) -> dict[str, Any]:
@@ -627,7 +629,7 @@ class Stages:
     render: Callable[..., Rendered] = render
     render_again: Callable[..., Rendered] = render
     """A render that does not trust a cached one (the files were removed or edited since)."""
-    export_pdf: Callable[[ReportFiles], ReportFiles] = export_pdf
+    export_pdfs: Callable[[list[ReportFiles]], list[ReportFiles]] = export_pdfs
     record: Callable[..., Path] = record
     checked: Callable[[str, str, pd.DataFrame], None] = _nothing
     """Told the validation findings (report keys, biennium, findings)."""
@@ -721,33 +723,57 @@ def publish(
         template = Path(parameters.template) if parameters.template else default_template()
         out_dir = out_folder(parameters.out, biennium)
         figures = build_figures(aggregates, len(package.evidence), len(checked.evidence.rejected))
-        editions: dict[str, Edition] = {}
-        for language, report in reports.items():
-            edition_keys = keys if language == languages[0] else f"{keys}-{language}"
-            made_edition = _edition(
+        written = [
+            _written(
                 parameters,
-                root,
                 report,
                 package,
                 checked,
                 aggregates,
                 intake,
                 template,
-                edition_folder(out_dir, language, parameters.draft),
-                figures,
+                edition_folder(out_dir, str(report["language"]), parameters.draft),
                 where,
                 stages,
                 log,
-                run_id,
             )
-            stages.published(edition_keys, biennium, made_edition)
+            for report in reports.values()
+        ]
+        if parameters.pdf:
+            log.info("writing the PDFs (LibreOffice)")
+            with_pdfs = stages.export_pdfs([w.files for w in written])
+            written = [dataclasses.replace(w, files=pdfs) for w, pdfs in zip(written, with_pdfs, strict=True)]
+        editions: dict[str, Edition] = {}
+        for done in written:
+            if not parameters.pdf and pdf_of(done.files.docx).exists():
+                log.warning(
+                    "%s is from an earlier build: build with --pdf to update it", pdf_of(done.files.docx)
+                )
+            made_edition = _recorded(parameters, root, done, biennium, figures, where, stages, log, run_id)
+            language = made_edition.language
+            stages.published(
+                keys if language == languages[0] else f"{keys}-{language}", biennium, made_edition
+            )
             editions[language] = made_edition
         return Built(package, checked, findings, aggregates, editions, reviewed)
 
 
-def _edition(
+@dataclass(frozen=True)
+class _Written:
+    """One language's report as rendered, before its PDF and its record."""
+
+    language: str
+    context: dict[str, Any]
+    files: ReportFiles
+    out_dir: Path
+    template: Path
+    identifier: str | None
+    comparison: BuildComparison | None
+    edited: Path | None
+
+
+def _written(
     parameters: Parameters,
-    root: Path,
     report: dict[str, Any],
     package: Package,
     checked: PackageValidation,
@@ -755,15 +781,13 @@ def _edition(
     intake: Intake,
     template: Path,
     out_dir: Path,
-    figures: dict[str, Any],
     where: Store | None,
     stages: Stages,
     log: Log,
-    run_id: str | None,
-) -> Edition:
+) -> _Written:
     """One language's report (its context given): compared with the biennium's earlier builds, an
     edited Word report kept aside, rendered (again if its files were removed or edited since a cached
-    render), its PDF when asked, and recorded (build.json and the store)."""
+    render)."""
     biennium, language = package.framework.biennium, str(report["language"])
     comparison = identifier = None
     if where is not None:
@@ -771,7 +795,13 @@ def _edition(
             intake.files, template, parameters.outcomes, parameters.draft, approvals(biennium, where)
         )
         comparison = stages.compare(
-            biennium, identifier, parameters.outcomes, intake.files, aggregates, checked.evidence.clean, where
+            biennium,
+            identifier,
+            parameters.outcomes,
+            intake.files,
+            aggregates,
+            checked.evidence.clean,
+            where,
         )
         report = stamped(report, identifier, comparison)
     edited = keep_edited_report(out_dir, biennium)
@@ -782,27 +812,36 @@ def _edition(
     if not rendered.intact:
         log.info("%s was removed or edited since it was rendered: rendering again", rendered.files.docx)
         rendered = stages.render_again(report, aggregates.summary, template, out_dir, aggregates.evidence)
-    files = rendered.files
-    if parameters.pdf:
-        log.info("writing the PDF (LibreOffice)")
-        files = stages.export_pdf(files)
-    elif pdf_of(files.docx).exists():
-        log.warning("%s is from an earlier build: build with --pdf to update it", pdf_of(files.docx))
+    return _Written(language, report, rendered.files, out_dir, template, identifier, comparison, edited)
+
+
+def _recorded(
+    parameters: Parameters,
+    root: Path,
+    done: _Written,
+    biennium: str,
+    figures: dict[str, Any],
+    where: Store | None,
+    stages: Stages,
+    log: Log,
+    run_id: str | None,
+) -> Edition:
+    """One language's edition recorded (build.json and the store), its PDFs made or not."""
     build_json = None
-    if where is not None and identifier is not None and comparison is not None:
+    if where is not None and done.identifier is not None and done.comparison is not None:
         build_json = stages.record(
-            identifier,
+            done.identifier,
             biennium,
-            comparison.inputs,
-            template,
-            parameters.recorded(root, language, out_dir),
-            files,
+            done.comparison.inputs,
+            done.template,
+            parameters.recorded(root, done.language, done.out_dir),
+            done.files,
             figures,
-            out_dir,
+            done.out_dir,
             where,
             run_id,
         )
-        log.info("build %s: %s", short_id(identifier), build_json)
-        log.info("%s", comparison.line)
-    log.info("report written: %s", files.docx)
-    return Edition(language, report, files, build_json, comparison, edited)
+        log.info("build %s: %s", short_id(done.identifier), build_json)
+        log.info("%s", done.comparison.line)
+    log.info("report written: %s", done.files.docx)
+    return Edition(done.language, done.context, done.files, build_json, done.comparison, done.edited)
