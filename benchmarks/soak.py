@@ -406,7 +406,13 @@ class Soak:
 
     def review_decision(self) -> None:
         """approve, return or reopen a result of a biennium not signed off, by the CLI as a reviewer does."""
-        biennium = self.rng.choice([b for b in BIENNIUMS if b != SIGNED_OFF])
+        built = {
+            self.launched[r["id"]].biennium for r in self.api.runs(["COMPLETED"]) if r["id"] in self.launched
+        }
+        choices = [b for b in BIENNIUMS if b != SIGNED_OFF and b in built]  # its results are in the store
+        if not choices:
+            return
+        biennium = self.rng.choice(choices)
         reviews = list(
             csv.DictReader((self.share / "packages" / biennium / "reviews.csv").open(encoding="utf-8"))
         )

@@ -393,6 +393,11 @@ def test_a_run_cancelled_from_the_ui_is_cancelled_at_once_and_says_what_is_missi
     assert sorted(said["editions_written"] + said["editions_missing"]) == ["en", "fr"], said
 
 
+RERUN_SECONDS = 900
+"""Killed, marked Crashed by its worker, set AwaitingRetry, taken again and rebuilt: at load 20 the run
+was set AwaitingRetry within 2 minutes but not run again within 7."""
+
+
 def test_a_run_whose_process_was_killed_is_run_again_by_itself(local_prefect: LocalPrefect) -> None:
     """kill -9 of a rebuild's process (its machine died): the worker reports it Crashed, the automation
     `rerun-crashed-runs` (`make deploy`) sets it AwaitingRetry, and a worker runs it again to completion
@@ -403,9 +408,10 @@ def test_a_run_whose_process_was_killed_is_run_again_by_itself(local_prefect: Lo
         lambda: httpx.get(run_url, timeout=60).json()["infrastructure_pid"], 60, "the run's pid"
     )
     os.kill(int(str(pid).rsplit(":", 1)[-1]), signal.SIGKILL)
-    deadline = time.monotonic() + 420
+    deadline = time.monotonic() + RERUN_SECONDS
     while (run := httpx.get(run_url, timeout=60).json())["state_type"] != "COMPLETED":
-        assert time.monotonic() < deadline and run["run_count"] <= 2, run["state"]
+        worker_log = (local_prefect.work / "worker.log").read_text(errors="replace")
+        assert time.monotonic() < deadline and run["run_count"] <= 2, (run["state"], worker_log[-3000:])
         time.sleep(2)
     history = httpx.get(f"{local_prefect.api}/flow_run_states/?flow_run_id={flow_run_id}", timeout=60).json()
     names = [state["name"] for state in sorted(history, key=lambda state: state["timestamp"])]
