@@ -145,3 +145,11 @@ PORTAL_PORT ?= 8400
 .PHONY: portal
 portal: venv
 	$(VENV)/bin/reporting portal serve --host $(PORTAL_HOST) --port $(PORTAL_PORT)
+
+## make soak: on this machine, what a team runs (a throwaway PostgreSQL, a Prefect server on it, the store
+## on it, two workers from homes of their own, `make deploy`), driven for SOAK_MINUTES (default 10) with
+## faults injected (kill -9 of a worker, server and PostgreSQL restarts, a full output folder); one table,
+## exit 1 when a check fails (README, "Soak"): benchmarks/soak.py. Not part of `make test`.
+.PHONY: soak
+soak: venv system-deps
+	$(PY) -m benchmarks.soak

@@ -4,14 +4,8 @@ binaries (`make system-deps` installs them), on a free loopback port, and stoppe
 
 from __future__ import annotations
 
-import glob
 import itertools
-import os
-import pwd
-import shutil
-import socket
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +19,7 @@ from reporting.review.results import Decision, decide
 from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for, upgraded_engine
 from reporting.store.review import Entry, record
+from tests.postgres_server import PostgresUnavailable, postgres_binaries, throwaway_postgres
 from tests.test_audit_verify import SCENARIOS
 from tests.test_review import (
     check_audit_is_append_only,
@@ -42,60 +37,14 @@ from tests.test_storage import (
 )
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
-    return Path(found[-1]).parent if found else None
-
-
-def _has_user(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL cluster in a temporary folder; yields the URL of its server (no database name)."""
-    binaries = _postgres_bin()
-    if binaries is None:
-        pytest.skip("PostgreSQL server binaries not found under /usr/lib/postgresql (make system-deps)")
-    if os.geteuid() == 0 and not _has_user("postgres"):
-        pytest.skip(
-            "running as root and no 'postgres' user to run initdb as (the postgresql package makes it)"
-        )
-    base = Path(tempfile.mkdtemp(prefix="reporting-pg-"))
-    as_owner: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(base, "postgres", "postgres")
-        as_owner = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    data = base / "data"
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
-    pg_ctl = [*as_owner, str(binaries / "pg_ctl"), "-D", str(data)]
-    initdb = [*as_owner, str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"]
-    start = [*pg_ctl, "-o", options, "-l", str(base / "server.log"), "-w", "-t", "60", "start"]
     try:
-        subprocess.run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], check=True, capture_output=True)
-        subprocess.run(start, check=True, capture_output=True)
-    except subprocess.CalledProcessError as exc:
-        log = base / "server.log"
-        detail = log.read_text() if log.exists() else exc.stderr.decode(errors="replace")
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {detail}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*pg_ctl, "-m", "immediate", "-w", "stop"], check=False, capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        with throwaway_postgres() as server:
+            yield server.url
+    except PostgresUnavailable as reason:
+        pytest.skip(str(reason))
 
 
 _numbers = itertools.count(1)
@@ -199,8 +148,7 @@ def test_postgres_the_application_role_cannot_touch_the_trail(
     admin.dispose()
     as_owner = empty_database.replace("//postgres@", f"//{owner}@")
     upgraded_engine(as_owner).dispose()  # the migrations, as the owner
-    binaries = _postgres_bin()
-    assert binaries is not None
+    binaries = postgres_binaries()
     psql_url = as_owner.replace("postgresql+psycopg://", "postgresql://")
     script = Path(__file__).resolve().parents[1] / "scripts" / "postgres-app-role.sql"
     subprocess.run(

@@ -5,7 +5,12 @@ AUTOMATION marks *Crashed* a run that, once Running, has sent neither a heartbea
 SILENCE_SECONDS.
 A killed run therefore ends *Crashed* within SILENCE_SECONDS of its start or last heartbeat. The
 automation is made where runs start: `reporting build` before its run, `make deploy`, and every run's
-write slot (a server reached some other way); an automation sees only the runs that start after it."""
+write slot (a server reached some other way); an automation sees only the runs that start after it.
+
+A deployment's run that ended *Crashed* (its worker or machine died, the server went away under it) is
+run again by itself: the automation RERUN sets it *AwaitingRetry* (Scheduled), as Prefect's own
+retries do, and a worker of its pool takes it again, at most RERUNS times. A run that *failed* (a wrong
+package, a full disk) is not run again: trying again would give the same answer."""
 
 from __future__ import annotations
 
@@ -20,6 +25,9 @@ from prefect.events.schemas.events import ResourceSpecification
 AUTOMATION = "crash-silent-flow-runs"
 SILENCE_SECONDS = 90
 """Three heartbeats missed: the run's process is gone."""
+RERUN = "rerun-crashed-runs"
+RERUNS = 2
+"""A run crashed on its first or second try is run again; one that crashes a third time stays Crashed."""
 
 
 def silent_runs_crash() -> AutomationCore:
@@ -54,8 +62,40 @@ def silent_runs_crash() -> AutomationCore:
     )
 
 
+def crashed_runs_rerun() -> AutomationCore:
+    """A deployment's run that crashed goes back to its work pool. The state event carries the run's
+    tries so far (`prefect.run-count`): a run that keeps crashing is left Crashed after RERUNS reruns. A
+    run of no deployment (a build in a `reporting build` process) has no worker to run it again: the
+    server refuses it the Scheduled state, and it stays Crashed."""
+    return AutomationCore(
+        name=RERUN,
+        description=f"Runs again, at most {RERUNS} times, a deployment's flow run that crashed.",
+        trigger=EventTrigger(
+            expect={"prefect.flow-run.Crashed"},
+            match=ResourceSpecification(
+                {
+                    "prefect.resource.id": ["prefect.flow-run.*"],
+                    "prefect.run-count": [str(tries) for tries in range(1, RERUNS + 1)],
+                }
+            ),
+            match_related=ResourceSpecification({"prefect.resource.role": "deployment"}),
+            posture=Posture.Reactive,
+            threshold=1,
+        ),
+        actions=[
+            ChangeFlowRunState(
+                state=StateType.SCHEDULED,
+                name="AwaitingRetry",
+                force=False,  # a run that has left Crashed meanwhile (cancelled by hand) is left alone
+                message="crashed (its worker, machine or server went away): run again",
+            )
+        ],
+    )
+
+
 def detect_crashed_runs() -> None:
-    """Create the automation on the server unless it is there."""
+    """Create the automations on the server unless they are there."""
     with get_client(sync_client=True) as client:
-        if not client.read_automations_by_name(AUTOMATION):
-            client.create_automation(silent_runs_crash())
+        for name, automation in ((AUTOMATION, silent_runs_crash), (RERUN, crashed_runs_rerun)):
+            if not client.read_automations_by_name(name):
+                client.create_automation(automation())
