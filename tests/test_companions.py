@@ -17,8 +17,9 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from reporting.report.pdf import write_pdf
-from reporting.report.render import AUDIT, RESULTS
+from reporting.report.render import AUDIT, RESULTS, render_report
 from reporting.report.sections.results import country_examples
+from reporting.resources import default_template
 from reporting.synth import synthetic_package
 from tests.report_packages import Built, body, build, rich_package, style_of
 from tests.test_editions import docx_text
@@ -144,3 +145,13 @@ def test_the_whole_programme_report_is_about_a_hundred_pages(tmp_path: Path) -> 
     built = build(package, tmp_path / "out", generated_on=date(2026, 12, 2))
     pdf = write_pdf(built.files.docx, tmp_path / "report.pdf")
     assert pages(pdf) <= MAIN_REPORT_PAGES
+
+
+def test_the_same_report_is_written_as_the_same_bytes(sample_build: Built, tmp_path: Path) -> None:
+    """Rendered again from the same context, every Word document is byte for byte the one the build
+    wrote (no time in its parts), so a rebuild can be compared with a serial one (make soak)."""
+    aggregates = sample_build.aggregates
+    context, template = sample_build.context, default_template()
+    again = render_report(context, aggregates.summary, template, tmp_path, aggregates.evidence)
+    for first, second in zip(sample_build.files.documents, again.documents, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name

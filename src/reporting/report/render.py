@@ -135,11 +135,15 @@ class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
                 document_xml = _with_body(parts["word/document.xml"].decode("utf-8"), self._rendered_body)
                 parts["word/document.xml"] = document_xml.encode("utf-8")
             parts.update(accessible_parts(parts, self.language))
-            for name, data in parts.items():
-                out.writestr(name, data, compresslevel=1)
+            for name, data in parts.items():  # a fixed time: the same report is the same bytes
+                part = zipfile.ZipInfo(name, date_time=PART_TIME)
+                out.writestr(part, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+PART_TIME = (1980, 1, 1, 0, 0, 0)
+"""The time every part of a written .docx carries (zip's earliest): two builds of the same report write
+the same bytes, so a rebuild can be compared byte for byte (make soak does)."""
 
 
 def _fit_grids(body: Any) -> bool:
