@@ -1,19 +1,33 @@
-"""Shared fixtures: the sample package, an isolated data folder, and the pipeline without Prefect."""
+"""Shared fixtures: the sample package, an isolated data folder, the pipeline without Prefect, Prefect's
+test harness and one real Prefect stack (tests/prefect_stack.py).
+
+`make test` runs with `--dist loadgroup`: each module is a group of its own (its module fixtures are made
+once, in one process), except the modules that share the real Prefect stack, which are one group."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from tests.prefect_stack import PrefectStack, running_stack
 from tests.report_packages import ROOT, SAMPLE, Built, build
 
 __all__ = ["ROOT", "SAMPLE", "Built"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test not in an xdist group runs in its module's group (as `--dist loadfile` would)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,10 +54,15 @@ def sample_package(tmp_path: Path) -> Path:
     return target
 
 
+GOLDEN_DAY = date(2026, 12, 2)
+"""The day the golden outputs were made (tests/test_golden.py): the sample is built as of that day."""
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The sample package built by the flow's stages called directly (the library without Prefect)."""
-    return build(SAMPLE, tmp_path_factory.mktemp("out"))
+    """The sample package built by the flow's stages called directly (the library without Prefect), as of
+    GOLDEN_DAY: built once for the golden comparison and the tests that read the sample's report."""
+    return build(SAMPLE, tmp_path_factory.mktemp("out"), generated_on=GOLDEN_DAY)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +71,14 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_stack() -> Iterator[PrefectStack]:
+    """A real server, the deployments and a worker, started once: its tests are in one xdist group
+    (`pytest.mark.xdist_group(prefect_stack.GROUP)`), so one process starts it."""
+    with running_stack() as stack:
+        yield stack
 
 
 def evidence_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
