@@ -1,8 +1,8 @@
 """Shared fixtures: the sample package, an isolated data folder, the pipeline without Prefect, Prefect's
 test harness and one real Prefect stack (tests/prefect_stack.py).
 
-`make test` runs with `--dist loadgroup`: each module is a group of its own (its module fixtures are made
-once, in one process), except the modules that share the real Prefect stack, which are one group."""
+`make test` runs with `--dist loadfile`: each module runs in one process (its module fixtures are made
+once), and the modules on the real Prefect stack together in one (PrefectStackScheduling)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
 from tests.prefect_stack import PrefectStack, running_stack
 from tests.report_packages import ROOT, SAMPLE, Built, build
@@ -22,12 +23,27 @@ from tests.report_packages import ROOT, SAMPLE, Built, build
 __all__ = ["ROOT", "SAMPLE", "Built"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test not in an xdist group runs in its module's group (as `--dist loadfile` would)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.partition("::")[0]))
+ON_THE_PREFECT_STACK = (
+    "tests/test_notifications.py",
+    "tests/test_orchestration_server.py",
+    "tests/test_run_form.py",
+    "tests/test_schedules.py",  # last: its sign-off locks 2014-15 in the stack's store
+)
+"""The modules whose tests use the session's real Prefect stack (`prefect_stack`): one xdist work unit."""
+
+
+class PrefectStackScheduling(LoadFileScheduling):
+    """`--dist loadfile`, the modules on the real Prefect stack being one work unit: one process starts
+    the stack once for all of them. (`--dist loadgroup` would say it with marks, but it groups nothing
+    on pytest 9.2: pytest-xdist issue 1386.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = super()._split_scope(nodeid)
+        return "prefect-stack" if module in ON_THE_PREFECT_STACK else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
+    return PrefectStackScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -75,8 +91,8 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def prefect_stack() -> Iterator[PrefectStack]:
-    """A real server, the deployments and a worker, started once: its tests are in one xdist group
-    (`pytest.mark.xdist_group(prefect_stack.GROUP)`), so one process starts it."""
+    """A real server, the deployments and a worker, started once: its modules (ON_THE_PREFECT_STACK)
+    are one xdist work unit, so one process starts it."""
     with running_stack() as stack:
         yield stack
 

@@ -1,6 +1,6 @@
 """One real Prefect stack for the end-to-end tests (tests/test_orchestration_server.py,
 tests/test_schedules.py, tests/test_notifications.py), started once per test session by the
-`prefect_stack` fixture of tests/conftest.py and shared through one xdist group.
+`prefect_stack` fixture of tests/conftest.py; those modules are one xdist work unit (conftest.py).
 
 As an operator runs it: `scripts/prefect.sh start` (what `make server` calls) starts the data folder's
 server on a port it picks itself and says which; `scripts/prefect.sh deploy` registers the deployments
@@ -39,8 +39,6 @@ from tests.report_packages import ROOT
 SCRIPT = ROOT / "scripts" / "prefect.sh"
 PREFECT = ROOT / ".venv" / "bin" / "prefect"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-GROUP = "prefect-stack"
-"""The xdist group of the tests that use the stack: one process starts it once for all of them."""
 # By default the scheduler creates runs only 100 days ahead; the test server looks ahead to February 2030.
 LOOK_AHEAD_TO = datetime(2030, 2, 1, tzinfo=UTC)
 WEBHOOK_PATH = "/alerts/reporting?token=s3cret"
@@ -271,14 +269,7 @@ def running_stack() -> Iterator[PrefectStack]:
             address = re.search(r"Prefect server: (http://127\.0\.0\.1:\d+)", server.stdout)
             assert address, server.stdout
             api = f"{address[1]}/api"
-            deployed = subprocess.run(
-                [str(SCRIPT), "deploy"],
-                env=operator,
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
-            )
+            deployed = _script("deploy", operator)
             assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
             stack = PrefectStack(
                 api=api,

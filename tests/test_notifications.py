@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from tests.prefect_stack import (
-    GROUP,
     PYTHON,
     ROOT,
     WEBHOOK_PATH,
@@ -31,7 +30,7 @@ from tests.prefect_stack import (
 )
 from tests.report_packages import SAMPLE
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
+pytestmark = pytest.mark.slow
 AUTOMATIONS = ROOT / "deployments" / "automations.py"
 
 

@@ -22,7 +22,6 @@ import pytest
 from reporting.escaping import markdown_text
 from reporting.framework import BIENNIUM_PATTERN
 from tests.prefect_stack import (
-    GROUP,
     PREFECT,
     ROOT,
     PrefectStack,
@@ -34,7 +33,7 @@ from tests.prefect_stack import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
+pytestmark = pytest.mark.slow
 
 
 @dataclass

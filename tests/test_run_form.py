@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.prefect_stack import GROUP, ROOT, PrefectStack, deployment, http, run_state, wait_until
+from tests.prefect_stack import ROOT, PrefectStack, deployment, http, run_state, wait_until
 
 sys.path.insert(0, str(ROOT / "deployments"))
 from next_run import described, next_occurrence
@@ -47,7 +47,6 @@ def test_the_next_run_is_the_schedules_next_wall_clock_time_in_its_zone() -> Non
 
 @pytest.mark.parametrize("name", FORM_DEPLOYMENTS)
 @pytest.mark.slow
-@pytest.mark.xdist_group(GROUP)  # the session's real Prefect stack
 def test_every_parameter_has_a_title_and_a_description_and_folders_are_text(
     prefect_stack: PrefectStack, name: str
 ) -> None:
@@ -68,7 +67,6 @@ def test_every_parameter_has_a_title_and_a_description_and_folders_are_text(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group(GROUP)  # the session's real Prefect stack
 def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(prefect_stack: PrefectStack) -> None:
     """What the Run form shows under the field (the UI asks the server's validation endpoint) and what
     creating the run answers: the pattern it must match, not "not valid under any of the given schemas"."""
@@ -94,7 +92,6 @@ def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(prefect_stack: Pref
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group(GROUP)  # the session's real Prefect stack
 def test_unvalidated_a_mistyped_biennium_fails_the_run_before_it_reads_anything(
     prefect_stack: PrefectStack,
 ) -> None:
@@ -122,7 +119,6 @@ def test_unvalidated_a_mistyped_biennium_fails_the_run_before_it_reads_anything(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group(GROUP)  # the session's real Prefect stack
 def test_reminder_runs_are_named_and_only_scheduled_runs_are_tagged_so(prefect_stack: PrefectStack) -> None:
     weekly = deployment(prefect_stack.api, "review-reminder/weekly")
     created = http.post(
@@ -139,7 +135,6 @@ def test_reminder_runs_are_named_and_only_scheduled_runs_are_tagged_so(prefect_s
 
 @pytest.mark.parametrize("name", ["end-of-biennium/sign-off", "review-reminder/weekly"])
 @pytest.mark.slow
-@pytest.mark.xdist_group(GROUP)  # the session's real Prefect stack
 def test_a_scheduled_deployment_says_when_its_next_run_is(prefect_stack: PrefectStack, name: str) -> None:
     found = deployment(prefect_stack.api, name)
     schedule = found["schedules"][0]["schedule"]

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.prefect_stack import GROUP, PYTHON, ROOT, PrefectStack, deployment, http, run_state, wait_until
+from tests.prefect_stack import PYTHON, ROOT, PrefectStack, deployment, http, run_state, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
+pytestmark = pytest.mark.slow
 
 RETIRED = ROOT / "deployments" / "retired.py"
 END_OF_BIENNIUM_RUNS = [datetime(2028, 1, 15, 5, 0, tzinfo=UTC), datetime(2030, 1, 15, 5, 0, tzinfo=UTC)]
