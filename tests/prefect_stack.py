@@ -165,10 +165,6 @@ class PrefectStack:
     received: queue.Queue[dict[str, Any]]
     inbox: Inbox
 
-    @property
-    def server_log(self) -> Path:
-        return self.data / "prefect" / "server.log"
-
     def start_worker(self, log: Path) -> subprocess.Popen[bytes]:
         """Another worker, as the stack's own is started."""
         return start_worker(self.work, self.operator, log)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,7 +14,6 @@ import pytest
 
 from reporting.errors import PackageError
 from reporting.escaping import markdown_text
-from reporting.intake.selection import closed_biennium, package_folder
 from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -94,12 +92,6 @@ def packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     synthetic_package(root / "2014-15", rows=90, outcomes=3, seed=7)
     monkeypatch.setenv("REPORTING_PACKAGES_DIR", str(root))
     return root
-
-
-def test_the_biennium_that_has_just_closed() -> None:
-    assert closed_biennium(date(2028, 1, 15)) == "2026-27"
-    assert closed_biennium(date(2027, 6, 30)) == "2024-25"
-    assert closed_biennium(date(2000, 1, 15)) == "1998-99"
 
 
 def test_a_rebuild_reads_again_only_the_file_that_changed(packages: Path, tmp_path: Path) -> None:
@@ -182,11 +174,6 @@ def test_a_package_of_another_biennium_is_refused(sample_package: Path, tmp_path
 
     with pytest.raises(PackageError, match="for biennium 2014-15, not 2016-17"):
         biennial_report(package=str(sample_package), biennium="2016-17", out=str(tmp_path / "o"))
-
-
-def test_a_biennium_names_its_package_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REPORTING_PACKAGES_DIR", raising=False)
-    assert package_folder("2014-15") == SAMPLE
 
 
 def _artifacts(flow_run_id: UUID) -> dict[str, Any]:

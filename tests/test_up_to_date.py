@@ -1,11 +1,9 @@
-"""`reporting build` asked again with nothing changed answers at once; any change and the flow runs."""
+"""`reporting build` asked again with nothing changed answers at once; any change and the flow runs.
+How quickly it answers is a figure of `make bench-cli` (benchmarks/bench_cli.py)."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -70,37 +68,6 @@ def test_only_todays_build_of_the_same_inputs_with_untouched_outputs_is_current(
     with (out / "report.md").open("a", encoding="utf-8") as report:
         report.write("\nEdited by hand.\n")
     assert unchanged_build(out, identity, asked, engine, today) is None
-
-
-LOADED_MODULES = """
-import json, sys
-from reporting.cli import app
-try:
-    app(sys.argv[1:], prog_name="reporting")
-except SystemExit:
-    pass
-print(json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))
-"""
-"""`reporting ARGS` run in this process, then the top-level packages it loaded (the last line, JSON)."""
-
-
-def test_the_up_to_date_answer_loads_no_table_or_flow_library(sample_package: Path, tmp_path: Path) -> None:
-    """Asking again answers in a fraction of a second only if it reads no frame: pandas alone takes
-    longer to import than pandoc takes to write the report."""
-    database = f"sqlite:///{tmp_path / 'store.db'}"
-    out = tmp_path / "out"
-    build_report(sample_package, out / "en", where=Store(upgraded_engine(database), tmp_path / "archive"))
-    env = {**os.environ, "DATABASE_URL": database, "REPORTING_DATA_DIR": str(tmp_path / "data")}
-    again = subprocess.run(
-        [sys.executable, "-c", LOADED_MODULES, "build", str(sample_package), "--out", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "Up to date: build " in again.stdout, again.stdout + again.stderr
-    loaded = set(json.loads(again.stdout.splitlines()[-1]))
-    assert loaded.isdisjoint({"pandas", "numpy", "pyarrow", "pandera", "prefect", "docxtpl"}), loaded
 
 
 @pytest.mark.slow
