@@ -316,7 +316,7 @@ def test_the_worker_stops_on_the_first_sigterm_and_its_run_does_not_stay_running
         flow_run_id = trigger_rebuild(local_prefect.env, f"package={_large_package(local_prefect)}")
         _wait_running(local_prefect, flow_run_id)
         stack.worker.send_signal(signal.SIGTERM)
-        stack.worker.wait(timeout=60)
+        stack.worker.wait(timeout=180)  # its graceful stop took over 60 s at a load of 20
         run = wait_until(
             lambda: run_state(local_prefect.api, flow_run_id), 240, "the run to end after the worker stopped"
         )
