@@ -54,7 +54,8 @@ system-deps:
 	@scripts/system-deps.sh
 
 ## make test: the whole test suite (installs what the tests need first), in TEST_WORKERS processes
-## (default 2: most slow tests wait on a server, LibreOffice or a browser; one module stays in one process)
+## (default 2: most slow tests wait on a server, LibreOffice or a browser). Each module stays in one
+## process, and the modules on the real Prefect stack share one (tests/conftest.py)
 TEST_WORKERS ?= 2
 test: venv system-deps lint
 	$(PY) -m pytest -q --numprocesses $(TEST_WORKERS) --dist loadfile
@@ -97,8 +98,9 @@ bench-small: venv system-deps
 bench-large-csv: venv
 	$(PY) -m benchmarks.run large_csv
 
-## make bench-cli: `reporting validate` of the sample and `reporting --help`, each a new process, vs Python
-## importing pandas and reading the sample's CSV files (goal: under 1 s each)
+## make bench-cli: `reporting validate` of the sample, `reporting --help` and `reporting build` of the built
+## sample again (up to date), each a new process, vs Python importing pandas and reading the sample's CSV
+## files (goal: under 1 s each)
 .PHONY: bench-cli
 bench-cli: venv
 	$(PY) -m benchmarks.run cli

@@ -1,19 +1,49 @@
-"""Shared fixtures: the sample package, an isolated data folder, and the pipeline without Prefect."""
+"""Shared fixtures: the sample package, an isolated data folder, the pipeline without Prefect, Prefect's
+test harness and one real Prefect stack (tests/prefect_stack.py).
+
+`make test` runs with `--dist loadfile`: each module runs in one process (its module fixtures are made
+once), and the modules on the real Prefect stack together in one (PrefectStackScheduling)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
+from tests.prefect_stack import PrefectStack, running_stack
 from tests.report_packages import ROOT, SAMPLE, Built, build
 
 __all__ = ["ROOT", "SAMPLE", "Built"]
+
+
+ON_THE_PREFECT_STACK = (
+    "tests/test_notifications.py",
+    "tests/test_orchestration_server.py",
+    "tests/test_run_form.py",
+    "tests/test_schedules.py",  # last: its sign-off locks 2014-15 in the stack's store
+)
+"""The modules whose tests use the session's real Prefect stack (`prefect_stack`): one xdist work unit."""
+
+
+class PrefectStackScheduling(LoadFileScheduling):
+    """`--dist loadfile`, the modules on the real Prefect stack being one work unit: one process starts
+    the stack once for all of them. (`--dist loadgroup` would say it with marks, but it groups nothing
+    on pytest 9.2: pytest-xdist issue 1386.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = super()._split_scope(nodeid)
+        return "prefect-stack" if module in ON_THE_PREFECT_STACK else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
+    return PrefectStackScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,10 +70,15 @@ def sample_package(tmp_path: Path) -> Path:
     return target
 
 
+GOLDEN_DAY = date(2026, 12, 2)
+"""The day the golden outputs were made (tests/test_golden.py): the sample is built as of that day."""
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The sample package built by the flow's stages called directly (the library without Prefect)."""
-    return build(SAMPLE, tmp_path_factory.mktemp("out"))
+    """The sample package built by the flow's stages called directly (the library without Prefect), as of
+    GOLDEN_DAY: built once for the golden comparison and the tests that read the sample's report."""
+    return build(SAMPLE, tmp_path_factory.mktemp("out"), generated_on=GOLDEN_DAY)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +87,14 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_stack() -> Iterator[PrefectStack]:
+    """A real server, the deployments and a worker, started once: its modules (ON_THE_PREFECT_STACK)
+    are one xdist work unit, so one process starts it."""
+    with running_stack() as stack:
+        yield stack
 
 
 def evidence_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -16,7 +16,6 @@ from reporting.cli import app
 from reporting.escaping import markdown_text
 from reporting.report.changes import excerpt
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
 
 GHANA = {
@@ -82,6 +81,7 @@ def _changes_artifact(artifacts: dict[str, Any]) -> str:
 
 
 @pytest.mark.usefixtures("own_store")
+@pytest.mark.usefixtures("prefect_harness")
 def test_a_late_correction_is_named_exactly_by_diff_artifact_and_report(
     sample_package: Path, tmp_path: Path
 ) -> None:

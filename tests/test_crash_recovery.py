@@ -41,8 +41,8 @@ from sqlalchemy.pool import NullPool
 from reporting.orchestration import local_server
 from reporting.outputs import TEMPORARY_PREFIX
 from reporting.store.models import EvidenceRecord, ReceivedFileRecord, RejectedRowRecord, table
+from tests.prefect_stack import wait_until
 from tests.report_packages import ROOT
-from tests.test_orchestration_server import _wait_until
 from tests.test_postgres import empty_database, postgres_server  # noqa: F401  (fixtures used below)
 
 pytestmark = pytest.mark.slow
@@ -242,7 +242,7 @@ def stop_server(data: Path, work: Path, env: dict[str, str] | None = None) -> li
         check=False,
     )
     try:
-        _wait_until(lambda: not processes_of(data, work), 20, "the data folder's processes to end")
+        wait_until(lambda: not processes_of(data, work), 20, "the data folder's processes to end")
     except AssertionError:
         return [f"{pid}: {command[:160]}" for pid, command in processes_of(data, work).items()]
     return []

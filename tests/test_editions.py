@@ -358,30 +358,39 @@ def test_a_missing_framework_translation_is_an_advice_finding(editions: dict[str
     assert not (english["rule"] == "framework_translated").any()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_each_edition_converts_in_libreoffice(
-    editions: dict[str, Built], language: str, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def edition_pdf_texts(editions: dict[str, Built], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The three Word editions converted by one LibreOffice run, read back with pdftotext."""
     if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
         pytest.skip("LibreOffice or poppler is not installed (scripts/system-deps.sh installs them)")
-    docx = editions[language].files.docx
+    folder = tmp_path_factory.mktemp("edition-pdfs")
+    docx = [shutil.copy(b.files.docx, folder / f"{language}.docx") for language, b in editions.items()]
     subprocess.run(
         [
             "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            f"-env:UserInstallation=file://{folder / 'profile'}",
             "--headless",
             "--convert-to",
             "pdf",
             "--outdir",
-            str(tmp_path),
-            str(docx),
+            str(folder),
+            *map(str, docx),
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    pdf = tmp_path / f"{docx.stem}.pdf"
-    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return {
+        language: subprocess.run(
+            ["pdftotext", str(folder / f"{language}.pdf"), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        for language in editions
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_edition_converts_in_libreoffice(edition_pdf_texts: dict[str, str], language: str) -> None:
     heading = {"en": "Table 1: Summary", "fr": "Tableau 1 : Synthèse", "es": "Cuadro 1: Resumen"}[language]
-    assert heading in re.sub("[\u00a0\u202f]", " ", text)  # pdftotext may give no-break spaces as spaces
+    # pdftotext may give no-break spaces as spaces
+    assert heading in re.sub("[\u00a0\u202f]", " ", edition_pdf_texts[language])

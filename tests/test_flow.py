@@ -42,7 +42,9 @@ def test_build_command_writes_both_files(sample_package: Path, tmp_path: Path) -
     assert outcome.exit_code == 0, outcome.output
     assert (tmp_path / "o" / "en" / "implementation-report-2014-15.docx").is_file()  # OUT/<language>/
     assert (tmp_path / "o" / "en" / "indicator_summary.csv").is_file()
-    assert "13" in outcome.output
+    rows = [line.split() for line in outcome.output.splitlines()]
+    assert any(row[:2] == ["7", "7.1"] and row[-1] == "13" for row in rows), outcome.output  # achieved
+    assert "65 evidence rows read, 0 rejected" in outcome.output
 
 
 def test_rejected_rows_are_reported_not_fatal_unless_strict(sample_package: Path, tmp_path: Path) -> None:

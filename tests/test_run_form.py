@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_orchestration_server import _run_state, _wait_until
-from tests.test_schedules import PrefectStack, deployment, prefect_stack
+from tests.prefect_stack import ROOT, PrefectStack, deployment, http, run_state, wait_until
 
 sys.path.insert(0, str(ROOT / "deployments"))
 from next_run import described, next_occurrence
@@ -49,18 +45,12 @@ def test_the_next_run_is_the_schedules_next_wall_clock_time_in_its_zone() -> Non
     assert described("Builds it.", None) == "Builds it."
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[PrefectStack]:
-    with prefect_stack() as running:
-        yield running
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("name", FORM_DEPLOYMENTS)
+@pytest.mark.slow
 def test_every_parameter_has_a_title_and_a_description_and_folders_are_text(
-    stack: PrefectStack, name: str
+    prefect_stack: PrefectStack, name: str
 ) -> None:
-    schema: dict[str, Any] = deployment(stack.api, name)["parameter_openapi_schema"]
+    schema: dict[str, Any] = deployment(prefect_stack.api, name)["parameter_openapi_schema"]
     properties: dict[str, dict[str, Any]] = schema["properties"]
     assert schema["additionalProperties"] is False
     for parameter, field in properties.items():
@@ -77,12 +67,12 @@ def test_every_parameter_has_a_title_and_a_description_and_folders_are_text(
 
 
 @pytest.mark.slow
-def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(stack: PrefectStack) -> None:
+def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(prefect_stack: PrefectStack) -> None:
     """What the Run form shows under the field (the UI asks the server's validation endpoint) and what
     creating the run answers: the pattern it must match, not "not valid under any of the given schemas"."""
-    rebuild = deployment(stack.api, "biennial-report/rebuild")
-    checked = httpx.post(
-        f"{stack.api}/ui/schemas/validate",
+    rebuild = deployment(prefect_stack.api, "biennial-report/rebuild")
+    checked = http.post(
+        f"{prefect_stack.api}/ui/schemas/validate",
         json={"schema": rebuild["parameter_openapi_schema"], "values": {"biennium": "2014-2015"}},
         timeout=60,
     ).json()
@@ -90,8 +80,8 @@ def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(stack: PrefectStack
     assert checked["errors"] == [
         {"property": "biennium", "errors": ["'2014-2015' does not match '^\\\\d{4}-\\\\d{2}$'"]}
     ]
-    refused = httpx.post(
-        f"{stack.api}/deployments/{rebuild['id']}/create_flow_run",
+    refused = http.post(
+        f"{prefect_stack.api}/deployments/{rebuild['id']}/create_flow_run",
         json={"parameters": {"biennium": "2014-2015"}},
         timeout=60,
     )
@@ -104,52 +94,57 @@ def test_a_mistyped_biennium_is_refused_saying_what_is_wrong(stack: PrefectStack
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["biennial-report/rebuild", "end-of-biennium/sign-off"])
 def test_unvalidated_a_mistyped_biennium_fails_the_run_before_it_reads_anything(
-    stack: PrefectStack, name: str
+    prefect_stack: PrefectStack, name: str
 ) -> None:
     """ "Validate parameters" unticked in the Run form: the run is created, and the flow refuses the value
     in one line before any task runs (the sign-off's too: it said "String should match pattern")."""
-    chosen = deployment(stack.api, name)
-    created = httpx.post(
-        f"{stack.api}/deployments/{chosen['id']}/create_flow_run",
+    chosen = deployment(prefect_stack.api, name)
+    created = http.post(
+        f"{prefect_stack.api}/deployments/{chosen['id']}/create_flow_run",
         json={"parameters": {"biennium": "2014-2015"}, "enforce_parameter_schema": False},
         timeout=60,
     )
     assert created.status_code == 201, created.text
     run_id = created.json()["id"]
-    finished = _wait_until(lambda: _run_state(stack.api, run_id), 90, "the unvalidated run to end")
-    assert finished["state_type"] == "FAILED", stack.worker_log.read_text(errors="replace")[-3000:]
-    logs = httpx.post(
-        f"{stack.api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}}, timeout=10
-    ).json()
-    said = [line for log in logs for line in log["message"].splitlines()]
-    assert " - biennium: must look like 2014-15, not '2014-2015'" in said, said
+    finished = wait_until(lambda: run_state(prefect_stack.api, run_id), 90, "the unvalidated run to end")
+    assert finished["state_type"] == "FAILED", prefect_stack.worker_log.read_text(errors="replace")[-3000:]
     assert "biennium: must look like 2014-15, not '2014-2015'" in finished["state"]["message"]
-    tasks = httpx.post(
-        f"{stack.api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}}, timeout=10
+    refusal = " - biennium: must look like 2014-15, not '2014-2015'"
+
+    def said() -> list[str]:  # the run's logs reach the server in batches, after its state
+        logs = http.post(
+            f"{prefect_stack.api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}}
+        ).json()
+        lines = [line for log in logs for line in log["message"].splitlines()]
+        return lines if refusal in lines else []
+
+    wait_until(said, 60, "the run's log to say what is wrong")
+    tasks = http.post(
+        f"{prefect_stack.api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}}, timeout=10
     ).json()
     assert tasks == []  # nothing read, nothing stored
 
 
 @pytest.mark.slow
-def test_reminder_runs_are_named_and_only_scheduled_runs_are_tagged_so(stack: PrefectStack) -> None:
-    weekly = deployment(stack.api, "review-reminder/weekly")
-    created = httpx.post(
-        f"{stack.api}/deployments/{weekly['id']}/create_flow_run",
+def test_reminder_runs_are_named_and_only_scheduled_runs_are_tagged_so(prefect_stack: PrefectStack) -> None:
+    weekly = deployment(prefect_stack.api, "review-reminder/weekly")
+    created = http.post(
+        f"{prefect_stack.api}/deployments/{weekly['id']}/create_flow_run",
         json={"parameters": {"biennium": "2014-15"}},
         timeout=60,
     ).json()
-    finished = _wait_until(lambda: _run_state(stack.api, created["id"]), 90, "the reminder run to end")
+    finished = wait_until(lambda: run_state(prefect_stack.api, created["id"]), 90, "the reminder run to end")
     assert finished["name"].startswith("review-reminder-2014-15-"), finished["name"]
     assert not {"scheduled", "auto-scheduled"} & set(finished["tags"])
     for name in ("end-of-biennium/sign-off", *FORM_DEPLOYMENTS):
-        assert "scheduled" not in deployment(stack.api, name)["tags"]
+        assert "scheduled" not in deployment(prefect_stack.api, name)["tags"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", ["end-of-biennium/sign-off", "review-reminder/weekly"])
-def test_a_scheduled_deployment_says_when_its_next_run_is(stack: PrefectStack, name: str) -> None:
-    found = deployment(stack.api, name)
+@pytest.mark.slow
+def test_a_scheduled_deployment_says_when_its_next_run_is(prefect_stack: PrefectStack, name: str) -> None:
+    found = deployment(prefect_stack.api, name)
     schedule = found["schedules"][0]["schedule"]
     expected = next_occurrence(schedule["rrule"], schedule["timezone"], datetime.now(UTC))
     assert expected is not None and f"Next scheduled run: {expected:%Y-%m-%d %H:%M}" in found["description"]
-    assert "Next scheduled run" not in deployment(stack.api, "biennial-report/rebuild")["description"]
+    assert "Next scheduled run" not in deployment(prefect_stack.api, "biennial-report/rebuild")["description"]

@@ -1,116 +1,29 @@
-"""The scheduler, end to end: a real `prefect server` (scripts/prefect.sh server, own data folder and
-port), the deployments registered as `make deploy` registers them, and a worker started from a folder
-that is not the repository. Prefect's own scheduler service must create the end-of-biennium runs (15
+"""The scheduler, end to end: the session's real Prefect stack (tests/prefect_stack.py: the server,
+the deployments registered as `make deploy` registers them, and a worker started from a folder that is
+not the repository). Prefect's own scheduler service must create the end-of-biennium runs (15
 January of even years, 06:00 in Zurich) of the sign-off deployment, a run it creates from a schedule must
 be picked up by the worker and build the report, and a run of the sign-off deployment must pause for the
-sign-off form and, once answered as the UI answers, build the final report. Anything the server logs as
-an error fails the tests.
-
-`prefect_stack` is shared with tests/test_notifications.py."""
+sign-off form and, once answered as the UI answers, build the final report (it locks 2014-15 in the
+stack's store: last in the stack's group, which runs in collection order)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_orchestration_server import (
-    PREFECT,
-    SCRIPT,
-    _free_port,
-    _healthy,
-    _run_state,
-    _start,
-    _stop,
-    _wait_until,
-    deployment,
-)
+from tests.prefect_stack import PYTHON, ROOT, PrefectStack, deployment, http, run_state, wait_until
 
 pytestmark = pytest.mark.slow
-__all__ = ["PREFECT", "PrefectStack", "deployment", "prefect_stack"]
 
-PYTHON = ROOT / ".venv" / "bin" / "python"
 RETIRED = ROOT / "deployments" / "retired.py"
-# By default the scheduler creates runs only 100 days ahead; the test server looks ahead to February 2030.
-LOOK_AHEAD_TO = datetime(2030, 2, 1, tzinfo=UTC)
 END_OF_BIENNIUM_RUNS = [datetime(2028, 1, 15, 5, 0, tzinfo=UTC), datetime(2030, 1, 15, 5, 0, tzinfo=UTC)]
 
 
-@dataclass
-class PrefectStack:
-    api: str
-    env: dict[str, str]
-    work: Path
-    server_log: Path
-    worker_log: Path
-    deploy_output: str
-
-
-def _stack_env(work: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
-    inherited = {"DATABASE_URL", "REPORTING_PACKAGES_DIR", "REPORTING_ALERT_WEBHOOK_URL"}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k not in inherited}
-    look_ahead = max(LOOK_AHEAD_TO - datetime.now(UTC), timedelta(days=100))
-    return env | {
-        "REPORTING_DATA_DIR": str(work / "data"),
-        "PREFECT_SERVER_PORT": str(port),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_WORKER_PREFETCH_SECONDS": "1",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "PYTHONUNBUFFERED": "1",  # the server log is read while the server runs
-        # ISO 8601: a number of seconds, as Prefect's documentation suggests, fails the server's start-up
-        "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME": f"PT{int(look_ahead.total_seconds())}S",
-        # every 2 s instead of 60 s: a schedule added to a deployment gets its run at once
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-        **extra,
-    }
-
-
-@contextmanager
-def prefect_stack(extra_env: dict[str, str] | None = None) -> Iterator[PrefectStack]:
-    """Server, `scripts/prefect.sh deploy`, and a worker whose current folder is a temporary one."""
-    work = Path(tempfile.mkdtemp(prefix="reporting-sched-"))
-    port = _free_port()
-    env = _stack_env(work, port, extra_env or {})
-    api = env["PREFECT_API_URL"]
-    server_log, worker_log = work / "server.log", work / "worker.log"
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        # as operators start it, the server is not told its own address (PREFECT_API_URL): nothing may need it
-        server_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
-        server = _start([str(SCRIPT), "server"], server_env, server_log)
-        started.append(server)
-        _wait_until(lambda: _healthy(api) or server.poll() is not None, 120, "the Prefect server")
-        assert server.poll() is None, server_log.read_text(errors="replace")[-3000:]
-
-        deployed = subprocess.run(
-            [str(SCRIPT), "deploy"], env=env, capture_output=True, text=True, timeout=180, check=False
-        )
-        assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
-
-        elsewhere = work / "elsewhere"  # not the repository: the worker must not need the deployer's folder
-        elsewhere.mkdir()
-        started.append(_start(["env", "-C", str(elsewhere), str(SCRIPT), "worker"], env, worker_log))
-        yield PrefectStack(api, env, work, server_log, worker_log, deployed.stdout + deployed.stderr)
-    finally:
-        for process in reversed(started):
-            _stop(process)
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def scheduled_runs(api: str, deployment_id: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = httpx.post(
+    found: list[dict[str, Any]] = http.post(
         f"{api}/flow_runs/filter",
         json={
             "flow_runs": {
@@ -128,33 +41,27 @@ def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[PrefectStack]:
-    with prefect_stack() as running:
-        yield running
-
-
-def test_the_scheduler_creates_the_end_of_biennium_runs(stack: PrefectStack) -> None:
+def test_the_scheduler_creates_the_end_of_biennium_runs(prefect_stack: PrefectStack) -> None:
     """The scheduled runs are the sign-off flow's (draft, pause for sign-off, final report), in the three
     editions; the flow has that one deployment, and the report flow's old scheduled one is gone."""
     started = datetime.now(UTC)
     expected = [when for when in END_OF_BIENNIUM_RUNS if when > started]
-    scheduled = deployment(stack.api, "end-of-biennium/sign-off")
+    scheduled = deployment(prefect_stack.api, "end-of-biennium/sign-off")
     assert scheduled["entrypoint"] == "reporting.flows.end_of_biennium:end_of_biennium"
-    flow = httpx.get(f"{stack.api}/flows/{scheduled['flow_id']}", timeout=60).json()
+    flow = http.get(f"{prefect_stack.api}/flows/{scheduled['flow_id']}", timeout=60).json()
     assert flow["name"] == "end-of-biennium"
-    of_the_flow = httpx.post(
-        f"{stack.api}/deployments/filter", json={"flows": {"id": {"any_": [flow["id"]]}}}, timeout=10
+    of_the_flow = http.post(
+        f"{prefect_stack.api}/deployments/filter", json={"flows": {"id": {"any_": [flow["id"]]}}}, timeout=10
     ).json()
     assert [d["name"] for d in of_the_flow] == ["sign-off"]
-    retired = httpx.get(f"{stack.api}/deployments/name/biennial-report/end-of-biennium", timeout=60)
+    retired = http.get(f"{prefect_stack.api}/deployments/name/biennial-report/end-of-biennium", timeout=60)
     assert retired.status_code == 404
 
     def all_created() -> list[dict[str, Any]] | None:
-        found = scheduled_runs(stack.api, scheduled["id"])
+        found = scheduled_runs(prefect_stack.api, scheduled["id"])
         return found if found and len(found) >= len(expected) else None
 
-    runs = _wait_until(all_created, 30, "the scheduler to create the end-of-biennium runs")
+    runs = wait_until(all_created, 30, "the scheduler to create the end-of-biennium runs")
     assert [_utc(r["expected_start_time"]) for r in runs] == expected  # 06:00 in Zurich is 05:00Z in winter
     assert all(_utc(r["expected_start_time"]).year % 2 == 0 for r in runs)  # no odd years
     for run in runs:
@@ -166,14 +73,14 @@ def test_the_scheduler_creates_the_end_of_biennium_runs(stack: PrefectStack) -> 
         assert run["work_pool_name"] == "reporting"
 
 
-def test_a_scheduled_run_is_created_by_the_server_and_run_by_a_worker(stack: PrefectStack) -> None:
+def test_a_scheduled_run_is_created_by_the_server_and_run_by_a_worker(prefect_stack: PrefectStack) -> None:
     """A one-off schedule on the registered `rebuild` deployment, 15 s ahead: the scheduler service creates
     the run, the worker (started from a temporary folder) runs it, the report is written to `out`."""
-    rebuild = deployment(stack.api, "biennial-report/rebuild")
+    rebuild = deployment(prefect_stack.api, "biennial-report/rebuild")
     at = (datetime.now(UTC) + timedelta(seconds=15)).replace(microsecond=0)
-    out = stack.work / "scheduled-out"
-    added = httpx.post(
-        f"{stack.api}/deployments/{rebuild['id']}/schedules",
+    out = prefect_stack.work / "scheduled-out"
+    added = http.post(
+        f"{prefect_stack.api}/deployments/{rebuild['id']}/schedules",
         json=[
             {
                 "schedule": {
@@ -187,26 +94,28 @@ def test_a_scheduled_run_is_created_by_the_server_and_run_by_a_worker(stack: Pre
         timeout=60,
     )
     assert added.status_code == 201, added.text
-    (created,) = _wait_until(
-        lambda: scheduled_runs(stack.api, rebuild["id"]), 12, "the scheduler to create the rebuild run"
+    (created,) = wait_until(
+        lambda: scheduled_runs(prefect_stack.api, rebuild["id"]),
+        12,
+        "the scheduler to create the rebuild run",
     )
     assert _utc(created["expected_start_time"]) == at
     assert created["auto_scheduled"] is True and created["created_by"]["type"] == "SCHEDULE"
 
-    finished = _wait_until(lambda: _run_state(stack.api, created["id"]), 120, "the worker to run it")
-    worker_log = stack.worker_log.read_text(errors="replace")
+    finished = wait_until(lambda: run_state(prefect_stack.api, created["id"]), 120, "the worker to run it")
+    worker_log = prefect_stack.worker_log.read_text(errors="replace")
     assert finished["state_type"] == "COMPLETED", worker_log[-5000:]
     assert finished["name"].startswith("report-2014-15-")
     assert (out / "en" / "implementation-report-2014-15.docx").stat().st_size > 20_000
 
 
-def test_deploy_deletes_the_retired_scheduled_deployment_and_its_runs(stack: PrefectStack) -> None:
+def test_deploy_deletes_the_retired_scheduled_deployment_and_its_runs(prefect_stack: PrefectStack) -> None:
     """A server deployed to before the sign-off still has `biennial-report/end-of-biennium` and its 2028
     run (the final report with no sign-off): deploying again deletes both (deployments/retired.py)."""
-    assert "no retired deployment to delete" in stack.deploy_output
-    rebuild = deployment(stack.api, "biennial-report/rebuild")
-    left = httpx.post(
-        f"{stack.api}/deployments/",
+    assert "no retired deployment to delete" in prefect_stack.deploy_output
+    rebuild = deployment(prefect_stack.api, "biennial-report/rebuild")
+    left = http.post(
+        f"{prefect_stack.api}/deployments/",
         json={
             "name": "end-of-biennium",
             "flow_id": rebuild["flow_id"],
@@ -216,33 +125,40 @@ def test_deploy_deletes_the_retired_scheduled_deployment_and_its_runs(stack: Pre
         timeout=60,
     )
     assert left.status_code in (200, 201), left.text
-    its_run = httpx.post(
-        f"{stack.api}/deployments/{left.json()['id']}/create_flow_run",
+    its_run = http.post(
+        f"{prefect_stack.api}/deployments/{left.json()['id']}/create_flow_run",
         json={"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": "2028-01-15T05:00:00Z"}}},
         timeout=60,
     )
     assert its_run.status_code == 201, its_run.text
 
     retired = subprocess.run(
-        [str(PYTHON), str(RETIRED)], env=stack.env, capture_output=True, text=True, timeout=60, check=False
+        [str(PYTHON), str(RETIRED)],
+        env=prefect_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert retired.returncode == 0, retired.stdout + retired.stderr
     assert "retired deployments deleted: biennial-report/end-of-biennium" in retired.stdout
-    gone = httpx.get(f"{stack.api}/deployments/name/biennial-report/end-of-biennium", timeout=60)
+    gone = http.get(f"{prefect_stack.api}/deployments/name/biennial-report/end-of-biennium", timeout=60)
     assert gone.status_code == 404
-    assert httpx.get(f"{stack.api}/flow_runs/{its_run.json()['id']}", timeout=60).status_code == 404
-    assert deployment(stack.api, "end-of-biennium/sign-off")["schedules"]  # kept: only the retired one goes
+    assert http.get(f"{prefect_stack.api}/flow_runs/{its_run.json()['id']}", timeout=60).status_code == 404
+    assert deployment(prefect_stack.api, "end-of-biennium/sign-off")[
+        "schedules"
+    ]  # kept: only the retired one goes
 
 
-def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(stack: PrefectStack) -> None:
+def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(prefect_stack: PrefectStack) -> None:
     """A run of the sign-off deployment created through the server (one edition, as `-p language=en`),
     run by the worker: it builds the draft and pauses with the form, the draft's summary above it; the
     answer the UI sends resumes it, and it builds the final report and locks the biennium."""
-    sign_off = deployment(stack.api, "end-of-biennium/sign-off")
-    out = stack.work / "signed-off"
+    sign_off = deployment(prefect_stack.api, "end-of-biennium/sign-off")
+    out = prefect_stack.work / "signed-off"
     # the run checks for an answer every timeout/4 (at most every minute): a 40 s pause checks every 10 s
-    created = httpx.post(
-        f"{stack.api}/deployments/{sign_off['id']}/create_flow_run",
+    created = http.post(
+        f"{prefect_stack.api}/deployments/{sign_off['id']}/create_flow_run",
         json={
             "parameters": {
                 "biennium": "2014-15",
@@ -258,36 +174,31 @@ def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(stack: P
 
     def form_shown() -> dict[str, Any] | None:
         """The paused run once its form can be shown (the UI waits for the schema too), or its end."""
-        run: dict[str, Any] = httpx.get(f"{stack.api}/flow_runs/{run_id}", timeout=60).json()
+        run: dict[str, Any] = http.get(f"{prefect_stack.api}/flow_runs/{run_id}", timeout=60).json()
         if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
             return run
         keyset = (run["state"] or {}).get("state_details", {}).get("run_input_keyset")
         if run["state_type"] != "PAUSED" or not keyset:
             return None
-        schema = httpx.get(f"{stack.api}/flow_runs/{run_id}/input/{keyset['schema']}", timeout=60)
+        schema = http.get(f"{prefect_stack.api}/flow_runs/{run_id}/input/{keyset['schema']}", timeout=60)
         return run if schema.status_code == 200 else None
 
-    paused = _wait_until(form_shown, 120, "the sign-off run to pause with its form")
-    assert paused["state_type"] == "PAUSED", stack.worker_log.read_text(errors="replace")[-5000:]
+    paused = wait_until(form_shown, 120, "the sign-off run to pause with its form")
+    assert paused["state_type"] == "PAUSED", prefect_stack.worker_log.read_text(errors="replace")[-5000:]
     keyset = paused["state"]["state_details"]["run_input_keyset"]
-    above = httpx.get(f"{stack.api}/flow_runs/{run_id}/input/{keyset['description']}", timeout=60)
+    above = http.get(f"{prefect_stack.api}/flow_runs/{run_id}/input/{keyset['description']}", timeout=60)
     assert "Sign-off of the implementation report 2014-15 (DRAFT)" in above.text
     assert paused["name"].startswith("sign-off-2014-15-")
     assert (out / "draft" / "en" / "implementation-report-2014-15.docx").is_file()
     assert "(DRAFT)" in (out / "draft" / "en" / "report.md").read_text(encoding="utf-8").splitlines()[0]
 
-    def resumed() -> httpx.Response | None:  # a busy server answers 503 (its SQLite database locked): again
-        response = httpx.post(
-            f"{stack.api}/flow_runs/{run_id}/resume",
-            json={"run_input": {"decision": "approve", "by": "Chief", "comment": ""}},
-            timeout=60,
-        )
-        return None if response.status_code == 503 else response
-
-    answered = _wait_until(resumed, 120, "the server to take the answer")
+    answered = http.post(  # sent again while a busy server answers 503 (tests/prefect_stack.PatientTransport)
+        f"{prefect_stack.api}/flow_runs/{run_id}/resume",
+        json={"run_input": {"decision": "approve", "by": "Chief", "comment": ""}},
+    )
     assert answered.status_code == 201 and answered.json()["status"] == "ACCEPT", answered.text
-    finished = _wait_until(lambda: _run_state(stack.api, run_id), 90, "the signed-off run to end")
-    assert finished["state_type"] == "COMPLETED", stack.worker_log.read_text(errors="replace")[-5000:]
+    finished = wait_until(lambda: run_state(prefect_stack.api, run_id), 90, "the signed-off run to end")
+    assert finished["state_type"] == "COMPLETED", prefect_stack.worker_log.read_text(errors="replace")[-5000:]
     message = finished["state"]["message"]
     assert "signed off by Chief" in message and "2014-15 is locked" in message, message
     assert "(DRAFT)" not in (out / "en" / "report.md").read_text(encoding="utf-8").splitlines()[0]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from reporting import settings
-from reporting.intake.selection import output_folder, package_folder
+from reporting.intake.selection import closed_biennium, output_folder, package_folder
 from reporting.resources import examples_dir
 from tests.conftest import ROOT
 
@@ -82,3 +83,10 @@ def test_an_address_in_the_environment_is_prefects_to_read(
 ) -> None:
     monkeypatch.setenv("PREFECT_API_URL", "http://prefect.example.org/api")
     assert settings.prefect_api_may_be_configured()
+
+
+def test_the_biennium_that_has_just_closed() -> None:
+    """The end-of-biennium run's default biennium (reporting.intake.selection)."""
+    assert closed_biennium(date(2028, 1, 15)) == "2026-27"
+    assert closed_biennium(date(2027, 6, 30)) == "2024-25"
+    assert closed_biennium(date(2000, 1, 15)) == "1998-99"
