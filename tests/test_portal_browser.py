@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from reporting.orchestration import local_server
 from reporting.portal import uploads
 from reporting.portal.app import create_app
-from tests.test_orchestration_server import SCRIPT, _start, _stop, _wait_until
+from tests.prefect_stack import SCRIPT, SCRIPT_SECONDS, start_service, stop_service, wait_until
 from tests.test_portal import AFRICA_REVIEWER, PASSWORD, SIGNER, SUBMITTER, TRANSLATOR, B, Portal
 from tests.test_portal import hashed as hashed  # fixtures the journey shares with the HTTP tests
 from tests.test_portal import portal as portal
@@ -75,23 +75,23 @@ def checking_service(work: Path) -> Iterator[str]:
     worker = None
     try:
         started = subprocess.run(
-            [str(SCRIPT), "start"], env=operator, capture_output=True, text=True, timeout=240
+            [str(SCRIPT), "start"], env=operator, capture_output=True, text=True, timeout=SCRIPT_SECONDS
         )
         assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
         deployed = subprocess.run(
-            [str(SCRIPT), "deploy"], env=operator, capture_output=True, text=True, timeout=240
+            [str(SCRIPT), "deploy"], env=operator, capture_output=True, text=True, timeout=SCRIPT_SECONDS
         )
         assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
-        worker = _start([str(SCRIPT), "worker"], operator, work / "worker.log")
+        worker = start_service([str(SCRIPT), "worker"], operator, work / "worker.log")
         server = local_server.recorded()
         assert server is not None
-        _wait_until(
+        wait_until(
             lambda: "started" in (work / "worker.log").read_text(errors="replace").lower(), 120, "worker"
         )
         yield server.api_url
     finally:
         if worker is not None:
-            _stop(worker)
+            stop_service(worker)
         subprocess.run([str(SCRIPT), "stop"], env=operator, capture_output=True, timeout=60, check=False)
 
 
