@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from charset_normalizer import from_bytes
 
@@ -752,7 +752,7 @@ def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFram
 # --- taking a package in --------------------------------------------------------------------------------
 
 
-def _read_regular(path: Path, name: str, read: Callable[[BinaryIO], T]) -> T:
+def _read_regular(path: Path, name: str, read: Callable[[io.BufferedReader], T]) -> T:
     """`read` of a regular file, never through a link: O_NOFOLLOW also refuses a file swapped for a
     link after the folder was listed."""
     try:
