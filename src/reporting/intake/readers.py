@@ -109,7 +109,7 @@ class ReceivedFile:
             return self.source
         content = _read_bytes(self.source.path, self.name)
         if hashlib.sha256(content).hexdigest() != self.source.sha256:
-            raise PackageError(f"{self.name}: changed since it was received; build again")
+            raise PackageError(f"{self.name}: changed since it was received; run again once it is saved")
         return content
 
 
