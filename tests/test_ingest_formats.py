@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from reporting.intake.readers import (
     receive_package,
 )
 from reporting.intake.stages import check
+from reporting.store.archive import archive
 from reporting.vocabulary import EVIDENCE_COLUMNS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "2014-15"
@@ -136,6 +138,25 @@ def test_a_single_evidence_file_makes_a_package(tmp_path: Path) -> None:
     assert len(package.evidence) == 65 and package.targets.empty and checked.files.empty
     with pytest.raises(PackageError, match="no such file"):
         file_intake(tmp_path / "missing.csv")
+
+
+def test_a_received_file_is_read_again_when_needed_and_refused_once_changed(
+    sample_package: Path, tmp_path: Path
+) -> None:
+    """A package file's bytes are not held between reading its tables and archiving it (a 1.4 GB CSV
+    would be, while its rows are checked); what is read again must be what was received."""
+    _, intake = receive_package(sample_package)
+    evidence = next(f for f in intake.files if f.role == "evidence")
+    sent = (sample_package / "evidence" / "evidence.csv").read_bytes()
+    assert not isinstance(evidence.source, bytes)
+    assert (evidence.sha256, evidence.size) == (hashlib.sha256(sent).hexdigest(), len(sent))
+    assert evidence.content == sent and archive(evidence, tmp_path / "archive").read_bytes() == sent
+    (sample_package / "evidence" / "evidence.csv").write_bytes(sent.replace(b"TUN", b"TUR", 1))
+    with pytest.raises(PackageError, match=r"^evidence/evidence\.csv: changed since it was received"):
+        read_tables(evidence)
+    with pytest.raises(PackageError, match="changed since it was received"):
+        archive(evidence, tmp_path / "again")
+    assert not (tmp_path / "again").exists()
 
 
 def test_excel_lock_files_are_not_evidence(sample_package: Path) -> None:

@@ -1,4 +1,4 @@
-"""Readers: a submission package folder becomes received files (bytes + sha256) and one frame per table.
+"""Readers: a submission package folder becomes received files (name, role, sha256) and one frame per table.
 
 Every evidence row keeps where it came from (`source_file`, `source_sheet`, `source_row` as the user
 sees it in Excel: 1-based, header counted) so that every later finding can point back to it.
@@ -22,12 +22,12 @@ import re
 import stat
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from charset_normalizer import from_bytes
 
@@ -51,6 +51,8 @@ from reporting.vocabulary import (
 if TYPE_CHECKING:  # pandas loads where a table is read: taking a package in (the up-to-date check) does not
     import pandas as pd
 
+T = TypeVar("T")
+
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TABLE_SUFFIXES = {".csv", ".tsv", ".json", *WORKBOOK_SUFFIXES}
 EVIDENCE_SUFFIXES = {*TABLE_SUFFIXES, ".txt"}
@@ -68,17 +70,47 @@ NOTES_WIDTH = 2
 
 
 @dataclass(frozen=True)
+class OnDisk:
+    """Where a received file's bytes are, and their sha256 and size when they were received."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class ReceivedFile:
-    """A file exactly as it was submitted; archived byte for byte under its sha256."""
+    """A file exactly as it was submitted; archived byte for byte under its sha256.
+
+    A file taken from a folder keeps where it is, its sha256 and size, not its bytes: they are read
+    again for its tables and for the archive, so that a 1.4 GB CSV is not held while its million rows
+    are checked; bytes that no longer match the sha256 taken when it was received are refused."""
 
     name: str
     role: str
-    content: bytes = field(repr=False)
+    source: bytes | OnDisk = field(repr=False)
+    """The bytes themselves (an upload), or the file they were received from."""
 
     @cached_property
     def sha256(self) -> str:
         """Computed once per file: archive, store, cache keys and logs all ask for it."""
-        return hashlib.sha256(self.content).hexdigest()
+        if isinstance(self.source, OnDisk):
+            return self.source.sha256
+        return hashlib.sha256(self.source).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return self.source.size if isinstance(self.source, OnDisk) else len(self.source)
+
+    @property
+    def content(self) -> bytes:
+        """The bytes as received: read again from disk for a file taken from a folder."""
+        if not isinstance(self.source, OnDisk):
+            return self.source
+        content = _read_bytes(self.source.path, self.name)
+        if hashlib.sha256(content).hexdigest() != self.source.sha256:
+            raise PackageError(f"{self.name}: changed since it was received; run again once it is saved")
+        return content
 
 
 @dataclass(frozen=True)
@@ -720,17 +752,29 @@ def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFram
 # --- taking a package in --------------------------------------------------------------------------------
 
 
-def _read_bytes(path: Path, name: str) -> bytes:
-    """A regular file's bytes, never through a link: O_NOFOLLOW also refuses a file swapped for a link
-    after the folder was listed."""
+def _read_regular(path: Path, name: str, read: Callable[[io.BufferedReader], T]) -> T:
+    """`read` of a regular file, never through a link: O_NOFOLLOW also refuses a file swapped for a
+    link after the folder was listed."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         with open(descriptor, "rb") as file:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 raise PackageError(f"{name}: cannot be read (not a regular file)")
-            return file.read()
+            return read(file)
     except OSError as exc:
         raise PackageError(f"{name}: cannot be read ({exc.strerror})") from exc
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    return _read_regular(path, name, lambda file: file.read())
+
+
+def _received(path: Path, name: str, role: str) -> ReceivedFile:
+    """A file taken from disk: its sha256 and size taken now, its bytes read again when needed."""
+    sha256, size = _read_regular(
+        path, name, lambda file: (hashlib.file_digest(file, "sha256").hexdigest(), file.tell())
+    )
+    return ReceivedFile(name, role, OnDisk(path, sha256, size))
 
 
 def _passed_over(raw: str, name: str) -> Notice | None:
@@ -851,7 +895,7 @@ def package_intake(root: Path) -> tuple[Framework, Intake]:
     taken, notices = _survey(root)
     if not taken or taken[0][2] != "framework":
         raise PackageError(f"{root}: no framework.yaml: a package needs one (a link to one is not followed)")
-    files = tuple(ReceivedFile(name, role, _read_bytes(path, name)) for path, name, role in taken)
+    files = tuple(_received(path, name, role) for path, name, role in taken)
     framework = parse_framework(decode_text(files[0].content, "framework.yaml"), "framework.yaml")
     return framework, Intake(files, tuple(notices))
 
@@ -880,7 +924,7 @@ def file_intake(path: Path, role: str = "evidence") -> Intake:
         return Intake((), (Notice(name, "file_name_printable"),))
     if not path.is_file():
         raise PackageError(f"{path}: no such file")
-    return Intake((ReceivedFile(name, role, _read_bytes(path, name)),))
+    return Intake((_received(path, name, role),))
 
 
 def lessons_outcome(name: str) -> str:

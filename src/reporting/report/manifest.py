@@ -161,7 +161,7 @@ def stored_inputs(engine: Engine, biennium: str, files: Iterable[ReceivedFile]) 
                 "name": received.name,
                 "role": received.role,
                 "sha256": received.sha256,
-                "size": len(received.content),
+                "size": received.size,
                 "file_id": None if row is None else int(row.id),
                 "status": "not stored"
                 if row is None

@@ -14,9 +14,10 @@ def archive(received: ReceivedFile, archive_root: Path) -> Path:
     digest = received.sha256
     target = archive_root / digest[:2] / digest
     if not target.exists():
+        content = received.content  # read (again, from disk) and checked before anything is made
         private_folder(target.parent)
         partial = target.with_suffix(".partial")
-        partial.write_bytes(received.content)
+        partial.write_bytes(content)
         partial.chmod(0o600)
         partial.replace(target)
     return target

@@ -231,7 +231,7 @@ def store_package(
                     name=received.name,
                     role=received.role,
                     sha256=digest,
-                    size=len(received.content),
+                    size=received.size,
                     received_at=_now(),
                     archive_path=str(path),
                 )
