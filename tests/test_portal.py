@@ -476,7 +476,8 @@ def test_a_translator_downloads_the_xliff_of_their_language_and_uploads_it_back(
     data = {"csrf": csrf(client, "/translate"), "biennium": B}
     sent = client.post("/translate", data=data, files={"file": ("<rapport>.xlf", bytes(store))})
     assert sent.status_code == 303, sent.text
-    assert f"Translations kept: {len(units)}" in client.get(sent.headers["location"]).text
+    kept = client.get(sent.headers["location"]).text  # the translator's page speaks French
+    assert f"Traductions conservées\u00a0: {len(units)}" in kept, kept
     trail = audit_entries(engine_for(settings.database_url()), B)
     (imported,) = trail[trail["by"] == TRANSLATOR].to_dict(orient="records")
     assert "<rapport>.xlf" in " ".join(str(v) for v in imported.values())

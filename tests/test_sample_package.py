@@ -6,6 +6,7 @@ from pathlib import Path
 
 from docx import Document
 
+from reporting.report.render import RESULTS
 from tests.conftest import Built
 
 # Hand count of examples/2014-15 (see its README): SHA127 and RAS151 are not member States.
@@ -97,7 +98,8 @@ def cpo_headers_by_region(docx: Path) -> dict[str, dict[str, list[str]]]:
 
 
 def test_docx_lists_the_expected_countries_under_the_expected_regions(sample_build: Built) -> None:
-    found = cpo_headers_by_region(sample_build.files.docx)
+    results = next(c.docx for c in sample_build.files.companions if c.kind == RESULTS)  # every CPO result
+    found = cpo_headers_by_region(results)
     headers = {
         ind: {
             region: [h[: len(e)] for h, e in zip(cpos, EXPECTED_REGIONS[ind].get(region, []), strict=False)]
