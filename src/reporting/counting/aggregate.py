@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reporting.domain import rule
@@ -26,23 +27,50 @@ NOT_A_MEMBER_STATE = "not a member State"
 REJECTED = "rows rejected by validation"
 
 
-def _first_filled(values: pd.Series) -> str:
-    filled = values[values.astype(str).str.strip() != ""]
-    return str(filled.iloc[0]) if len(filled) else ""
+def _filled_titles(titles: pd.Series) -> pd.Series:
+    """Each row's CPO title as text (missing reads "nan", as `str` gives it), missing where blank: the
+    first of a group's that is not missing is its first filled title."""
+    text = titles.map(str)
+    return text.where(text.str.strip() != "")
+
+
+def _criteria_by_result(evidence: pd.DataFrame) -> pd.Series:
+    """Per CPO result (indexed by CPO_RESULT), the distinct criteria of its rows as a sorted tuple of
+    whole numbers: one sort of the distinct (result, criterion) pairs, then one slice per result."""
+    pairs = (
+        evidence[CPO_RESULT]
+        .assign(criterion=evidence["criterion"].astype("int64"))
+        .drop_duplicates()
+        .sort_values([*CPO_RESULT, "criterion"], kind="stable")
+    )
+    keys = pairs[CPO_RESULT]
+    starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
+    ends = [*starts[1:].tolist(), len(pairs)]
+    criteria = pairs["criterion"].tolist()
+    return pd.Series(
+        [tuple(criteria[start:end]) for start, end in zip(starts.tolist(), ends, strict=True)],
+        index=pd.MultiIndex.from_frame(keys.iloc[starts]),
+        dtype=object,
+    )
 
 
 def reportable_results(evidence: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """One row per CPO result (outcome, indicator, CPO): the distinct criteria it meets and whether
-    that reaches the indicator's `min_criteria` (a criterion listed twice counts once)."""
-    evidence = evidence.assign(criteria_met=rule.criteria_met(evidence, evidence["criterion"]))
-    grouped = evidence.groupby(CPO_RESULT, sort=False)
-    results = grouped.agg(
+    that reaches the indicator's `min_criteria` (a criterion listed twice counts once). Built-in group
+    reductions only: the reviewer's page computes it for a whole biennium on every load."""
+    evidence = evidence[[*CPO_RESULT, "region", "country", "criterion"]].assign(
+        criteria_met=rule.criteria_met(evidence, evidence["criterion"]),
+        cpo_title=_filled_titles(evidence["cpo_title"]),
+    )
+    results = evidence.groupby(CPO_RESULT, sort=False).agg(
         region=("region", "first"),
         country=("country", "first"),
-        cpo_title=("cpo_title", _first_filled),
-        criteria=("criterion", lambda c: tuple(sorted(set(int(x) for x in c)))),
+        cpo_title=("cpo_title", "first"),
         criteria_met=("criteria_met", "first"),
-    ).reset_index()
+    )
+    results["cpo_title"] = results["cpo_title"].fillna("")
+    results.insert(3, "criteria", _criteria_by_result(evidence).reindex(results.index))
+    results = results.reset_index()
     results["criteria_met"] = results["criteria_met"].astype("int64")
     results["min_criteria"] = framework.min_criteria(results["indicator"])
     results["reportable"] = rule.is_reportable(results["criteria_met"], results["min_criteria"])
