@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -45,12 +46,11 @@ def _criteria_by_result(evidence: pd.DataFrame) -> pd.Series:
     )
     keys = pairs[CPO_RESULT]
     starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
-    ends = [*starts[1:].tolist(), len(pairs)]
     criteria = pairs["criterion"].tolist()
     return pd.Series(
-        [tuple(criteria[start:end]) for start, end in zip(starts.tolist(), ends, strict=True)],
+        [tuple(criteria[start:end]) for start, end in pairwise([*starts.tolist(), len(pairs)])],
         index=pd.MultiIndex.from_frame(keys.iloc[starts]),
-        dtype=object,
+        dtype=object if len(pairs) else "int64",  # no result: the column's type, as `agg` leaves it
     )
 
 
