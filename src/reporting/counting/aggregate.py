@@ -117,7 +117,8 @@ def indicator_summary(counts: pd.DataFrame, targets: pd.DataFrame, framework: Fr
 
 def _sources(evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per `keys` group, where its rows come from: `file`, `sheet` and `rows` ("2 3 7"); rows from
-    several files or sheets give "; "-separated lists aligned by position."""
+    several files or sheets give "; "-separated lists aligned by position. One pass over the sorted
+    rows: no frame per group."""
     frame = evidence[keys].copy()
     for column in SOURCE_COLUMNS:
         frame[column] = evidence.get(column, "")
@@ -126,19 +127,21 @@ def _sources(evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce").astype("Int64")
     frame = frame.sort_values([*keys, "source_file", "source_sheet", "source_row"], kind="stable")
     frame["source_row"] = frame["source_row"].astype("string").fillna("")
-    per_sheet = (
-        frame.groupby([*keys, "source_file", "source_sheet"], sort=False)["source_row"]
-        .agg(lambda rows: " ".join(dict.fromkeys(r for r in rows if r)))
-        .reset_index()
-    )
-    return (
-        per_sheet.groupby(keys, sort=False)
-        .agg(
-            file=("source_file", "; ".join),
-            sheet=("source_sheet", "; ".join),
-            rows=("source_row", "; ".join),
-        )
-        .reset_index()
+    rows_by_sheet: dict[tuple[object, ...], dict[str, None]] = {}  # the distinct rows, in order
+    columns = [*keys, "source_file", "source_sheet", "source_row"]
+    for *sheet, row in zip(*(frame[c].tolist() for c in columns), strict=True):
+        rows = rows_by_sheet.setdefault(tuple(sheet), {})
+        if row:
+            rows[row] = None
+    by_key: dict[tuple[object, ...], tuple[list[str], list[str], list[str]]] = {}
+    for (*key, file, sheet), rows in rows_by_sheet.items():
+        files, sheets, numbers = by_key.setdefault(tuple(key), ([], [], []))
+        files.append(file)
+        sheets.append(sheet)
+        numbers.append(" ".join(rows))
+    return pd.DataFrame(
+        [(*key, "; ".join(f), "; ".join(s), "; ".join(r)) for key, (f, s, r) in by_key.items()],
+        columns=[*keys, "file", "sheet", "rows"],
     )
 
 

@@ -117,10 +117,13 @@ def _refuse_if_locked(conn: Connection, biennium: str) -> None:
 
 
 def _files_of(evidence: pd.DataFrame) -> dict[Result, str]:
-    files = evidence.groupby(["indicator", "cpo_code"])["source_file"].agg(
-        lambda f: ", ".join(sorted(set(f)))
-    )
-    return {(str(i), str(c)): str(f) for (i, c), f in zip(files.index, files, strict=True)}
+    """Each result's files, sorted and listed once: from the distinct (result, file) pairs."""
+    keys = ["indicator", "cpo_code"]
+    pairs = evidence[[*keys, "source_file"]].dropna().drop_duplicates().sort_values("source_file")
+    files: dict[Result, list[str]] = {}
+    for indicator, code, file in pairs.itertuples(index=False):
+        files.setdefault((str(indicator), str(code)), []).append(str(file))
+    return {key: ", ".join(names) for key, names in files.items()}
 
 
 def _superseded_files(conn: Connection, biennium: str) -> list[Entry]:
