@@ -127,15 +127,15 @@ def _sources(evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce").astype("Int64")
     frame = frame.sort_values([*keys, "source_file", "source_sheet", "source_row"], kind="stable")
     frame["source_row"] = frame["source_row"].astype("string").fillna("")
-    rows_by_sheet: dict[tuple[object, ...], dict[str, None]] = {}  # the distinct rows, in order
+    rows_by_sheet: dict[tuple[tuple[object, ...], str, str], dict[str, None]] = {}  # distinct, in order
     columns = [*keys, "source_file", "source_sheet", "source_row"]
-    for *sheet, row in zip(*(frame[c].tolist() for c in columns), strict=True):
-        rows = rows_by_sheet.setdefault(tuple(sheet), {})
+    for *key, file, sheet, row in zip(*(frame[c].tolist() for c in columns), strict=True):
+        rows = rows_by_sheet.setdefault((tuple(key), file, sheet), {})
         if row:
             rows[row] = None
     by_key: dict[tuple[object, ...], tuple[list[str], list[str], list[str]]] = {}
-    for (*key, file, sheet), rows in rows_by_sheet.items():
-        files, sheets, numbers = by_key.setdefault(tuple(key), ([], [], []))
+    for (group, file, sheet), rows in rows_by_sheet.items():
+        files, sheets, numbers = by_key.setdefault(group, ([], [], []))
         files.append(file)
         sheets.append(sheet)
         numbers.append(" ".join(rows))
