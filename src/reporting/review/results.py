@@ -372,6 +372,29 @@ def refuse_if_locked(
     raise LockedError(f"{_locked_reason(lock_held)}; refused: {names} (archived, not stored)")
 
 
+def _texts(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Each result's texts (indicator, cpo_code, texts): "[criterion] result [ILO] contribution" per
+    row, by criterion, one per line; joined in one pass over the sorted rows, not a frame per result."""
+    rows = evidence[["indicator", "cpo_code", "criterion"]].assign(
+        text="["
+        + evidence["criterion"].astype(str)
+        + "] "
+        + evidence["result_achieved"].astype(str)
+        + " [ILO] "
+        + evidence["ilo_contribution"].astype(str)
+    )
+    rows = rows.sort_values("criterion")
+    texts: dict[tuple[str, str], list[str]] = {}
+    for indicator, code, text in zip(
+        *(rows[c].tolist() for c in ("indicator", "cpo_code", "text")), strict=True
+    ):
+        texts.setdefault((indicator, code), []).append(text)
+    return pd.DataFrame(
+        [(indicator, code, "\n".join(parts)) for (indicator, code), parts in texts.items()],
+        columns=["indicator", "cpo_code", "texts"],
+    )
+
+
 def results_frame(engine: Engine, biennium: str) -> pd.DataFrame:
     """One row per CPO result of a biennium with its review: region, country, CPO, indicator, criteria
     met, reportable, texts, status, who changed it when, the comment and the version of its rows."""
@@ -383,18 +406,7 @@ def results_frame(engine: Engine, biennium: str) -> pd.DataFrame:
     else:
         facts = reportable_results(evidence, framework)
         facts["criteria"] = facts["criteria"].map(lambda c: ", ".join(str(x) for x in c))
-        texts = evidence.assign(
-            text=lambda e: (
-                "["
-                + e["criterion"].astype(str)
-                + "] "
-                + e["result_achieved"].astype(str)
-                + " [ILO] "
-                + e["ilo_contribution"].astype(str)
-            )
-        ).sort_values("criterion")
-        joined = texts.groupby(["indicator", "cpo_code"])["text"].agg("\n".join).rename("texts")
-        facts = facts.merge(joined.reset_index(), on=["indicator", "cpo_code"], how="left")
+        facts = facts.merge(_texts(evidence), on=["indicator", "cpo_code"], how="left")
     merged = reviews.merge(facts, on=["indicator", "cpo_code"], how="left")
     for column in ("region", "country", "cpo_title", "criteria", "texts"):
         merged[column] = merged.get(column, pd.Series(dtype=str)).astype("string").fillna("")
