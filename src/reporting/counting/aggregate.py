@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from itertools import pairwise
 
+import numpy as np
 import pandas as pd
 
 from reporting.domain import rule
@@ -26,23 +28,49 @@ NOT_A_MEMBER_STATE = "not a member State"
 REJECTED = "rows rejected by validation"
 
 
-def _first_filled(values: pd.Series) -> str:
-    filled = values[values.astype(str).str.strip() != ""]
-    return str(filled.iloc[0]) if len(filled) else ""
+def _filled_titles(titles: pd.Series) -> pd.Series:
+    """Each row's CPO title as text (missing reads "nan", as `str` gives it), missing where blank: the
+    first of a group's that is not missing is its first filled title."""
+    text = titles.map(str)
+    return text.where(text.str.strip() != "")
+
+
+def _criteria_by_result(evidence: pd.DataFrame) -> pd.Series:
+    """Per CPO result (indexed by CPO_RESULT), the distinct criteria of its rows as a sorted tuple of
+    whole numbers: one sort of the distinct (result, criterion) pairs, then one slice per result."""
+    pairs = (
+        evidence[CPO_RESULT]
+        .assign(criterion=evidence["criterion"].astype("int64"))
+        .drop_duplicates()
+        .sort_values([*CPO_RESULT, "criterion"], kind="stable")
+    )
+    keys = pairs[CPO_RESULT]
+    starts = np.flatnonzero((keys != keys.shift()).any(axis=1).to_numpy())
+    criteria = pairs["criterion"].tolist()
+    return pd.Series(
+        [tuple(criteria[start:end]) for start, end in pairwise([*starts.tolist(), len(pairs)])],
+        index=pd.MultiIndex.from_frame(keys.iloc[starts]),
+        dtype=object if len(pairs) else "int64",  # no result: the column's type, as `agg` leaves it
+    )
 
 
 def reportable_results(evidence: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """One row per CPO result (outcome, indicator, CPO): the distinct criteria it meets and whether
-    that reaches the indicator's `min_criteria` (a criterion listed twice counts once)."""
-    evidence = evidence.assign(criteria_met=rule.criteria_met(evidence, evidence["criterion"]))
-    grouped = evidence.groupby(CPO_RESULT, sort=False)
-    results = grouped.agg(
+    that reaches the indicator's `min_criteria` (a criterion listed twice counts once). Built-in group
+    reductions only: the reviewer's page computes it for a whole biennium on every load."""
+    evidence = evidence[[*CPO_RESULT, "region", "country", "criterion"]].assign(
+        criteria_met=rule.criteria_met(evidence, evidence["criterion"]),
+        cpo_title=_filled_titles(evidence["cpo_title"]),
+    )
+    results = evidence.groupby(CPO_RESULT, sort=False).agg(
         region=("region", "first"),
         country=("country", "first"),
-        cpo_title=("cpo_title", _first_filled),
-        criteria=("criterion", lambda c: tuple(sorted(set(int(x) for x in c)))),
+        cpo_title=("cpo_title", "first"),
         criteria_met=("criteria_met", "first"),
-    ).reset_index()
+    )
+    results["cpo_title"] = results["cpo_title"].fillna("")
+    results.insert(3, "criteria", _criteria_by_result(evidence).reindex(results.index))
+    results = results.reset_index()
     results["criteria_met"] = results["criteria_met"].astype("int64")
     results["min_criteria"] = framework.min_criteria(results["indicator"])
     results["reportable"] = rule.is_reportable(results["criteria_met"], results["min_criteria"])
@@ -89,7 +117,8 @@ def indicator_summary(counts: pd.DataFrame, targets: pd.DataFrame, framework: Fr
 
 def _sources(evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per `keys` group, where its rows come from: `file`, `sheet` and `rows` ("2 3 7"); rows from
-    several files or sheets give "; "-separated lists aligned by position."""
+    several files or sheets give "; "-separated lists aligned by position. One pass over the sorted
+    rows: no frame per group."""
     frame = evidence[keys].copy()
     for column in SOURCE_COLUMNS:
         frame[column] = evidence.get(column, "")
@@ -98,19 +127,21 @@ def _sources(evidence: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     frame["source_row"] = pd.to_numeric(frame["source_row"], errors="coerce").astype("Int64")
     frame = frame.sort_values([*keys, "source_file", "source_sheet", "source_row"], kind="stable")
     frame["source_row"] = frame["source_row"].astype("string").fillna("")
-    per_sheet = (
-        frame.groupby([*keys, "source_file", "source_sheet"], sort=False)["source_row"]
-        .agg(lambda rows: " ".join(dict.fromkeys(r for r in rows if r)))
-        .reset_index()
-    )
-    return (
-        per_sheet.groupby(keys, sort=False)
-        .agg(
-            file=("source_file", "; ".join),
-            sheet=("source_sheet", "; ".join),
-            rows=("source_row", "; ".join),
-        )
-        .reset_index()
+    rows_by_sheet: dict[tuple[tuple[object, ...], str, str], dict[str, None]] = {}  # distinct, in order
+    columns = [*keys, "source_file", "source_sheet", "source_row"]
+    for *key, file, sheet, row in zip(*(frame[c].tolist() for c in columns), strict=True):
+        rows = rows_by_sheet.setdefault((tuple(key), file, sheet), {})
+        if row:
+            rows[row] = None
+    by_key: dict[tuple[object, ...], tuple[list[str], list[str], list[str]]] = {}
+    for (group, file, sheet), rows in rows_by_sheet.items():
+        files, sheets, numbers = by_key.setdefault(group, ([], [], []))
+        files.append(file)
+        sheets.append(sheet)
+        numbers.append(" ".join(rows))
+    return pd.DataFrame(
+        [(*key, "; ".join(f), "; ".join(s), "; ".join(r)) for key, (f, s, r) in by_key.items()],
+        columns=[*keys, "file", "sheet", "rows"],
     )
 
 

@@ -68,13 +68,21 @@ class Origin:
 
 
 def _origins(evidence: pd.DataFrame) -> dict[Result, Origin]:
+    """Each result's region (of its first row) and submitters, from the distinct (result, submitter)
+    pairs: no frame per result."""
     if evidence.empty:
         return {}
+    keys = ["indicator", "cpo_code"]
     submitted_by = evidence.get("submitted_by", pd.Series("", index=evidence.index)).fillna("").astype(str)
-    rows = evidence.assign(submitted_by=submitted_by.str.strip())
+    rows = evidence[[*keys, "region"]].assign(submitted_by=submitted_by.str.strip()).dropna(subset=keys)
+    submitters: dict[Result, set[str]] = {}
+    named = rows.loc[rows["submitted_by"] != "", [*keys, "submitted_by"]].drop_duplicates()
+    for indicator, code, name in named.itertuples(index=False):
+        submitters.setdefault((str(indicator), str(code)), set()).add(name)
+    firsts = rows.drop_duplicates(keys)
     return {
-        (str(i), str(c)): Origin(str(group["region"].iloc[0]), frozenset(filter(None, group["submitted_by"])))
-        for (i, c), group in rows.groupby(["indicator", "cpo_code"])
+        (str(i), str(c)): Origin(str(region), frozenset(submitters.get((str(i), str(c)), ())))
+        for i, c, region in zip(firsts["indicator"], firsts["cpo_code"], firsts["region"], strict=True)
     }
 
 
@@ -109,10 +117,13 @@ def _refuse_if_locked(conn: Connection, biennium: str) -> None:
 
 
 def _files_of(evidence: pd.DataFrame) -> dict[Result, str]:
-    files = evidence.groupby(["indicator", "cpo_code"])["source_file"].agg(
-        lambda f: ", ".join(sorted(set(f)))
-    )
-    return {(str(i), str(c)): str(f) for (i, c), f in zip(files.index, files, strict=True)}
+    """Each result's files, sorted and listed once: from the distinct (result, file) pairs."""
+    keys = ["indicator", "cpo_code"]
+    pairs = evidence[[*keys, "source_file"]].dropna().drop_duplicates().sort_values("source_file")
+    files: dict[Result, list[str]] = {}
+    for indicator, code, file in pairs.itertuples(index=False):
+        files.setdefault((str(indicator), str(code)), []).append(str(file))
+    return {key: ", ".join(names) for key, names in files.items()}
 
 
 def _superseded_files(conn: Connection, biennium: str) -> list[Entry]:
@@ -156,6 +167,12 @@ def sync(engine: Engine, biennium: str) -> list[Entry]:
     """Bring the reviews of a biennium in line with the rows in force: a new result is submitted, a
     result whose rows changed is submitted again (an approval or return on older rows no longer holds),
     a result without rows in force keeps its status with no version. Returns the entries recorded."""
+    return _synced(engine, biennium)[0]
+
+
+def _synced(engine: Engine, biennium: str) -> tuple[list[Entry], pd.DataFrame]:
+    """`sync`, and the evidence in force it read (so that a caller does not read it again). Every change
+    of a review is written in one batch."""
     evidence = current_evidence(engine, biennium)
     versions = result_versions(evidence)
     files = _files_of(evidence) if len(evidence) else {}
@@ -164,6 +181,7 @@ def sync(engine: Engine, biennium: str) -> list[Entry]:
         entries += _superseded_files(conn, biennium)
         known = store.reviews(conn, biennium)
         submitted: list[dict[str, str]] = []
+        changed: list[dict[str, object]] = []
         for key in sorted(set(versions) | set(known)):
             indicator, code = key
             version, review = versions.get(key, ""), known.get(key)
@@ -193,15 +211,18 @@ def sync(engine: Engine, biennium: str) -> list[Entry]:
                         f"status was for the earlier rows", indicator, code,
                     )
                 )  # fmt: skip
-                store.update_review(
-                    conn, biennium, indicator, code, status=SUBMITTED, version=version,
-                    changed_by=INTAKE, changed_at=store.now(), comment="",
+                changed.append(
+                    {
+                        "indicator": indicator, "cpo_code": code, "status": SUBMITTED, "version": version,
+                        "changed_by": INTAKE, "changed_at": store.now(), "comment": "",
+                    }
                 )  # fmt: skip
             else:
-                store.update_review(conn, biennium, indicator, code, version=version)
+                changed.append({"indicator": indicator, "cpo_code": code, "version": version})
+        store.update_reviews(conn, biennium, changed)
         store.insert_reviews(conn, biennium, submitted)
         record(conn, *entries)
-    return entries
+    return entries, evidence
 
 
 def _refusal(decision: Decision, review: dict[str, object] | None) -> str | None:
@@ -242,8 +263,20 @@ def decide(
     asked = list(decisions)
     if not asked:
         return Outcome([], [])
-    sync(engine, biennium)
-    directory, origins = _directory(), _origins(current_evidence(engine, biennium))
+    return _decide_synced(engine, biennium, asked, partial, source, _synced(engine, biennium)[1])
+
+
+def _decide_synced(
+    engine: Engine,
+    biennium: str,
+    asked: list[Decision],
+    partial: Partial,
+    source: str,
+    evidence: pd.DataFrame,
+) -> Outcome:
+    """`decide` once the reviews are synced with `evidence`, the rows in force: the changes of the
+    reviews written in one batch."""
+    directory, origins = _directory(), _origins(evidence)
     with engine.begin() as conn:
         _refuse_if_locked(conn, biennium)
         known = store.reviews(conn, biennium)
@@ -257,17 +290,21 @@ def decide(
         if refused and not (partial == "each" or (partial == "stale" and stale)):
             return Outcome([], refused)
         entries: list[Entry] = []
+        changed: list[dict[str, object]] = []
         refused_ones = {id(d) for d, _ in refused}
         for d in (d for d in asked if id(d) not in refused_ones):
             old = known[(d.indicator, d.cpo_code)]["status"]
             new = ACTIONS[d.action]
             rows = f"on rows {d.version}" if d.version else ""
             reason = "; ".join(p for p in (d.comment.strip(), source, rows) if p)
-            store.update_review(
-                conn, biennium, d.indicator, d.cpo_code,
-                status=new, changed_by=d.by, changed_at=store.now(), comment=d.comment.strip(),
+            changed.append(
+                {
+                    "indicator": d.indicator, "cpo_code": d.cpo_code, "status": new, "changed_by": d.by,
+                    "changed_at": store.now(), "comment": d.comment.strip(),
+                }
             )  # fmt: skip
             entries.append(Entry(d.by, biennium, "status", str(old), new, reason, d.indicator, d.cpo_code))
+        store.update_reviews(conn, biennium, changed)
         record(conn, *entries)
     return Outcome(entries, refused)
 
@@ -335,11 +372,33 @@ def refuse_if_locked(
     raise LockedError(f"{_locked_reason(lock_held)}; refused: {names} (archived, not stored)")
 
 
+def _texts(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Each result's texts (indicator, cpo_code, texts): "[criterion] result [ILO] contribution" per
+    row, by criterion, one per line; joined in one pass over the sorted rows, not a frame per result."""
+    rows = evidence[["indicator", "cpo_code", "criterion"]].assign(
+        text="["
+        + evidence["criterion"].astype(str)
+        + "] "
+        + evidence["result_achieved"].astype(str)
+        + " [ILO] "
+        + evidence["ilo_contribution"].astype(str)
+    )
+    rows = rows.sort_values("criterion")
+    texts: dict[tuple[str, str], list[str]] = {}
+    for indicator, code, text in zip(
+        *(rows[c].tolist() for c in ("indicator", "cpo_code", "text")), strict=True
+    ):
+        texts.setdefault((indicator, code), []).append(text)
+    return pd.DataFrame(
+        [(indicator, code, "\n".join(parts)) for (indicator, code), parts in texts.items()],
+        columns=["indicator", "cpo_code", "texts"],
+    )
+
+
 def results_frame(engine: Engine, biennium: str) -> pd.DataFrame:
     """One row per CPO result of a biennium with its review: region, country, CPO, indicator, criteria
     met, reportable, texts, status, who changed it when, the comment and the version of its rows."""
-    sync(engine, biennium)
-    evidence = current_evidence(engine, biennium)
+    evidence = _synced(engine, biennium)[1]
     framework = stored_framework(engine, biennium)
     reviews = store.review_frame(engine, biennium)
     if framework is None or evidence.empty:
@@ -347,18 +406,7 @@ def results_frame(engine: Engine, biennium: str) -> pd.DataFrame:
     else:
         facts = reportable_results(evidence, framework)
         facts["criteria"] = facts["criteria"].map(lambda c: ", ".join(str(x) for x in c))
-        texts = evidence.assign(
-            text=lambda e: (
-                "["
-                + e["criterion"].astype(str)
-                + "] "
-                + e["result_achieved"].astype(str)
-                + " [ILO] "
-                + e["ilo_contribution"].astype(str)
-            )
-        ).sort_values("criterion")
-        joined = texts.groupby(["indicator", "cpo_code"])["text"].agg("\n".join).rename("texts")
-        facts = facts.merge(joined.reset_index(), on=["indicator", "cpo_code"], how="left")
+        facts = facts.merge(_texts(evidence), on=["indicator", "cpo_code"], how="left")
     merged = reviews.merge(facts, on=["indicator", "cpo_code"], how="left")
     for column in ("region", "country", "cpo_title", "criteria", "texts"):
         merged[column] = merged.get(column, pd.Series(dtype=str)).astype("string").fillna("")
@@ -427,7 +475,7 @@ def import_package_reviews(
     result already has is passed over, and so is one on a result whose latest change was a reviewer's
     own (a reopen or a return made here stands); one that cannot apply is refused alone (row by row)."""
     source = f"imported from {received.name} {received.sha256[:12]}"
-    sync(engine, biennium)
+    evidence = _synced(engine, biennium)[1]
     audit = table(store.AuditEntryRecord)
     with engine.connect() as conn:
         known = store.reviews(conn, biennium)
@@ -448,7 +496,9 @@ def import_package_reviews(
         if review.get("status") != r.decision and not reviewers_own:
             version = str(review.get("version", ""))
             asked.append(Decision(*key, wanted[str(r.decision)], str(r.by), str(r.comment), version))
-    return decide(engine, biennium, asked, partial="each", source=source)
+    if not asked:
+        return Outcome([], [])
+    return _decide_synced(engine, biennium, asked, "each", source, evidence)
 
 
 SIGNED_OFF = "report signed off"

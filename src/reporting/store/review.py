@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Select, UniqueConstraint, delete, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Field, SQLModel
 
 from reporting.store.models import table
@@ -222,13 +233,32 @@ def insert_reviews(conn: Connection, biennium: str, reviews: list[dict[str, Any]
         conn.execute(insert(table(ResultReviewRecord)), rows)
 
 
-def update_review(conn: Connection, biennium: str, indicator: str, cpo_code: str, **values: Any) -> None:
+def update_reviews(conn: Connection, biennium: str, changes: list[dict[str, Any]]) -> None:
+    """Change reviews (each: indicator, cpo_code and the values to set) in one executemany per set of
+    columns changed: a new version of the whole programme's rows changes thousands of results."""
     review = table(ResultReviewRecord)
-    conn.execute(
-        update(review)
-        .where(review.c.biennium == biennium, review.c.indicator == indicator, review.c.cpo_code == cpo_code)
-        .values(**values)
-    )
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        columns = tuple(c for c in change if c not in ("indicator", "cpo_code"))
+        by_columns.setdefault(columns, []).append(change)
+    for columns, rows in by_columns.items():
+        statement = (
+            update(review)
+            .where(
+                review.c.biennium == biennium,
+                review.c.indicator == bindparam("result_indicator"),
+                review.c.cpo_code == bindparam("result_cpo_code"),
+            )
+            .values({c: bindparam(f"new_{c}") for c in columns})
+        )
+        conn.execute(
+            statement,
+            [
+                {"result_indicator": r["indicator"], "result_cpo_code": r["cpo_code"]}
+                | {f"new_{c}": r[c] for c in columns}
+                for r in rows
+            ],
+        )
 
 
 def lock_of(conn: Connection, biennium: str) -> Lock | None:
