@@ -188,12 +188,14 @@ def test_submit_review_translate_and_download_in_a_browser(portal: Portal, tmp_p
         translator.keyboard.press("Tab")
         translator.keyboard.type(PASSWORD)
         translator.keyboard.press("Enter")
-        expect(translator.get_by_role("heading", name=f"Welcome, {TRANSLATOR}")).to_be_visible()
-        translator.get_by_label("Language").focus()
-        translator.keyboard.type("Fr")  # typed on a list: its option that starts so, Français
+        # in French, the first language the people directory gives her
+        expect(translator.get_by_role("heading", name=f"Bienvenue, {TRANSLATOR}")).to_be_visible()
+        translator.get_by_label("Langue").focus()
+        translator.keyboard.type("En")  # typed on a list: its option that starts so, English
         translator.keyboard.press("Tab")
         translator.keyboard.press("Enter")
-        expect(translator.locator("html")).to_have_attribute("lang", "fr")
+        expect(translator.locator("html")).to_have_attribute("lang", "en")
+        expect(translator.get_by_role("heading", name=f"Welcome, {TRANSLATOR}")).to_be_visible()
         translator.goto(f"{base}/translate")
         expect(translator.locator(f'a[href="/translate/{B}/report-fr.xlf"]')).to_be_visible()
         looked_at(translator, "translate")

@@ -104,7 +104,7 @@ def test_a_second_build_with_nothing_changed_does_not_run_the_flow_again(
     evidence.write_text(text.replace("capacity-building workshop", "capacity-building seminar", 1), "utf-8")
     corrected = runner.invoke(app, ["build", str(sample_package), "--out", str(out)])
     assert corrected.exit_code == 0 and "Up to date" not in corrected.output, corrected.output
-    assert "capacity-building seminar" in (out / "en" / "report.md").read_text(encoding="utf-8")
+    assert "capacity-building seminar" in (out / "en" / "report-results.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.usefixtures("prefect_harness")

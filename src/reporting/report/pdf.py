@@ -164,7 +164,10 @@ def _convert_each(
             except queue.Empty:
                 break
             with written_in_place(pdf) as partial:
-                seconds = office.convert(docx, partial, pdf)
+                try:
+                    seconds = office.convert(docx, partial, pdf)
+                finally:  # the lock LibreOffice keeps on a file it writes, left behind when it is stopped
+                    partial.with_name(f".~lock.{partial.name}#").unlink(missing_ok=True)
                 started = time.monotonic()
                 complete_tagging(partial)
             logger.info(
