@@ -58,7 +58,7 @@ system-deps:
 ## process, and the modules on the real Prefect stack share one (tests/conftest.py)
 TEST_WORKERS ?= 2
 test: venv system-deps lint
-	$(PY) -m pytest -q --numprocesses $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q --numprocesses $(TEST_WORKERS) --dist loadfile --durations=30
 
 LINTED := src schemas flows tests templates examples benchmarks deployments scripts
 lint: venv
