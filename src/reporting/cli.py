@@ -163,6 +163,9 @@ def _print_summary(result: dict[str, Any], package: Path) -> None:
         console.print(f"Report:  {result['docx']}")
         if result.get("pdf"):
             console.print(f"PDF:     {result['pdf']}")
+    for language, companions in (result.get("companions") or {}).items():  # results by indicator, audit
+        shown = f" ({language})" if len(editions) > 1 else ""
+        console.print(f"Companions{shown}: {', '.join(companions)}")
     console.print(f"Summary: {result['summary_csv']}")
     if result.get("build_json"):
         console.print(f"Build:   {str(result['build_id'])[:8]} ({result['build_json']})")

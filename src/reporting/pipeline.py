@@ -537,6 +537,9 @@ class Built:
             "docx": str(files.docx),
             "pdf": str(files.pdf) if files.pdf else None,
             "editions": {language: str(e.files.docx) for language, e in self.editions.items()},
+            "companions": {
+                language: [str(c.docx) for c in e.files.companions] for language, e in self.editions.items()
+            },
             "pdfs": {
                 language: str(e.files.pdf) if e.files.pdf else None for language, e in self.editions.items()
             },
