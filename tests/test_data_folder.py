@@ -49,3 +49,16 @@ def test_the_data_folder_is_created_for_its_owner_only(
     }
     assert data / "reporting.db" in files and any("archive" in p.parts for p in files)
     assert {p.name: oct(_mode(p) & 0o077) for p in files} == {p.name: "0o0" for p in files}
+
+
+def test_the_data_folder_is_made_when_prefects_home_is_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefect's home on its own disk (PREFECT_HOME): the data folder is still made, since the server's
+    watchdog stops a server whose data folder is gone (make test-reliability's full-home case found the
+    first build's server stopped at once)."""
+    monkeypatch.setenv("REPORTING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
+    settings.configure_prefect()
+    assert (tmp_path / "data").is_dir() and (tmp_path / "prefect-home").is_dir()
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700

@@ -160,4 +160,5 @@ def configure_prefect() -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    private_folder(data_dir())  # also when Prefect's home is elsewhere: its server watches the data folder
     private_folder(Path(os.environ["PREFECT_HOME"]))
