@@ -366,7 +366,7 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     ) -> Response:
         allowed(person, people.SUBMITTER)
         year, _known = chosen(biennium)
-        most = int(config.upload_max_mb * 1_000_000)
+        most = config.upload_max_bytes()
         content = await file.read(most + 1)
         try:
             taken = await run_in_threadpool(
@@ -462,7 +462,7 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         """What `reporting translation import --by <the signed-in translator>` keeps (audited)."""
         allowed(person, people.TRANSLATOR)
         year, _known = chosen(biennium)
-        most = int(config.upload_max_mb * 1_000_000)
+        most = config.upload_max_bytes()
         content = await file.read(most + 1)
         if len(content) > most:
             return translate_page(request, person, year, 413, refusals=[_("The file is too large.")])

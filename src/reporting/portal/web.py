@@ -50,6 +50,9 @@ class PortalSettings(BaseSettings):
     )
     upload_max_mb: float = Field(default=20, gt=0, description="The largest file a submitter may upload.")
 
+    def upload_max_bytes(self) -> int:
+        return int(self.upload_max_mb * 1_000_000)
+
     def proxies(self) -> frozenset[str]:
         return frozenset(a.strip() for a in self.trusted_proxies.split(",") if a.strip())
 
