@@ -46,7 +46,6 @@ from reporting.intake.validate import (
     untranslated_findings,
 )
 from reporting.outputs import edition_folder as edition_folder
-from reporting.report import pdf
 from reporting.report.changes import (
     Snapshot,
     as_text,
@@ -68,6 +67,7 @@ from reporting.report.manifest import (
     summary_figures,
     write_manifest,
 )
+from reporting.report.pdf import export_pdfs as write_pdfs_together
 from reporting.report.pdf import pdf_of
 from reporting.report.render import ReportFiles, render_report, set_aside_edited_report
 from reporting.report.translation import (
@@ -382,7 +382,7 @@ def export_pdfs(editions: list[ReportFiles]) -> list[ReportFiles]:
     """The PDF of every document of every edition beside its .docx (LibreOffice, contents and page
     numbers updated, tagged), laid out together: one soffice per core, each given the next document."""
     documents = [docx for files in editions for docx in files.documents]
-    made = dict(zip(documents, pdf.export_pdfs(documents), strict=True))
+    made = dict(zip(documents, write_pdfs_together(documents), strict=True))
     return [files.with_pdfs(made.__getitem__) for files in editions]
 
 
@@ -748,10 +748,9 @@ def publish(
             written = [dataclasses.replace(w, files=pdfs) for w, pdfs in zip(written, with_pdfs, strict=True)]
         editions: dict[str, Edition] = {}
         for done in written:
-            if not parameters.pdf and pdf_of(done.files.docx).exists():
-                log.warning(
-                    "%s is from an earlier build: build with --pdf to update it", pdf_of(done.files.docx)
-                )
+            earlier_pdf = pdf_of(done.files.docx)
+            if not parameters.pdf and earlier_pdf.exists():
+                log.warning("%s is from an earlier build: build with --pdf to update it", earlier_pdf)
             made_edition = _recorded(parameters, root, done, biennium, figures, where, stages, log, run_id)
             language = made_edition.language
             stages.published(
