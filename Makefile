@@ -54,9 +54,9 @@ system-deps:
 	@scripts/system-deps.sh
 
 ## make test: the whole test suite (installs what the tests need first), in TEST_WORKERS processes
-## (default 2: most slow tests wait on a server, LibreOffice or a browser). Each module stays in one
-## process, and the modules on the real Prefect stack share one (tests/conftest.py)
-TEST_WORKERS ?= 2
+## (default 4, also on 2 cores: the slow tests mostly wait on a lease, a heartbeat, a server, LibreOffice
+## or a browser). Each module stays in one process, the longest start first (tests/conftest.py)
+TEST_WORKERS ?= 4
 test: venv system-deps lint
 	$(PY) -m pytest -q --numprocesses $(TEST_WORKERS) --dist loadfile --durations=30
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -25,40 +26,89 @@ __all__ = ["ROOT", "SAMPLE", "Built"]
 
 ON_THE_PREFECT_STACK = (
     "tests/test_notifications.py",
-    "tests/test_orchestration_server.py",
     "tests/test_run_form.py",
     "tests/test_schedules.py",  # last: its sign-off locks 2014-15 in the stack's store
 )
-"""The modules whose tests use the session's real Prefect stack (`prefect_stack`): one xdist work unit."""
+"""Modules whose tests share one real Prefect stack (`prefect_stack`): one xdist work unit, so one
+process starts the stack once for all of them. tests/test_orchestration_server.py, whose runs wait longest
+(a worker's stop, a heartbeat's silence), is a unit of its own with a stack of its own, so that the two
+halves run side by side; it is queued first (LONGEST_FIRST), so a process never runs it after the
+sign-off of test_schedules.py has locked 2014-15."""
 
 
 class PrefectStackScheduling(LoadFileScheduling):
-    """`--dist loadfile`, the modules on the real Prefect stack being one work unit: one process starts
-    the stack once for all of them. (`--dist loadgroup` would say it with marks, but it groups nothing
-    on pytest 9.2: pytest-xdist issue 1386.)"""
+    """`--dist loadfile`, the modules of ON_THE_PREFECT_STACK being one work unit. (`--dist loadgroup`
+    would say it with marks, but it groups nothing on pytest 9.2: pytest-xdist issue 1386.)"""
 
     def _split_scope(self, nodeid: str) -> str:
         module = super()._split_scope(nodeid)
         return "prefect-stack" if module in ON_THE_PREFECT_STACK else module
 
 
+LONGEST_FIRST = (
+    "tests/test_orchestration_server.py",
+    "tests/test_crash_recovery.py",
+    *ON_THE_PREFECT_STACK,
+    "tests/test_flow.py",
+    "tests/test_orchestration.py",
+    "tests/test_local_server.py",
+    "tests/test_report_pdf.py",
+    "tests/test_portal_browser.py",
+)
+"""The work units that take a minute or more (mostly waiting on a lease, a heartbeat, a server or a
+browser), started first so that none of them is left to run alone at the end; the rest follow in
+file order."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: within a unit, tests keep their order
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
-    return PrefectStackScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
+    if config.getvalue("dist") != "loadfile":
+        return None
+    config.option.loadscopereorder = False  # the units in the order of the items (LONGEST_FIRST)
+    return PrefectStackScheduling(config, log)
+
+
+DATA_DIR = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test process gets its own data folder (database, archive, Prefect home and result
+    storage), set before collection imports anything: a module that configures Prefect when imported
+    (flows/check_submission.py, as the worker imports it) would otherwise fix Prefect's home in the
+    checkout's `data/`, shared by every process and every earlier run (a cached read served across
+    tests). An operator's own Prefect (but for its logging) or database settings never reach the tests."""
+    data = Path(tempfile.mkdtemp(prefix="reporting-tests-data-"))
+    config.stash[DATA_DIR] = data
+    for key in [k for k in os.environ if k.startswith("PREFECT_") and "_LOGGING_" not in k]:
+        del os.environ[key]
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["REPORTING_DATA_DIR"] = str(data)
+    os.environ["REPORTING_PEOPLE_FILE"] = str(ROOT / "tests" / "data" / "people.yaml")  # who decides
+    from reporting import settings
+
+    settings.configure_prefect()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    data = config.stash.get(DATA_DIR, None)
+    if data is not None:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test run gets its own data folder (database, archive, Prefect home); a local Prefect
-    server that a test started for it is stopped at the end."""
-    data = tmp_path_factory.mktemp("data")
-    os.environ["REPORTING_DATA_DIR"] = str(data)
-    os.environ["REPORTING_PEOPLE_FILE"] = str(ROOT / "tests" / "data" / "people.yaml")  # who decides
-    os.environ.pop("DATABASE_URL", None)
-    from reporting import settings
+def isolated_data_dir(pytestconfig: pytest.Config) -> Iterator[Path]:
+    """The test process's data folder (pytest_configure); a local Prefect server that a test started
+    for it is stopped at the end."""
     from reporting.orchestration import local_server
 
-    settings.configure_prefect()
-    yield data
+    yield pytestconfig.stash[DATA_DIR]
     local_server.stop(say=lambda _: None)
 
 
@@ -91,8 +141,8 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def prefect_stack() -> Iterator[PrefectStack]:
-    """A real server, the deployments and a worker, started once: its modules (ON_THE_PREFECT_STACK)
-    are one xdist work unit, so one process starts it."""
+    """A real server, the deployments and a worker, started once per process: for the modules of
+    ON_THE_PREFECT_STACK (one xdist work unit) and for tests/test_orchestration_server.py."""
     with running_stack() as stack:
         yield stack
 

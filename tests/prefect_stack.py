@@ -1,6 +1,6 @@
 """One real Prefect stack for the end-to-end tests (tests/test_orchestration_server.py,
-tests/test_schedules.py, tests/test_notifications.py), started once per test session by the
-`prefect_stack` fixture of tests/conftest.py; those modules are one xdist work unit (conftest.py).
+tests/test_schedules.py, tests/test_notifications.py, tests/test_run_form.py), started once per test
+process by the `prefect_stack` fixture of tests/conftest.py (which modules share a process: conftest.py).
 
 As an operator runs it: `scripts/prefect.sh start` (what `make server` calls) starts the data folder's
 server on a port it picks itself and says which; `scripts/prefect.sh deploy` registers the deployments
