@@ -165,9 +165,10 @@ def test_arbitrary_text_in_cells_is_read_row_for_row(
 
 
 FILE_NAMES = st.one_of(
-    st.text(st.characters(blacklist_characters="/\x00"), min_size=1, max_size=40).map(
-        lambda t: t.encode("utf-8", "surrogateescape")
-    ),
+    # names a file system gives as text (a lone surrogate is no character: raw bytes are the binary case)
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=40
+    ).map(lambda t: t.encode("utf-8")),
     st.binary(min_size=1, max_size=40),
 ).filter(lambda n: b"/" not in n and b"\x00" not in n)
 
