@@ -6,6 +6,7 @@ once), and the modules on the real Prefect stack together in one (PrefectStackSc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -131,11 +132,23 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build(SAMPLE, tmp_path_factory.mktemp("out"), generated_on=GOLDEN_DAY)
 
 
+NO_AUTOMATIONS = "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
+    """Prefect's test server, its automations not evaluated: on SQLite their writes contend with the
+    task-run recorder's, whose flush then waited a minute for the lock (Prefect issue 18934), so a test
+    reading its run's task runs stalled for 60 s. Automations are evaluated on the real servers of
+    tests/prefect_stack.py and tests/test_crash_recovery.py; only the harness is started without them."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with contextlib.ExitStack() as harness:
+        os.environ[NO_AUTOMATIONS] = "false"
+        try:
+            harness.enter_context(prefect_test_harness(server_startup_timeout=120))
+        finally:
+            del os.environ[NO_AUTOMATIONS]
         yield
 
 
