@@ -138,9 +138,10 @@ NO_AUTOMATIONS = "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """Prefect's test server, its automations not evaluated: on SQLite their writes contend with the
-    task-run recorder's, whose flush then waited a minute for the lock (Prefect issue 18934), so a test
-    reading its run's task runs stalled for 60 s. Automations are evaluated on the real servers of
-    tests/prefect_stack.py and tests/test_crash_recovery.py; only the harness is started without them."""
+    task-run recorder's ("database is locked", Prefect issue 18934), whose flush was seen to wait a
+    minute for the lock, a test reading its run's task runs stalling as long. Fewer writers make it rarer
+    (a 60 s stall is still seen now and then in a full run). Automations are evaluated on the real
+    servers of tests/prefect_stack.py and tests/test_crash_recovery.py; only the harness runs without."""
     from prefect.testing.utilities import prefect_test_harness
 
     with contextlib.ExitStack() as harness:
