@@ -32,9 +32,8 @@ ON_THE_PREFECT_STACK = (
 )
 """Modules whose tests share one real Prefect stack (`prefect_stack`): one xdist work unit, so one
 process starts the stack once for all of them. tests/test_orchestration_server.py, whose runs wait longest
-(a worker's stop, a heartbeat's silence), is a unit of its own with a stack of its own, so that the two
-halves run side by side; it is queued first (LONGEST_FIRST), so a process never runs it after the
-sign-off of test_schedules.py has locked 2014-15."""
+(a worker's stop, a heartbeat's silence), starts a stack of its own (a module fixture) and is a unit of
+its own, so that the two run side by side."""
 
 
 class PrefectStackScheduling(LoadFileScheduling):
@@ -155,8 +154,8 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def prefect_stack() -> Iterator[PrefectStack]:
-    """A real server, the deployments and a worker, started once per process: for the modules of
-    ON_THE_PREFECT_STACK (one xdist work unit) and for tests/test_orchestration_server.py."""
+    """A real server, the deployments and a worker, started once for the modules of
+    ON_THE_PREFECT_STACK (one xdist work unit)."""
     with running_stack() as stack:
         yield stack
 

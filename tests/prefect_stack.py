@@ -1,6 +1,7 @@
 """One real Prefect stack for the end-to-end tests (tests/test_orchestration_server.py,
-tests/test_schedules.py, tests/test_notifications.py, tests/test_run_form.py), started once per test
-process by the `prefect_stack` fixture of tests/conftest.py (which modules share a process: conftest.py).
+tests/test_schedules.py, tests/test_notifications.py, tests/test_run_form.py), started by the
+`prefect_stack` fixture: once for the modules that share it (tests/conftest.py), once for
+tests/test_orchestration_server.py on its own.
 
 As an operator runs it: `scripts/prefect.sh start` (what `make server` calls) starts the data folder's
 server on a port it picks itself and says which; `scripts/prefect.sh deploy` registers the deployments

@@ -1,4 +1,4 @@
-"""End to end against a real Prefect server, as an operator runs it (the session's stack,
+"""End to end against a real Prefect server, as an operator runs it (this module's own stack,
 tests/prefect_stack.py: `scripts/prefect.sh` starts the server on a port it picks, registers the
 deployments and runs a worker); `prefect deployment run` triggers a rebuild; the run, its artifacts, the
 schedule and the UI's flow-run page are then checked through the API and a headless Chromium."""
@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from tests.prefect_stack import (
     deployment,
     http,
     run_state,
+    running_stack,
     stop_service,
     trigger_rebuild,
     wait_until,
@@ -57,6 +59,15 @@ class LocalPrefect:
     @property
     def work(self) -> Path:
         return self.stack.work
+
+
+@pytest.fixture(scope="module")
+def prefect_stack() -> Iterator[PrefectStack]:
+    """This module's own stack, started and stopped with it (conftest.py's stack serves the other
+    end-to-end modules): a work unit of its own that runs beside theirs, and whatever process runs it,
+    what its runs store and approve never meets their tests."""
+    with running_stack() as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")
