@@ -2,7 +2,8 @@
 test harness and one real Prefect stack (tests/prefect_stack.py).
 
 `make test` runs with `--dist loadfile`: each module runs in one process (its module fixtures are made
-once), and the modules on the real Prefect stack together in one (PrefectStackScheduling)."""
+once), the modules sharing the real Prefect stack together in one (PrefectStackScheduling), the longest
+first (LONGEST_FIRST)."""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def test_a_failed_rebuild_is_posted_to_the_webhook(hooked: PrefectStack) -> None
     # same message may come again, but never a second alert (a Crashed after the Failed, say)
     with pytest.raises(AssertionError, match="nothing posted"):
         while True:
-            again = json.loads(_posted(hooked, finished["name"], seconds=3)["body"])["text"]
+            again = _posted_text(hooked, finished["name"], seconds=3)
             assert again == text, again
 
 
@@ -131,8 +131,8 @@ def _posted(stack: PrefectStack, containing: str, seconds: float = 30) -> dict[s
             return posted
 
 
-def _posted_text(stack: PrefectStack, containing: str) -> str:
-    text: str = json.loads(_posted(stack, containing)["body"])["text"]
+def _posted_text(stack: PrefectStack, containing: str, seconds: float = 30) -> str:
+    text: str = json.loads(_posted(stack, containing, seconds)["body"])["text"]
     return text
 
 

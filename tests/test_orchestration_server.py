@@ -72,7 +72,7 @@ def prefect_stack() -> Iterator[PrefectStack]:
 
 @pytest.fixture(scope="module")
 def local_prefect(prefect_stack: PrefectStack) -> LocalPrefect:
-    """One `rebuild` run of 2014-15 on the shared stack, triggered as the README says, in a new shell in
+    """One `rebuild` run of 2014-15 on the module's stack, triggered as the README says, in a new shell in
     the checkout: the project's settings and server first."""
     assert "make worker" in prefect_stack.deploy_output
     assert "prefect worker start" not in prefect_stack.deploy_output
