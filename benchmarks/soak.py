@@ -53,6 +53,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
+from reporting.orchestration import local_server
 from reporting.orchestration.crashed_runs import RERUNS
 from reporting.store.models import EvidenceRecord, ReceivedFileRecord, table
 from tests.postgres_server import PostgresServer, PostgresUnavailable, free_port, throwaway_postgres
@@ -152,14 +153,6 @@ class Service:
 def group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     return True
@@ -455,7 +448,7 @@ class Soak:
         ]
         for run in running:
             pid = int(str(run["infrastructure_pid"]).rsplit(":", 1)[-1])
-            if not process_alive(pid):
+            if not local_server.running(pid):
                 continue  # killed before, not yet marked Crashed
             for worker in self.workers:
                 if run["id"] in worker.log_text():
@@ -994,7 +987,9 @@ def main() -> int:
             check_left(soak.serial)
         problems += [f"left running: {what}" for what in LEFT]
         problems += [
-            f"left running: a flow run's process {pid}" for pid in sorted(run_pids) if process_alive(pid)
+            f"left running: a flow run's process {pid}"
+            for pid in sorted(run_pids)
+            if local_server.running(pid)
         ]
         shutil.rmtree(root, ignore_errors=True)
     if soak is not None:
