@@ -39,7 +39,7 @@ from reporting.flows.caching import (
     BY_PACKAGE_DAY_AND_EARLIER,
     BY_RECEIVED_FILE,
 )
-from reporting.flows.task_options import RETRY, UNCACHED, log_expected_errors_in_one_line
+from reporting.flows.task_options import RETRY, UNCACHED
 from reporting.flows.write_slot import write_slot
 from reporting.framework import BIENNIUM_PATTERN
 from reporting.intake.readers import ReceivedFile, Tables
@@ -202,7 +202,6 @@ def biennial_report(
 ) -> dict[str, Any]:
     """Build the implementation report of one biennium's submission package (each parameter is described
     in the Run form)."""
-    log_expected_errors_in_one_line()
     asked = pipeline.Parameters(
         package, biennium, outcomes, template, out, strict, pdf, language, draft, publication_date, force
     )

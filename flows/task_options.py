@@ -1,8 +1,8 @@
-"""How the `biennial-report` tasks meet failure: what is retried, and what is logged in one line."""
+"""How the `biennial-report` tasks meet failure: what is retried (an expected failure is logged in one
+line by Prefect's logging configuration: orchestration/run_logging.py)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from prefect import Task
@@ -11,7 +11,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import exponential_backoff
 from sqlalchemy.exc import OperationalError
 
-from reporting.errors import OutputError, PackageError, StrictModeError, is_permanent
+from reporting.errors import is_permanent
 
 
 def transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -19,25 +19,6 @@ def transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> boo
     that is wrong or a disk that is full: trying again gives the same answer."""
     error = state.result(raise_on_failure=False)
     return isinstance(error, OSError | OperationalError) and not is_permanent(error)
-
-
-class OneLineForExpectedErrors(logging.Filter):
-    """A wrong package or a full disk is logged as its one-line reason, not as a traceback: the
-    operator has nothing to debug, only something to fix."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], PackageError | StrictModeError | OutputError):
-            record.msg = record.getMessage().splitlines()[0]  # it names the error and its reason
-            record.args, record.exc_info, record.exc_text = None, None, None
-        return True
-
-
-def log_expected_errors_in_one_line() -> None:
-    """Prefect's run loggers log a wrong package, a strict refusal or a full disk as its one line."""
-    for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, OneLineForExpectedErrors) for f in logger.filters):
-            logger.addFilter(OneLineForExpectedErrors())
 
 
 RETRY: dict[str, Any] = {

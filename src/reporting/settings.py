@@ -162,3 +162,9 @@ def configure_prefect() -> None:
         os.environ.setdefault(key, value)
     private_folder(data_dir())  # also when Prefect's home is elsewhere: its server watches the data folder
     private_folder(Path(os.environ["PREFECT_HOME"]))
+    if "PREFECT_LOGGING_SETTINGS_PATH" not in os.environ:  # an expected failure is logged in one line
+        from reporting.orchestration.run_logging import write_settings
+
+        written = write_settings(Path(os.environ["PREFECT_HOME"]))
+        if written is not None:
+            os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(written)
