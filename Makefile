@@ -117,6 +117,12 @@ test-reliability: venv system-deps
 bench-memory: venv
 	$(PY) -m benchmarks.run memory
 
+## make bench-workers: what a second worker buys: two bienniums of 10,000 rows built at once on make soak's
+## installation (PostgreSQL, a Prefect server, two workers) against two built one after the other
+.PHONY: bench-workers
+bench-workers: venv system-deps
+	$(PY) -m benchmarks.run workers
+
 ## make bench-rebuild: first build vs a rebuild where nothing changed (task cache)
 bench-rebuild: venv
 	$(PY) -m benchmarks.run rebuild
