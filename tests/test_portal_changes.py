@@ -1,7 +1,9 @@
-"""What changed since the last decision (review.since)."""
+"""What changed since the last decision (review.since), on the reviewer's page."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,7 @@ from reporting import settings
 from reporting.review.results import Decision, decide, sync
 from reporting.review.since import RowChange, changes_since_decisions
 from reporting.store.database import engine_for
-from tests.test_portal import AFRICA_REVIEWER, B, Portal
+from tests.test_portal import AFRICA_REVIEWER, ASIA_REVIEWER, B, Portal
 from tests.test_portal import hashed as hashed  # the fixtures of the portal's HTTP tests
 from tests.test_portal import portal as portal
 from tests.test_storage import EVIDENCE, ingest
@@ -84,3 +86,37 @@ def test_what_changed_since_each_results_last_decision(portal: Portal, tmp_path:
     assert row.texts == (("result_achieved", before, "Adopted in 2016."),)  # the rows returned, not the last
     _send_again(package, {("ETH155", "2"): before})  # back to the rows it was returned on: nothing changed
     assert set(changes_since_decisions(engine, B)) == set()
+
+
+def _row_of(page: str, cpo: str) -> str:
+    """What the reviewer's page shows of a result: from its checkbox to the next result's."""
+    start = page.index(f'aria-label="{cpo} ')
+    end = page.find('name="result"', start)
+    return page[start : end if end > 0 else page.index("<fieldset>")]
+
+
+def test_the_reviewer_sees_the_decision_and_the_old_and_new_text(portal: Portal, tmp_path: Path) -> None:
+    client = portal.client(AFRICA_REVIEWER)
+    engine = engine_for(settings.database_url())
+    comment = "Say which <law> & when."
+    assert not decide(engine, B, [Decision("7.2", "ETH155", "return", AFRICA_REVIEWER, comment)]).refused
+    assert not decide(engine, B, [Decision("7.1", "NGA904", "approve", AFRICA_REVIEWER)]).refused
+    assert "Changed since it was decided on" not in client.get("/review").text
+    before, _contribution = _texts_of(tmp_path / B, "ETH155", "2")
+    _send_again(tmp_path / B, {("ETH155", "2"): CHANGED_TEXT})
+
+    page = client.get("/review").text
+    returned = _row_of(page, "ETH155")
+    assert "Changed since it was decided on" in returned
+    shown = html.unescape(re.sub(r"\s+", " ", returned))
+    before = re.sub(r"\s+", " ", before)
+    assert f"Last decision</dt><dd>returned</dd> <dt>Decided by</dt><dd>{AFRICA_REVIEWER}</dd>" in shown
+    assert f"<dt>Comment</dt><dd>{comment}</dd>" in shown
+    assert "Criterion 2: changed" in shown
+    assert f"Result achieved</th><td><pre>{before}</pre></td><td><pre>{CHANGED_TEXT}</pre>" in shown
+    assert "the law on &lt;minimum wages &amp; hours&gt;." in returned  # escaped, never markup
+    assert "<minimum" not in page and "<law>" not in page
+    assert "Changed since" not in _row_of(page, "NGA904")  # approved, its rows unchanged
+    assert "Changed since" not in _row_of(page, "SHA127")  # never decided
+    assert page.count("Changed since it was decided on") == 1
+    assert "ETH155" not in portal.client(ASIA_REVIEWER).get("/review").text

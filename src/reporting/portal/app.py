@@ -13,7 +13,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reporting import people, settings
+from reporting.counting.approval import Result
 from reporting.intake.text_cleaning import printable
 from reporting.portal import accounts, checks, language, uploads
 from reporting.portal.language import _
@@ -33,11 +34,13 @@ from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Sessi
 from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.resources import templates_dir
 from reporting.review.results import Decision
+from reporting.review.since import SinceDecision, changes_since_decisions
 from reporting.store.review import Entry, record
 
 REPORT_KINDS = (".docx", ".pdf")
 STATUSES = ("submitted", "returned", "approved")
 LISTED = ["region", "country", "cpo_code", "indicator", "criteria", "status", "changed_by", "comment"]
+T = TypeVar("T")
 
 
 def _person(name: str | None) -> people.Person | None:
@@ -262,20 +265,30 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     def home(request: Request, person: Signed) -> HTMLResponse:
         return page(request, "home.html", bienniums=_bienniums(engine()))
 
-    computed: dict[str, tuple[tuple[object, ...], pd.DataFrame]] = {}
+    computed: dict[tuple[str, str], tuple[tuple[object, ...], Any]] = {}
+
+    def kept(what: str, biennium: str, compute: Callable[[Engine, str], T]) -> T:
+        """`compute(engine, biennium)`, computed again only when the store has changed since
+        (`_store_marker`): a library call takes seconds on a whole programme, a page must answer in a
+        fraction of one. One at a time (results_frame syncs the review rows: the audit trail)."""
+        with writing:
+            known = computed.get((what, biennium))
+            if known is None or known[0] != _store_marker(engine()):
+                value = compute(engine(), biennium)
+                computed[(what, biennium)] = (_store_marker(engine()), value)  # after its own sync's entries
+            found: T = computed[(what, biennium)][1]
+            return found
 
     def results_of(biennium: str) -> pd.DataFrame:
-        """The biennium's results (`review.results.results_frame`), computed again only when the store has
-        changed since (`_store_marker`): the library call takes seconds on a whole programme, a page must
-        answer in a fraction of one. One at a time: it syncs the review rows (the audit trail)."""
+        """The biennium's results (`review.results.results_frame`), its review rows synced."""
         from reporting.review.results import results_frame
 
-        with writing:
-            known = computed.get(biennium)
-            if known is None or known[0] != _store_marker(engine()):
-                frame = results_frame(engine(), biennium)
-                computed[biennium] = (_store_marker(engine()), frame)  # after its own sync's entries
-            return computed[biennium][1]
+        return kept("results", biennium, results_frame)
+
+    def changes_of(biennium: str) -> dict[Result, SinceDecision]:
+        """What changed in each result since its last decision (`review.since`), once synced."""
+        results_of(biennium)
+        return kept("since", biennium, changes_since_decisions)
 
     def regional_results(person: people.Person, biennium: str) -> pd.DataFrame:
         """The biennium's results in the regions the person works for (reviewers and submitters alike)."""
@@ -287,8 +300,10 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     ) -> HTMLResponse:
         year, known = chosen(biennium)
         rows = _rows(regional_results(person, year))
+        since = changes_of(year)
         for row in rows:
             row["key"] = json.dumps([row["indicator"], row["cpo_code"], row["version"]])
+            row["since"] = since.get((row["indicator"], row["cpo_code"]))
         return page(request, "review.html", status, biennium=year, bienniums=known, results=rows, **more)
 
     @app.get("/review", response_class=HTMLResponse)
