@@ -1,18 +1,24 @@
-"""What changed since the last decision (review.since), on the reviewer's page."""
+"""What changed since the last decision on the reviewer's page (review.since), and each biennium at a
+glance on the overview: the files received, the latest draft's figures and the link to its sign-off run
+in the Prefect UI."""
 
 from __future__ import annotations
 
 import html
 import re
 from pathlib import Path
+from uuid import uuid4
 
 import pandas as pd
+import pytest
 
 from reporting import settings
+from reporting.portal import runs
 from reporting.review.results import Decision, decide, sync
 from reporting.review.since import RowChange, changes_since_decisions
+from reporting.store.builds import record_build
 from reporting.store.database import engine_for
-from tests.test_portal import AFRICA_REVIEWER, ASIA_REVIEWER, B, Portal
+from tests.test_portal import AFRICA_REVIEWER, ASIA_REVIEWER, SIGNER, SUBMITTER, B, Portal
 from tests.test_portal import hashed as hashed  # the fixtures of the portal's HTTP tests
 from tests.test_portal import portal as portal
 from tests.test_storage import EVIDENCE, ingest
@@ -120,3 +126,106 @@ def test_the_reviewer_sees_the_decision_and_the_old_and_new_text(portal: Portal,
     assert "Changed since" not in _row_of(page, "SHA127")  # never decided
     assert page.count("Changed since it was decided on") == 1
     assert "ETH155" not in portal.client(ASIA_REVIEWER).get("/review").text
+
+
+SUMMARY = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
+
+
+def _build(built: str, figures: list[tuple[str, str, int, int]], draft: bool = True) -> None:
+    """A build recorded as the pipeline records one (`store.builds`): its indicator summary of
+    (indicator, region, achieved, of them approved) — a draft's with the approved and pending columns."""
+    rows = [
+        (B, "7", i, region, "", achieved, approved, achieved - approved)
+        for i, region, achieved, approved in figures
+    ]
+    summary = pd.DataFrame(rows, columns=[*SUMMARY, "achieved_approved", "achieved_pending"])
+    build = {
+        "biennium": B,
+        "build_id": uuid4().hex,
+        "built_at": pd.Timestamp(built, tz="UTC").to_pydatetime(),
+        "flow_run_id": None,
+        "out_dir": "out",
+        "outcomes_json": "null",
+        "inputs_json": "[]",
+        "summary_csv": (summary if draft else summary[SUMMARY]).to_csv(index=False),
+        "evidence_csv": "",
+    }
+    record_build(engine_for(settings.database_url()), build)
+
+
+def test_the_overview_lists_the_files_received_and_the_latest_drafts_figures(
+    portal: Portal, tmp_path: Path
+) -> None:
+    client = portal.client(SIGNER)
+    page = client.get("/overview").text
+    assert "No draft has been built for this biennium yet." in page
+    assert "<td>evidence/evidence.csv</td>" in page and "superseded by no." not in page
+
+    _send_again(tmp_path / B, {("ETH155", "2"): CHANGED_TEXT})
+    _build("2026-01-10 09:00", [("7.1", "Africa", 9, 9), ("7.1", "Total", 90, 90)])
+    _build("2026-01-12 09:00", [("7.1", "Africa", 3, 2), ("7.2", "Africa", 1, 0), ("7.1", "Total", 21, 5)])
+    _build("2026-02-01 09:00", [("7.1", "Africa", 77, 77)], draft=False)  # a final build: not shown
+    page = re.sub(r"\s+", " ", client.get("/overview").text)
+    assert "Built on 2026-01-12 09:00 UTC" in page and ">77<" not in page
+    assert '<th scope="col">Africa</th><th scope="col">Total</th>' in page
+    assert '<th scope="row">7.1</th><td>3 (2)</td><td>21 (5)</td>' in page
+    assert '<th scope="row">7.2</th><td>1 (0)</td><td></td>' in page
+    files = page[page.index("Files received") :]
+    assert files.count("evidence/evidence.csv") == 2
+    assert re.search(r"superseded by no\. (\d+) on \d{4}-\d\d-\d\d \d\d:\d\d", files)
+    assert "0, 0, 1" in files  # the new version: no row added or removed, one changed
+
+
+def test_the_overview_links_the_latest_sign_off_run_or_says_why_not(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = portal.client(SIGNER)
+    assert "No Prefect server answered" in client.get("/overview").text  # none configured, none running
+
+    asked: list[str] = []
+
+    def found(biennium: str) -> runs.SignOffRun | None:
+        asked.append(biennium)
+        url = "http://prefect.example/runs/flow-run/0b7e"
+        return runs.SignOffRun(f"sign-off-{biennium}-20260115-060000-0b7e1a", "Paused", url)
+
+    monkeypatch.setattr(runs, "latest_sign_off_run", found)
+    page = client.get("/overview").text
+    assert asked == [B]
+    assert (
+        '<a href="http://prefect.example/runs/flow-run/0b7e">The latest sign-off run in the Prefect UI: '
+        f"sign-off-{B}-20260115-060000-0b7e1a</a> (Paused)"
+    ) in page
+    monkeypatch.setattr(runs, "latest_sign_off_run", lambda biennium: None)
+    assert "No sign-off run of this biennium on the Prefect server." in client.get("/overview").text
+    assert portal.client(SUBMITTER).get("/overview").status_code == 403
+
+
+def test_an_unanswering_prefect_server_is_said_at_once(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that takes the connection and never answers: the page says so within the timeout (no
+    retry), instead of hanging."""
+    import socket
+    import time
+
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen(8)  # accepted by the kernel, never read
+    try:
+        monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{listening.getsockname()[1]}/api")
+        client = portal.client(SIGNER)
+        started = time.monotonic()
+        page = client.get("/overview").text
+        assert "No Prefect server answered" in page
+        assert time.monotonic() - started < runs.TIMEOUT_SECONDS * 3
+    finally:
+        listening.close()
+
+
+def test_the_ui_address_of_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_UI_URL", raising=False)
+    assert runs.ui_address("http://127.0.0.1:4200/api") == "http://127.0.0.1:4200"
+    assert runs.ui_address("https://prefect.internal/api/") == "https://prefect.internal"
+    monkeypatch.setenv("PREFECT_UI_URL", "https://ui.example.org/")
+    assert runs.ui_address("http://127.0.0.1:4200/api") == "https://ui.example.org"
