@@ -18,7 +18,7 @@ from reporting.review.results import Decision, decide, sync
 from reporting.review.since import RowChange, changes_since_decisions
 from reporting.store.builds import record_build
 from reporting.store.database import engine_for
-from tests.test_portal import AFRICA_REVIEWER, ASIA_REVIEWER, SIGNER, SUBMITTER, B, Portal
+from tests.test_portal import AFRICA_REVIEWER, ASIA_REVIEWER, SIGNER, SUBMITTER, B, Portal, csrf
 from tests.test_portal import hashed as hashed  # the fixtures of the portal's HTTP tests
 from tests.test_portal import portal as portal
 from tests.test_storage import EVIDENCE, ingest
@@ -127,6 +127,10 @@ def test_the_reviewer_sees_the_decision_and_the_old_and_new_text(portal: Portal,
     assert page.count("Changed since it was decided on") == 1
     assert "ETH155" not in portal.client(ASIA_REVIEWER).get("/review").text
 
+    french = portal.client(AFRICA_REVIEWER)
+    french.post("/language", data={"csrf": csrf(french, "/"), "language": "fr", "back": "/review"})
+    assert "Modifié depuis la décision" in french.get("/review").text
+
 
 SUMMARY = ["biennium", "outcome", "indicator", "region", "target", "achieved"]
 
@@ -174,6 +178,11 @@ def test_the_overview_lists_the_files_received_and_the_latest_drafts_figures(
     assert files.count("evidence/evidence.csv") == 2
     assert re.search(r"superseded by no\. (\d+) on \d{4}-\d\d-\d\d \d\d:\d\d", files)
     assert "0, 0, 1" in files  # the new version: no row added or removed, one changed
+
+    spanish = portal.client(SIGNER)
+    spanish.post("/language", data={"csrf": csrf(spanish, "/"), "language": "es", "back": "/overview"})
+    page = spanish.get("/overview").text
+    assert "Último borrador" in page and "Archivos recibidos" in page and "sustituido por el n.º" in page
 
 
 def test_the_overview_links_the_latest_sign_off_run_or_says_why_not(
