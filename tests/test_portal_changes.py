@@ -18,13 +18,14 @@ from reporting.review.results import Decision, decide, sync
 from reporting.review.since import RowChange, changes_since_decisions
 from reporting.store.builds import record_build
 from reporting.store.database import engine_for
-from tests.test_portal import AFRICA_REVIEWER, ASIA_REVIEWER, SIGNER, SUBMITTER, B, Portal, csrf
+from tests.test_portal import AFRICA_REVIEWER, ASIA_REVIEWER, SIGNER, SUBMITTER, B, Portal, _decide, csrf
 from tests.test_portal import hashed as hashed  # the fixtures of the portal's HTTP tests
 from tests.test_portal import portal as portal
 from tests.test_storage import EVIDENCE, ingest
 
 CHANGED_TEXT = "Adopted in 2015: the law on <minimum wages & hours>."
 """Prose with markup characters (no HTML tag: intake would remove a tag): escaped on every page."""
+LATER_TEXT = "Adopted in 2016: the <wages & hours> law."
 
 
 def _send_again(
@@ -102,26 +103,34 @@ def _row_of(page: str, cpo: str) -> str:
 
 
 def test_the_reviewer_sees_the_decision_and_the_old_and_new_text(portal: Portal, tmp_path: Path) -> None:
+    """Decided on the page (the rows' version in the form, "on rows …" in the audit entry: not part of
+    the comment), changed twice by the office: the decision and the texts before and now, escaped."""
     client = portal.client(AFRICA_REVIEWER)
-    engine = engine_for(settings.database_url())
-    comment = "Say which <law> & when."
-    assert not decide(engine, B, [Decision("7.2", "ETH155", "return", AFRICA_REVIEWER, comment)]).refused
-    assert not decide(engine, B, [Decision("7.1", "NGA904", "approve", AFRICA_REVIEWER)]).refused
+    assert _decide(client, "approve", "NGA904") == 303
+    assert _decide(client, "return", "ETH155", comment="Which law?") == 303
     assert "Changed since it was decided on" not in client.get("/review").text
     before, _contribution = _texts_of(tmp_path / B, "ETH155", "2")
     _send_again(tmp_path / B, {("ETH155", "2"): CHANGED_TEXT})
+    page = client.get("/review").text
+    shown = html.unescape(re.sub(r"\s+", " ", _row_of(page, "ETH155")))
+    before = re.sub(r"\s+", " ", before)
+    assert f"Result achieved</th><td><pre>{before}</pre></td><td><pre>{CHANGED_TEXT}</pre>" in shown
+    assert "<dt>Comment</dt><dd>Which law?</dd>" in shown
 
+    comment = "Say which <law> & when."
+    assert _decide(client, "return", "ETH155", comment=comment) == 303  # on the new rows
+    assert "Changed since it was decided on" not in client.get("/review").text
+    _send_again(tmp_path / B, {("ETH155", "2"): LATER_TEXT})
     page = client.get("/review").text
     returned = _row_of(page, "ETH155")
-    assert "Changed since it was decided on" in returned
     shown = html.unescape(re.sub(r"\s+", " ", returned))
-    before = re.sub(r"\s+", " ", before)
     assert f"Last decision</dt><dd>returned</dd> <dt>Decided by</dt><dd>{AFRICA_REVIEWER}</dd>" in shown
     assert f"<dt>Comment</dt><dd>{comment}</dd>" in shown
     assert "Criterion 2: changed" in shown
-    assert f"Result achieved</th><td><pre>{before}</pre></td><td><pre>{CHANGED_TEXT}</pre>" in shown
+    assert f"Result achieved</th><td><pre>{CHANGED_TEXT}</pre></td><td><pre>{LATER_TEXT}</pre>" in shown
     assert "the law on &lt;minimum wages &amp; hours&gt;." in returned  # escaped, never markup
-    assert "<minimum" not in page and "<law>" not in page
+    assert "the &lt;wages &amp; hours&gt; law" in returned
+    assert "<minimum" not in page and "<wages" not in page and "<law>" not in page
     assert "Changed since" not in _row_of(page, "NGA904")  # approved, its rows unchanged
     assert "Changed since" not in _row_of(page, "SHA127")  # never decided
     assert page.count("Changed since it was decided on") == 1
