@@ -2,10 +2,13 @@
 Prefect server with the deployments registered and a worker running, as an operator runs them
 (scripts/prefect.sh): a submitter uploads a file with a mistake and, within 30 seconds, reads the
 finding that the `check-submission` run found; a reviewer returns a result with a comment that the
-submitter then reads; a signer downloads the draft; a translator, with the keyboard alone, signs in,
-switches the interface to French and finds the XLIFF of their language. axe-core checks every page
-(no serious or critical violation). With PORTAL_SCREENSHOTS set to a folder, each page is saved there as
-portal-<page>.png (the README's screenshots: `PORTAL_SCREENSHOTS=docs`)."""
+submitter then reads and, once the office's new version is stored, opens with the keyboard what changed
+since; a signer finds the link to the biennium's sign-off run in the Prefect UI and downloads the
+draft; a translator, with the keyboard alone, signs in, switches the interface to French and finds the
+XLIFF of their language. axe-core checks every page (no serious or critical violation). With
+PORTAL_SCREENSHOTS set to a folder, each page is saved there as portal-<page>.png (the README's
+screenshots of the submitter's, translator's and login pages: `PORTAL_SCREENSHOTS=docs`; those of the
+reviewer's page and the overview were taken on the demo, with a draft built and a sign-off run)."""
 
 from __future__ import annotations
 
@@ -24,14 +27,16 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from reporting import settings
 from reporting.orchestration import local_server
 from reporting.portal import uploads
 from reporting.portal.app import create_app
+from reporting.store.database import engine_for
 from tests.prefect_stack import SCRIPT, SCRIPT_SECONDS, start_service, stop_service, wait_until
 from tests.test_portal import AFRICA_REVIEWER, PASSWORD, SIGNER, SUBMITTER, TRANSLATOR, B, Portal
 from tests.test_portal import hashed as hashed  # fixtures the journey shares with the HTTP tests
 from tests.test_portal import portal as portal
-from tests.test_storage import EVIDENCE
+from tests.test_storage import EVIDENCE, ingest
 
 CHROMIUM = "/usr/bin/chromium"
 FINDINGS_WITHIN_MS = 30_000
@@ -107,6 +112,33 @@ def _serious(page: Any) -> list[str]:
     ]
 
 
+NAMED = "Parliament adopted the Overseas Employment Proclamation No. 923/2016 in January 2016."
+
+
+def _office_names_the_law(package: Path) -> None:
+    """The office's new version of the evidence file, ETH155's third criterion naming the law, stored
+    as the next build stores it."""
+    rows = pd.read_csv(package / EVIDENCE, dtype=str, keep_default_na=False)
+    rows.loc[(rows["cpo_code"] == "ETH155") & (rows["criterion"] == "3"), "result_achieved"] = NAMED
+    rows.to_csv(package / EVIDENCE, index=False)
+    ingest(engine_for(settings.database_url()), package, settings.archive_dir())
+
+
+def _paused_sign_off_run(api: str) -> Any:
+    """A run of `end-of-biennium` named as its sign-off runs are, paused, on the server at `api` (made
+    there, not run: the overview only reads it)."""
+    from prefect import Flow
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.states import Paused
+
+    with SyncPrefectClient(api) as client:
+        return client.create_flow_run(
+            Flow(lambda: None, name="end-of-biennium"),
+            name=f"sign-off-{B}-20260115-060000-0b7e1a",
+            state=Paused(),
+        )
+
+
 def test_submit_review_translate_and_download_in_a_browser(portal: Portal, tmp_path: Path) -> None:
     from playwright.sync_api import Page, expect, sync_playwright
 
@@ -165,13 +197,23 @@ def test_submit_review_translate_and_download_in_a_browser(portal: Portal, tmp_p
         reviewer.get_by_label("Comment or reason").fill("Name the law that was adopted, please.")
         reviewer.get_by_role("button", name="Record the decision").click()
         expect(reviewer.get_by_role("status")).to_contain_text("return × 1")
-        looked_at(reviewer, "review")
 
         office.reload()
         expect(office.get_by_role("cell", name="Name the law that was adopted, please.")).to_be_visible()
 
+        _office_names_the_law(tmp_path / B)  # its new version stored: what changed since the return
+        reviewer.reload()
+        reviewer.get_by_text("Changed since it was decided on").focus()
+        reviewer.keyboard.press("Enter")  # opened with the keyboard
+        expect(reviewer.get_by_role("cell", name=NAMED)).to_be_visible()
+        expect(reviewer.get_by_role("rowheader", name="Result achieved")).to_be_visible()
+        looked_at(reviewer, "review")
+
+        sign_off = _paused_sign_off_run(api)
         signer = signed_in(browser.new_context().new_page(), base, SIGNER)
         signer.get_by_role("link", name="Overview").click()
+        link = signer.get_by_role("link", name=f"The latest sign-off run in the Prefect UI: {sign_off.name}")
+        expect(link).to_have_attribute("href", f"{api.removesuffix('/api')}/runs/flow-run/{sign_off.id}")
         with signer.expect_download() as download:
             signer.get_by_role("link", name="draft/en/report.docx").click()
         saved = tmp_path / "downloaded.docx"

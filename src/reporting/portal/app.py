@@ -13,7 +13,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
@@ -26,18 +26,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reporting import people, settings
+from reporting.counting.approval import Result
 from reporting.intake.text_cleaning import printable
-from reporting.portal import accounts, checks, language, uploads
+from reporting.portal import accounts, checks, language, runs, uploads
 from reporting.portal.language import _
 from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
 from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.resources import templates_dir
 from reporting.review.results import Decision
+from reporting.review.since import SinceDecision, changes_since_decisions
 from reporting.store.review import Entry, record
 
 REPORT_KINDS = (".docx", ".pdf")
 STATUSES = ("submitted", "returned", "approved")
 LISTED = ["region", "country", "cpo_code", "indicator", "criteria", "status", "changed_by", "comment"]
+T = TypeVar("T")
 
 
 def _person(name: str | None) -> people.Person | None:
@@ -104,6 +107,11 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
+def _with_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame whose missing values (NA, NaT) are None, as a page tests them."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
 def _reports(biennium: str) -> list[str]:
     """The report files of a biennium in the output folder (`<biennium>/[draft/]<language>/`)."""
     root = settings.current().output_dir / biennium
@@ -112,6 +120,47 @@ def _reports(biennium: str) -> list[str]:
     return sorted(
         str(f.relative_to(root)) for f in root.rglob("*") if f.suffix in REPORT_KINDS and f.is_file()
     )
+
+
+def _draft_figures(engine: Engine, biennium: str) -> dict[str, Any] | None:
+    """The latest draft build's figures as it recorded them (`store.builds.latest_draft`): member States
+    per indicator (rows) and region (columns, the total last), each with those of approved results."""
+    from reporting.store.builds import latest_draft
+    from reporting.vocabulary import TOTAL
+
+    draft = latest_draft(engine, biennium)
+    if draft is None:
+        return None
+    summary = draft.summary
+    approved = summary.get("achieved_approved", summary["achieved"])
+    figures = summary.assign(
+        approved=approved.fillna(0).astype("int64"), achieved=summary["achieved"].fillna(0)
+    )
+    regions = [r for r in dict.fromkeys(figures["region"].astype(str)) if r != TOTAL]
+    regions += [TOTAL] if (figures["region"] == TOTAL).any() else []
+    cells = {
+        (str(i), str(r)): (int(a), int(p))
+        for i, r, a, p in zip(
+            figures["indicator"], figures["region"], figures["achieved"], figures["approved"], strict=True
+        )
+    }
+    indicators = list(dict.fromkeys(figures["indicator"].astype(str)))
+    return {
+        "build_id": draft.build_id,
+        "built_at": draft.built_at,
+        "outcomes": draft.outcomes,
+        "regions": regions,
+        "rows": [(i, [cells.get((i, r)) for r in regions]) for i in indicators],
+    }
+
+
+def _sign_off(biennium: str) -> dict[str, Any]:
+    """The biennium's latest sign-off run (`runs.latest_sign_off_run`), or why there is none to show."""
+    try:
+        run = runs.latest_sign_off_run(biennium)
+    except runs.Unreachable:
+        return {"run": None, "reached": False}
+    return {"run": run, "reached": True}
 
 
 def create_app(config: PortalSettings | None = None) -> FastAPI:
@@ -262,20 +311,36 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     def home(request: Request, person: Signed) -> HTMLResponse:
         return page(request, "home.html", bienniums=_bienniums(engine()))
 
-    computed: dict[str, tuple[tuple[object, ...], pd.DataFrame]] = {}
+    computed: dict[tuple[str, str], tuple[tuple[object, ...], Any]] = {}
+
+    def kept(what: str, biennium: str, compute: Callable[[Engine, str], T]) -> T:
+        """`compute(engine, biennium)`, computed again only when the store has changed since
+        (`_store_marker`): a library call takes seconds on a whole programme, a page must answer in a
+        fraction of one. One at a time (results_frame syncs the review rows: the audit trail)."""
+        with writing:
+            known = computed.get((what, biennium))
+            if known is None or known[0] != _store_marker(engine()):
+                value = compute(engine(), biennium)
+                computed[(what, biennium)] = (_store_marker(engine()), value)  # after its own sync's entries
+            found: T = computed[(what, biennium)][1]
+            return found
 
     def results_of(biennium: str) -> pd.DataFrame:
-        """The biennium's results (`review.results.results_frame`), computed again only when the store has
-        changed since (`_store_marker`): the library call takes seconds on a whole programme, a page must
-        answer in a fraction of one. One at a time: it syncs the review rows (the audit trail)."""
+        """The biennium's results (`review.results.results_frame`), its review rows synced."""
         from reporting.review.results import results_frame
 
-        with writing:
-            known = computed.get(biennium)
-            if known is None or known[0] != _store_marker(engine()):
-                frame = results_frame(engine(), biennium)
-                computed[biennium] = (_store_marker(engine()), frame)  # after its own sync's entries
-            return computed[biennium][1]
+        return kept("results", biennium, results_frame)
+
+    def changes_of(biennium: str) -> dict[Result, SinceDecision]:
+        """What changed in each result since its last decision (`review.since`), once synced."""
+        results_of(biennium)
+        return kept("since", biennium, changes_since_decisions)
+
+    def files_of(biennium: str) -> pd.DataFrame:
+        """Every file received for the biennium, current or superseded (`store.versions.file_history`)."""
+        from reporting.store.versions import file_history
+
+        return kept("files", biennium, file_history)
 
     def regional_results(person: people.Person, biennium: str) -> pd.DataFrame:
         """The biennium's results in the regions the person works for (reviewers and submitters alike)."""
@@ -287,8 +352,10 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     ) -> HTMLResponse:
         year, known = chosen(biennium)
         rows = _rows(regional_results(person, year))
+        since = changes_of(year)
         for row in rows:
             row["key"] = json.dumps([row["indicator"], row["cpo_code"], row["version"]])
+            row["since"] = since.get((row["indicator"], row["cpo_code"]))
         return page(request, "review.html", status, biennium=year, bienniums=known, results=rows, **more)
 
     @app.get("/review", response_class=HTMLResponse)
@@ -514,6 +581,9 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
             statuses=STATUSES,
             regions=regions,
             reports=_reports(year),
+            files=_rows(_with_none(files_of(year))),
+            draft=_draft_figures(engine(), year),
+            sign_off=_sign_off(year),
         )
 
     @app.get("/reports/{biennium}/{path:path}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, insert, select
@@ -52,6 +52,39 @@ class Published:
     biennium: str
     published_on: date | None
     summary: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A draft build as the store recorded it: when, its id, the outcomes it covered (None: all) and
+    its indicator summary (biennium, outcome, indicator, region, target, achieved, achieved_approved,
+    achieved_pending)."""
+
+    build_id: str
+    built_at: datetime
+    outcomes: list[str] | None
+    summary: pd.DataFrame
+
+
+def latest_draft(engine: Engine, biennium: str) -> Draft | None:
+    """The latest draft build of a biennium (its summary has DRAFT_COLUMN), its figures as recorded, not
+    counted again; None when no draft was built. Each edition of a build is recorded: one is enough."""
+    import pandas as pd
+
+    builds = table(BuildRecord)
+    query = (
+        select(builds.c.build_id, builds.c.built_at, builds.c.outcomes_json, builds.c.summary_csv)
+        .where(builds.c.biennium == biennium)
+        .order_by(builds.c.built_at.desc(), builds.c.id.desc())
+    )
+    with engine.connect() as conn:
+        for build_id, built_at, outcomes_json, summary_csv in conn.execute(query):
+            if DRAFT_COLUMN in summary_csv.partition("\n")[0].split(","):
+                summary = pd.read_csv(
+                    io.StringIO(summary_csv), dtype={"outcome": str, "indicator": str, "biennium": str}
+                )
+                return Draft(str(build_id), built_at, json.loads(outcomes_json), summary)
+    return None
 
 
 def earlier_published(engine: Engine, biennium: str) -> Published | None:
