@@ -507,6 +507,12 @@ def test_each_person_reads_the_portal_in_their_language(portal: Portal) -> None:
     later = portal.client(SUBMITTER)  # another session, the same person
     page = later.get("/submit").text
     assert '<html lang="es">' in page and 'value="es" lang="es" selected' in page
+    statuses = set(re.findall(r'class="status-(\w+)">([^<]+)<', page))
+    assert statuses and statuses <= {
+        ("submitted", "presentado"),
+        ("returned", "devuelto"),
+        ("approved", "aprobado"),
+    }
     assert '<html lang="en">' in portal.client(AFRICA_REVIEWER).get("/").text
 
 

@@ -29,7 +29,7 @@ from reporting import people, settings
 from reporting.counting.approval import Result
 from reporting.intake.text_cleaning import printable
 from reporting.portal import accounts, checks, language, runs, uploads
-from reporting.portal.language import _
+from reporting.portal.language import N_, _
 from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
 from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.resources import templates_dir
@@ -38,7 +38,8 @@ from reporting.review.since import SinceDecision, changes_since_decisions
 from reporting.store.review import Entry, record
 
 REPORT_KINDS = (".docx", ".pdf")
-STATUSES = ("submitted", "returned", "approved")
+STATUSES = (N_("submitted"), N_("returned"), N_("approved"))
+"""A result's review statuses, shown in the person's language (`_(status)` in the pages)."""
 LISTED = ["region", "country", "cpo_code", "indicator", "criteria", "status", "changed_by", "comment"]
 T = TypeVar("T")
 
