@@ -75,6 +75,29 @@ def test_the_samples_decisions_are_imported_once_and_audited(engine: Engine, tmp
     assert len(audit_entries(engine, biennium=B)) == len(entries) + 1
 
 
+def test_a_new_version_of_a_results_rows_is_not_approved_by_the_decisions_made_on_the_old_rows(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The package's reviews.csv approved TUN129's rows; a reviewer returned it; the office sends a new
+    version of its rows. The same reviews.csv (unchanged) must not approve the new rows: nobody has
+    seen them. A new version of reviews.csv, sent after them, is a decision on them."""
+    package = copy_sample(tmp_path / B)
+    received(engine, package, tmp_path)
+    decide(engine, B, [Decision("7.1", "TUN129", "return", "Ana", "name the law")])
+    evidence = package / "evidence" / "evidence.csv"
+    rows = pd.read_csv(evidence, dtype=str, keep_default_na=False)
+    tunisia = rows["cpo_code"] == "TUN129"
+    rows.loc[tunisia, "ilo_contribution"] = rows.loc[tunisia, "ilo_contribution"] + " (the law of 2016)"
+    rows.to_csv(evidence, index=False)
+    again = received(engine, package, tmp_path, draft=True)
+    assert ("7.1", "TUN129") in again.pending  # submitted again, awaiting a reviewer
+    assert results_frame(engine, B).set_index("cpo_code").loc["TUN129", "changed_by"] == "intake"
+    reviews = pd.read_csv(package / "reviews.csv", dtype=str, keep_default_na=False)
+    reviews["comment"] = reviews["comment"] + " (checked again)"
+    reviews.to_csv(package / "reviews.csv", index=False)
+    assert ("7.1", "TUN129") in received(engine, package, tmp_path).approved
+
+
 def test_a_final_build_with_nothing_approved_builds_nothing(engine: Engine, tmp_path: Path) -> None:
     package = copy_sample(tmp_path / B)
     (package / "reviews.csv").unlink()
