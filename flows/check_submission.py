@@ -2,25 +2,22 @@
 creates a run of the `check-submission/portal` deployment for each upload (never checking in its own web
 request), so each check is visible in the Prefect UI with its findings as an artifact; the findings and
 the highlighted validation workbook are written beside the upload, where the submitter's page reads
-them (reporting.portal.uploads)."""
+them (reporting.portal.uploads). Prefect's settings are the caller's to configure, as for every flow
+(the worker's from `reporting server env`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 from pydantic import Field
 
 from reporting import settings
-
-settings.configure_prefect()  # before Prefect reads its settings: project-local home, no telemetry
-
-from prefect import flow, get_run_logger  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
-
-from reporting.escaping import markdown_cell  # noqa: E402
-from reporting.portal import uploads  # noqa: E402
-from reporting.store.database import engine_for  # noqa: E402
+from reporting.escaping import markdown_cell
+from reporting.portal import uploads
+from reporting.store.database import engine_for
 
 SHOWN = ("file", "sheet", "row", "column", "rule", "message")
 MOST_SHOWN = 200

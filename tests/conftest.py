@@ -81,10 +81,10 @@ DATA_DIR = pytest.StashKey[Path]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """Every test process gets its own data folder (database, archive, Prefect home and result
-    storage), set before collection imports anything: a module that configures Prefect when imported
-    (flows/check_submission.py, as the worker imports it) would otherwise fix Prefect's home in the
-    checkout's `data/`, shared by every process and every earlier run (a cached read served across
-    tests). An operator's own Prefect (but for its logging) or database settings never reach the tests."""
+    storage), set before collection imports anything: Prefect reads its settings when first imported,
+    and a module collected first would otherwise fix Prefect's home in the checkout's `data/`, shared by
+    every process and every earlier run (a cached read served across tests). An operator's own Prefect
+    (but for its logging) or database settings never reach the tests."""
     data = Path(tempfile.mkdtemp(prefix="reporting-tests-data-"))
     config.stash[DATA_DIR] = data
     for key in [k for k in os.environ if k.startswith("PREFECT_") and "_LOGGING_" not in k]:
