@@ -226,6 +226,54 @@ def test_rows_are_not_split_and_header_rows_keep_with_the_next(editions: dict[st
     )
 
 
+def sections(docx: Path) -> list[tuple[str, list[str]]]:
+    """Each section of the document: its orientation and what it shows (paragraph texts, "<table>",
+    "<drawing>"), empty paragraphs left out."""
+    found: list[tuple[str, list[str]]] = []
+    shown: list[str] = []
+    for element in Document(str(docx)).element.body:
+        if element.tag == qn("w:tbl"):
+            shown.append("<table>")
+            continue
+        if element.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in element.iter(qn("w:t"))).strip()
+            drawn = element.find(f".//{qn('w:drawing')}") is not None
+            shown += [text] if text else ["<drawing>"] if drawn else []
+            section = element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}")
+        else:
+            section = element if element.tag == qn("w:sectPr") else None
+        if section is not None:
+            size = section.find(qn("w:pgSz"))
+            found.append((size.get(qn("w:orient")) or "portrait", shown))
+            shown = []
+    return found
+
+
+def test_no_section_is_left_empty_and_each_keeps_its_orientation(
+    sample: Built, editions: dict[str, Built]
+) -> None:
+    """An empty section is a blank page (with its running header and page number): the sample has no
+    lessons learned nor Table 4, so the portrait section that holds them after the last outcome's tables
+    is left out, and the landscape annex follows the landscape tables."""
+    for docx in (sample.files.docx, *editions["en"].files.documents):
+        assert all(shown for _, shown in sections(docx)), f"{docx.name}: an empty section"
+    shown = sections(sample.files.docx)
+    assert [orientation for orientation, _ in shown] == ["portrait", "portrait", "landscape", "landscape"]
+    assert shown[-1][1][0] == "Annexe : États membres comptés, par indicateur et par région"
+    rich = sections(editions["en"].files.docx)  # outcomes 7 and 8, the lessons of all outcomes
+    assert [orientation for orientation, _ in rich] == [
+        "portrait",
+        "portrait",
+        "landscape",
+        "portrait",
+        "landscape",
+        "portrait",
+        "landscape",
+    ]
+    assert rich[-2][1][0] == "Lessons learned (all outcomes)"
+    assert rich[-1][1][0] == "Annex: Member States counted, by indicator and region"
+
+
 def test_french_is_written_with_typographic_apostrophes() -> None:
     with catalog_path("fr").open(encoding="utf-8") as catalog:
         translated = [line for line in catalog if line.startswith("msgstr")]

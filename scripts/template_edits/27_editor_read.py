@@ -1,0 +1,85 @@
+"""An editor's page-by-page read of the three editions: edits of the Word template, made with python-docx
+so that they can be applied again to a template someone else has edited (idempotent: each edit checks
+whether it is already there).
+
+- no blank page before the annex: the portrait section of the last outcome's lessons learned and
+  Table 4 and of the lessons of all outcomes ends (its section break is written) only when one of them
+  is there; otherwise the landscape annex follows the landscape tables.
+
+Usage: .venv/bin/python scripts/template_edits/27_editor_read.py [TEMPLATE.docx]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "implementation-report.docx"
+ANNEX_1 = "{{ _('Annex 1: CPO results not reportable') }}"
+COMPANIONS_NOTE_START = "{{ _('Companion documents:"
+REPORT = "{%p if document == 'report' %}"
+PORTRAIT_CLOSES = (
+    "{%p if document == 'report' and (lessons or outcomes[-1].lessons or outcomes[-1].outputs) %}"
+)
+"""The last portrait section (after the last outcome's landscape tables) holds that outcome's lessons
+learned and Table 4 and the lessons of all outcomes: written only when one of them is."""
+
+
+def paragraphs(document: DocxDocument) -> list[Paragraph]:
+    """Every paragraph of the body, table cells included, in document order."""
+    return [Paragraph(p, document._body) for p in document.element.body.iter(qn("w:p"))]
+
+
+def find(document: DocxDocument, text: str, after: Paragraph | None = None) -> Paragraph:
+    """The first paragraph whose text is `text` (after `after`, when given)."""
+    found = paragraphs(document)
+    if after is not None:
+        found = found[[p._p for p in found].index(after._p) + 1 :]
+    for paragraph in found:
+        if paragraph.text == text:
+            return paragraph
+    raise LookupError(text)
+
+
+def starting(document: DocxDocument, start: str) -> Paragraph:
+    return next(p for p in paragraphs(document) if p.text.startswith(start))
+
+
+def set_text(paragraph: Paragraph, text: str) -> None:
+    """The paragraph's text in its first text run (its formatting kept), the other runs emptied."""
+    runs = [r for r in paragraph.runs if r.text]
+    runs[0].text = text
+    for run in runs[1:]:
+        run.text = ""
+
+
+def previous(paragraph: Paragraph, steps: int = 1) -> Paragraph:
+    element = paragraph._p
+    for _ in range(steps):
+        element = element.getprevious()
+    return Paragraph(element, paragraph._parent)
+
+
+def closing_section(document: DocxDocument) -> None:
+    """The section break before the annexes is kept only when its portrait section holds something."""
+    annex_1 = find(document, ANNEX_1, after=starting(document, COMPANIONS_NOTE_START))
+    condition, section_end = previous(annex_1, 4), previous(annex_1, 3)
+    assert section_end._p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None, "no section break there"
+    if condition.text == REPORT:
+        set_text(condition, PORTRAIT_CLOSES)
+    assert condition.text == PORTRAIT_CLOSES, condition.text
+
+
+def main(template: Path) -> None:
+    document = Document(str(template))
+    closing_section(document)
+    document.save(str(template))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATE)
