@@ -16,6 +16,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 from matplotlib import font_manager
 from matplotlib.text import Text
 from PIL import ImageFont
@@ -272,6 +273,51 @@ def test_no_section_is_left_empty_and_each_keeps_its_orientation(
     ]
     assert rich[-2][1][0] == "Lessons learned (all outcomes)"
     assert rich[-1][1][0] == "Annex: Member States counted, by indicator and region"
+
+
+def keeps_with_next(paragraph: Paragraph) -> bool:
+    """Whether the paragraph is kept on the page of the one after it (set on it, else by its style)."""
+    kept = paragraph.paragraph_format.keep_with_next
+    style = paragraph.style
+    while kept is None and style is not None:
+        kept, style = style.paragraph_format.keep_with_next, style.base_style
+    return bool(kept)
+
+
+def heading_level(item: Paragraph | Table | None) -> int:
+    """1 for a Heading 1 (or the contents' heading), 2 for a Heading 2, …; 0 for anything else."""
+    if not isinstance(item, Paragraph) or item.style is None or "Heading" not in item.style.name:
+        return 0
+    return int(item.style.name[-1]) if item.style.name[-1].isdigit() else 1
+
+
+def test_a_heading_its_intro_line_and_a_figure_stay_with_what_follows(
+    sample: Built, editions: dict[str, Built]
+) -> None:
+    """No heading ends a page: a heading keeps with the paragraph after it; the short line under a
+    heading (a note, an indicator's title in the annex) with the table or heading after it; the
+    paragraph before a table with its first row (header rows keep with the next); a chart with its
+    caption."""
+    checked, alone = 0, []
+    for docx in (sample.files.docx, *editions["en"].files.documents):
+        items = [
+            i
+            for i in body(docx)
+            if not isinstance(i, Paragraph) or i.text.strip() or i._p.xpath(".//w:drawing")
+        ]
+        for before_it, item, after_it in zip([None, *items[:-1]], items, [*items[1:], None], strict=True):
+            if not isinstance(item, Paragraph) or after_it is None:
+                continue
+            level, below = heading_level(before_it), heading_level(after_it)  # a line under a heading
+            introduces = isinstance(after_it, Table) or (level and below > level)  # …and its subheading
+            if heading_level(item) or introduces or item._p.xpath(".//w:drawing"):
+                checked += 1
+                alone += [] if keeps_with_next(item) else [f"{docx.name}: {item.text[:50]}"]
+    assert checked > 100 and not alone, "\n".join(alone)
+    examples = "Results by indicator: country examples"
+    report = body(editions["en"].files.docx)
+    heading = next(n for n, i in enumerate(report) if isinstance(i, Paragraph) and i.text == examples)
+    assert isinstance(report[heading + 2], Table) and keeps_with_next(report[heading + 1])
 
 
 def test_french_is_written_with_typographic_apostrophes() -> None:

@@ -4,7 +4,10 @@ whether it is already there).
 
 - no blank page before the annex: the portrait section of the last outcome's lessons learned and
   Table 4 and of the lessons of all outcomes ends (its section break is written) only when one of them
-  is there; otherwise the landscape annex follows the landscape tables.
+  is there; otherwise the landscape annex follows the landscape tables;
+- no heading ends a page alone: the line under a heading that introduces a table or a subheading (the
+  outcome statement, the note on the country examples, an annex's introduction, an indicator's title in
+  the annexes) keeps with next, as the headings' styles do, and the chart with its caption.
 
 Usage: .venv/bin/python scripts/template_edits/27_editor_read.py [TEMPLATE.docx]
 """
@@ -28,6 +31,18 @@ PORTRAIT_CLOSES = (
 )
 """The last portrait section (after the last outcome's landscape tables) holds that outcome's lessons
 learned and Table 4 and the lessons of all outcomes: written only when one of them is."""
+
+
+KEPT_WITH_NEXT = (
+    "{{ _('Outcome statement:') }}",
+    "{{ o.id|chart }}",
+    "{{ o.examples_note }}",
+    "{{ ind.title }}",
+    "{{ _('CPO results that meet fewer measurement criteria",
+    "{{ ngettext('%(num)s submitted row broke a rule",
+    "{{ _('For each figure of Table 2, the member States counted",
+)
+"""The beginnings of the paragraphs kept on the page of what follows them."""
 
 
 def paragraphs(document: DocxDocument) -> list[Paragraph]:
@@ -75,9 +90,18 @@ def closing_section(document: DocxDocument) -> None:
     assert condition.text == PORTRAIT_CLOSES, condition.text
 
 
+def kept_with_next(document: DocxDocument) -> None:
+    """The lines that introduce what follows them keep with it."""
+    kept = [p for p in paragraphs(document) if p.text.startswith(KEPT_WITH_NEXT)]
+    assert len(kept) == 9, [p.text for p in kept]  # an indicator's title: in both annexes
+    for paragraph in kept:
+        paragraph.paragraph_format.keep_with_next = True
+
+
 def main(template: Path) -> None:
     document = Document(str(template))
     closing_section(document)
+    kept_with_next(document)
     document.save(str(template))
 
 
