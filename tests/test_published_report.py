@@ -91,6 +91,18 @@ def test_how_the_report_was_made_is_in_its_properties_not_on_its_cover(editions:
     assert "1 March 2027" in markdown[4] and "Generated on" not in "\n".join(markdown[:6])
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_properties_name_the_organisation_in_the_editions_language(
+    editions: dict[str, Built], language: str
+) -> None:
+    for docx in editions[language].files.documents:
+        properties = Document(str(docx)).core_properties
+        assert properties.author == ORGANISATION[language]
+        shown = [getattr(properties, name) for name in dir(properties) if not name.startswith("_")]
+        others = {name for code, name in ORGANISATION.items() if code != language}
+        assert not [value for value in shown if isinstance(value, str) and value in others]
+
+
 # --- no placeholders -------------------------------------------------------------------------------------
 
 

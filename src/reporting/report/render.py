@@ -266,8 +266,11 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
 
 def _set_properties(properties: Any, context: dict[str, Any]) -> None:
     """The document's properties say how it was made, which its cover does not: from what, the day it
-    was built and, for a stored build, the build (build.json says what it is)."""
+    was built and, for a stored build, the build (build.json says what it is); its author is the
+    organisation, named in the edition's language as on the cover (not the template's author)."""
     _ = edition(context.get("language", DEFAULT_LANGUAGE)).gettext
+    if context.get("organisation"):
+        properties.author = str(context["organisation"])
     made = (
         _("Generated on %(date)s, build %(build)s.")
         % {"date": context["generated_on"], "build": context["build_short"]}
