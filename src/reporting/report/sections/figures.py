@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from reporting.counting.typologies import member_states_by_typology
-from reporting.framework import Indicator, in_language
+from reporting.framework import Indicator
 from reporting.report.edition import N_, Edition
 from reporting.report.narrative import member_states_text
-from reporting.report.sections.plain import one_line, records
+from reporting.report.sections.plain import framework_text, records
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, TOTAL
 
 NO_TARGET = N_("no target set")
@@ -92,7 +92,7 @@ def summary_row(
     return {
         "id": indicator.id,
         "indicator": indicator.id,
-        "title": one_line(in_language(indicator.title, words.language)),
+        "title": framework_text(indicator.title, words),
         "target": target_total,
         "target_text": (
             no_target
