@@ -35,6 +35,7 @@ from schemas.rules import yes_no
 from tests.report_packages import SAMPLE, Built, body, build, part, rich_package, tables
 
 DAY = date(2026, 12, 2)
+SAMPLE_GOLDEN = Path(__file__).parent / "data" / "golden" / "2014-15" / "report.md"
 PUBLISHED = date(2027, 3, 1)
 ORGANISATION = {
     "en": "International Labour Office",
@@ -272,7 +273,7 @@ def test_no_section_is_left_empty_and_each_keeps_its_orientation(
         assert all(shown for _, shown in sections(docx)), f"{docx.name}: an empty section"
     shown = sections(sample.files.docx)
     assert [orientation for orientation, _ in shown] == ["portrait", "portrait", "landscape", "landscape"]
-    assert shown[-1][1][0] == "Annexe : États membres comptés, par indicateur et par région"
+    assert shown[-1][1][0] == "Annexe\u00a0: États membres comptés, par indicateur et par région"
     rich = sections(editions["en"].files.docx)  # outcomes 7 and 8, the lessons of all outcomes
     assert [orientation for orientation, _ in rich] == [
         "portrait",
@@ -333,12 +334,25 @@ def test_a_heading_its_intro_line_and_a_figure_stay_with_what_follows(
 
 
 def test_french_is_written_with_typographic_apostrophes() -> None:
+    """And with a no-break space (or a narrow one) where a space comes before : ; ? ! » or after «."""
     with catalog_path("fr").open(encoding="utf-8") as catalog:
         translated = [line for line in catalog if line.startswith("msgstr")]
     assert translated and not [line for line in translated if "'" in line]
+    assert not [line for line in translated if re.search(r" [:;?!»]|« ", line)]
     for name in ("count.fr.j2", "indicator.fr.j2"):
         text = (templates_dir() / "narrative" / name).read_text(encoding="utf-8")
         assert "'" not in re.sub(r"\{[{%].*?[%}]\}", "", text)
+
+
+def test_the_french_annex_headings_are_worded_as_french_writes_them(sample: Built) -> None:
+    headings = [
+        p.text
+        for p in Document(str(sample.files.docx)).paragraphs
+        if p.style is not None and p.style.name.startswith("Heading") and p.text.startswith("7.")
+    ]
+    assert "7.1, Afrique\u00a0: 2" in headings and "7.2, Asie et Pacifique\u00a0: 3" in headings
+    assert not [h for h in headings if re.search(r"[^\u00a0\u202f][:;]", h)]
+    assert "#### 7.1, Africa: 2" in SAMPLE_GOLDEN.read_text(encoding="utf-8")  # English: as before
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

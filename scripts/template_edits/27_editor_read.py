@@ -7,7 +7,9 @@ whether it is already there).
   is there; otherwise the landscape annex follows the landscape tables;
 - no heading ends a page alone: the line under a heading that introduces a table or a subheading (the
   outcome statement, the note on the country examples, an annex's introduction, an indicator's title in
-  the annexes) keeps with next, as the headings' styles do, and the chart with its caption.
+  the annexes) keeps with next, as the headings' styles do, and the chart with its caption;
+- the annexes' region headings ("7.1, Africa: 2") are a message of the catalogs, so that French writes
+  them with its no-break space before the colon ("7.1, Afrique : 2").
 
 Usage: .venv/bin/python scripts/template_edits/27_editor_read.py [TEMPLATE.docx]
 """
@@ -43,6 +45,10 @@ KEPT_WITH_NEXT = (
     "{{ _('For each figure of Table 2, the member States counted",
 )
 """The beginnings of the paragraphs kept on the page of what follows them."""
+
+
+REGION_HEADING = "{{ ind.id }}, {{ r.name }}: {{ r.achieved }}"
+TRANSLATED_REGION_HEADING = "{{ _('%(id)s, %(region)s: %(num)s', id=ind.id, region=r.name, num=r.achieved) }}"
 
 
 def paragraphs(document: DocxDocument) -> list[Paragraph]:
@@ -98,10 +104,19 @@ def kept_with_next(document: DocxDocument) -> None:
         paragraph.paragraph_format.keep_with_next = True
 
 
+def region_headings(document: DocxDocument) -> None:
+    """The annexes' headings of an indicator's region, worded through the catalogs."""
+    runs = [r for p in paragraphs(document) for r in p.runs if r.text == REGION_HEADING]
+    for run in runs:
+        run.text = TRANSLATED_REGION_HEADING
+    assert sum(TRANSLATED_REGION_HEADING in p.text for p in paragraphs(document)) == 2  # audit, report
+
+
 def main(template: Path) -> None:
     document = Document(str(template))
     closing_section(document)
     kept_with_next(document)
+    region_headings(document)
     document.save(str(template))
 
 
