@@ -172,6 +172,35 @@ def test_table_notes_are_in_normal_weight(editions: dict[str, Built]) -> None:
     )
 
 
+NO_TYPOLOGY = {
+    "en": "No result counted under this outcome declares a typology (optional in a submission): the "
+    "typology columns are empty.",
+    "fr": "Aucun résultat compté au titre de ce résultat stratégique ne déclare de typologie (facultative "
+    "dans une soumission)\u00a0: les colonnes des typologies sont vides.",
+}
+
+
+def table_1_note(docx: Path) -> str:
+    items = body(docx)
+    table_1 = next(n for n, item in enumerate(items) if isinstance(item, Table))
+    note = items[table_1 + 1]
+    assert isinstance(note, Paragraph)
+    return note.text
+
+
+def test_table_1_says_when_no_result_declares_a_typology(sample: Built, editions: dict[str, Built]) -> None:
+    """The typology is optional in a submission: the sample declares none, and its Table 1's note says
+    why the five typology columns are empty rather than leaving the reader to guess."""
+    assert table_1_note(sample.files.docx).endswith(NO_TYPOLOGY["fr"])
+    assert "Tunisia" in editions["en"].context["outcomes"][0]["summary_rows"][0]["by_typology"]["Programmes"]
+    assert NO_TYPOLOGY["en"] not in table_1_note(editions["en"].files.docx)
+    assert [o["has_typologies"] for o in editions["en"].context["outcomes"]] == [True, True]
+    assert [o["has_typologies"] for o in sample.context["outcomes"]] == [False]
+    golden = SAMPLE_GOLDEN.read_text(encoding="utf-8")
+    assert NO_TYPOLOGY["en"] in golden.split("### Table 1:", 1)[1].split("### Table 2", 1)[0]
+    assert NO_TYPOLOGY["en"] not in editions["en"].files.markdown.read_text(encoding="utf-8")
+
+
 def test_targets_are_mentioned_only_where_there_are_targets(editions: dict[str, Built]) -> None:
     text = [p.text for p in Document(str(editions["en"].files.docx)).paragraphs]
     outcome_8 = text[next(i for i, t in enumerate(text) if t.startswith("Outcome 8:") and i > 20) :]

@@ -9,13 +9,18 @@ whether it is already there).
   outcome statement, the note on the country examples, an annex's introduction, an indicator's title in
   the annexes) keeps with next, as the headings' styles do, and the chart with its caption;
 - the annexes' region headings ("7.1, Africa: 2") are a message of the catalogs, so that French writes
-  them with its no-break space before the colon ("7.1, Afrique : 2").
+  them with its no-break space before the colon ("7.1, Afrique : 2");
+- Table 1's note says, in one sentence, when no result counted under the outcome declares a typology
+  (optional in a submission): the five typology columns are then empty. The note is a sentence that
+  anyone can reword in Word; leaving the columns out instead would take `{%tc %}` conditions in every
+  row and a conditional span in the group headers' merged cells, which editing the table in Word breaks.
 
 Usage: .venv/bin/python scripts/template_edits/27_editor_read.py [TEMPLATE.docx]
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -23,6 +28,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "implementation-report.docx"
 ANNEX_1 = "{{ _('Annex 1: CPO results not reportable') }}"
@@ -49,6 +55,13 @@ KEPT_WITH_NEXT = (
 
 REGION_HEADING = "{{ ind.id }}, {{ r.name }}: {{ r.achieved }}"
 TRANSLATED_REGION_HEADING = "{{ _('%(id)s, %(region)s: %(num)s', id=ind.id, region=r.name, num=r.achieved) }}"
+
+
+TABLE_1_NOTE = "{{ _('Member States with a reportable result (at least"
+NO_TYPOLOGY = (
+    "{% if not o.has_typologies %} {{ _('No result counted under this outcome declares a typology (optional "
+    "in a submission): the typology columns are empty.') }}{% endif %}"
+)
 
 
 def paragraphs(document: DocxDocument) -> list[Paragraph]:
@@ -112,11 +125,23 @@ def region_headings(document: DocxDocument) -> None:
     assert sum(TRANSLATED_REGION_HEADING in p.text for p in paragraphs(document)) == 2  # audit, report
 
 
+def no_typology_note(document: DocxDocument) -> None:
+    """Table 1's note ends with a sentence when no typology is declared."""
+    note = starting(document, TABLE_1_NOTE)
+    if NO_TYPOLOGY in note.text:
+        return
+    last = note.runs[-1]
+    added = copy.deepcopy(last._r)
+    last._r.addnext(added)
+    Run(added, note).text = NO_TYPOLOGY  # the note's formatting (normal weight)
+
+
 def main(template: Path) -> None:
     document = Document(str(template))
     closing_section(document)
     kept_with_next(document)
     region_headings(document)
+    no_typology_note(document)
     document.save(str(template))
 
 

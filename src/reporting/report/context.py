@@ -136,6 +136,7 @@ def _outcome(outcome: Outcome, facts: _Facts) -> dict[str, Any]:
         "summary_rows": rows,
         "chart": drawn,
         "has_targets": any(t is not None for targets in drawn["target"] for t in targets),
+        "has_typologies": any(states for row in rows for states in row["by_typology"].values()),
         "comparison": comparison(rows),
         "indicators": [indicator_results(i, cpos[i.id], words) for i in outcome.indicators],
         "country_examples": examples,
