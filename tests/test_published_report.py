@@ -235,6 +235,34 @@ def header_cells(table: Table) -> list[tuple[str, int]]:
     return found
 
 
+def width(table: Table) -> int:
+    """The table's width in dxa: its grid's columns."""
+    return sum(int(column.get(qn("w:w"))) for column in table._tbl.tblGrid.iter(qn("w:gridCol")))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_tables_1_and_2_are_aligned_within_the_margins_and_their_notes_clear_them(
+    editions: dict[str, Built], language: str
+) -> None:
+    """Both tables are centred: as wide as each other, they line up, and neither reaches into a margin;
+    the note under each one keeps a space from its border."""
+    document = Document(str(editions[language].files.docx))
+    landscape = next(s for s in document.sections if s.page_width > s.page_height)
+    text_width = (landscape.page_width - landscape.left_margin - landscape.right_margin) / 635  # EMU to dxa
+    items = list(document.iter_inner_content())
+    firsts = [n for n, item in enumerate(items) if isinstance(item, Table) and len(item.columns) == 8]
+    assert len(firsts) == 2  # outcomes 7 and 8
+    for n in firsts:
+        table_1, note_1, _, table_2, note_2 = items[n : n + 5]
+        assert isinstance(table_1, Table) and isinstance(table_2, Table)
+        assert len(table_2.columns) == 7  # the indicator, five regions, the total
+        assert width(table_1) == width(table_2) <= text_width
+        for note in (note_1, note_2):
+            assert isinstance(note, Paragraph) and note.text and note.style is not None
+            space = note.paragraph_format.space_before or note.style.paragraph_format.space_before
+            assert space is not None and space.pt >= 4, note.text
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_table_heading_breaks_inside_a_word(editions: dict[str, Built], language: str) -> None:
     document = Document(str(editions[language].files.docx))

@@ -13,7 +13,9 @@ whether it is already there).
 - Table 1's note says, in one sentence, when no result counted under the outcome declares a typology
   (optional in a submission): the five typology columns are then empty. The note is a sentence that
   anyone can reword in Word; leaving the columns out instead would take `{%tc %}` conditions in every
-  row and a conditional span in the group headers' merged cells, which editing the table in Word breaks.
+  row and a conditional span in the group headers' merged cells, which editing the table in Word breaks;
+- Table 2 as wide as Table 1 (both centred, they line up; it had reached 2.5 mm into each margin), and
+  the notes under Tables 1 and 2 a few points clear of the table's border.
 
 Usage: .venv/bin/python scripts/template_edits/27_editor_read.py [TEMPLATE.docx]
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
+from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -62,6 +65,14 @@ NO_TYPOLOGY = (
     "{% if not o.has_typologies %} {{ _('No result counted under this outcome declares a typology (optional "
     "in a submission): the typology columns are empty.') }}{% endif %}"
 )
+
+
+TABLE_2_LOOP = "{%tc for r in regions %}"
+TABLE_2_NOTE = "{{ _('Each figure links to the member States behind it (annex).') }}"
+TABLE_2_COLUMN = 2220
+"""Table 2's region and Total columns (dxa): its indicator column (1,474) and six of them make 14,794,
+Table 1's width in landscape (text width 14,798)."""
+NOTE_SPACE_BEFORE = Pt(5)
 
 
 def paragraphs(document: DocxDocument) -> list[Paragraph]:
@@ -136,12 +147,31 @@ def no_typology_note(document: DocxDocument) -> None:
     Run(added, note).text = NO_TYPOLOGY  # the note's formatting (normal weight)
 
 
+def table_2_as_wide_as_table_1(document: DocxDocument) -> None:
+    """Table 2's region and Total columns narrowed so that the table is as wide as Table 1."""
+    table = next(t for t in document.tables if TABLE_2_LOOP in t._tbl.xml and "row.by_region" in t._tbl.xml)
+    widths = [*table._tbl.iter(qn("w:gridCol")), *table._tbl.iter(qn("w:tcW"))]
+    for width in widths:
+        if width.get(qn("w:w")) in ("2268", str(TABLE_2_COLUMN)):
+            width.set(qn("w:w"), str(TABLE_2_COLUMN))
+    grid = sum(int(column.get(qn("w:w"))) for column in table._tbl.iter(qn("w:gridCol")))
+    table._tbl.tblPr.find(qn("w:tblW")).set(qn("w:w"), str(grid))
+    assert grid == 1474 + 2 * 340 + 2 * TABLE_2_COLUMN, grid  # the indicator, two loop tags, two columns
+
+
+def notes_clear_their_tables(document: DocxDocument) -> None:
+    for start in (TABLE_1_NOTE, TABLE_2_NOTE):
+        starting(document, start).paragraph_format.space_before = NOTE_SPACE_BEFORE
+
+
 def main(template: Path) -> None:
     document = Document(str(template))
     closing_section(document)
     kept_with_next(document)
     region_headings(document)
     no_typology_note(document)
+    table_2_as_wide_as_table_1(document)
+    notes_clear_their_tables(document)
     document.save(str(template))
 
 
