@@ -15,7 +15,10 @@ whether it is already there).
   anyone can reword in Word; leaving the columns out instead would take `{%tc %}` conditions in every
   row and a conditional span in the group headers' merged cells, which editing the table in Word breaks;
 - Table 2 as wide as Table 1 (both centred, they line up; it had reached 2.5 mm into each margin), and
-  the notes under Tables 1 and 2 a few points clear of the table's border.
+  the notes under Tables 1 and 2 a few points clear of the table's border;
+- the report's annex leaves out a region of none ("7.1, Europe and Central Asia: 0 — No member State
+  counted"; Table 2 no longer links its 0), and says "No member State counted." only under an indicator
+  of none; the audit companion's Annex 3 still gives every region.
 
 Usage: .venv/bin/python scripts/template_edits/27_editor_read.py [TEMPLATE.docx]
 """
@@ -73,6 +76,12 @@ TABLE_2_COLUMN = 2220
 """Table 2's region and Total columns (dxa): its indicator column (1,474) and six of them make 14,794,
 Table 1's width in landscape (text width 14,798)."""
 NOTE_SPACE_BEFORE = Pt(5)
+
+
+LISTED = "{{ r.listed }}"
+REGIONS_LOOP = "{%p for r in ind.regions %}"
+COUNTED_REGIONS_LOOP = "{%p for r in ind.regions if r.states %}"
+NONE_COUNTED = "{%p if not ind.achieved %}"
 
 
 def paragraphs(document: DocxDocument) -> list[Paragraph]:
@@ -164,6 +173,32 @@ def notes_clear_their_tables(document: DocxDocument) -> None:
         starting(document, start).paragraph_format.space_before = NOTE_SPACE_BEFORE
 
 
+def no_empty_annex_entries(document: DocxDocument) -> None:
+    """In the report's annex, the regions of an indicator that count a member State; "No member State
+    counted." once under an indicator of none."""
+    listed = find(document, LISTED)
+    if previous(listed, 2).text == COUNTED_REGIONS_LOOP:
+        return
+    loop = previous(listed, 3)
+    assert loop.text == REGIONS_LOOP, loop.text
+    condition = previous(listed)
+    otherwise = Paragraph(listed._p.getnext(), listed._parent)
+    none = Paragraph(otherwise._p.getnext(), listed._parent)
+    endif = Paragraph(none._p.getnext(), listed._parent)
+    endfor = Paragraph(endif._p.getnext(), listed._parent)
+    assert [condition.text, otherwise.text, endif.text, endfor.text] == [
+        "{%p if r.states %}",
+        "{%p else %}",
+        "{%p endif %}",
+        "{%p endfor %}",
+    ]
+    set_text(loop, COUNTED_REGIONS_LOOP)
+    condition._p.getparent().remove(condition._p)
+    set_text(otherwise, NONE_COUNTED)
+    for paragraph in (endif, none, otherwise):  # after the loop, in this order
+        endfor._p.addnext(paragraph._p)
+
+
 def main(template: Path) -> None:
     document = Document(str(template))
     closing_section(document)
@@ -172,6 +207,7 @@ def main(template: Path) -> None:
     no_typology_note(document)
     table_2_as_wide_as_table_1(document)
     notes_clear_their_tables(document)
+    no_empty_annex_entries(document)
     document.save(str(template))
 
 

@@ -214,12 +214,15 @@ def _bookmark_filter() -> Any:
 
 
 def _link(target: dict[str, Any], bold: bool = False) -> Markup:
-    """`{{r x|link }}`: `x.text` as a link to the bookmark `x.bookmark` (character style Hyperlink)."""
+    """`{{r x|link }}`: `x.text` as a link to the bookmark `x.bookmark` (character style Hyperlink); as
+    plain text when `x.bookmark` is empty (nothing to link to: a figure of none)."""
+    text = f'<w:t xml:space="preserve">{escape(word_text(target["text"]))}</w:t>'
+    if not target.get("bookmark"):
+        return Markup(f"<w:r>{'<w:rPr><w:b/></w:rPr>' if bold else ''}{text}</w:r>")
     run_properties = '<w:rStyle w:val="Hyperlink"/>' + ("<w:b/>" if bold else "")
     return Markup(
         f'<w:hyperlink w:anchor="{escape(str(target["bookmark"]))}" w:history="1"><w:r><w:rPr>'
-        f'{run_properties}</w:rPr><w:t xml:space="preserve">{escape(word_text(target["text"]))}</w:t>'
-        "</w:r></w:hyperlink>"
+        f"{run_properties}</w:rPr>{text}</w:r></w:hyperlink>"
     )
 
 

@@ -56,6 +56,10 @@ def _against(achieved: int, target_of: int | None, words: Edition) -> str:
     return against % {"achieved": words.number(achieved), "target": words.number(target_of)}
 
 
+NO_LINK = {"bookmark": "", "anchor": ""}
+"""A region's figure of none: the report's annex has no entry for it, so Table 2 does not link it."""
+
+
 def figure_link(indicator: str, region: str) -> dict[str, str]:
     """Where a figure of Table 2 points in the annex of member States counted: `bookmark` (a Word
     bookmark name: letters, digits, underscores, at most 40) and `anchor` (a Markdown/HTML id)."""
@@ -110,7 +114,7 @@ def summary_row(
                 "achieved": achieved[region],
                 "target": no_target if targets[region] is None else targets[region],
                 "text": _against(achieved[region], targets[region], words),
-                **figure_link(indicator.id, region),
+                **(figure_link(indicator.id, region) if achieved[region] else NO_LINK),
             }
             for region in REGIONS
         },
