@@ -4,6 +4,7 @@ codes, and they add up; the audit companion gives each with the files and rows o
 
 from __future__ import annotations
 
+import copy
 import re
 import zipfile
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from reporting.report.render import render_report
+from reporting.resources import default_template
 from reporting.vocabulary import REGIONS, TOTAL
 from tests.report_packages import Built, body, build, earlier_published, part, rich_package, tables
 
@@ -29,13 +32,27 @@ def document_xml(docx: Path) -> str:
     return zipfile.ZipFile(docx).read("word/document.xml").decode("utf-8")
 
 
+def zeros(rich: Built) -> int:
+    """How many regions of Table 2 count no member State (7.1 in Europe and Central Asia; outcome 8's
+    one indicator everywhere but in Africa): nothing to link to."""
+    found = [
+        (row["id"], region)
+        for o in rich.context["outcomes"]
+        for row in o["summary_rows"]
+        for region, cell in row["by_region"].items()
+        if cell["achieved"] == 0
+    ]
+    assert ("7.1", "Europe and Central Asia") in found and len(found) == 5
+    return len(found)
+
+
 def test_every_table_2_figure_links_to_a_bookmark_of_the_annex(rich: Built) -> None:
     xml = document_xml(rich.files.docx)
     anchors = re.findall(r'<w:hyperlink w:anchor="([^"]+)"', xml)
     bookmarks = re.findall(r'<w:bookmarkStart w:id="(\d+)" w:name="([^"]+)"/>', xml)
     names = [name for _, name in bookmarks]
-    # outcome 7 (7.1, 7.2) and outcome 8 (8.1): five regions and the Total each
-    assert len(anchors) == 3 * (len(REGIONS) + 1) and sorted(anchors) == sorted(names)
+    # outcome 7 (7.1, 7.2) and outcome 8 (8.1): five regions and the Total each, but for a region of none
+    assert len(anchors) == 3 * (len(REGIONS) + 1) - zeros(rich) and sorted(anchors) == sorted(names)
     assert len(set(names)) == len(names) and len({i for i, _ in bookmarks}) == len(bookmarks)
     assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,39}", name) for name in names)
     annex = xml.rindex(ANNEX)  # its heading (the contents name it first)
@@ -72,16 +89,21 @@ def annex_blocks(docx: Path, annex: str) -> dict[tuple[str, str], tuple[int, lis
 
 
 def check_adds_up(
-    figures: dict[tuple[str, str], int], states_of: dict[tuple[str, str], tuple[int, set[str]]]
+    figures: dict[tuple[str, str], int],
+    states_of: dict[tuple[str, str], tuple[int, set[str]]],
+    zeros_listed: bool = True,
 ) -> None:
-    """Each region's member States are its Table 2 figure, and together the indicator's Total."""
+    """Each region's member States are its Table 2 figure, and together the indicator's Total; a region
+    of none has a block saying so, or none (`zeros_listed` false: the report's annex)."""
     for (indicator_id, region_name), figure in figures.items():
         if region_name == TOTAL:
             together = set().union(*(s for (i, _), (_, s) in states_of.items() if i == indicator_id))
             assert len(together) == figure, indicator_id
-        else:
+        elif figure or zeros_listed:
             count, states = states_of[(indicator_id, region_name)]
             assert count == len(states) == figure, (indicator_id, region_name)
+        else:
+            assert (indicator_id, region_name) not in states_of
 
 
 def test_the_report_annex_lists_member_states_adding_up_to_table_2(rich: Built) -> None:
@@ -90,9 +112,24 @@ def test_the_report_annex_lists_member_states_adding_up_to_table_2(rich: Built) 
         text = " ".join(item.text for item in items if isinstance(item, Paragraph))
         listed[key] = (count, {m["country"].strip() for m in LISTED_STATE.finditer(text)})
         assert not tables(items), "the report's annex lists the member States as text"
-    check_adds_up(table_2_figures(rich), listed)
+    check_adds_up(table_2_figures(rich), listed, zeros_listed=False)
     assert listed[("7.1", "Africa")][1] == {"Nigeria", "Tunisia"}
-    assert listed[("7.1", "Europe and Central Asia")][0] == 0
+    assert ("7.1", "Europe and Central Asia") not in listed  # 0: no empty entry
+
+
+def test_a_figure_of_none_is_not_linked_and_has_no_empty_entry_in_the_annex(rich: Built) -> None:
+    """Table 2's 0 has nothing behind it: it is plain text, and the report's annex lists no
+    "7.1, Europe and Central Asia: 0 — No member State counted" (the audit companion still does)."""
+    table_2 = tables(part(body(rich.files.docx), "Table 2:"))[0]
+    row = next(r for r in table_2.rows if r.cells[0].text == "7.1")
+    europe = row.cells[1 + REGIONS.index("Europe and Central Asia")]
+    assert europe.text == "0 (target 2)" and "w:hyperlink" not in europe._tc.xml
+    assert "w:hyperlink" in row.cells[1]._tc.xml  # Africa: 2
+    annex = [i.text for i in part(body(rich.files.docx), ANNEX, "Heading 1") if isinstance(i, Paragraph)]
+    assert "No member State counted." not in annex and not [t for t in annex if t.endswith(": 0")]
+    audit_annex = part(body(rich.files.companions[-1].docx), AUDIT_ANNEX, "Heading 1")
+    audit = [i.text for i in audit_annex if isinstance(i, Paragraph)]
+    assert "7.1, Europe and Central Asia: 0" in audit and "No member State counted." in audit
 
 
 def test_the_audit_annex_gives_each_member_state_with_its_evidence(rich: Built) -> None:
@@ -112,7 +149,9 @@ def test_report_md_has_the_same_annex_with_anchors(rich: Built) -> None:
     assert "[**13 (target 8)**](#ms-7-1-total)" in table_2
     links = re.findall(r"\]\(#([a-z0-9-]+)\)", markdown)
     anchors = re.findall(r'<a id="([a-z0-9-]+)"></a>', markdown)
-    assert len(links) == 18 and set(links) == set(anchors) and len(anchors) == len(set(anchors))
+    assert len(links) == 18 - zeros(rich) and set(links) == set(anchors) and len(anchors) == len(set(anchors))
+    assert "| [8 (target 2)](#ms-7-1-asia) | 0 (target 2) | [**13 (target 8)**](#ms-7-1-total) |" in table_2
+    assert "7.1, Europe and Central Asia" not in markdown.split(f"## {ANNEX}", 1)[1]
     annex = markdown.split(f"## {ANNEX}", 1)[1]
     africa = annex.split('<a id="ms-7-1-africa"></a>', 1)[1].split("<a id=", 1)[0]
     assert "#### 7.1, Africa: 2" in africa
@@ -127,3 +166,17 @@ def test_the_sample_annex_names_the_regional_cpos_nowhere(sample_build: Built) -
     annex = markdown.split(f"## {ANNEX}", 1)[1]
     assert "SHA127" not in annex and "RAS151" not in annex
     assert len(re.findall(r"/[A-Z]{3}\d{3}\b", annex)) == 20  # the 20 counted under 7.1 and 7.2
+
+
+def test_an_indicator_of_none_says_so_once_in_the_report_annex(rich: Built, tmp_path: Path) -> None:
+    context = copy.deepcopy(rich.context)
+    (eight,) = context["outcomes"][1]["counted"]  # 8.1: Tunisia only
+    eight["achieved"] = 0
+    for region in eight["regions"]:
+        region.update(achieved=0, states=[], listed="")
+    files = render_report(context, rich.aggregates.summary, default_template(), tmp_path)
+    annex = part(body(files.docx), "8.1, all regions: 0 member States", "Heading 2")
+    shown = [i.text for i in annex if isinstance(i, Paragraph)]
+    assert shown == [eight["title"], "No member State counted."]
+    markdown = files.markdown.read_text(encoding="utf-8").split("### 8.1, all regions: 0 member States", 1)[1]
+    assert markdown.split() == f"*{eight['title']}* No member State counted.".split()

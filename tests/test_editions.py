@@ -331,7 +331,7 @@ def test_submission_texts_are_the_same_in_every_edition(editions: dict[str, Buil
     )
     text = docx_text(editions["fr"].files.docx)
     assert "Une politique est en cours d'élaboration." not in text  # not reportable: not shown
-    assert "Migrations de main-d'œuvre" in text and "Test outcome without targets" in text
+    assert "Migrations de main-d’œuvre" in text and "Test outcome without targets" in text
 
 
 def test_the_french_edition_reads_in_french(editions: dict[str, Built]) -> None:
@@ -340,12 +340,46 @@ def test_the_french_edition_reads_in_french(editions: dict[str, Built]) -> None:
     assert context["generated_on"] == "2 décembre 2026"
     assert context["regions"][2] == "États arabes" and "États arabes" in row["by_region"]
     assert row["achieved_text"].startswith(f"{row['achieved']} États membres, dont ")
-    assert context["outcomes"][0]["title"].startswith("Migrations de main-d'œuvre")
+    assert context["outcomes"][0]["title"].startswith("Migrations de main-d’œuvre")
     (atlantis,) = context["rejected"]  # why a row is set aside, in French (annex 2)
     assert atlantis["reason"].startswith("La région doit être l’une des cinq régions de l’OIT")
     assert editions["en"].context["rejected"][0]["reason"].startswith("The region must be one of:")
     spanish = editions["es"].context["outcomes"][0]["summary_rows"][0]
     assert spanish["achieved_text"].startswith(f"{spanish['achieved']} Estados miembros, de los cuales ")
+
+
+def framework_texts(context: dict[str, Any]) -> list[str]:
+    """The texts of framework.yaml as an edition shows them: outcome titles and statements, indicator
+    titles, rules and criteria."""
+    return [
+        text
+        for o in context["outcomes"]
+        for text in (
+            o["title"],
+            o["statement"],
+            *(row["title"] for row in o["summary_rows"]),
+            *(ind["title"] for ind in o["counted"]),
+            *(t for ind in o["indicators"] for t in (ind["title"], ind["reportability"])),
+            *(c["text"] for ind in o["indicators"] for c in ind["criteria"]),
+        )
+    ]
+
+
+def test_the_french_edition_typesets_the_framework_texts_and_never_a_submission(
+    editions: dict[str, Built],
+) -> None:
+    """French from framework.yaml is written as the rest of the French edition: typographic apostrophes,
+    a no-break space before a colon; the submitters' texts are shown as they wrote them."""
+    french = framework_texts(editions["fr"].context)
+    assert french[0].startswith("Migrations de main-d’œuvre\u00a0: davantage de travailleurs migrants")
+    assert any(t.startswith("Nombre d’États membres qui, avec l’appui du BIT") for t in french)
+    assert any("Cadre multilatéral de l’OIT" in t for t in french)
+    assert not [t for t in french if "'" in t or re.search(r" [:;?!]", t)]
+    assert "Test outcome without targets" in french  # no French given: the English, as written
+    text = docx_text(editions["fr"].files.companions[0].docx)
+    for written in ("main d'oeuvre", "Tunis : formation"):  # a submission's apostrophe and colon
+        assert written in text and written in docx_text(editions["en"].files.companions[0].docx)
+    assert framework_texts(editions["es"].context)[0].startswith("Migración laboral: más trabajadores")
 
 
 def test_a_missing_framework_translation_is_an_advice_finding(editions: dict[str, Built]) -> None:

@@ -16,6 +16,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 from matplotlib import font_manager
 from matplotlib.text import Text
 from PIL import ImageFont
@@ -34,6 +35,7 @@ from schemas.rules import yes_no
 from tests.report_packages import SAMPLE, Built, body, build, part, rich_package, tables
 
 DAY = date(2026, 12, 2)
+SAMPLE_GOLDEN = Path(__file__).parent / "data" / "golden" / "2014-15" / "report.md"
 PUBLISHED = date(2027, 3, 1)
 ORGANISATION = {
     "en": "International Labour Office",
@@ -88,6 +90,18 @@ def test_how_the_report_was_made_is_in_its_properties_not_on_its_cover(editions:
     markdown = editions["en"].files.markdown.read_text(encoding="utf-8").splitlines()
     assert markdown[2] == "**International Labour Office**"
     assert "1 March 2027" in markdown[4] and "Generated on" not in "\n".join(markdown[:6])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_properties_name_the_organisation_in_the_editions_language(
+    editions: dict[str, Built], language: str
+) -> None:
+    for docx in editions[language].files.documents:
+        properties = Document(str(docx)).core_properties
+        assert properties.author == ORGANISATION[language]
+        shown = [getattr(properties, name) for name in dir(properties) if not name.startswith("_")]
+        others = {name for code, name in ORGANISATION.items() if code != language}
+        assert not [value for value in shown if isinstance(value, str) and value in others]
 
 
 # --- no placeholders -------------------------------------------------------------------------------------
@@ -158,6 +172,35 @@ def test_table_notes_are_in_normal_weight(editions: dict[str, Built]) -> None:
     )
 
 
+NO_TYPOLOGY = {
+    "en": "No result counted under this outcome declares a typology (optional in a submission): the "
+    "typology columns are empty.",
+    "fr": "Aucun résultat compté au titre de ce résultat stratégique ne déclare de typologie (facultative "
+    "dans une soumission)\u00a0: les colonnes des typologies sont vides.",
+}
+
+
+def table_1_note(docx: Path) -> str:
+    items = body(docx)
+    table_1 = next(n for n, item in enumerate(items) if isinstance(item, Table))
+    note = items[table_1 + 1]
+    assert isinstance(note, Paragraph)
+    return note.text
+
+
+def test_table_1_says_when_no_result_declares_a_typology(sample: Built, editions: dict[str, Built]) -> None:
+    """The typology is optional in a submission: the sample declares none, and its Table 1's note says
+    why the five typology columns are empty rather than leaving the reader to guess."""
+    assert table_1_note(sample.files.docx).endswith(NO_TYPOLOGY["fr"])
+    assert "Tunisia" in editions["en"].context["outcomes"][0]["summary_rows"][0]["by_typology"]["Programmes"]
+    assert NO_TYPOLOGY["en"] not in table_1_note(editions["en"].files.docx)
+    assert [o["has_typologies"] for o in editions["en"].context["outcomes"]] == [True, True]
+    assert [o["has_typologies"] for o in sample.context["outcomes"]] == [False]
+    golden = SAMPLE_GOLDEN.read_text(encoding="utf-8")
+    assert NO_TYPOLOGY["en"] in golden.split("### Table 1:", 1)[1].split("### Table 2", 1)[0]
+    assert NO_TYPOLOGY["en"] not in editions["en"].files.markdown.read_text(encoding="utf-8")
+
+
 def test_targets_are_mentioned_only_where_there_are_targets(editions: dict[str, Built]) -> None:
     text = [p.text for p in Document(str(editions["en"].files.docx)).paragraphs]
     outcome_8 = text[next(i for i, t in enumerate(text) if t.startswith("Outcome 8:") and i > 20) :]
@@ -190,6 +233,34 @@ def header_cells(table: Table) -> list[tuple[str, int]]:
             text = "".join(t.text or "" for t in cell.iter(qn("w:t")))
             found.append((text, int(cell.tcPr.find(qn("w:tcW")).get(qn("w:w")))))
     return found
+
+
+def width(table: Table) -> int:
+    """The table's width in dxa: its grid's columns."""
+    return sum(int(column.get(qn("w:w"))) for column in table._tbl.tblGrid.iter(qn("w:gridCol")))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_tables_1_and_2_are_aligned_within_the_margins_and_their_notes_clear_them(
+    editions: dict[str, Built], language: str
+) -> None:
+    """Both tables are centred: as wide as each other, they line up, and neither reaches into a margin;
+    the note under each one keeps a space from its border."""
+    document = Document(str(editions[language].files.docx))
+    landscape = next(s for s in document.sections if s.page_width > s.page_height)
+    text_width = (landscape.page_width - landscape.left_margin - landscape.right_margin) / 635  # EMU to dxa
+    items = list(document.iter_inner_content())
+    firsts = [n for n, item in enumerate(items) if isinstance(item, Table) and len(item.columns) == 8]
+    assert len(firsts) == 2  # outcomes 7 and 8
+    for n in firsts:
+        table_1, note_1, _, table_2, note_2 = items[n : n + 5]
+        assert isinstance(table_1, Table) and isinstance(table_2, Table)
+        assert len(table_2.columns) == 7  # the indicator, five regions, the total
+        assert width(table_1) == width(table_2) <= text_width
+        for note in (note_1, note_2):
+            assert isinstance(note, Paragraph) and note.text and note.style is not None
+            space = note.paragraph_format.space_before or note.style.paragraph_format.space_before
+            assert space is not None and space.pt >= 4, note.text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -226,13 +297,119 @@ def test_rows_are_not_split_and_header_rows_keep_with_the_next(editions: dict[st
     )
 
 
+def sections(docx: Path) -> list[tuple[str, list[str]]]:
+    """Each section of the document: its orientation and what it shows (paragraph texts, "<table>",
+    "<drawing>"), empty paragraphs left out."""
+    found: list[tuple[str, list[str]]] = []
+    shown: list[str] = []
+    for element in Document(str(docx)).element.body:
+        if element.tag == qn("w:tbl"):
+            shown.append("<table>")
+            continue
+        if element.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in element.iter(qn("w:t"))).strip()
+            drawn = element.find(f".//{qn('w:drawing')}") is not None
+            shown += [text] if text else ["<drawing>"] if drawn else []
+            section = element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}")
+        else:
+            section = element if element.tag == qn("w:sectPr") else None
+        if section is not None:
+            size = section.find(qn("w:pgSz"))
+            found.append((size.get(qn("w:orient")) or "portrait", shown))
+            shown = []
+    return found
+
+
+def test_no_section_is_left_empty_and_each_keeps_its_orientation(
+    sample: Built, editions: dict[str, Built]
+) -> None:
+    """An empty section is a blank page (with its running header and page number): the sample has no
+    lessons learned nor Table 4, so the portrait section that holds them after the last outcome's tables
+    is left out, and the landscape annex follows the landscape tables."""
+    for docx in (sample.files.docx, *editions["en"].files.documents):
+        assert all(shown for _, shown in sections(docx)), f"{docx.name}: an empty section"
+    shown = sections(sample.files.docx)
+    assert [orientation for orientation, _ in shown] == ["portrait", "portrait", "landscape", "landscape"]
+    assert shown[-1][1][0] == "Annexe\u00a0: États membres comptés, par indicateur et par région"
+    rich = sections(editions["en"].files.docx)  # outcomes 7 and 8, the lessons of all outcomes
+    assert [orientation for orientation, _ in rich] == [
+        "portrait",
+        "portrait",
+        "landscape",
+        "portrait",
+        "landscape",
+        "portrait",
+        "landscape",
+    ]
+    assert rich[-2][1][0] == "Lessons learned (all outcomes)"
+    assert rich[-1][1][0] == "Annex: Member States counted, by indicator and region"
+
+
+def keeps_with_next(paragraph: Paragraph) -> bool:
+    """Whether the paragraph is kept on the page of the one after it (set on it, else by its style)."""
+    kept = paragraph.paragraph_format.keep_with_next
+    style = paragraph.style
+    while kept is None and style is not None:
+        kept, style = style.paragraph_format.keep_with_next, style.base_style
+    return bool(kept)
+
+
+def heading_level(item: Paragraph | Table | None) -> int:
+    """1 for a Heading 1 (or the contents' heading), 2 for a Heading 2, …; 0 for anything else."""
+    if not isinstance(item, Paragraph) or item.style is None or "Heading" not in item.style.name:
+        return 0
+    return int(item.style.name[-1]) if item.style.name[-1].isdigit() else 1
+
+
+def test_a_heading_its_intro_line_and_a_figure_stay_with_what_follows(
+    sample: Built, editions: dict[str, Built]
+) -> None:
+    """No heading ends a page: a heading keeps with the paragraph after it; the short line under a
+    heading (a note, an indicator's title in the annex) with the table or heading after it; the
+    paragraph before a table with its first row (header rows keep with the next); a chart with its
+    caption."""
+    checked, alone = 0, []
+    for docx in (sample.files.docx, *editions["en"].files.documents):
+        items = [
+            i
+            for i in body(docx)
+            if not isinstance(i, Paragraph) or i.text.strip() or i._p.xpath(".//w:drawing")
+        ]
+        for before_it, item, after_it in zip([None, *items[:-1]], items, [*items[1:], None], strict=True):
+            if not isinstance(item, Paragraph) or after_it is None:
+                continue
+            level, below = heading_level(before_it), heading_level(after_it)  # a line under a heading
+            introduces = isinstance(after_it, Table) or (level and below > level)  # …and its subheading
+            if heading_level(item) or introduces or item._p.xpath(".//w:drawing"):
+                checked += 1
+                alone += [] if keeps_with_next(item) else [f"{docx.name}: {item.text[:50]}"]
+    assert checked > 100 and not alone, "\n".join(alone)
+    examples = "Results by indicator: country examples"
+    report = body(editions["en"].files.docx)
+    heading = next(n for n, i in enumerate(report) if isinstance(i, Paragraph) and i.text == examples)
+    assert isinstance(report[heading + 2], Table) and keeps_with_next(report[heading + 1])
+
+
 def test_french_is_written_with_typographic_apostrophes() -> None:
+    """And with a no-break space (or a narrow one) where a space comes before : ; ? ! » or after «."""
     with catalog_path("fr").open(encoding="utf-8") as catalog:
         translated = [line for line in catalog if line.startswith("msgstr")]
     assert translated and not [line for line in translated if "'" in line]
+    assert not [line for line in translated if re.search(r" [:;?!»]|« ", line)]
     for name in ("count.fr.j2", "indicator.fr.j2"):
         text = (templates_dir() / "narrative" / name).read_text(encoding="utf-8")
         assert "'" not in re.sub(r"\{[{%].*?[%}]\}", "", text)
+
+
+def test_the_french_annex_headings_are_worded_as_french_writes_them(sample: Built) -> None:
+    headings = [
+        p.text
+        for p in Document(str(sample.files.docx)).paragraphs
+        if p.style is not None and p.style.name.startswith("Heading") and p.text.startswith("7.")
+    ]
+    assert "7.1, Afrique\u00a0: 2" in headings and "7.2, Asie et Pacifique\u00a0: 3" in headings
+    assert not [h for h in headings if re.search(r"[^\u00a0\u202f][:;]", h)]
+    assert "#### 7.1, Africa: 2" in SAMPLE_GOLDEN.read_text(encoding="utf-8")  # English: as before
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

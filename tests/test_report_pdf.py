@@ -105,6 +105,35 @@ def test_sample_report_pages_and_sections(pdf_texts: list[str], sample_build: Bu
     assert "were submitted for this outcome" not in flat(text)
 
 
+RUNNING = re.compile(r"Programme implementation report 2014-15( – page \d+ of \d+)?")
+"""The running header and footer of every page."""
+
+
+def blank_pages(text: str) -> list[int]:
+    """The pages (from 1) with nothing but the running header and footer."""
+    return [n for n, page in enumerate(text.split("\f")[:-1], 1) if not RUNNING.sub("", page).strip()]
+
+
+def stranded(text: str, heading: str, first_row: str) -> list[int]:
+    """The pages where `heading` is not followed on the same page by its table (`first_row`), the
+    contents left out."""
+    return [
+        n
+        for n, page in enumerate(text.split("\f"), 1)
+        if heading in flat(page)
+        and first_row not in flat(page).split(heading, 1)[1]
+        and not re.search(r"^\s*Contents$", page, re.MULTILINE)
+    ]
+
+
+@pytest.mark.parametrize("report", [0, 1], ids=["sample", "rich"])
+def test_no_blank_page_and_no_heading_alone_at_the_foot_of_a_page(pdf_texts: list[str], report: int) -> None:
+    text = pdf_texts[report]
+    assert not blank_pages(text)
+    assert not stranded(text, "Results by indicator: country examples", "Indicator Country/CPO")
+    assert not stranded(text, "Table 1: Summary of results", "Indicator Target Achieved")
+
+
 def test_every_cpo_is_in_the_pdf(pdf_texts: list[str], sample_build: Built) -> None:
     text = flat(pdf_texts[2])  # the companion "results by indicator"
     results = sample_build.aggregates.results

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from reporting.counting.aggregate import Aggregates, indicator_evidence
-from reporting.framework import Outcome, in_language
+from reporting.framework import Outcome
 from reporting.intake.readers import Package
 from reporting.intake.validate import PackageValidation
 from reporting.report.edition import DEFAULT_LANGUAGE, N_, Edition, edition
@@ -31,7 +31,7 @@ from reporting.report.sections.figures import (
     previous_totals,
     summary_row,
 )
-from reporting.report.sections.plain import blocks, one_line
+from reporting.report.sections.plain import blocks, framework_text
 from reporting.report.sections.results import (
     CpoBlocks,
     country_examples,
@@ -129,13 +129,14 @@ def _outcome(outcome: Outcome, facts: _Facts) -> dict[str, Any]:
     examples = country_examples([(i.id, cpos[i.id]) for i in outcome.indicators])
     return {
         "id": outcome.id,
-        "title": one_line(in_language(outcome.title, language)),
-        "short_title": one_line(in_language(outcome.short_title, language)),
-        "statement": one_line(in_language(outcome.statement, language)),
+        "title": framework_text(outcome.title, words),
+        "short_title": framework_text(outcome.short_title, words),
+        "statement": framework_text(outcome.statement, words),
         "narrative": [p for row in rows for p in row["narrative"]],
         "summary_rows": rows,
         "chart": drawn,
         "has_targets": any(t is not None for targets in drawn["target"] for t in targets),
+        "has_typologies": any(states for row in rows for states in row["by_typology"].values()),
         "comparison": comparison(rows),
         "indicators": [indicator_results(i, cpos[i.id], words) for i in outcome.indicators],
         "country_examples": examples,

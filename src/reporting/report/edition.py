@@ -76,6 +76,21 @@ class Edition:
         """A count as the language writes it ('1,234', '1 234', '1.234')."""
         return format_decimal(value, locale=self.locale)
 
+    def typeset(self, text: str) -> str:
+        """A text written in the edition's language, typeset as the rest of the edition: in French,
+        typographic apostrophes (main-d’œuvre) and a no-break space before : ; ? ! » and after «
+        where a space is typed (never added where none is: "7.1:", "http://"). Never a submission's
+        text: those are shown as written."""
+        if self.language != "fr":
+            return text
+        text = _FRENCH_SPACE_BEFORE.sub(NO_BREAK_SPACE, text.replace("'", "’"))
+        return _FRENCH_SPACE_AFTER.sub(NO_BREAK_SPACE, text)
+
+
+NO_BREAK_SPACE = "\u00a0"
+_FRENCH_SPACE_BEFORE = re.compile(r"[ \u202f]+(?=[:;?!»])")
+_FRENCH_SPACE_AFTER = re.compile(r"(?<=«)[ \u202f]+")
+
 
 def check_language(language: str) -> str:
     if language not in LANGUAGES:

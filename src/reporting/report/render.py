@@ -214,12 +214,15 @@ def _bookmark_filter() -> Any:
 
 
 def _link(target: dict[str, Any], bold: bool = False) -> Markup:
-    """`{{r x|link }}`: `x.text` as a link to the bookmark `x.bookmark` (character style Hyperlink)."""
+    """`{{r x|link }}`: `x.text` as a link to the bookmark `x.bookmark` (character style Hyperlink); as
+    plain text when `x.bookmark` is empty (nothing to link to: a figure of none)."""
+    text = f'<w:t xml:space="preserve">{escape(word_text(target["text"]))}</w:t>'
+    if not target.get("bookmark"):
+        return Markup(f"<w:r>{'<w:rPr><w:b/></w:rPr>' if bold else ''}{text}</w:r>")
     run_properties = '<w:rStyle w:val="Hyperlink"/>' + ("<w:b/>" if bold else "")
     return Markup(
         f'<w:hyperlink w:anchor="{escape(str(target["bookmark"]))}" w:history="1"><w:r><w:rPr>'
-        f'{run_properties}</w:rPr><w:t xml:space="preserve">{escape(word_text(target["text"]))}</w:t>'
-        "</w:r></w:hyperlink>"
+        f"{run_properties}</w:rPr>{text}</w:r></w:hyperlink>"
     )
 
 
@@ -266,8 +269,11 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
 
 def _set_properties(properties: Any, context: dict[str, Any]) -> None:
     """The document's properties say how it was made, which its cover does not: from what, the day it
-    was built and, for a stored build, the build (build.json says what it is)."""
+    was built and, for a stored build, the build (build.json says what it is); its author is the
+    organisation, named in the edition's language as on the cover (not the template's author)."""
     _ = edition(context.get("language", DEFAULT_LANGUAGE)).gettext
+    if context.get("organisation"):
+        properties.author = str(context["organisation"])
     made = (
         _("Generated on %(date)s, build %(build)s.")
         % {"date": context["generated_on"], "build": context["build_short"]}

@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.framework import Indicator, in_language
+from reporting.framework import Indicator
 from reporting.report.country_names import country_in, name_order
 from reporting.report.edition import Edition
 from reporting.report.sections.figures import Figures, figure_link
-from reporting.report.sections.plain import one_line, records
+from reporting.report.sections.plain import framework_text, one_line, records
 from reporting.schemas.rules import reason_of
 from reporting.vocabulary import REGIONS, TOTAL
 
@@ -45,7 +45,7 @@ def counted(indicator: Indicator, trail: pd.DataFrame, figures: Figures, words: 
 
     return {
         "id": indicator.id,
-        "title": one_line(in_language(indicator.title, words.language)),
+        "title": framework_text(indicator.title, words),
         "achieved": int(figures[TOTAL]["achieved"]),
         **figure_link(indicator.id, TOTAL),
         "regions": [

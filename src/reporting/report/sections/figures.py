@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from reporting.counting.typologies import member_states_by_typology
-from reporting.framework import Indicator, in_language
+from reporting.framework import Indicator
 from reporting.report.edition import N_, Edition
 from reporting.report.narrative import member_states_text
-from reporting.report.sections.plain import one_line, records
+from reporting.report.sections.plain import framework_text, records
 from reporting.vocabulary import EVIDENCE_TYPOLOGIES, REGIONS, TOTAL
 
 NO_TARGET = N_("no target set")
@@ -56,6 +56,10 @@ def _against(achieved: int, target_of: int | None, words: Edition) -> str:
     return against % {"achieved": words.number(achieved), "target": words.number(target_of)}
 
 
+NO_LINK = {"bookmark": "", "anchor": ""}
+"""A region's figure of none: the report's annex has no entry for it, so Table 2 does not link it."""
+
+
 def figure_link(indicator: str, region: str) -> dict[str, str]:
     """Where a figure of Table 2 points in the annex of member States counted: `bookmark` (a Word
     bookmark name: letters, digits, underscores, at most 40) and `anchor` (a Markdown/HTML id)."""
@@ -92,7 +96,7 @@ def summary_row(
     return {
         "id": indicator.id,
         "indicator": indicator.id,
-        "title": one_line(in_language(indicator.title, words.language)),
+        "title": framework_text(indicator.title, words),
         "target": target_total,
         "target_text": (
             no_target
@@ -110,7 +114,7 @@ def summary_row(
                 "achieved": achieved[region],
                 "target": no_target if targets[region] is None else targets[region],
                 "text": _against(achieved[region], targets[region], words),
-                **figure_link(indicator.id, region),
+                **(figure_link(indicator.id, region) if achieved[region] else NO_LINK),
             }
             for region in REGIONS
         },

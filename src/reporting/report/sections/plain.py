@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from reporting.framework import in_language, is_translated
 from reporting.vocabulary import CONTROL_CHARACTERS, YES, YES_NO_SPELLINGS
+
+if TYPE_CHECKING:
+    from reporting.report.edition import Edition
 
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 TABLE_BLOCK_ROWS = 1_000
@@ -23,6 +27,14 @@ def word_safe(text: object) -> str:
 def one_line(text: object) -> str:
     """A value shown on one line (titles, names): line breaks and tabs become spaces."""
     return " ".join(word_safe(text).split())
+
+
+def framework_text(text: str, words: Edition) -> str:
+    """A text of framework.yaml (an outcome's or indicator's title, statement, rule, criterion) as the
+    edition shows it: in the edition's language where framework.yaml gives it, else in English; on one
+    line; typeset as the edition's language writes it (French: ’ and no-break spaces) when in it."""
+    shown = one_line(in_language(text, words.language))
+    return words.typeset(shown) if is_translated(text, words.language) else shown
 
 
 def paragraphs(text: object) -> list[str]:

@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from reporting.counting.typologies import named_typologies
-from reporting.framework import Indicator, in_language
+from reporting.framework import Indicator
 from reporting.report.country_names import country_in, name_order
 from reporting.report.edition import Edition
-from reporting.report.sections.plain import is_yes, one_line, paragraphs, records
+from reporting.report.sections.plain import framework_text, is_yes, one_line, paragraphs, records
 from reporting.vocabulary import REGIONS
 
 CpoBlocks = dict[str, list[dict[str, Any]]]
@@ -125,13 +125,10 @@ def indicator_results(indicator: Indicator, cpos: list[dict[str, Any]], words: E
     results by region (regions without any left out)."""
     return {
         "id": indicator.id,
-        "title": one_line(in_language(indicator.title, words.language)),
-        "reportability": one_line(in_language(indicator.reportability, words.language)),
+        "title": framework_text(indicator.title, words),
+        "reportability": framework_text(indicator.reportability, words),
         "min_criteria": indicator.min_criteria,
-        "criteria": [
-            {"number": c.number, "text": one_line(in_language(c.text, words.language))}
-            for c in indicator.criteria
-        ],
+        "criteria": [{"number": c.number, "text": framework_text(c.text, words)} for c in indicator.criteria],
         "regions": by_region(cpos, words),
         "cpo_count": len(cpos),
     }
