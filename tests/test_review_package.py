@@ -75,15 +75,17 @@ def test_the_samples_decisions_are_imported_once_and_audited(engine: Engine, tmp
     assert len(audit_entries(engine, biennium=B)) == len(entries) + 1
 
 
-def test_a_new_version_of_a_results_rows_is_not_approved_by_the_decisions_made_on_the_old_rows(
+def test_a_reviewers_return_stands_when_new_rows_arrive_with_the_same_reviews_file(
     engine: Engine, tmp_path: Path
 ) -> None:
     """The package's reviews.csv approved TUN129's rows; a reviewer returned it; the office sends a new
-    version of its rows. The same reviews.csv (unchanged) must not approve the new rows: nobody has
-    seen them. A new version of reviews.csv, sent after them, is a decision on them."""
+    version of its rows. The same reviews.csv (unchanged) must not approve the new rows over the
+    reviewer's return. A new version of reviews.csv, sent after them, is a decision on them."""
     package = copy_sample(tmp_path / B)
     received(engine, package, tmp_path)
-    decide(engine, B, [Decision("7.1", "TUN129", "return", "Ana", "name the law")])
+    for action in ("reopen", "return"):
+        decided = decide(engine, B, [Decision("7.1", "TUN129", action, "Ana", "name the law")])
+        assert decided.refused == [] and len(decided.applied) == 1
     evidence = package / "evidence" / "evidence.csv"
     rows = pd.read_csv(evidence, dtype=str, keep_default_na=False)
     tunisia = rows["cpo_code"] == "TUN129"

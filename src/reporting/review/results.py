@@ -473,24 +473,29 @@ def import_package_reviews(
     """Apply the decisions a package carries (reviews.csv: indicator, cpo_code, decision, by, comment):
     each change is an audit entry naming the file as imported and the rows decided on. A decision the
     result already has is passed over, and so is one on a result whose latest change was a reviewer's
-    own (a reopen or a return made here stands), and one this version of the file has already made
-    (once per version: its approval was of the rows then, not of a new version sent since); one that
-    cannot apply is refused alone (row by row)."""
+    own (a reopen or a return made here stands), and one on a result someone decided here after this
+    version of the file did (their decision stands also once new rows arrive); one that cannot apply is
+    refused alone (row by row)."""
     source = f"imported from {received.name} {received.sha256[:12]}"
     evidence = _synced(engine, biennium)[1]
     audit = table(store.AuditEntryRecord)
     with engine.connect() as conn:
         known = store.reviews(conn, biennium)
         latest: dict[tuple[str, str], tuple[str, str]] = {}
-        made_by_this_file: set[tuple[str, str]] = set()
+        decided_since_this_file: set[tuple[str, str]] = set()  # by a person here, after this file
+        decided_by_this_file: set[tuple[str, str]] = set()
         for entry in conn.execute(
             select(audit.c.indicator, audit.c.cpo_code, audit.c.by, audit.c.reason)
             .where(audit.c.biennium == biennium, audit.c.what == "status")
             .order_by(audit.c.id)
         ):
-            latest[(entry.indicator, entry.cpo_code)] = (entry.by, entry.reason)
+            key = (entry.indicator, entry.cpo_code)
+            latest[key] = (entry.by, entry.reason)
             if source in entry.reason:
-                made_by_this_file.add((entry.indicator, entry.cpo_code))
+                decided_by_this_file.add(key)
+                decided_since_this_file.discard(key)
+            elif key in decided_by_this_file and entry.by != INTAKE and "imported from " not in entry.reason:
+                decided_since_this_file.add(key)
     wanted = {"approved": "approve", "returned": "return"}
     asked = []
     for r in decisions.itertuples(index=False):
@@ -498,7 +503,7 @@ def import_package_reviews(
         review = known.get(key, {})
         by, reason = latest.get(key, (INTAKE, ""))
         reviewers_own = by != INTAKE and "imported from " not in reason
-        if review.get("status") != r.decision and not reviewers_own and key not in made_by_this_file:
+        if review.get("status") != r.decision and not reviewers_own and key not in decided_since_this_file:
             version = str(review.get("version", ""))
             asked.append(Decision(*key, wanted[str(r.decision)], str(r.by), str(r.comment), version))
     if not asked:
