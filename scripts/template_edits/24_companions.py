@@ -26,6 +26,7 @@ from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+from docx_paragraphs import find, paragraphs
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "implementation-report.docx"
 REPORT, RESULTS_TOO, AUDIT = (
@@ -41,21 +42,6 @@ COMPANIONS_NOTE = (
     "files and rows of the submission behind each figure, the CPO results not reportable and the rows "
     "set aside by validation are in the audit companion.') }}"
 )
-
-
-def paragraphs(document: DocxDocument) -> list[Paragraph]:
-    return [Paragraph(p, document._body) for p in document.element.body.iter(qn("w:p"))]
-
-
-def find(document: DocxDocument, text: str, after: Paragraph | None = None) -> Paragraph:
-    """The first paragraph whose text is `text` (after `after`, when given)."""
-    found = paragraphs(document)
-    if after is not None:
-        found = found[[p._p for p in found].index(after._p) + 1 :]
-    for paragraph in found:
-        if paragraph.text == text:
-            return paragraph
-    raise LookupError(text)
 
 
 def following(paragraph: Paragraph, text: str) -> Paragraph:

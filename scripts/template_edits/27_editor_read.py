@@ -35,6 +35,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+from docx_paragraphs import find, paragraphs
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "implementation-report.docx"
 ANNEX_1 = "{{ _('Annex 1: CPO results not reportable') }}"
@@ -82,22 +83,6 @@ LISTED = "{{ r.listed }}"
 REGIONS_LOOP = "{%p for r in ind.regions %}"
 COUNTED_REGIONS_LOOP = "{%p for r in ind.regions if r.states %}"
 NONE_COUNTED = "{%p if not ind.achieved %}"
-
-
-def paragraphs(document: DocxDocument) -> list[Paragraph]:
-    """Every paragraph of the body, table cells included, in document order."""
-    return [Paragraph(p, document._body) for p in document.element.body.iter(qn("w:p"))]
-
-
-def find(document: DocxDocument, text: str, after: Paragraph | None = None) -> Paragraph:
-    """The first paragraph whose text is `text` (after `after`, when given)."""
-    found = paragraphs(document)
-    if after is not None:
-        found = found[[p._p for p in found].index(after._p) + 1 :]
-    for paragraph in found:
-        if paragraph.text == text:
-            return paragraph
-    raise LookupError(text)
 
 
 def starting(document: DocxDocument, start: str) -> Paragraph:
