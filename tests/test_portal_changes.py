@@ -247,3 +247,26 @@ def test_the_ui_address_of_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
     assert runs.ui_address("https://prefect.internal/api/") == "https://prefect.internal"
     monkeypatch.setenv("PREFECT_UI_URL", "https://ui.example.org/")
     assert runs.ui_address("http://127.0.0.1:4200/api") == "https://ui.example.org"
+
+
+def test_the_reviewer_sees_the_rows_of_a_result_that_validation_set_aside(
+    portal: Portal, tmp_path: Path
+) -> None:
+    """A row of ETH155 naming a criterion its indicator does not declare is set aside when stored: the
+    reviewer reads where it is and why beside the result, and a result without one shows none."""
+    package = tmp_path / B
+    rows = pd.read_csv(package / EVIDENCE, dtype=str, keep_default_na=False)
+    stray = rows[rows["cpo_code"] == "ETH155"].iloc[[0]].assign(criterion="9")
+    pd.concat([rows, stray], ignore_index=True).to_csv(package / EVIDENCE, index=False)
+    engine = engine_for(settings.database_url())
+    ingest(engine, package, settings.archive_dir())
+    sync(engine, B)
+    page = portal.client(AFRICA_REVIEWER).get("/review").text
+    shown = html.unescape(_row_of(page, "ETH155"))
+    (line,) = re.findall(r"<li>([^<]*)</li>", _row_of(page, "ETH155"))
+    assert html.unescape(line) == (
+        f"{EVIDENCE.as_posix()}, row {len(rows) + 2}: "
+        "This criterion number is not one of the measurement criteria declared for the indicator."
+    )
+    assert 'class="set-aside"' in shown
+    assert 'class="set-aside"' not in _row_of(page, "NGA904")

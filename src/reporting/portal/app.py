@@ -33,7 +33,7 @@ from reporting.portal.language import N_, _
 from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
 from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES
 from reporting.resources import templates_dir
-from reporting.review.results import Decision
+from reporting.review.results import Decision, SetAside, set_aside_rows
 from reporting.review.since import SinceDecision, changes_since_decisions
 from reporting.store.review import Entry, record
 
@@ -337,6 +337,10 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
         results_of(biennium)
         return kept("since", biennium, changes_since_decisions)
 
+    def set_aside_of(biennium: str) -> dict[Result, list[SetAside]]:
+        """The rows of each result that validation set aside (`review.results.set_aside_rows`)."""
+        return kept("set aside", biennium, set_aside_rows)
+
     def files_of(biennium: str) -> pd.DataFrame:
         """Every file received for the biennium, current or superseded (`store.versions.file_history`)."""
         from reporting.store.versions import file_history
@@ -353,10 +357,11 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     ) -> HTMLResponse:
         year, known = chosen(biennium)
         rows = _rows(regional_results(person, year))
-        since = changes_of(year)
+        since, set_aside = changes_of(year), set_aside_of(year)
         for row in rows:
             row["key"] = json.dumps([row["indicator"], row["cpo_code"], row["version"]])
             row["since"] = since.get((row["indicator"], row["cpo_code"]))
+            row["set_aside"] = set_aside.get((row["indicator"], row["cpo_code"]), [])
         return page(request, "review.html", status, biennium=year, bienniums=known, results=rows, **more)
 
     @app.get("/review", response_class=HTMLResponse)

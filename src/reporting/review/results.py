@@ -23,7 +23,7 @@ from reporting.errors import PackageError
 from reporting.intake.readers import ReceivedFile
 from reporting.store import review as store
 from reporting.store.archive import archive
-from reporting.store.in_force import current_evidence, stored_framework
+from reporting.store.in_force import current_evidence, current_rejected, stored_framework
 from reporting.store.models import ReceivedFileRecord, table
 from reporting.store.review import APPROVED, RETURNED, SUBMITTED, Entry, record
 
@@ -413,6 +413,32 @@ def results_frame(engine: Engine, biennium: str) -> pd.DataFrame:
     merged["reportable"] = merged.get("reportable", pd.Series(dtype=bool)).fillna(False).astype(bool)
     merged["criteria_met"] = merged.get("criteria_met", pd.Series(dtype="Int64")).fillna(0).astype("int64")
     return merged.sort_values(["region", "indicator", "cpo_code"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A row of a CPO result that validation set aside: where it is and the rule's message."""
+
+    file: str
+    sheet: str
+    row: str
+    reason: str
+
+
+def set_aside_rows(engine: Engine, biennium: str) -> dict[Result, list[SetAside]]:
+    """The rows in force that validation set aside, by the CPO result they name (a row naming none is
+    not a result's): what a reviewer reads beside the result's texts, as its office's validation report
+    says it."""
+    rejected = current_rejected(engine, biennium)
+    if rejected.empty or not {"indicator", "cpo_code"} <= set(rejected.columns):
+        return {}
+    columns = ["indicator", "cpo_code", "source_file", "source_sheet", "source_row", "reason"]
+    found: dict[Result, list[SetAside]] = {}
+    for indicator, code, file, sheet, row, reason in (
+        rejected[columns].fillna("").astype(str).itertuples(index=False)
+    ):
+        found.setdefault((indicator, code), []).append(SetAside(file, sheet, row, reason))
+    return found
 
 
 def select_results(
