@@ -29,7 +29,7 @@ def _ended(soak: Soak, run_id: str) -> dict[str, object]:
         lambda: (r := soak.api.call("GET", f"/flow_runs/{run_id}"))["state_type"] in FINAL_STATES and r,
         RUN_SECONDS,
         f"run {run_id} to end",
-        every=2,
+        every=0.5,  # the next build of "one after the other" starts within half a second
     )
     if run["state_type"] != "COMPLETED":
         raise RuntimeError(f"the build {run['name']} ended {run['state_name']}: {run['state']}")

@@ -84,7 +84,8 @@ def test_a_reviewers_return_stands_when_new_rows_arrive_with_the_same_reviews_fi
     package = copy_sample(tmp_path / B)
     received(engine, package, tmp_path)
     for action in ("reopen", "return"):
-        decided = decide(engine, B, [Decision("7.1", "TUN129", action, "Ana", "name the law")])
+        comment = "name the law (its figures are imported from the census)"  # a person's, all the same
+        decided = decide(engine, B, [Decision("7.1", "TUN129", action, "Ana", comment)])
         assert decided.refused == [] and len(decided.applied) == 1
     evidence = package / "evidence" / "evidence.csv"
     rows = pd.read_csv(evidence, dtype=str, keep_default_na=False)

@@ -29,9 +29,9 @@ from reporting import people, settings
 from reporting.counting.approval import Result
 from reporting.intake.text_cleaning import printable
 from reporting.portal import accounts, checks, language, runs, uploads
-from reporting.portal.language import N_, _
+from reporting.portal.language import _
 from reporting.portal.web import COOKIE, SECURITY_HEADERS, PortalSettings, Session, Sessions, csrf_matches
-from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES
+from reporting.report.edition import DEFAULT_LANGUAGE, LANGUAGES, N_
 from reporting.resources import templates_dir
 from reporting.review.results import Decision, SetAside, set_aside_rows
 from reporting.review.since import SinceDecision, changes_since_decisions

@@ -27,11 +27,6 @@ def _(message: str) -> str:
     return edition(current.get()).gettext(message)
 
 
-def N_(message: str) -> str:
-    """`message` marked for the catalogs (`make i18n`), translated with `_` where it is shown."""
-    return message
-
-
 def _choices() -> Path:
     return settings.data_dir() / "portal" / "languages.json"
 

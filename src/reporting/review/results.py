@@ -8,13 +8,14 @@ result's rows puts it back to submitted and says so. Nothing changes in a locked
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from reporting import people
 from reporting.counting.aggregate import reportable_results
@@ -493,6 +494,15 @@ def latest_biennium(engine: Engine) -> str | None:
     return None if found is None else str(found)
 
 
+IMPORTED = re.compile(r"(^|; )imported from .+ [0-9a-f]{12}(;|$)")
+"""How an audit entry's reason names the package file a decision was imported from (`source` below)."""
+
+
+def _a_persons(by: str, reason: str) -> bool:
+    """Whether a status change was a person's decision made here: not the intake's, not imported."""
+    return by != INTAKE and IMPORTED.search(reason) is None
+
+
 def import_package_reviews(
     engine: Engine, biennium: str, decisions: pd.DataFrame, received: ReceivedFile
 ) -> Outcome:
@@ -500,36 +510,40 @@ def import_package_reviews(
     each change is an audit entry naming the file as imported and the rows decided on. A decision the
     result already has is passed over, and so is one on a result whose latest change was a reviewer's
     own (a reopen or a return made here stands), and one on a result someone decided here after this
-    version of the file did (their decision stands also once new rows arrive); one that cannot apply is
-    refused alone (row by row)."""
+    version of the file arrived (their decision stands also once new rows arrive); one that cannot apply
+    is refused alone (row by row)."""
     source = f"imported from {received.name} {received.sha256[:12]}"
     evidence = _synced(engine, biennium)[1]
-    audit = table(store.AuditEntryRecord)
+    audit, files = table(store.AuditEntryRecord), table(ReceivedFileRecord)
     with engine.connect() as conn:
         known = store.reviews(conn, biennium)
+        arrived = conn.execute(
+            select(func.min(files.c.received_at)).where(
+                files.c.biennium == biennium, files.c.sha256 == received.sha256
+            )
+        ).scalar()
         latest: dict[tuple[str, str], tuple[str, str]] = {}
-        decided_since_this_file: set[tuple[str, str]] = set()  # by a person here, after this file
-        decided_by_this_file: set[tuple[str, str]] = set()
+        decided_since_the_file: set[tuple[str, str]] = set()  # by a person here, after it arrived
         for entry in conn.execute(
-            select(audit.c.indicator, audit.c.cpo_code, audit.c.by, audit.c.reason)
+            select(audit.c.indicator, audit.c.cpo_code, audit.c.by, audit.c.reason, audit.c.at)
             .where(audit.c.biennium == biennium, audit.c.what == "status")
             .order_by(audit.c.id)
         ):
             key = (entry.indicator, entry.cpo_code)
             latest[key] = (entry.by, entry.reason)
-            if source in entry.reason:
-                decided_by_this_file.add(key)
-                decided_since_this_file.discard(key)
-            elif key in decided_by_this_file and entry.by != INTAKE and "imported from " not in entry.reason:
-                decided_since_this_file.add(key)
+            if _a_persons(entry.by, entry.reason) and arrived is not None and entry.at > arrived:
+                decided_since_the_file.add(key)
     wanted = {"approved": "approve", "returned": "return"}
     asked = []
     for r in decisions.itertuples(index=False):
         key = (str(r.indicator), str(r.cpo_code))
         review = known.get(key, {})
         by, reason = latest.get(key, (INTAKE, ""))
-        reviewers_own = by != INTAKE and "imported from " not in reason
-        if review.get("status") != r.decision and not reviewers_own and key not in decided_since_this_file:
+        if (
+            review.get("status") != r.decision
+            and not _a_persons(by, reason)
+            and key not in decided_since_the_file
+        ):
             version = str(review.get("version", ""))
             asked.append(Decision(*key, wanted[str(r.decision)], str(r.by), str(r.comment), version))
     if not asked:

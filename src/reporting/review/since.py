@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from reporting.counting.approval import Result, result_versions
-from reporting.review.results import INTAKE
+from reporting.review.results import IMPORTED, INTAKE
 from reporting.store import review as store
 from reporting.store.models import STORED_EVIDENCE_COLUMNS, EvidenceRecord, table
 from reporting.store.versions import ROW_KEY
@@ -226,5 +226,7 @@ def _row_changes(now: pd.DataFrame, then: pd.DataFrame) -> dict[Result, list[Row
 
 
 def _comment(reason: str, version: str) -> str:
-    """The decision's comment as its audit entry gives it (`results.decide` adds the rows decided on)."""
-    return reason.removesuffix(f"on rows {version}").removesuffix("; ").strip()
+    """The decision's comment as its audit entry gives it (`results.decide` adds the file it was imported
+    from, if any, and the rows decided on)."""
+    said = reason.removesuffix(f"on rows {version}").removesuffix("; ")
+    return IMPORTED.sub("", said).removesuffix("; ").strip()
