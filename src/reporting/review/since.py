@@ -62,8 +62,9 @@ def changes_since_decisions(engine: Engine, biennium: str) -> dict[Result, Since
     """Each result of `biennium` whose rows changed since its last decision, with that decision and
     what changed; a result never decided, or decided on the rows it has now, is not in it. As of the
     last sync of the reviews (`results.sync`; `results_frame` syncs): its `rows` entries say when the
-    rows changed. The trail is read once, the rows of the changed results only, compared column by
-    column (no Python step per evidence row but when its changes are listed)."""
+    rows changed. The trail is read once, and only the rows of the changed results (every version of
+    them), fingerprinted once per file that touched them and compared column by column: the work grows
+    with the changed results and their files, not with the biennium."""
     audit = table(store.AuditEntryRecord)
     query = (
         select(
