@@ -92,6 +92,11 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+LIBREOFFICE_TEMPORARY = "lu*.tmp"
+"""The temporary file LibreOffice writes a document through, in the document's folder: left behind
+when its soffice is stopped while writing (the other soffice's failure stopped it)."""
+
+
 def export_pdfs(
     reports: Sequence[Path], timeout: float = TIMEOUT_SECONDS, processes: int | None = None
 ) -> list[Path]:
@@ -124,6 +129,8 @@ def write_pdfs(
     ended: queue.SimpleQueue[Exception | None] = queue.SimpleQueue()  # per soffice: None, or its failure
     offices: list[_Office] = []
     workers: list[threading.Thread] = []
+    folders = {pdf.parent for _, pdf in conversions}
+    found_before = {folder: set(folder.glob(LIBREOFFICE_TEMPORARY)) for folder in folders}
     with tempfile.TemporaryDirectory(prefix="reporting-soffice-") as scratch:
         try:
             for number in range(count):
@@ -149,6 +156,9 @@ def write_pdfs(
                 office.stop()
             for worker in workers:
                 worker.join()
+            for folder in folders:  # what a soffice stopped while writing left beside the PDFs
+                for left in set(folder.glob(LIBREOFFICE_TEMPORARY)) - found_before[folder]:
+                    left.unlink(missing_ok=True)
     return [pdf for _, pdf in conversions]
 
 
