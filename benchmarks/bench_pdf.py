@@ -32,44 +32,48 @@ def run() -> list[Measurement]:
     if pandoc is None or soffice is None:
         raise SystemExit("bench-pdf needs pandoc and LibreOffice (make system-deps): they are the baseline")
     work = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
-    package = synthetic_package(work / "package", rows=ROWS, outcomes=19)
     env = {**os.environ, "REPORTING_DATA_DIR": str(work / "data")}
-    out = work / "out"
-    languages = [option for language in LANGUAGES for option in ("--language", language)]
     reporting = str(Path(sys.executable).with_name("reporting"))
-    build_seconds = process_seconds(
-        [reporting, "build", str(package), "--out", str(out), *languages, "--pdf"], env, work
-    )
-    reports = sorted(out.glob("*/implementation-report-*.docx"))
-    started = time.perf_counter()
-    export_pdfs(reports)
-    pdfs_seconds = time.perf_counter() - started
+    try:
+        package = synthetic_package(work / "package", rows=ROWS, outcomes=19)
+        out = work / "out"
+        languages = [option for language in LANGUAGES for option in ("--language", language)]
+        build_seconds = process_seconds(
+            [reporting, "build", str(package), "--out", str(out), *languages, "--pdf"], env, work
+        )
+        reports = sorted(out.glob("*/implementation-report-*.docx"))
+        started = time.perf_counter()
+        export_pdfs(reports)
+        pdfs_seconds = time.perf_counter() - started
 
-    baseline = work / "baseline"
-    baseline.mkdir()
-    started = time.perf_counter()
-    converted_docx = []
-    for language in LANGUAGES:
-        for markdown in MARKDOWN:  # in the edition's folder: report.md links its charts relative to it
-            docx = baseline / f"{language}-{Path(markdown).stem}.docx"
-            subprocess.run([pandoc, markdown, "-o", docx], cwd=out / language, check=True)
-            converted_docx.append(docx)
-    converted = time.perf_counter()
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={(work / 'profile').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(baseline),
-            *(str(docx) for docx in converted_docx),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    laid_out = time.perf_counter()
+        baseline = work / "baseline"
+        baseline.mkdir()
+        started = time.perf_counter()
+        converted_docx = []
+        for language in LANGUAGES:
+            for markdown in MARKDOWN:  # in the edition's folder: report.md links its charts relative to it
+                docx = baseline / f"{language}-{Path(markdown).stem}.docx"
+                subprocess.run([pandoc, markdown, "-o", docx], cwd=out / language, check=True)
+                converted_docx.append(docx)
+        converted = time.perf_counter()
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(baseline),
+                *(str(docx) for docx in converted_docx),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        laid_out = time.perf_counter()
+    finally:  # the build's data folder server stopped, the folders removed
+        subprocess.run([reporting, "server", "stop"], env=env, capture_output=True, check=False)
+        shutil.rmtree(work, ignore_errors=True)
     print(
         f"  {ROWS} rows: build with PDFs {build_seconds:.1f} s, export_pdfs {pdfs_seconds:.1f} s; "
         f"pandoc {converted - started:.1f} s, soffice {laid_out - converted:.1f} s",
