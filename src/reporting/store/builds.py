@@ -23,6 +23,18 @@ DRAFT_COLUMN = "achieved_pending"
 with this column was never published."""
 
 
+def _is_draft(summary_csv: str) -> bool:
+    """Whether a recorded indicator summary is a draft's (its header names DRAFT_COLUMN)."""
+    return DRAFT_COLUMN in summary_csv.partition("\n")[0].split(",")
+
+
+def _summary(summary_csv: str) -> pd.DataFrame:
+    """A recorded indicator summary as a frame, its ids as text ("7.1" stays "7.1", "7" stays "7")."""
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO(summary_csv), dtype={"outcome": str, "indicator": str, "biennium": str})
+
+
 def record_build(engine: Engine, build: dict[str, Any]) -> int:
     """Keep a build (BuildRecord's columns) to compare later builds with; returns its row id."""
     with engine.begin() as conn:
@@ -69,8 +81,6 @@ class Draft:
 def latest_draft(engine: Engine, biennium: str) -> Draft | None:
     """The latest draft build of a biennium (its summary has DRAFT_COLUMN), its figures as recorded, not
     counted again; None when no draft was built. Each edition of a build is recorded: one is enough."""
-    import pandas as pd
-
     builds = table(BuildRecord)
     query = (
         select(builds.c.build_id, builds.c.built_at, builds.c.outcomes_json, builds.c.summary_csv)
@@ -79,11 +89,8 @@ def latest_draft(engine: Engine, biennium: str) -> Draft | None:
     )
     with engine.connect() as conn:
         for build_id, built_at, outcomes_json, summary_csv in conn.execute(query):
-            if DRAFT_COLUMN in summary_csv.partition("\n")[0].split(","):
-                summary = pd.read_csv(
-                    io.StringIO(summary_csv), dtype={"outcome": str, "indicator": str, "biennium": str}
-                )
-                return Draft(str(build_id), built_at, json.loads(outcomes_json), summary)
+            if _is_draft(summary_csv):
+                return Draft(str(build_id), built_at, json.loads(outcomes_json), _summary(summary_csv))
     return None
 
 
@@ -91,8 +98,6 @@ def earlier_published(engine: Engine, biennium: str) -> Published | None:
     """The latest biennium before `biennium` whose framework the store holds, with the figures of its
     final build: the latest build over every outcome that is no draft (and, once the biennium is locked,
     built before the lock). None when the store holds no earlier biennium."""
-    import pandas as pd
-
     from reporting.store.in_force import biennium_before
 
     earlier = biennium_before(engine, biennium)
@@ -109,9 +114,6 @@ def earlier_published(engine: Engine, biennium: str) -> Published | None:
         if lock is not None:
             query = query.where(builds.c.built_at <= lock.locked_at)
         for built_at, summary_csv in conn.execute(query):
-            summary = pd.read_csv(
-                io.StringIO(summary_csv), dtype={"outcome": str, "indicator": str, "biennium": str}
-            )
-            if DRAFT_COLUMN not in summary.columns:
-                return Published(earlier, built_at.date(), summary)
+            if not _is_draft(summary_csv):
+                return Published(earlier, built_at.date(), _summary(summary_csv))
     return Published(earlier, None, None)
