@@ -22,11 +22,9 @@ from reporting.counting.approval import Result, result_versions
 from reporting.review.results import IMPORTED, INTAKE
 from reporting.store import review as store
 from reporting.store.models import STORED_EVIDENCE_COLUMNS, EvidenceRecord, table
-from reporting.store.versions import ROW_KEY
+from reporting.store.versions import COMPARED, ROW_KEY, side_by_side
 
 KEYS = ["indicator", "cpo_code"]
-COMPARED = tuple(c for c in STORED_EVIDENCE_COLUMNS if c not in ROW_KEY)
-"""The columns of a row compared between its versions (its key aside)."""
 TEXTS = ("result_achieved", "ilo_contribution")
 """The texts shown of a row that was added or removed."""
 
@@ -188,8 +186,8 @@ def _row_changes(now: pd.DataFrame, then: pd.DataFrame) -> dict[Result, list[Row
     compared = then[KEYS].drop_duplicates()  # the results whose rows decided on were found
     new = now.merge(compared, on=KEYS).drop_duplicates(subset=key)[[*key, *COMPARED]]
     old = then.drop_duplicates(subset=key)[[*key, *COMPARED]]
-    both = new.merge(old, on=key, how="outer", suffixes=("", "_old"), indicator=True)
-    change = both["_merge"].map({"left_only": "added", "right_only": "removed", "both": "changed"})
+    both = side_by_side(new, old)
+    change = both["change"]
     parts = []
     for column in COMPARED:
         before, after = _as_text(both[f"{column}_old"]), _as_text(both[column])

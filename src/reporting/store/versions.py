@@ -28,12 +28,24 @@ def _evidence_where(conn: Connection, where: Any) -> pd.DataFrame:
     return pd.read_sql(query, conn)
 
 
+COMPARED = tuple(c for c in STORED_EVIDENCE_COLUMNS if c not in ROW_KEY)
+"""The columns of an evidence row compared between its versions (its key aside)."""
+
+
+def side_by_side(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """Two versions of evidence rows matched on ROW_KEY (each row once per version): a column's old value
+    in `<column>_old`, and `change`: added (new only), removed (old only) or changed (in both; which
+    columns differ is the caller's to ask)."""
+    both = new.merge(old, on=list(ROW_KEY), how="outer", suffixes=("", "_old"), indicator=True)
+    both["change"] = both["_merge"].map({"left_only": "added", "right_only": "removed", "both": "changed"})
+    return both
+
+
 def _changes(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     """Row by row (keyed on CPO, indicator, criterion): added, removed, or changed and in which columns."""
-    compared = [c for c in STORED_EVIDENCE_COLUMNS if c not in ROW_KEY]
-    both = new.merge(old, on=list(ROW_KEY), how="outer", suffixes=("", "_old"), indicator=True)
+    compared = list(COMPARED)
+    both = side_by_side(new, old)
     differing = pd.DataFrame({c: both[c].fillna("") != both[f"{c}_old"].fillna("") for c in compared})
-    both["change"] = both["_merge"].map({"left_only": "added", "right_only": "removed", "both": "changed"})
     both["columns"] = [
         ", ".join(c for c in compared if row[c]) if change == "changed" else ""
         for change, row in zip(both["change"], differing.to_dict("records"), strict=True)
