@@ -9,6 +9,7 @@ server has them. Running it again recomputes it (nothing is appended twice).
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,11 @@ def describe_next_runs(now: datetime) -> dict[str, datetime | None]:
     return found
 
 
-if __name__ == "__main__":
+def main() -> int:
     for name, when in describe_next_runs(datetime.now(UTC)).items():
         print(f"{name}: next scheduled run {when:%Y-%m-%d %H:%M %Z}" if when else f"{name}: no schedule")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,6 +10,8 @@ deletes its scheduled runs too.
 
 from __future__ import annotations
 
+import sys
+
 from automations import deployment_names  # the script's folder (deployments/) is on sys.path
 
 from reporting import settings
@@ -39,8 +41,13 @@ def delete_retired() -> list[str]:
     return deleted
 
 
-if __name__ == "__main__":
+def main() -> int:
     deleted = delete_retired()
     print(
         f"retired deployments deleted: {', '.join(deleted)}" if deleted else "no retired deployment to delete"
     )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

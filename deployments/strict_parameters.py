@@ -15,6 +15,8 @@ applies.
 
 from __future__ import annotations
 
+import sys
+
 from automations import deployment_names  # the script's folder (deployments/) is on sys.path
 
 from reporting import settings
@@ -40,5 +42,10 @@ def close_parameter_schemas() -> list[str]:
     return names
 
 
-if __name__ == "__main__":
+def main() -> int:
     print(f"unknown parameters refused by: {', '.join(close_parameter_schemas())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

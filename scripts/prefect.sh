@@ -54,11 +54,9 @@ case "${1:-}" in
     prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml | sed -E \
       -e "s/prefect worker start --pool '?[^' ]+'?/make worker/" \
       -e 's#\$ prefect deployment run#$ eval "$(.venv/bin/reporting server env)"; .venv/bin/prefect deployment run#'
-    python "$ROOT/deployments/retired.py"  # deployments prefect.yaml no longer declares, deleted
-    python "$ROOT/deployments/strict_parameters.py"  # unknown parameters refused by the server
-    python "$ROOT/deployments/next_run.py"  # each description says when the next scheduled run is
-    python "$ROOT/deployments/automations.py"  # failure notifications (REPORTING_ALERT_WEBHOOK_URL)
-    python -c 'from reporting.orchestration.crashed_runs import detect_crashed_runs as d; d()'  # killed runs end Crashed
+    # retired deployments deleted, unknown parameters refused, next runs described, failure
+    # notifications, killed runs ended Crashed: one process (deployments/after_deploy.py)
+    python "$ROOT/deployments/after_deploy.py"
     ;;
   *)
     sed -n '2,15p' "$0"; exit 2
