@@ -70,3 +70,17 @@ def test_reviews_csv_applies_row_by_row_and_names_what_it_could_not_apply(tmp_pa
     ]
     counted = reviewed(engine, B, checked.evidence.clean, draft=False)
     assert len(counted.approved) == 20 and counted.pending == {("7.1", "TUN129"), ("7.1", "SHA127")}
+
+
+def test_a_reason_refusing_many_results_names_ten_and_counts_the_rest(tmp_path: Path) -> None:
+    engine = upgraded_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    package = copy_sample(tmp_path / B)
+    reviews = pd.read_csv(package / "reviews.csv", dtype=str, keep_default_na=False)
+    reviews["cpo_code"] = [f"ZZZ{n:03d}" for n in range(len(reviews))]  # none of them a result
+    reviews.to_csv(package / "reviews.csv", index=False)
+    ingest(engine, package, tmp_path / "archive")
+    read = read_package(package)
+    (note,) = apply_decisions(engine, read, validate_package(read))
+    named = ", ".join(f"ZZZ{n:03d} 7.1" for n in range(10))
+    why = "not applied: no current rows: nothing to decide on"
+    assert note == f"reviews.csv: {named} and {len(reviews) - 10} more: {why}"

@@ -3,7 +3,7 @@
 import contextlib
 import errno
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 PERMANENT_ERRNOS = frozenset(
@@ -24,6 +24,13 @@ PERMANENT_ERRNOS = frozenset(
     }
 )
 """Errors that the same call gives again: a full disk, a path that is a file, no permission."""
+
+
+def named_few(names: Sequence[str], shown: int = 10) -> str:
+    """Names for a one-line message: the first `shown`, then how many more (a thousand results refused
+    for one reason are one reason, not a thousand names)."""
+    listed = ", ".join(names[:shown])
+    return listed if len(names) <= shown else f"{listed} and {len(names) - shown} more"
 
 
 class PackageError(Exception):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reporting.errors import PackageError
+from reporting.errors import PackageError, named_few
 from reporting.framework import Framework
 from reporting.intake.feedback import Checked, checked
 from reporting.intake.readers import (
@@ -56,8 +56,7 @@ def unreadable(failed: list[tuple[ReceivedFile, BaseException]]) -> PackageError
     the others' names."""
     first, error = failed[0]
     others = [f.name for f, _ in failed[1:]]
-    more = "" if not others else f"; also unreadable: {', '.join(others[:5])}"
-    more += f" and {len(others) - 5} more" if len(others) > 5 else ""
+    more = f"; also unreadable: {named_few(others, shown=5)}" if others else ""
     reason = str(error) if isinstance(error, PackageError) else f"{first.name}: {error}"
     return PackageError(f"{len(failed)} file(s) cannot be read: {reason}{more}")
 

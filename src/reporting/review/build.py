@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from reporting.counting.approval import Result, approved_results, only, result_versions
-from reporting.errors import PackageError
+from reporting.errors import PackageError, named_few
 from reporting.intake.readers import Package
 from reporting.intake.validate import PackageValidation
 from reporting.report.draft import flag_pending
@@ -92,7 +92,7 @@ def apply_decisions(engine: Engine, package: Package, checked: PackageValidation
         for d, why in import_package_reviews(engine, biennium, rows, received).refused:
             refused.setdefault(why, []).append(f"{d.cpo_code} {d.indicator}")
         notes += [
-            f"{received.name}: {', '.join(results)}: not applied: {why}" for why, results in refused.items()
+            f"{received.name}: {named_few(results)}: not applied: {why}" for why, results in refused.items()
         ]
     if not any(f.role == "reviews" for f in package.files):  # importing reviews.csv synced them
         sync(engine, biennium)
