@@ -132,24 +132,30 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build(SAMPLE, tmp_path_factory.mktemp("out"), generated_on=GOLDEN_DAY)
 
 
-NO_AUTOMATIONS = "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"
+UNUSED_BY_THE_HARNESS = tuple(
+    f"PREFECT_SERVER_SERVICES_{service}_ENABLED"
+    for service in ("TRIGGERS", "SCHEDULER", "LATE_RUNS", "FOREMAN", "CANCELLATION_CLEANUP")
+)
+"""The harness's flows run in the test's process, none from a deployment, a schedule or a worker."""
 
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """Prefect's test server, its automations not evaluated: on SQLite their writes contend with the
-    task-run recorder's ("database is locked", Prefect issue 18934), whose flush was seen to wait a
-    minute for the lock, a test reading its run's task runs stalling as long. Fewer writers make it rarer
-    (a 60 s stall is still seen now and then in a full run). Automations are evaluated on the real
-    servers of tests/prefect_stack.py and tests/test_crash_recovery.py; only the harness runs without."""
+    """Prefect's test server, without the services its tests do not use (automations, schedules, late
+    runs, workers' health, cancellations' clean-up): on SQLite their writes contend with the task-run
+    recorder's ("database is locked", Prefect issue 18934), whose flush was seen to wait a minute for the
+    lock (SQLite's busy timeout in Prefect is 60 s), a test reading its run's task runs stalling as long.
+    Fewer writers make it rarer (a 60 s stall is still seen now and then in a full run). Those services
+    run on the real servers of tests/prefect_stack.py and tests/test_crash_recovery.py."""
     from prefect.testing.utilities import prefect_test_harness
 
     with contextlib.ExitStack() as harness:
-        os.environ[NO_AUTOMATIONS] = "false"
+        os.environ.update(dict.fromkeys(UNUSED_BY_THE_HARNESS, "false"))
         try:
             harness.enter_context(prefect_test_harness(server_startup_timeout=120))
         finally:
-            del os.environ[NO_AUTOMATIONS]
+            for variable in UNUSED_BY_THE_HARNESS:
+                del os.environ[variable]
         yield
 
 

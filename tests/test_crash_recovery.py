@@ -50,9 +50,10 @@ pytestmark = pytest.mark.slow
 REPORTING = ROOT / ".venv" / "bin" / "reporting"
 BIENNIUM = "2014-15"
 STAGES = ("start", "read", "store", "render")
-ROWS = int(os.environ.get("REPORTING_CRASH_ROWS", "4000"))
-"""About 8 s of build on the 2-core machine (the render alone some 3 s: seconds to see its partial file
-at every POLL_SECONDS), plus the server's start; `make test-reliability` kills larger builds."""
+ROWS = int(os.environ.get("REPORTING_CRASH_ROWS", "2500"))
+"""About 8 s of CPU for a build on the 2-core machine (the render alone some 2 s: seconds to see its
+partial file at every POLL_SECONDS), plus the server's start; `make test-reliability` kills larger
+builds."""
 BUILD_SECONDS = 300.0
 """A build, or the wait for its kill point, that takes longer than this is a hang."""
 REBUILD_SECONDS = 240.0

@@ -7,7 +7,6 @@ e-mails the reviewers through an SMTP server started here."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import queue
 import shutil
@@ -190,19 +189,3 @@ def test_the_weekly_reminder_posts_its_summary_and_mails_each_regions_reviewers(
     )
     body = mail.get_payload(decode=True).decode("utf-8")  # type: ignore[union-attr]
     assert body.startswith("Dear Amina Diallo,") and "submitted since" in body
-
-
-def test_on_a_server_without_the_deployments_the_alert_says_so_and_saves_nothing(
-    prefect_harness: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from prefect.blocks.notifications import CustomWebhookNotificationBlock
-
-    monkeypatch.setenv("REPORTING_ALERT_WEBHOOK_URL", "https://hooks.example.org/T0/B0/token")
-    monkeypatch.syspath_prepend(str(ROOT / "deployments"))
-    automations = importlib.import_module("automations")
-    assert automations.main() == 1
-    said = capsys.readouterr().out.strip()
-    assert said.startswith("no deployments on http") and said.endswith("no alert saved.")
-    assert len(said.splitlines()) == 1
-    with pytest.raises(ValueError, match="Unable to find block document"):
-        CustomWebhookNotificationBlock.load(automations.BLOCK)

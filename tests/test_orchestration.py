@@ -3,6 +3,7 @@ rebuilds, the per-biennium write limit and the artifacts an operator reads in th
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import threading
 import time
@@ -14,7 +15,7 @@ import pytest
 
 from reporting.errors import PackageError
 from reporting.escaping import markdown_text
-from tests.conftest import SAMPLE
+from tests.conftest import ROOT, SAMPLE
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -340,3 +341,21 @@ def test_the_report_compares_with_an_earlier_biennium_once_it_is_stored(tmp_path
     after = _run(package=str(current), out=out, outcomes=["7"])
     assert set(_states(after.state_details.flow_run_id, "context").values()) == {"Completed"}
     assert "2012-13" in (tmp_path / "out" / "en" / "report.md").read_text("utf-8")
+
+
+def test_on_a_server_without_the_deployments_the_alert_says_so_and_saves_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`deployments/automations.py` on the harness's server, which has none of the deployments (not on
+    the stack of tests/test_notifications.py, which has them)."""
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+
+    monkeypatch.setenv("REPORTING_ALERT_WEBHOOK_URL", "https://hooks.example.org/T0/B0/token")
+    monkeypatch.syspath_prepend(str(ROOT / "deployments"))
+    automations = importlib.import_module("automations")
+    assert automations.main() == 1
+    said = capsys.readouterr().out.strip()
+    assert said.startswith("no deployments on http") and said.endswith("no alert saved.")
+    assert len(said.splitlines()) == 1
+    with pytest.raises(ValueError, match="Unable to find block document"):
+        CustomWebhookNotificationBlock.load(automations.BLOCK)
