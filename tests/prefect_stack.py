@@ -157,6 +157,15 @@ class Inbox:
         return "250 OK"
 
 
+def wait_running(api: str, flow_run_id: str) -> str:
+    """The run's URL, once the run is Running."""
+    run_url = f"{api}/flow_runs/{flow_run_id}"
+    wait_until(
+        lambda: http.get(run_url, timeout=60).json()["state_type"] == "RUNNING", 120, "the run to start"
+    )
+    return run_url
+
+
 @dataclass
 class PrefectStack:
     api: str
@@ -294,3 +303,16 @@ def running_stack() -> Iterator[PrefectStack]:
                 stop_service(stack.worker)
             _script("stop", operator)
             shutil.rmtree(work, ignore_errors=True)
+
+
+def large_package(stack: PrefectStack) -> Path:
+    """A package of 2016-17 whose build runs long enough to be cancelled or stopped half-way (made once
+    per stack); of 2016-17, its rows stored in the stack's store leave 2014-15's sign-off alone."""
+    from reporting.synth import synthetic_package
+
+    folder = stack.work / "large" / "2016-17"
+    if not folder.is_dir():
+        synthetic_package(folder, rows=20_000, outcomes=19, seed=3)
+        for path in (p for p in folder.rglob("*") if p.suffix in (".yaml", ".csv")):
+            path.write_text(path.read_text("utf-8").replace("2014-15", "2016-17"), "utf-8")
+    return folder

@@ -5,6 +5,7 @@ schedule and the UI's flow-run page are then checked through the API and a headl
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -28,10 +29,12 @@ from tests.prefect_stack import (
     PrefectStack,
     deployment,
     http,
+    large_package,
     run_state,
     running_stack,
     stop_service,
     trigger_rebuild,
+    wait_running,
     wait_until,
 )
 
@@ -249,26 +252,6 @@ def test_the_ui_shows_the_completed_run(local_prefect: LocalPrefect) -> None:
 CANCELLED_SECONDS = 90
 
 
-def _large_package(local_prefect: LocalPrefect) -> Path:
-    """A package whose build runs long enough to be cancelled or stopped half-way (made once)."""
-    from reporting.synth import synthetic_package
-
-    folder = local_prefect.work / "large" / "2016-17"
-    if not folder.is_dir():  # of 2016-17: its rows stored in the stack's store leave 2014-15's sign-off alone
-        synthetic_package(folder, rows=20_000, outcomes=19, seed=3)
-        for path in (p for p in folder.rglob("*") if p.suffix in (".yaml", ".csv")):
-            path.write_text(path.read_text("utf-8").replace("2014-15", "2016-17"), "utf-8")
-    return folder
-
-
-def _wait_running(local_prefect: LocalPrefect, flow_run_id: str) -> str:
-    run_url = f"{local_prefect.api}/flow_runs/{flow_run_id}"
-    wait_until(
-        lambda: http.get(run_url, timeout=60).json()["state_type"] == "RUNNING", 120, "the run to start"
-    )
-    return run_url
-
-
 def test_two_workers_share_the_runs(local_prefect: LocalPrefect) -> None:
     """Three rebuilds started at once with two workers running: each worker takes one at a time
     (`--limit`, REPORTING_WORKER_LIMIT), so both get runs (without a limit the first took all three)."""
@@ -300,10 +283,10 @@ def test_a_run_cancelled_from_the_ui_is_cancelled_at_once_and_says_what_is_missi
     process that imports the flow (3.5 s of CPU): Cancelled after 6-7 s on a quiet machine but 35-48 s at
     load 11, hence the deadline of CANCELLED_SECONDS rather than the issue's 30 s."""
     out = local_prefect.work / "cancelled"
-    flow_run_id = trigger_rebuild(
-        local_prefect.env, f"package={_large_package(local_prefect)}", f"out={out}", 'language=["en","fr"]'
-    )
-    run_url = _wait_running(local_prefect, flow_run_id)
+    package = large_package(local_prefect.stack)
+    languages = 'language=["en","fr"]'
+    flow_run_id = trigger_rebuild(local_prefect.env, f"package={package}", f"out={out}", languages)
+    run_url = wait_running(local_prefect.api, flow_run_id)
     cancelling = {"state": {"type": "CANCELLING", "name": "Cancelling"}}
     assert http.post(f"{run_url}/set_state", json=cancelling, timeout=60).json()["status"] == "ACCEPT"
     run = wait_until(
@@ -318,29 +301,43 @@ def test_a_run_cancelled_from_the_ui_is_cancelled_at_once_and_says_what_is_missi
     assert sorted(said["editions_written"] + said["editions_missing"]) == ["en", "fr"], said
 
 
+def _processes_of_run(flow_run_id: str) -> list[int]:
+    """The live processes of a flow run: Prefect starts them with PREFECT__FLOW_RUN_ID in their
+    environment (a zombie's environment reads empty)."""
+    marker = f"PREFECT__FLOW_RUN_ID={flow_run_id}".encode()
+    found = []
+    for entry in (e for e in Path("/proc").iterdir() if e.name.isdigit()):
+        with contextlib.suppress(OSError):
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+    return found
+
+
 def test_the_worker_stops_on_the_first_sigterm_and_its_run_does_not_stay_running(
     local_prefect: LocalPrefect,
 ) -> None:
     """A run is under way; one SIGTERM to the worker, as a service manager sends it, stops the worker
-    (Prefect's own handling), and the run it was running ends in a final state instead of staying
-    "Running" for ever. The stack then gets a new worker."""
+    (Prefect's own handling) and the run's process with it, so that the run's heartbeats stop and the
+    server's automation for silent runs, which `make deploy` made, ends it *Crashed* instead of leaving it
+    "Running" for ever (tests/test_crash_recovery.py waits the automation's 90 s for a killed build;
+    waiting them here too made this module the longest unit of `make test`). The stack then gets a new
+    worker."""
+    from reporting.orchestration.crashed_runs import AUTOMATION
+
     stack = local_prefect.stack
+    flow_run_id = trigger_rebuild(local_prefect.env, f"package={large_package(stack)}")
+    run_url = wait_running(local_prefect.api, flow_run_id)
     try:
-        flow_run_id = trigger_rebuild(local_prefect.env, f"package={_large_package(local_prefect)}")
-        _wait_running(local_prefect, flow_run_id)
+        wait_until(lambda: _processes_of_run(flow_run_id), 60, "the run's process")
         stack.worker.send_signal(signal.SIGTERM)
         stack.worker.wait(timeout=180)  # its graceful stop took over 60 s at a load of 20
-        run_url = f"{local_prefect.api}/flow_runs/{flow_run_id}"
-
-        def ended() -> dict[str, Any] | None:  # Crashed, or already set to run again (rerun-crashed-runs)
-            run: dict[str, Any] = http.get(run_url, timeout=60).json()
-            return run if run["state_name"] in ("Crashed", "Cancelled", "AwaitingRetry") else None
-
-        run = wait_until(ended, 240, "the run to end after the worker stopped")
-        if run["state_name"] == "AwaitingRetry":  # it crashed first; its rerun is not this test's
-            history = http.get(f"{local_prefect.api}/flow_run_states/?flow_run_id={flow_run_id}", timeout=60)
-            assert "Crashed" in [state["name"] for state in history.json()], history.text
-            cancel = {"state": {"type": "CANCELLED", "name": "Cancelled"}, "force": True}
-            http.post(f"{run_url}/set_state", json=cancel, timeout=60).raise_for_status()
-    finally:
+        wait_until(lambda: not _processes_of_run(flow_run_id), 60, "the run's process to stop")
+        run = http.get(run_url, timeout=60).json()
+        assert run["state_type"] in ("RUNNING", "CRASHED"), run["state"]  # not finished behind our back
+        by_name = {"automations": {"name": {"any_": [AUTOMATION]}}}
+        (silent_runs,) = http.post(f"{local_prefect.api}/automations/filter", json=by_name, timeout=60).json()
+        assert silent_runs["enabled"], silent_runs
+    finally:  # the automation would end it, then run it again, beside the module's other tests
+        cancel = {"state": {"type": "CANCELLED", "name": "Cancelled"}, "force": True}
+        http.post(f"{run_url}/set_state", json=cancel, timeout=60).raise_for_status()
         stack.replace_worker()
