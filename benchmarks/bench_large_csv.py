@@ -5,50 +5,24 @@ and time growing linearly with rows (the same check of half the rows takes about
 
 The file is the sample's 65 rows repeated (REPORTING_BENCH_CSV_ROWS, default 200,000: about 25 MB per
 10,000 rows), each copy's CPO codes renumbered; checked against the sample's framework. Each process is
-measured by the kernel (`os.wait4`): elapsed time, CPU time (user + system: the work done, less
+measured by the kernel (`os.wait4`, common.used): elapsed time, CPU time (user + system: the work done, less
 disturbed by other jobs on a shared machine than elapsed time) and peak resident memory."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.common import Measurement
+from benchmarks.common import Measurement, Used, used
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "2014-15"
 ROWS = int(os.environ.get("REPORTING_BENCH_CSV_ROWS", "200000"))
 PANDAS = "import sys\nimport pandas as pd\npd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)"
-
-
-@dataclass(frozen=True)
-class Used:
-    """What one process used, from start to exit."""
-
-    seconds: float
-    cpu_seconds: float
-    peak_mb: float
-
-
-def used(command: list[str], env: dict[str, str]) -> Used:
-    """Run `command` as a new process (its output discarded; exit 0 or 1 expected: findings are fine)."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    errors = child.stderr.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(command[:3])} … exited with {child.returncode}: {errors[-2000:]!r}")
-    return Used(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def write_rows(path: Path, rows: int) -> None:
@@ -74,8 +48,8 @@ def run() -> list[Measurement]:
             write_rows(path, rows)
             framework = ["--framework", str(SAMPLE / "framework.yaml"), "--report-dir", work]
             runs[rows] = (
-                used([reporting, "validate", str(path), *framework], env),
-                used([sys.executable, "-c", PANDAS, str(path)], env),
+                used([reporting, "validate", str(path), *framework], env, ROOT, exits=(0, 1)),  # findings: 1
+                used([sys.executable, "-c", PANDAS, str(path)], env, ROOT),
             )
             size = path.stat().st_size / 1024**2
             path.unlink()

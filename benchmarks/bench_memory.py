@@ -7,14 +7,12 @@ than linear. `BENCH_MEMORY_ROWS=10000,50000` chooses the sizes (one build at a t
 from __future__ import annotations
 
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks.bench_build import build_without_prefect
-from benchmarks.common import Measurement
+from benchmarks.common import Measurement, used
 from reporting.resources import examples_dir
 
 SIZES = (5_000, 20_000)
@@ -22,20 +20,13 @@ SIZES = (5_000, 20_000)
 
 def peak_megabytes(package: Path, work: Path) -> float:
     """The peak resident memory, in MB, of a new process building `package` without Prefect."""
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_memory", str(package), str(work)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={
-            **os.environ,
-            "REPORTING_DATA_DIR": str(work / "data"),
-            "REPORTING_PEOPLE_FILE": str(examples_dir() / "people.yaml"),  # the reviewer of reviews.csv
-        },
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the build of {package} exited with {done.returncode}:\n{done.stderr[-2000:]}")
-    return float(done.stdout.split()[-1]) / 1024  # ru_maxrss is in kB on Linux
+    env = {
+        **os.environ,
+        "REPORTING_DATA_DIR": str(work / "data"),
+        "REPORTING_PEOPLE_FILE": str(examples_dir() / "people.yaml"),  # the reviewer of reviews.csv
+    }
+    command = [sys.executable, "-m", "benchmarks.bench_memory", str(package), str(work)]
+    return used(command, env, Path(__file__).resolve().parents[1]).peak_mb
 
 
 def run() -> list[Measurement]:
@@ -60,8 +51,7 @@ def run() -> list[Measurement]:
     ]
 
 
-if __name__ == "__main__":  # the child: one build, then its peak resident memory (kB)
+if __name__ == "__main__":  # the child: one build
     target = Path(sys.argv[2])
     target.mkdir(parents=True)
     build_without_prefect(Path(sys.argv[1]), target)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

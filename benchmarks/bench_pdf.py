@@ -16,11 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Measurement, process_seconds
+from benchmarks.common import EDITION_MARKDOWN, Measurement, process_seconds
 
 LANGUAGES = ("en", "fr", "es")
-MARKDOWN = ("report.md", "report-results.md", "report-audit.md")
-"""Each edition's three documents as Markdown: the same content as the build's three Word documents."""
 ROWS = int(os.environ.get("BENCH_PDF_ROWS", "10000"))
 
 
@@ -51,7 +49,9 @@ def run() -> list[Measurement]:
         started = time.perf_counter()
         converted_docx = []
         for language in LANGUAGES:
-            for markdown in MARKDOWN:  # in the edition's folder: report.md links its charts relative to it
+            for (
+                markdown
+            ) in EDITION_MARKDOWN:  # in the edition's folder: report.md links its charts relative to it
                 docx = baseline / f"{language}-{Path(markdown).stem}.docx"
                 subprocess.run([pandoc, markdown, "-o", docx], cwd=out / language, check=True)
                 converted_docx.append(docx)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +12,10 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+EDITION_MARKDOWN = ("report.md", "report-results.md", "report-audit.md")
+"""Each edition's three documents as Markdown: the same content as the build's three Word documents,
+what the pandoc baselines convert."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,53 @@ def process_seconds(command: list[str], env: dict[str, str], cwd: Path) -> float
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])
         raise RuntimeError(f"{' '.join(command[:3])} … exited with {done.returncode}:\n{tail}")
     return seconds
+
+
+@dataclass(frozen=True)
+class Used:
+    """What one process used, from start to exit."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+
+
+LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvpe(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as said:
+    said.write(f"{time.perf_counter() - started} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+"""Starts the measured command from a small process: a process started from a large one (a benchmark
+that built a package in memory) reports that one's peak as its own, Linux keeping the memory high-water
+mark of the address space it replaces at exec (in one `make bench` run every build measured 1,061 MB,
+the running benchmarks' own peak)."""
+
+
+def used(command: list[str], env: dict[str, str], cwd: Path, exits: tuple[int, ...] = (0,)) -> Used:
+    """Run `command` as a new process (its output discarded; one of `exits` expected)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        said = Path(scratch) / "used"
+        child = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(said), *command],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        if child.returncode not in exits:
+            raise RuntimeError(
+                f"{' '.join(command[:3])} … exited with {child.returncode}: {child.stderr[-2000:]}"
+            )
+        seconds, cpu, peak_kb = said.read_text().split()
+    return Used(float(seconds), float(cpu), float(peak_kb) / 1024)
 
 
 def print_table(measurements: list[Measurement]) -> None:
