@@ -126,7 +126,9 @@ def trigger_rebuild(env: dict[str, str], *parameters: str) -> str:
     command = [str(PREFECT), "deployment", "run", "biennial-report/rebuild"]
     for parameter in parameters:
         command += ["-p", parameter]
-    triggered = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    # the server's answer may wait for its SQLite lock, up to Prefect's busy timeout of 60 s (a run of
+    # the suite beside another timed out at 60 s)
+    triggered = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert triggered.returncode == 0, triggered.stdout + triggered.stderr
     flow_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", triggered.stdout)
     assert flow_run_id, triggered.stdout
