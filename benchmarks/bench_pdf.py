@@ -49,9 +49,7 @@ def run() -> list[Measurement]:
         started = time.perf_counter()
         converted_docx = []
         for language in LANGUAGES:
-            for (
-                markdown
-            ) in EDITION_MARKDOWN:  # in the edition's folder: report.md links its charts relative to it
+            for markdown in EDITION_MARKDOWN:  # in the edition's folder: report.md links charts to it
                 docx = baseline / f"{language}-{Path(markdown).stem}.docx"
                 subprocess.run([pandoc, markdown, "-o", docx], cwd=out / language, check=True)
                 converted_docx.append(docx)
