@@ -69,7 +69,7 @@ def summary_artifacts(built: pipeline.Built, keys: str) -> None:
         edited_kept=str(built.first.edited) if built.first.edited else None,
     )
     if review is not None and review.draft:
-        summary = draft_markdown(summary, len(review.pending), review.returned_listed)
+        summary = "".join(draft_markdown([summary], len(review.pending), review.returned_listed))
     create_markdown_artifact(
         key=f"{keys}-summary",
         markdown=summary,

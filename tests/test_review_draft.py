@@ -25,8 +25,12 @@ def test_report_md_says_draft_in_its_title_and_lists_the_results_returned() -> N
         "by": "Ana",
         "comment": "[x](y)",
     }
-    text = draft_markdown(
-        "# Programme implementation report 2014-15\n\nResults by outcome.\n", pending=3, returned=[returned]
+    text = "".join(
+        draft_markdown(
+            ["# Programme implementation", " report 2014-15\n\nResults by outcome.\n", "\n"],
+            pending=3,
+            returned=[returned],
+        )
     )
     lines = text.splitlines()
     assert lines[0] == "# Programme implementation report 2014-15 (DRAFT)"
@@ -43,7 +47,10 @@ def test_report_md_says_draft_in_its_title_and_lists_the_results_returned() -> N
         "|---|---|---|---|",
         "| 7\\.1 | Nigeria\\/NGA904 | Ana | \\[x\\]\\(y\\) |",
     ]
-    assert draft_markdown("# T\n", pending=0).endswith(f"## {RETURNED_ANNEX}\n\nNo result was returned.\n")
+    none_returned = f"## {RETURNED_ANNEX}\n\nNo result was returned.\n"
+    assert "".join(draft_markdown(["# T\n"], pending=0)).endswith(none_returned)
+    assert "".join(draft_markdown(["Text\n", "# T"], pending=0)).startswith("Text\n# T (DRAFT)\n\n**DRAFT**")
+    assert "".join(draft_markdown(["Untitled\nText"], pending=0)).startswith("Untitled (DRAFT)\n\n**DRAFT**")
 
 
 def test_results_not_yet_approved_are_flagged_where_listed() -> None:

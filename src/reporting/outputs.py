@@ -38,6 +38,19 @@ def written_in_place(final: Path) -> Iterator[Path]:
         raise
 
 
+@contextlib.contextmanager
+def scratch_file(folder: Path, name: str) -> Iterator[Path]:
+    """A temporary file in `folder` for the block's work, removed when the block ends (a killed build
+    leaves at most a temporary name, which its next build clears: remove_partial_files)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{name}-", dir=folder)
+    os.close(handle)
+    try:
+        yield Path(path)
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
 def write_bytes(final: Path, data: bytes) -> Path:
     with written_in_place(final) as temporary:
         temporary.write_bytes(data)

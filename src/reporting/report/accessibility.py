@@ -45,24 +45,59 @@ def language_tag(language: str | None) -> str:
     return LANGUAGE_TAGS.get(language.lower(), language)
 
 
-def accessible_parts(parts: Mapping[str, bytes], language: str | None = None) -> dict[str, bytes]:
-    """The parts of a rendered .docx package that change (styles, settings, core properties, body).
-    The body, tens of megabytes on a large report, is edited as text: parsing it would cost seconds."""
+def accessible_parts(
+    parts: Mapping[str, bytes], language: str | None = None, body: AccessibleBody | None = None
+) -> dict[str, bytes]:
+    """The parts of a rendered .docx package that change: styles, settings, core properties and, unless
+    its `body` was edited as it was written (word_template), word/document.xml, edited as text (parsing
+    tens of megabytes would cost seconds)."""
     tag = language_tag(language)
     styles = etree.fromstring(parts["word/styles.xml"], _PARSER)
+    edited = {}
+    if body is None:
+        body = AccessibleBody(styles)
+        edited["word/document.xml"] = body.edit(parts["word/document.xml"].decode("utf-8")).encode("utf-8")
     _set_style_language(styles, tag)
-    headings = _heading_styles(styles)
-    document = parts["word/document.xml"].decode("utf-8")
-    title = _title_text(document, _style_ids(styles, "title"))
-    document = _repeat_header_rows(_level_headings(document, headings))
-    edited = {"word/styles.xml": _xml(styles), "word/document.xml": document.encode("utf-8")}
+    edited["word/styles.xml"] = _xml(styles)
     if "word/settings.xml" in parts:
         edited["word/settings.xml"] = _edited(
             parts["word/settings.xml"], lambda r: _set_theme_language(r, tag)
         )
     if "docProps/core.xml" in parts:
+        title = body.title or ""
         edited["docProps/core.xml"] = _edited(parts["docProps/core.xml"], lambda r: _set_core(r, title, tag))
     return edited
+
+
+class AccessibleBody:
+    """The edits of the document's body, made on its text piece by piece (each piece whole paragraphs and
+    tables, in order): heading levels as the headings nest, each table's first row a header row. It finds
+    the document's title on the way (the text of its first paragraph in the Title style)."""
+
+    def __init__(self, styles: Any) -> None:
+        self._headings = _heading_styles(styles)
+        self._style_of_level = {level: style for style, level in sorted(self._headings.items(), reverse=True)}
+        self._title_styles = _style_ids(styles, "title")
+        self._nesting: list[tuple[int, int]] = []  # (level in the template, level written), outermost first
+        self.title: str | None = None
+
+    def edit(self, piece: str) -> str:
+        if self.title is None:
+            self.title = _title_text(piece, self._title_styles)
+        return _repeat_header_rows(_PARAGRAPH_STYLE.sub(self._relevel, piece))
+
+    def _relevel(self, match: re.Match[str]) -> str:
+        """A heading at most one level below the heading it follows."""
+        level = self._headings.get(match.group(1))
+        if level is None:
+            return match.group(0)
+        while self._nesting and self._nesting[-1][0] >= level:
+            self._nesting.pop()
+        written = self._nesting[-1][1] + 1 if self._nesting else 1
+        self._nesting.append((level, written))
+        if written == level or written not in self._style_of_level:
+            return match.group(0)
+        return f'<w:pStyle w:val="{self._style_of_level[written]}"/>'
 
 
 def _xml(root: Any) -> bytes:
@@ -125,8 +160,8 @@ def _heading_styles(styles: Any) -> dict[str, int]:
     return {style: level for level in range(1, 10) for style in _style_ids(styles, f"heading {level}")}
 
 
-def _title_text(document: str, title_styles: set[str]) -> str:
-    """The text of the first paragraph in the Title style (its line breaks as spaces)."""
+def _title_text(document: str, title_styles: set[str]) -> str | None:
+    """The text of the first paragraph in the Title style (its line breaks as spaces); None if none."""
     for style in _PARAGRAPH_STYLE.finditer(document):
         if style.group(1) in title_styles:
             paragraph = document[style.end() : document.find("</w:p>", style.end())]
@@ -135,27 +170,7 @@ def _title_text(document: str, title_styles: set[str]) -> str:
                 for m in _TEXT_OR_BREAK.finditer(paragraph)
             ]
             return " ".join("".join(words).split())
-    return ""
-
-
-def _level_headings(document: str, headings: dict[str, int]) -> str:
-    """Heading levels as the headings nest: each at most one below the heading it follows."""
-    style_of_level = {level: style for style, level in sorted(headings.items(), reverse=True)}
-    nesting: list[tuple[int, int]] = []  # (level in the template, level written), outermost first
-
-    def relevel(match: re.Match[str]) -> str:
-        level = headings.get(match.group(1))
-        if level is None:
-            return match.group(0)
-        while nesting and nesting[-1][0] >= level:
-            nesting.pop()
-        written = nesting[-1][1] + 1 if nesting else 1
-        nesting.append((level, written))
-        if written == level or written not in style_of_level:
-            return match.group(0)
-        return f'<w:pStyle w:val="{style_of_level[written]}"/>'
-
-    return _PARAGRAPH_STYLE.sub(relevel, document)
+    return None
 
 
 def _repeat_header_rows(document: str) -> str:

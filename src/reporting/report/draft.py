@@ -10,7 +10,7 @@ import copy
 import io
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -158,23 +158,45 @@ def returned_markdown(returned: Iterable[Returned], language: str = DEFAULT_LANG
     return "\n".join([head, *rows])
 
 
+_TITLE_LINE = re.compile(r"^# [^\n]*", re.MULTILINE)
+
+
 def draft_markdown(
-    markdown: str, pending: int, returned: Iterable[Returned] = (), language: str = DEFAULT_LANGUAGE
-) -> str:
-    """report.md's text with DRAFT in its title, a line under it on what is counted before approval,
-    and at its end the draft annex of the results returned to their office; in the edition's language."""
+    pieces: Iterable[str], pending: int, returned: Iterable[Returned] = (), language: str = DEFAULT_LANGUAGE
+) -> Iterator[str]:
+    """report.md's text, piece by piece as it is written, with DRAFT in its title (its first line that
+    starts with "# ", else its first line), a line under it on what is counted before approval, and at
+    its end the draft annex of the results returned to their office; in the edition's language."""
     _ = edition(language).gettext
     listed = list(returned)
-    lines = markdown.rstrip("\n").split("\n")
-    at = next((n for n, line in enumerate(lines) if line.startswith("# ")), 0)
-    lines[at] = f"{lines[at]} ({_(WATERMARK)})"
     note = _(
         "**%(draft)s**: counts every reportable result not returned to its office, %(num)s of them "
         "%(flag)s (marked so below); %(returned)s returned, not counted (listed at the end). The final "
         "report counts approved results only."
     ) % {"draft": _(WATERMARK), "num": pending, "flag": _(NOT_APPROVED), "returned": len(listed)}
-    lines[at + 1 : at + 1] = ["", note]
-    return "\n".join([*lines, "", f"## {_(RETURNED_ANNEX)}", "", returned_markdown(listed, language), ""])
+    text = _final_newlines_dropped(pieces)
+    head, title = "", None
+    for piece in text:  # the text up to its title's line, held until that line is whole
+        searched_from = head.rfind("\n") + 1
+        head += piece
+        title = _TITLE_LINE.search(head, searched_from)
+        if title is not None and title.end() < len(head):
+            break
+    at = title.end() if title is not None else (head + "\n").index("\n")
+    yield f"{head[:at]} ({_(WATERMARK)})\n\n{note}{head[at:]}"
+    yield from text
+    yield f"\n\n## {_(RETURNED_ANNEX)}\n\n{returned_markdown(listed, language)}\n"
+
+
+def _final_newlines_dropped(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a text without the newlines it ends with (each piece's are held until more text)."""
+    held = ""
+    for piece in pieces:
+        text = held + piece
+        kept = text.rstrip("\n")
+        held = text[len(kept) :]
+        if kept:
+            yield kept
 
 
 def flag_pending(context: dict[str, Any], pending: set[tuple[str, str]]) -> dict[str, Any]:

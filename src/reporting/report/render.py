@@ -10,13 +10,11 @@ figure, the results not reportable, the rows set aside). No file name of the pac
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 import logging
 import os
 import re
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -24,21 +22,21 @@ from typing import Any
 
 import pandas as pd
 from docx.shared import Cm
-from docxtpl import DocxTemplate, RichText
+from docxtpl import RichText
 from jinja2.sandbox import SandboxedEnvironment
-from lxml import etree  # type: ignore[import-untyped]
 from markupsafe import Markup, escape
 
 from reporting.errors import OutputError, is_permanent, output_error
 from reporting.escaping import csv_text
-from reporting.outputs import remove_partial_files, write_text, written_in_place
-from reporting.report.accessibility import DescribedImage, accessible_parts, chart_description
+from reporting.outputs import remove_partial_files, scratch_file, write_text, written_in_place
+from reporting.report.accessibility import DescribedImage, chart_description
 from reporting.report.chart import PRINT_WIDTH_CM, draw_chart
 from reporting.report.draft import draft_markdown, mark_draft_docx
 from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
 from reporting.report.translation import mark_untranslated
+from reporting.report.word_template import ReportTemplate
 from reporting.vocabulary import CONTROL_CHARACTERS
 
 log = logging.getLogger(__name__)
@@ -53,128 +51,9 @@ SUBTITLES = {
 }
 """The documents of an edition (the context's `document`) and the subtitle of each one's cover."""
 CHART_WIDTH = Cm(PRINT_WIDTH_CM)
-_XML_TAG = re.compile(r"<[^>]+>")
-_COLUMN_LOOP = re.compile(r"\{%-?\s*tc\s")
-_DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
-_LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$^])")
 _LINE_START_MARKER = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
-
-
-class _RenderedBody:
-    """The rendered `<w:body>` kept as text, to be written into word/document.xml as it is."""
-
-    def __init__(self, xml: str) -> None:
-        self.xml = xml
-
-
-class _ReportTemplate(DocxTemplate):  # type: ignore[misc]
-    """docxtpl without the passes a large report pays for and does not need (docxtpl 0.20 internals,
-    pinned in pyproject.toml; on 10,000 results each costs about a second):
-
-    - the "listing" pass (tabs and line breaks typed inside a value become Word tabs and breaks) runs only
-      when a rendered text holds one: the context splits paragraphs itself;
-    - the rendered body is checked (parsed) but not grafted into python-docx's tree, re-serialised and
-      compressed at the default level: it is written into word/document.xml as text;
-    - a table whose `{%tc %}` column loop gave it more cells than its grid has columns gets its grid from
-      its widest row's cell widths (each column as wide as its cell in the template: a loop's columns
-      take the width of the loop's cell each), instead of docxtpl's fix, which spreads the table's
-      template width evenly and needs the whole body as a tree;
-    - the accessibility edits (language, title, heading levels, header rows) are made on the parts as
-      they are saved, not by opening the package again.
-    """
-
-    _rendered_body: str | None = None
-    language: str | None = None
-    """The edition's language, written into the saved document (accessibility.accessible_parts)."""
-
-    def patch_xml(self, src_xml: str) -> str:
-        self._column_loops = _COLUMN_LOOP.search(_XML_TAG.sub("", src_xml)) is not None
-        patched: str = super().patch_xml(src_xml)
-        return patched
-
-    def fix_tables(self, xml: str) -> Any:
-        try:
-            body = etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
-        except etree.XMLSyntaxError:
-            return super().fix_tables(xml)  # docxtpl's recovering parser makes the best of it
-        if getattr(self, "_column_loops", True) and _fit_grids(body):
-            xml = etree.tostring(body, encoding="unicode")
-        return _RenderedBody(xml)
-
-    def fix_docpr_ids(self, tree: Any) -> None:
-        if not isinstance(tree, _RenderedBody):
-            super().fix_docpr_ids(tree)
-            return
-
-        def renumber(match: re.Match[str]) -> str:
-            self.docx_ids_index += 1
-            return f"{match.group(1)}{self.docx_ids_index}{match.group(2)}"
-
-        tree.xml = _DOCPR_ID.sub(renumber, tree.xml)
-
-    def map_tree(self, tree: Any) -> None:
-        if isinstance(tree, _RenderedBody):
-            self._rendered_body = tree.xml
-        else:
-            self._rendered_body = None
-            super().map_tree(tree)
-
-    def resolve_listing(self, xml: str) -> str:
-        if _LISTING_TEXT.search(xml) is None:
-            return xml
-        resolved: str = super().resolve_listing(xml)
-        return resolved
-
-    def save(self, filename: Any, *args: Any, **kwargs: Any) -> None:
-        package = io.BytesIO()
-        super().save(package)
-        with zipfile.ZipFile(package) as source, zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED) as out:
-            parts = {entry.filename: source.read(entry) for entry in source.infolist()}
-            if self._rendered_body is not None:
-                document_xml = _with_body(parts["word/document.xml"].decode("utf-8"), self._rendered_body)
-                parts["word/document.xml"] = document_xml.encode("utf-8")
-            parts.update(accessible_parts(parts, self.language))
-            for name, data in parts.items():  # a fixed time: the same report is the same bytes
-                part = zipfile.ZipInfo(name, date_time=PART_TIME)
-                out.writestr(part, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-PART_TIME = (1980, 1, 1, 0, 0, 0)
-"""The time every part of a written .docx carries (zip's earliest): two builds of the same report write
-the same bytes, so a rebuild can be compared byte for byte (make soak does)."""
-
-
-def _fit_grids(body: Any) -> bool:
-    """Give each table with more cells in a row than grid columns the widths of its widest row's cells;
-    True if a table changed."""
-    changed = False
-    for table in body.iter(f"{_W}tbl"):
-        grid = table.find(f"{_W}tblGrid")
-        rows = [row.findall(f"{_W}tc") for row in table.findall(f"{_W}tr")]
-        widest: list[Any] = max(rows, key=len, default=[])
-        if grid is None or len(widest) <= len(grid.findall(f"{_W}gridCol")):
-            continue
-        widths = [cell.find(f"{_W}tcPr/{_W}tcW") for cell in widest]
-        if any(w is None or w.get(f"{_W}type") != "dxa" for w in widths):
-            continue
-        for column in grid.findall(f"{_W}gridCol"):
-            grid.remove(column)
-        for width in widths:
-            etree.SubElement(grid, f"{_W}gridCol", {f"{_W}w": width.get(f"{_W}w")})
-        table_width = table.find(f"{_W}tblPr/{_W}tblW")
-        if table_width is not None and table_width.get(f"{_W}type") == "dxa":
-            table_width.set(f"{_W}w", str(sum(int(w.get(f"{_W}w")) for w in widths)))
-        changed = True
-    return changed
-
-
-def _with_body(document_xml: str, body: str) -> str:
-    """word/document.xml with its `<w:body>` element replaced by the rendered one."""
-    start = document_xml.index("<w:body")
-    end = document_xml.index("</w:body>") + len("</w:body>")
-    return document_xml[:start] + body + document_xml[end:]
 
 
 def _rich(runs: list[dict[str, Any]]) -> RichText:
@@ -234,8 +113,28 @@ def word_text(value: object) -> str:
 def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict[str, Path]) -> Path:
     """Fill the Word template. The template runs sandboxed and every value is escaped (autoescape), so
     text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
-    document = _ReportTemplate(str(template))
-    document.language = context.get("language")
+    with scratch_file(out.parent, "document.xml") as body_file:
+        document = ReportTemplate(template, body_file, context.get("language"))
+        document.render(context, jinja_env=_word_environment(document, context, charts), autoescape=True)
+        _set_properties(document.docx.core_properties, context)
+        written = _written_sha256(out)
+        previous = written.read_text().split() if written.is_file() else []
+        with written_in_place(out) as partial:
+            document.save(str(partial))
+            if context.get("draft"):
+                mark_draft_docx(
+                    partial, context["draft"].get("returned", []), context.get("language", DEFAULT_LANGUAGE)
+                )
+            mark_untranslated(partial, context)  # passages in their original language say which it is
+            # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
+            write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
+    write_text(written, _sha256(out))
+    return out
+
+
+def _word_environment(document: ReportTemplate, context: dict[str, Any], charts: dict[str, Path]) -> Any:
+    """The sandboxed jinja environment of the Word template: the edition's translations and the filters
+    the template uses."""
     environment = SandboxedEnvironment(autoescape=True, extensions=["jinja2.ext.i18n"])
     environment.install_gettext_translations(  # type: ignore[attr-defined]
         edition(context.get("language", DEFAULT_LANGUAGE)).translations, newstyle=True
@@ -250,21 +149,7 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         if outcome_id in charts
         else ""
     )
-    document.render(context, jinja_env=environment, autoescape=True)
-    _set_properties(document.docx.core_properties, context)
-    written = _written_sha256(out)
-    previous = written.read_text().split() if written.is_file() else []
-    with written_in_place(out) as partial:
-        document.save(str(partial))
-        if context.get("draft"):
-            mark_draft_docx(
-                partial, context["draft"].get("returned", []), context.get("language", DEFAULT_LANGUAGE)
-            )
-        mark_untranslated(partial, context)  # passages in their original language say which it is
-        # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
-        write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
-    write_text(written, _sha256(out))
-    return out
+    return environment
 
 
 def _set_properties(properties: Any, context: dict[str, Any]) -> None:
@@ -344,15 +229,42 @@ def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path])
     environment.filters["chart"] = lambda outcome_id: (
         Markup(charts[outcome_id].relative_to(out.parent).as_posix()) if outcome_id in charts else ""
     )
-    text = re.sub(r"\n{3,}", "\n\n", environment.get_template(MARKDOWN_TEMPLATE).render(context))
+    pieces = _blank_lines_collapsed(environment.get_template(MARKDOWN_TEMPLATE).generate(context))
     if context.get("draft"):
-        text = draft_markdown(
-            text,
+        pieces = draft_markdown(
+            pieces,
             int(context["draft"]["pending"]),
             context["draft"].get("returned", []),
             context.get("language", DEFAULT_LANGUAGE),
         )
-    return write_text(out, text)
+    with written_in_place(out) as partial, partial.open("w", encoding="utf-8", newline="") as written:
+        written.writelines(pieces)  # as the template's output comes: a large report is never held whole
+    return out
+
+
+def _blank_lines_collapsed(fragments: Iterable[str]) -> Iterator[str]:
+    """The template's output in pieces of about a million characters, never more than one blank line in
+    a row (the template's conditional blocks leave runs of them)."""
+    held = ""  # the newlines a piece ends with: a run of them may go on in the next piece
+    for piece in _grouped(fragments):
+        text = held + piece
+        kept = text.rstrip("\n")
+        held = text[len(kept) :]
+        yield _BLANK_LINES.sub("\n\n", kept)
+    yield _BLANK_LINES.sub("\n\n", held)
+
+
+def _grouped(fragments: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """Small strings joined into pieces of about `size` characters."""
+    pending: list[str] = []
+    length = 0
+    for fragment in fragments:
+        pending.append(fragment)
+        length += len(fragment)
+        if length >= size:
+            yield "".join(pending)
+            pending, length = [], 0
+    yield "".join(pending)
 
 
 def _escaped(blocks: list[Block]) -> list[Block]:

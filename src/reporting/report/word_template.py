@@ -1,0 +1,247 @@
+"""docxtpl's template, rendering the body piece by piece into a file so that a large report's memory does
+not grow with its size.
+
+docxtpl (0.20, pinned in pyproject.toml) renders document.xml's body as one string, copies it four times
+over (its fix-ups), parses all of it into a tree and serialises the tree again. On the whole programme's
+"results by indicator" companion (48 million characters at 20,000 results, measured 7 December 2026)
+that took 500 MB above the rest of the build; at 100,000 results it would take 2.5 GB. `ReportTemplate`
+makes the same passes on pieces of about a megabyte (whole paragraphs and tables) as the template's
+output comes (jinja's `generate`), writes each piece into a file beside the report and puts that file
+into the .docx as it is. Where its passes differ from docxtpl's:
+
+- the body is checked with a streaming parser (expat), never held as a tree; when it is not well-formed
+  XML (a template whose tags cut across Word's structure), docxtpl's own rendering and recovering parser
+  make the best of it, as they always did;
+- the "listing" pass (tabs and line breaks typed inside a value become Word tabs and breaks) runs only on
+  a piece that holds one: the context splits paragraphs itself;
+- a table whose `{%tc %}` column loop gave it more cells than its grid has columns gets its grid from its
+  widest row's cell widths (each column as wide as its cell in the template), instead of docxtpl's fix,
+  which spreads the table's template width evenly and needs the whole body as a tree;
+- the accessibility edits of the body (heading levels, header rows) are made on each piece, those of the
+  other parts (language, title) as the package is saved.
+
+tests/test_report_content.py holds the contract: every document reads as docxtpl's own rendering does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from docxtpl import DocxTemplate
+from jinja2 import Environment, Template
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree  # type: ignore[import-untyped]
+
+from reporting.report.accessibility import AccessibleBody, accessible_parts
+
+PIECE_CHARACTERS = 1 << 20
+"""A piece of the body is cut after the first table to end past this many characters (about 2 MB of
+memory per copy): small against the rest of a build, large enough that the passes run a few hundred
+times, not once per table."""
+DOCUMENT_PART = "word/document.xml"
+PART_TIME = (1980, 1, 1, 0, 0, 0)
+"""The time every part of a written .docx carries (zip's earliest): two builds of the same report write
+the same bytes, so a rebuild can be compared byte for byte (make soak does)."""
+
+_XML_TAG = re.compile(r"<[^>]+>")
+_COLUMN_LOOP = re.compile(r"\{%-?\s*tc\s")
+_DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
+_LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
+_TABLE_TAG = re.compile(r"<w:tbl[ >]|</w:tbl>")
+_BODY_START = re.compile(r"<w:body\b[^>]*>")
+_PARAGRAPH_START = re.compile(r"<w:p([ >])")
+_MARKED_PARAGRAPH_START = re.compile(r"\n<w:p([ >])")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@dataclass
+class _StreamedBody:
+    """The rendered body, written into `path` as the whole word/document.xml, and its accessibility
+    edits (the title they found)."""
+
+    path: Path
+    accessible: AccessibleBody
+
+
+class ReportTemplate(DocxTemplate):  # type: ignore[misc]
+    """docxtpl's template with the body streamed into `body_file` (see the module's docstring)."""
+
+    _streamed: _StreamedBody | None = None
+    docx_ids_index: int  # docxtpl's counter of drawing ids (set by its render_init)
+
+    def __init__(self, template: Path, body_file: Path, language: str | None) -> None:
+        """`body_file`: where the rendered word/document.xml is written; `language`: the edition's,
+        written into the saved document (accessibility.accessible_parts)."""
+        super().__init__(str(template))
+        self.body_file, self.language = body_file, language
+
+    def build_xml(self, context: dict[str, Any], jinja_env: Environment | None = None) -> Any:
+        unpatched = self.get_xml()
+        self._column_loops = _COLUMN_LOOP.search(_XML_TAG.sub("", unpatched)) is not None
+        source = self.patch_xml(unpatched)
+        environment = jinja_env if jinja_env is not None else SandboxedEnvironment(autoescape=True)
+        # As docxtpl's render_xml_part: a line per paragraph (jinja's line statements need them).
+        template = environment.from_string(_PARAGRAPH_START.sub(r"\n<w:p\1", source))
+        self.current_rendering_part = self.docx.part  # where an image the body places is added
+        first_id = self.docx_ids_index
+        try:
+            return self._write_body(template, context, self.body_file)
+        except expat.ExpatError:
+            self.docx_ids_index = first_id
+            return super().build_xml(context, jinja_env)
+
+    def _write_body(self, template: Template, context: dict[str, Any], path: Path) -> _StreamedBody:
+        """word/document.xml into `path`: the part as python-docx writes it, its body rendered piece by
+        piece, each checked, fixed up and edited as docxtpl and accessibility do on the whole."""
+        document: str = self.docx.part.blob.decode("utf-8")
+        before, after = document[: document.index("<w:body")], document[document.index("</w:body>") + 9 :]
+        accessible = AccessibleBody(self.docx.styles.element)
+        checker = expat.ParserCreate(namespace_separator=" ")
+        body_start: str | None = None
+        with open(path, "wb") as written:
+            written.write(before.encode("utf-8"))
+            for piece in _pieces(template.generate(context)):
+                checker.Parse(piece, False)
+                if body_start is None:
+                    found = _BODY_START.search(piece)
+                    body_start = found.group(0) if found else ""
+                piece = self._fixed_up(piece, body_start)
+                written.write(accessible.edit(piece).encode("utf-8"))
+            checker.Parse("", True)
+            written.write(after.encode("utf-8"))
+        os.utime(path, (_part_timestamp(),) * 2)
+        return _StreamedBody(path, accessible)
+
+    def _fixed_up(self, piece: str, body_start: str) -> str:
+        """A rendered piece after docxtpl's passes: its markers undone, listings resolved, tables' grids
+        fitted to column loops, drawing ids renumbered in document order."""
+        piece = _MARKED_PARAGRAPH_START.sub(r"<w:p\1", piece)
+        piece = piece.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if _LISTING_TEXT.search(piece) is not None:
+            piece = self.resolve_listing(piece)
+        if self._column_loops:
+            piece = _tables_fitted(piece, body_start)
+        return _DOCPR_ID.sub(self._renumbered, piece)
+
+    def _renumbered(self, match: re.Match[str]) -> str:
+        self.docx_ids_index += 1
+        return f"{match.group(1)}{self.docx_ids_index}{match.group(2)}"
+
+    def fix_tables(self, xml: Any) -> Any:
+        return xml if isinstance(xml, _StreamedBody) else super().fix_tables(xml)
+
+    def fix_docpr_ids(self, tree: Any) -> None:
+        if not isinstance(tree, _StreamedBody):
+            super().fix_docpr_ids(tree)
+
+    def map_tree(self, tree: Any) -> None:
+        self._streamed = tree if isinstance(tree, _StreamedBody) else None
+        if self._streamed is None:
+            super().map_tree(tree)
+
+    def save(self, filename: Any, *args: Any, **kwargs: Any) -> None:
+        package = io.BytesIO()
+        super().save(package)
+        streamed = self._streamed
+        with zipfile.ZipFile(package) as source, zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED) as out:
+            parts = {entry.filename: source.read(entry) for entry in source.infolist()}
+            parts.update(accessible_parts(parts, self.language, streamed.accessible if streamed else None))
+            for name, data in parts.items():  # a fixed time: the same report is the same bytes
+                if streamed is not None and name == DOCUMENT_PART:
+                    out.write(streamed.path, name, zipfile.ZIP_DEFLATED, compresslevel=1)
+                else:
+                    part = zipfile.ZipInfo(name, date_time=PART_TIME)
+                    out.writestr(part, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+
+def _pieces(fragments: Iterable[str]) -> Iterator[str]:
+    """The template's output in pieces of about PIECE_CHARACTERS characters, each ending just after a
+    table that is not inside another, so that a piece holds whole paragraphs and tables (the last piece
+    ends with the body). A piece without such a table end grows until it has one."""
+    pending: list[str] = []
+    size, wanted = 0, PIECE_CHARACTERS
+    for fragment in fragments:
+        pending.append(fragment)
+        size += len(fragment)
+        if size < wanted:
+            continue
+        text = "".join(pending)
+        cut = _after_last_outer_table(text)
+        if cut:
+            yield text[:cut]
+            pending, size, wanted = [text[cut:]], len(text) - cut, PIECE_CHARACTERS
+        else:  # looked at again once it has doubled: the work stays linear
+            pending, wanted = [text], size * 2
+    yield "".join(pending)
+
+
+def _after_last_outer_table(text: str) -> int:
+    """Where the last table not inside another ends in `text` (which starts outside any table); 0 if none."""
+    depth = cut = 0
+    for tag in _TABLE_TAG.finditer(text):
+        if tag.group(0) == "</w:tbl>":
+            depth -= 1
+            if depth == 0:
+                cut = tag.end()
+        else:
+            depth += 1
+    return cut
+
+
+def _tables_fitted(piece: str, body_start: str) -> str:
+    """The piece with each table whose rows have more cells than its grid has columns given the widths of
+    its widest row's cells (the rest of the piece as it was)."""
+    written: list[str] = []
+    done = depth = start = 0
+    for tag in _TABLE_TAG.finditer(piece):
+        if tag.group(0) != "</w:tbl>":
+            depth += 1
+            start = tag.start() if depth == 1 else start
+            continue
+        depth -= 1
+        if depth:
+            continue
+        wrapped = etree.fromstring(f"{body_start}{piece[start : tag.end()]}</w:body>")  # its namespaces
+        if _fit_grids(wrapped):
+            serialised = etree.tostring(wrapped, encoding="unicode")
+            written += [piece[done:start], serialised[serialised.index(">") + 1 : serialised.rindex("<")]]
+            done = tag.end()
+    return "".join([*written, piece[done:]]) if written else piece
+
+
+def _fit_grids(body: Any) -> bool:
+    """Give each table with more cells in a row than grid columns the widths of its widest row's cells;
+    True if a table changed."""
+    changed = False
+    for table in body.iter(f"{_W}tbl"):
+        grid = table.find(f"{_W}tblGrid")
+        rows = [row.findall(f"{_W}tc") for row in table.findall(f"{_W}tr")]
+        widest: list[Any] = max(rows, key=len, default=[])
+        if grid is None or len(widest) <= len(grid.findall(f"{_W}gridCol")):
+            continue
+        widths = [cell.find(f"{_W}tcPr/{_W}tcW") for cell in widest]
+        if any(w is None or w.get(f"{_W}type") != "dxa" for w in widths):
+            continue
+        for column in grid.findall(f"{_W}gridCol"):
+            grid.remove(column)
+        for width in widths:
+            etree.SubElement(grid, f"{_W}gridCol", {f"{_W}w": width.get(f"{_W}w")})
+        table_width = table.find(f"{_W}tblPr/{_W}tblW")
+        if table_width is not None and table_width.get(f"{_W}type") == "dxa":
+            table_width.set(f"{_W}w", str(sum(int(w.get(f"{_W}w")) for w in widths)))
+        changed = True
+    return changed
+
+
+def _part_timestamp() -> float:
+    """PART_TIME as a file's modification time (zip takes a written file's time from it)."""
+    return time.mktime((*PART_TIME, 0, 0, -1))
