@@ -3,8 +3,9 @@ not grow with its size.
 
 docxtpl (0.20, pinned in pyproject.toml) renders document.xml's body as one string, copies it four times
 over (its fix-ups), parses all of it into a tree and serialises the tree again. On the whole programme's
-"results by indicator" companion (48 million characters at 20,000 results, measured 7 December 2026)
-that took 500 MB above the rest of the build; at 100,000 results it would take 2.5 GB. `ReportTemplate`
+"results by indicator" companion (48 million characters at 20,000 results) a build's peak was 955-1,152 MB
+at 20,000 rows, and 100,000 rows would have taken 3 to 5 GB; streamed, 552 MB and 1,548 MB (issue 24's
+goal: 2 GB), the same CPU (measured 7 December 2026, `make bench-memory`). `ReportTemplate`
 makes the same passes on pieces of about a megabyte (whole paragraphs and tables) as the template's
 output comes (jinja's `generate`), writes each piece into a file beside the report and puts that file
 into the .docx as it is. Where its passes differ from docxtpl's:
