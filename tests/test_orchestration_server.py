@@ -132,6 +132,7 @@ def test_a_triggered_rebuild_completes_with_its_artifacts_and_report(local_prefe
     assert docx.stat().st_size > 20_000
     assert (local_prefect.data / "prefect" / "prefect.db").is_file()  # the server's database
     assert any((local_prefect.data / "prefect" / "storage").iterdir())  # persisted task results
+    assert any((local_prefect.data / "prefect" / "cache-keys").iterdir())  # their keys, apart (caching.py)
 
 
 def test_a_mistyped_parameter_is_refused_before_anything_runs(local_prefect: LocalPrefect) -> None:

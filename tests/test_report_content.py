@@ -363,7 +363,7 @@ def test_the_lighter_docxtpl_renders_what_docxtpl_renders(
     ours = render.render_report(context, rich.aggregates.summary, default_template(), tmp_path / "ours")
 
     class DocxtplAlone(DocxTemplate):  # type: ignore[misc]
-        def __init__(self, template: Path, body_file: Path, language: str | None) -> None:
+        def __init__(self, template: Path, body_file: Path, *_: object) -> None:
             super().__init__(str(template))
 
     monkeypatch.setattr(render, "ReportTemplate", DocxtplAlone)
@@ -408,17 +408,35 @@ def test_a_body_written_in_small_pieces_is_the_same_document(
     assert not list((tmp_path / "pieces").glob(f"**/{TEMPORARY_PREFIX}*"))  # the bodies' files removed
 
 
-def test_a_template_whose_tags_cut_across_word_structure_still_renders(rich: Built, tmp_path: Path) -> None:
-    """A template whose `{% if %}` starts in a paragraph and ends in a table cell renders into XML that is
-    not well-formed (the cell's end without its start): docxtpl's own rendering and recovering parser
-    make the best of it, as they did before the body was streamed."""
-    from reporting.report.render import render_report
-
+def _cut_template(path: Path) -> Path:
+    """A template whose `{% if %}` starts in a paragraph and ends in a table cell: it renders into XML that
+    is not well-formed (the cell's end without its start)."""
     template = Document()
     template.add_paragraph("Before {% if false %}hidden")
     template.add_table(rows=1, cols=1).rows[0].cells[0].text = "hidden {% endif %} after"
     template.add_paragraph("Biennium {{ biennium }}")
-    template.save(str(tmp_path / "cut.docx"))
-    files = render_report(rich.context, rich.aggregates.summary, tmp_path / "cut.docx", tmp_path / "out")
+    template.save(str(path))
+    return path
+
+
+def test_a_template_whose_tags_cut_across_word_structure_still_renders(rich: Built, tmp_path: Path) -> None:
+    """docxtpl's own rendering and recovering parser make the best of a body that is not well-formed, as
+    they did before the body was streamed."""
+    from reporting.report.render import render_report
+
+    template = _cut_template(tmp_path / "cut.docx")
+    files = render_report(rich.context, rich.aggregates.summary, template, tmp_path / "out")
     assert Document(str(files.docx)).paragraphs[0].text == "Before  after"  # what the parser recovered
     assert not list((tmp_path / "out").glob(f"**/{TEMPORARY_PREFIX}*"))
+
+
+def test_passages_in_another_language_are_tagged_in_a_body_docxtpl_rendered(tmp_path: Path) -> None:
+    """The passages printed untranslated are tagged in the body docxtpl rendered too (as a tree, once)."""
+    from reporting.report.word_template import ReportTemplate
+
+    tagged: list[str] = []
+    template = _cut_template(tmp_path / "cut.docx")
+    document = ReportTemplate(template, tmp_path / "body.xml", "fr", lambda body: tagged.append(body.tag))
+    document.render({"biennium": "2014-15"}, autoescape=True)
+    document.save(str(tmp_path / "out.docx"))
+    assert tagged == [qn("w:body")]

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from reporting.escaping import markdown_cell
 from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
+from reporting.report.translation import untranslated_line
 from reporting.vocabulary import CONTROL_CHARACTERS
 
 WATERMARK = N_("DRAFT")
@@ -137,12 +138,17 @@ def returned_annex(document: DocxDocument, returned: Iterable[Returned], languag
             cell.text = re.sub(CONTROL_CHARACTERS, "", text)
 
 
-def mark_draft_docx(docx: Path, returned: Iterable[Returned], language: str = DEFAULT_LANGUAGE) -> None:
+def mark_draft_docx(
+    docx: Path, returned: Iterable[Returned], language: str = DEFAULT_LANGUAGE, untranslated: int = 0
+) -> None:
     """Make a written .docx a draft in place (after the template's own save, which rewrites the body):
-    the watermark, and the draft annex of the results returned."""
+    the watermark, the draft annex of the results returned and, at the end, how many passages have no
+    translation yet (`untranslated`, when there are any)."""
     document = Document(str(docx))
     watermark(document, language)
     returned_annex(document, returned, language)
+    if untranslated:
+        document.add_paragraph(untranslated_line(untranslated, language))
     document.save(str(docx))
 
 

@@ -35,7 +35,7 @@ from reporting.report.draft import draft_markdown, mark_draft_docx
 from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
-from reporting.report.translation import mark_untranslated
+from reporting.report.translation import UntranslatedPassages
 from reporting.report.word_template import ReportTemplate
 from reporting.vocabulary import CONTROL_CHARACTERS
 
@@ -113,8 +113,11 @@ def word_text(value: object) -> str:
 def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict[str, Path]) -> Path:
     """Fill the Word template. The template runs sandboxed and every value is escaped (autoescape), so
     text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
+    passages = UntranslatedPassages(context)
     with scratch_file(out.parent, "document.xml") as body_file:
-        document = ReportTemplate(template, body_file, context.get("language"))
+        document = ReportTemplate(
+            template, body_file, context.get("language"), passages.tag if passages.count else None
+        )
         document.render(context, jinja_env=_word_environment(document, context, charts), autoescape=True)
         _set_properties(document.docx.core_properties, context)
         written = _written_sha256(out)
@@ -122,10 +125,8 @@ def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict
         with written_in_place(out) as partial:
             document.save(str(partial))
             if context.get("draft"):
-                mark_draft_docx(
-                    partial, context["draft"].get("returned", []), context.get("language", DEFAULT_LANGUAGE)
-                )
-            mark_untranslated(partial, context)  # passages in their original language say which it is
+                language = context.get("language", DEFAULT_LANGUAGE)
+                mark_draft_docx(partial, context["draft"].get("returned", []), language, passages.count)
             # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
             write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
     write_text(written, _sha256(out))

@@ -19,11 +19,9 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from docx import Document
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 
@@ -315,26 +313,27 @@ def _passage_run(run: Any, pieces: set[str]) -> Any | None:
     return None
 
 
-def mark_untranslated(docx: Path, context: Mapping[str, Any]) -> int:
-    """Tag, in a written .docx, the runs of every passage the context lists as untranslated with its
-    original language, and in a draft say how many passages are untranslated (a line at the end);
-    returns how many runs were tagged."""
-    left = context.get(UNTRANSLATED) or {}
-    if not left.get("count"):
-        return 0
-    document = Document(str(docx))
-    tagged = 0
-    for written, texts in left["texts"].items():
-        pieces, tag = _fragments(texts), language_tag(written)
-        for paragraph in document.element.body.iter(qn("w:p")):
-            whole = one_line(_run_text(paragraph)) in pieces
-            for run in list(paragraph.iter(qn("w:r"))):
-                passage = run if whole else _passage_run(run, pieces)
-                if passage is not None:
-                    _set_language(passage, tag)
-                    tagged += 1
-    if context.get("draft"):
-        language = str(context.get("language", SOURCE_LANGUAGE))
-        document.add_paragraph(untranslated_line(int(left["count"]), language))
-    document.save(str(docx))
-    return tagged
+class UntranslatedPassages:
+    """The passages an edition prints in their original language (the context's UNTRANSLATED), to tag
+    their runs in the Word body with that language: a screen reader reads them in its voice, and Word
+    checks their spelling in it."""
+
+    def __init__(self, context: Mapping[str, Any]) -> None:
+        left = context.get(UNTRANSLATED) or {}
+        self.count = int(left.get("count") or 0)
+        texts: Mapping[str, Iterable[str]] = (left.get("texts") or {}) if self.count else {}
+        self._by_language = [(_fragments(texts[written]), language_tag(written)) for written in texts]
+
+    def tag(self, body: Any) -> int:
+        """Tag the runs of the passages in the paragraphs under `body` (an lxml element: the body, or one
+        holding some of its paragraphs and tables); returns how many runs were tagged."""
+        tagged = 0
+        for pieces, tag in self._by_language:
+            for paragraph in body.iter(qn("w:p")):
+                whole = one_line(_run_text(paragraph)) in pieces
+                for run in list(paragraph.iter(qn("w:r"))):
+                    passage = run if whole else _passage_run(run, pieces)
+                    if passage is not None:
+                        _set_language(passage, tag)
+                        tagged += 1
+        return tagged
