@@ -60,6 +60,9 @@ _COLUMN_LOOP = re.compile(r"\{%-?\s*tc\s")
 _DOCPR_ID = re.compile(r'(<wp:docPr\b[^>]*?\bid=")\d+(")')
 _LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
 _TABLE_TAG = re.compile(r"<w:tbl[ >]|</w:tbl>")
+_GRID_COLUMN = re.compile(r"<w:gridCol\b")
+_ROW_START = re.compile(r"<w:tr[ >]")
+_CELL = re.compile(r"<w:tc[ >]")
 _BODY_START = re.compile(r"<w:body\b[^>]*>")
 _PARAGRAPH_START = re.compile(r"<w:p([ >])")
 _MARKED_PARAGRAPH_START = re.compile(r"\n<w:p([ >])")
@@ -234,9 +237,21 @@ def _tables_fitted(piece: str, body_start: str) -> str:
             continue
         depth -= 1
         if depth == 0:
-            written += [piece[done:start], _edited_as_tree(piece[start : tag.end()], body_start, _fit_grids)]
+            table = piece[start : tag.end()]
+            if _wider_than_its_grid(table):
+                table = _edited_as_tree(table, body_start, _fit_grids)
+            written += [piece[done:start], table]
             done = tag.end()
     return "".join([*written, piece[done:]])
+
+
+def _wider_than_its_grid(table: str) -> bool:
+    """Whether a row of this table has more cells than its grid has columns, read on the text (a table
+    with a table inside is parsed anyway): thousands of tables need no tree for this."""
+    if len(_TABLE_TAG.findall(table)) > 2:
+        return True
+    columns = len(_GRID_COLUMN.findall(table))
+    return any(len(_CELL.findall(row)) > columns for row in _ROW_START.split(table)[1:])
 
 
 def _edited_as_tree(xml: str, body_start: str, edit: Callable[[Any], object]) -> str:
