@@ -621,8 +621,8 @@ def check_runs(soak: Soak) -> Verdict:
             else:
                 verdict.problems.append(f"crashed and not run again to completion: {what}")
             continue
-        if state == "FAILED" and ours and during(soak, run):
-            verdict.failed_as_they_should += 1  # the output folder was full: said, not retried
+        if state == "FAILED" and ours and (during(soak, run) or changed_while_read(run)):
+            verdict.failed_as_they_should += 1  # said, not retried: the next rebuild takes the new file
             continue
         if state != "COMPLETED" and ours:
             message = (run["state"] or {}).get("message") or ""
@@ -646,6 +646,12 @@ def during(soak: Soak, run: dict[str, Any]) -> bool:
     """Whether the run failed for a full output folder (said in its state message)."""
     message = ((run["state"] or {}).get("message") or "").lower()
     return bool(soak.disk_full_between) and "no space left" in message
+
+
+def changed_while_read(run: dict[str, Any]) -> bool:
+    """Whether the run failed because a new version of a file arrived between its receipt and its
+    reading (the build says so and stops: it never mixes two versions of a package)."""
+    return "changed since it was received" in ((run["state"] or {}).get("message") or "")
 
 
 NOT_COMPARED = ("build.json", ".implementation-report-")
@@ -787,7 +793,7 @@ def print_table(soak: Soak, verdict: Verdict, minutes: float, problems: list[str
         ("completed", str(len(completed))),
         ("crashed and run again by themselves, then completed", str(verdict.crashed_recovered)),
         (
-            "failed as they should (a wrong package; the output folder full)",
+            "failed as they should (a wrong package; the output folder full; a file changed while read)",
             str(verdict.failed_as_they_should),
         ),
     ]

@@ -19,7 +19,7 @@ from reporting.review.results import Decision, decide
 from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for, upgraded_engine
 from reporting.store.review import Entry, record
-from tests.postgres_server import PostgresUnavailable, postgres_binaries, throwaway_postgres
+from tests.postgres_server import PostgresServer, PostgresUnavailable, postgres_binaries, throwaway_postgres
 from tests.test_audit_verify import SCENARIOS
 from tests.test_review import (
     check_audit_is_append_only,
@@ -38,13 +38,19 @@ from tests.test_storage import (
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A PostgreSQL cluster in a temporary folder; yields the URL of its server (no database name)."""
+def postgres_cluster() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster in a temporary folder."""
     try:
         with throwaway_postgres() as server:
-            yield server.url
+            yield server
     except PostgresUnavailable as reason:
         pytest.skip(str(reason))
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_cluster: PostgresServer) -> str:
+    """The URL of the cluster's server (no database name)."""
+    return postgres_cluster.url
 
 
 _numbers = itertools.count(1)
@@ -54,7 +60,7 @@ _numbers = itertools.count(1)
 def empty_database(postgres_server: str) -> Iterator[str]:
     """The URL of a new, empty database (dropped after the test, whoever is still connected)."""
     name = f"reporting_test_{next(_numbers)}"
-    admin = create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
+    admin = create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}"))
     yield f"{postgres_server}/{name}"
@@ -69,6 +75,19 @@ def engine(empty_database: str) -> Iterator[Engine]:
     engine = upgraded_engine(empty_database)
     yield engine
     engine.dispose()
+
+
+def test_postgres_a_restarted_server_is_connected_to_again(
+    postgres_cluster: PostgresServer, engine: Engine
+) -> None:
+    """A restart of PostgreSQL ends the connections an engine keeps in its pool: make soak saw builds fail
+    on their next query ("terminating connection due to administrator command"). The store's engine
+    checks a pooled connection before handing it out, and connects again."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    postgres_cluster.restart()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar() == 1
 
 
 def test_postgres_migrated_schema_matches_models(engine: Engine) -> None:

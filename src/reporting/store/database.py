@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 def engine_for(url: str) -> Engine:
     """An engine on the store (a new SQLite file is made private to its owner); opening it changes no
-    schema: that is `upgraded_engine`'s explicit step."""
+    schema: that is `upgraded_engine`'s explicit step. A connection the engine keeps is checked before
+    it is handed out (`pool_pre_ping`): a restart of PostgreSQL ends them all, and make soak saw a
+    build's next query fail on one."""
     from sqlmodel import create_engine
 
     if url.startswith("sqlite:///"):
@@ -22,7 +24,7 @@ def engine_for(url: str) -> Engine:
         private_folder(database.parent)
         if not database.exists():  # SQLite gives its journal files the database's mode
             database.touch(mode=0o600)
-    return create_engine(url)
+    return create_engine(url, pool_pre_ping=True)
 
 
 def upgraded_engine(url: str) -> Engine:
@@ -44,4 +46,4 @@ def engine_as_is(url: str) -> Engine | None:
         return None  # found without importing SQLAlchemy: a first build starts its server at once
     from sqlmodel import create_engine
 
-    return create_engine(url)
+    return create_engine(url, pool_pre_ping=True)
