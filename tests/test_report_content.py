@@ -397,10 +397,12 @@ def test_a_body_written_in_small_pieces_is_the_same_document(
 
     monkeypatch.setattr(word_template, "PIECE_CHARACTERS", 10**12)
     whole = edition_in("whole")
-    pieces_of = word_template._pieces
+    pieces_of = word_template.pieces
     cuts = []
     monkeypatch.setattr(word_template, "PIECE_CHARACTERS", 2_000)
-    monkeypatch.setattr(word_template, "_pieces", lambda text: (cuts.append(p) or p for p in pieces_of(text)))
+    monkeypatch.setattr(
+        word_template, "pieces", lambda text, cut_at: (cuts.append(p) or p for p in pieces_of(text, cut_at))
+    )
     pieces = edition_in("pieces")
     assert len(cuts) >= 30
     for one, many in zip(whole.documents, pieces.documents, strict=True):

@@ -36,7 +36,7 @@ from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
 from reporting.report.translation import UntranslatedPassages
-from reporting.report.word_template import ReportTemplate
+from reporting.report.word_template import ReportTemplate, pieces
 from reporting.vocabulary import CONTROL_CHARACTERS
 
 log = logging.getLogger(__name__)
@@ -110,10 +110,16 @@ def word_text(value: object) -> str:
     return re.sub(CONTROL_CHARACTERS, "", str(value))
 
 
-def render_docx(context: dict[str, Any], template: Path, out: Path, charts: dict[str, Path]) -> Path:
+def render_docx(
+    context: dict[str, Any],
+    template: Path,
+    out: Path,
+    charts: dict[str, Path],
+    passages: UntranslatedPassages,
+) -> Path:
     """Fill the Word template. The template runs sandboxed and every value is escaped (autoescape), so
-    text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally."""
-    passages = UntranslatedPassages(context)
+    text such as `<w:p>`, `&` or `{{ x }}` in a submission appears literally. `passages`: the edition's
+    passages printed untranslated, tagged with their language."""
     with scratch_file(out.parent, "document.xml") as body_file:
         document = ReportTemplate(
             template, body_file, context.get("language"), passages.tag if passages.count else None
@@ -230,16 +236,16 @@ def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path])
     environment.filters["chart"] = lambda outcome_id: (
         Markup(charts[outcome_id].relative_to(out.parent).as_posix()) if outcome_id in charts else ""
     )
-    pieces = _blank_lines_collapsed(environment.get_template(MARKDOWN_TEMPLATE).generate(context))
+    text = _blank_lines_collapsed(environment.get_template(MARKDOWN_TEMPLATE).generate(context))
     if context.get("draft"):
-        pieces = draft_markdown(
-            pieces,
+        text = draft_markdown(
+            text,
             int(context["draft"]["pending"]),
             context["draft"].get("returned", []),
             context.get("language", DEFAULT_LANGUAGE),
         )
     with written_in_place(out) as partial, partial.open("w", encoding="utf-8", newline="") as written:
-        written.writelines(pieces)  # as the template's output comes: a large report is never held whole
+        written.writelines(text)  # as the template's output comes: a large report is never held whole
     return out
 
 
@@ -247,25 +253,12 @@ def _blank_lines_collapsed(fragments: Iterable[str]) -> Iterator[str]:
     """The template's output in pieces of about a million characters, never more than one blank line in
     a row (the template's conditional blocks leave runs of them)."""
     held = ""  # the newlines a piece ends with: a run of them may go on in the next piece
-    for piece in _grouped(fragments):
+    for piece in pieces(fragments):
         text = held + piece
         kept = text.rstrip("\n")
         held = text[len(kept) :]
         yield _BLANK_LINES.sub("\n\n", kept)
     yield _BLANK_LINES.sub("\n\n", held)
-
-
-def _grouped(fragments: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
-    """Small strings joined into pieces of about `size` characters."""
-    pending: list[str] = []
-    length = 0
-    for fragment in fragments:
-        pending.append(fragment)
-        length += len(fragment)
-        if length >= size:
-            yield "".join(pending)
-            pending, length = [], 0
-    yield "".join(pending)
 
 
 def _escaped(blocks: list[Block]) -> list[Block]:
@@ -357,6 +350,7 @@ def _render_all(
 ) -> ReportFiles:
     charts = draw_charts(context, out_dir / "charts")
     names = document_names(str(context["biennium"]))
+    passages = UntranslatedPassages(context)  # the edition's: found once for its three documents
     written = {}
     for kind in (REPORT, RESULTS, AUDIT):  # one at a time: a document's rendering is freed before the next
         docx, markdown = out_dir / names[kind][0], out_dir / names[kind][1]
@@ -366,7 +360,7 @@ def _render_all(
                 log.warning("%s was edited since it was written: kept as %s", docx.name, kept.name)
         document = document_context(context, kind)
         written[kind] = (
-            render_docx(document, template, docx, charts),
+            render_docx(document, template, docx, charts, passages),
             render_markdown(document, markdown, charts),
         )
     return ReportFiles(

@@ -75,10 +75,9 @@ class _NotABody(Exception):
 
 @dataclass
 class _StreamedBody:
-    """The rendered body, written into `path` as the whole word/document.xml, and its accessibility
-    edits (the title they found)."""
+    """The rendered body, written into the template's `body_file` as the whole word/document.xml, and its
+    accessibility edits (the title they found)."""
 
-    path: Path
     accessible: AccessibleBody
 
 
@@ -111,13 +110,13 @@ class ReportTemplate(DocxTemplate):  # type: ignore[misc]
         self.current_rendering_part = self.docx.part  # where an image the body places is added
         first_id = self.docx_ids_index
         try:
-            return self._write_body(template, context, self.body_file)
+            return self._write_body(template, context)
         except (expat.ExpatError, _NotABody):
             self.docx_ids_index = first_id
             return super().build_xml(context, jinja_env)
 
-    def _write_body(self, template: Template, context: dict[str, Any], path: Path) -> _StreamedBody:
-        """word/document.xml into `path`: the part as python-docx writes it, its body rendered piece by
+    def _write_body(self, template: Template, context: dict[str, Any]) -> _StreamedBody:
+        """word/document.xml into `body_file`: the part as python-docx writes it, its body rendered piece by
         piece, each checked, fixed up and edited as docxtpl, accessibility and translation do on the
         whole."""
         document: str = self.docx.part.blob.decode("utf-8")
@@ -125,9 +124,10 @@ class ReportTemplate(DocxTemplate):  # type: ignore[misc]
         accessible = AccessibleBody(self.docx.styles.element)
         checker = expat.ParserCreate(namespace_separator=" ")
         body_start, ended = "", False
-        with open(path, "wb") as written:
+        with open(self.body_file, "wb") as written:
             written.write(before.encode("utf-8"))
-            for piece in _pieces(template.generate(context)):
+            # each piece ends after a table not inside another: whole paragraphs and tables
+            for piece in pieces(template.generate(context), _after_last_outer_table):
                 checker.Parse(piece, False)
                 if not body_start:  # the body's start tag: it declares the namespaces a piece uses
                     found = _BODY_START.match(piece)
@@ -142,8 +142,8 @@ class ReportTemplate(DocxTemplate):  # type: ignore[misc]
             if not ended:
                 raise _NotABody
             written.write(f"</w:body>{after}".encode())
-        os.utime(path, (_part_timestamp(),) * 2)
-        return _StreamedBody(path, accessible)
+        os.utime(self.body_file, (_part_timestamp(),) * 2)
+        return _StreamedBody(accessible)
 
     def _fixed_up(self, piece: str, body_start: str) -> str:
         """A rendered piece (whole paragraphs and tables) after docxtpl's passes: its markers undone,
@@ -185,16 +185,16 @@ class ReportTemplate(DocxTemplate):  # type: ignore[misc]
             parts.update(accessible_parts(parts, self.language, streamed.accessible if streamed else None))
             for name, data in parts.items():  # a fixed time: the same report is the same bytes
                 if streamed is not None and name == DOCUMENT_PART:
-                    out.write(streamed.path, name, zipfile.ZIP_DEFLATED, compresslevel=1)
+                    out.write(self.body_file, name, zipfile.ZIP_DEFLATED, compresslevel=1)
                 else:
                     part = zipfile.ZipInfo(name, date_time=PART_TIME)
                     out.writestr(part, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
 
-def _pieces(fragments: Iterable[str]) -> Iterator[str]:
-    """The template's output in pieces of about PIECE_CHARACTERS characters, each ending just after a
-    table that is not inside another, so that a piece holds whole paragraphs and tables (the last piece
-    ends with the body). A piece without such a table end grows until it has one."""
+def pieces(fragments: Iterable[str], cut_at: Callable[[str], int] = len) -> Iterator[str]:
+    """A template's output (small strings) in pieces of about PIECE_CHARACTERS characters, each cut where
+    `cut_at` says in the text gathered (its length: all of it; 0: nowhere yet, so the piece grows and is
+    looked at again once it has doubled: the work stays linear)."""
     pending: list[str] = []
     size, wanted = 0, PIECE_CHARACTERS
     for fragment in fragments:
@@ -203,11 +203,11 @@ def _pieces(fragments: Iterable[str]) -> Iterator[str]:
         if size < wanted:
             continue
         text = "".join(pending)
-        cut = _after_last_outer_table(text)
+        cut = cut_at(text)
         if cut:
             yield text[:cut]
             pending, size, wanted = [text[cut:]], len(text) - cut, PIECE_CHARACTERS
-        else:  # looked at again once it has doubled: the work stays linear
+        else:
             pending, wanted = [text], size * 2
     yield "".join(pending)
 
