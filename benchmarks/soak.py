@@ -614,19 +614,23 @@ def check_runs(soak: Soak) -> Verdict:
                     f"a wrong package's run was not failed once: {what}, {run['run_count']} tries"
                 )
             continue
+        message = ((run["state"] or {}).get("message") or "")[:300]
+        # said, not retried: the next rebuild takes the new file, or writes on a disk with room again
+        said_why = state == "FAILED" and (during(soak, run) or changed_while_read(run))
         if crashed and ours:
             verdict.rerun_after += rerun_delays(history)
             if state == "COMPLETED":
                 verdict.crashed_recovered += 1
+            elif said_why:  # run again after its crash, then met another fault of the soak
+                verdict.failed_as_they_should += 1
             else:
-                verdict.problems.append(f"crashed and not run again to completion: {what}")
+                verdict.problems.append(f"crashed and not run again to completion: {what}: {message}")
             continue
-        if state == "FAILED" and ours and (during(soak, run) or changed_while_read(run)):
-            verdict.failed_as_they_should += 1  # said, not retried: the next rebuild takes the new file
+        if said_why and ours:
+            verdict.failed_as_they_should += 1
             continue
         if state != "COMPLETED" and ours:
-            message = (run["state"] or {}).get("message") or ""
-            verdict.problems.append(f"{what}: {message[:300]}")
+            verdict.problems.append(f"{what}: {message}")
     return verdict
 
 

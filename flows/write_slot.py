@@ -10,10 +10,15 @@ its asks, for the holder itself: the run that holds the slot carries the tag `wr
 slot found taken twice in a row (ASK_SECONDS apart) while no live run carries the tag has no holder;
 the waiting run then resets the limit's active slots through Prefect's API and takes it. A killed holder
 stops being live once Prefect marks it *Crashed* (orchestration/crashed_runs.py).
+
+The holder renews its lease while it writes. When a renewal fails three times (the server or its database
+did not answer for a few seconds: a restart), Prefect stops the holder, so that two runs never write at
+once; the run then ends *Crashed*, saying so (WriteSlotLost), and is run again (crashed_runs.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -29,6 +34,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.sync import concurrency
+from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.runtime import flow_run
 from prefect.settings import PREFECT_HOME
@@ -47,6 +53,14 @@ WRITE_LEASE_SECONDS = 60
 """The slot of a run that was killed is taken back by the server within this (plus 5 s): the shortest
 lease Prefect accepts."""
 LIVE = [StateType.PENDING, StateType.RUNNING, StateType.CANCELLING, StateType.PAUSED]
+
+
+class WriteSlotLost(BaseException):
+    """The run was stopped while writing because its write slot's lease could not be renewed.
+
+    Not an Exception, like KeyboardInterrupt: nothing in the run was wrong, its server went away, so
+    Prefect marks the run (and a parent run) *Crashed*, not *Failed*, and the rerun automation takes it.
+    Prefect's own stop (an injected CancelledError) would read "Flow run exceeded timeout"."""
 
 
 def writer_tag(name: str) -> str:
@@ -128,7 +142,24 @@ def write_slot(biennium: str) -> Iterator[None]:
             _wait(stack, name)
         with get_client(sync_client=True) as client:
             client.update_flow_run(flow_run.id, tags=[*flow_run.tags, writer_tag(name)])
-        yield
+        try:
+            yield
+        except asyncio.CancelledError as stopped:
+            if _out_of_time():
+                raise
+            raise WriteSlotLost(
+                f"the write slot {name} was lost: its lease could not be renewed (the Prefect server or its "
+                "database did not answer); the run stopped so that no other run writes at the same time"
+            ) from stopped
+
+
+def _out_of_time() -> bool:
+    """Whether the run's own timeout stopped it (Prefect's other stop while writing, the same exception)."""
+    context = FlowRunContext.get()
+    limit = context.flow.timeout_seconds if context and context.flow else None
+    if context is None or limit is None:
+        return False
+    return (time.time() - context.start_time.timestamp()) >= limit
 
 
 def _wait(stack: contextlib.ExitStack, name: str) -> None:

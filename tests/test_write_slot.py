@@ -108,3 +108,42 @@ def test_the_server_marks_silent_runs_crashed() -> None:
     # counted from the run's start too: a run killed before its first heartbeat is not left Running
     assert "prefect.flow-run.Running" in found[0].trigger.after  # type: ignore[union-attr]
     assert 3 * int(os.environ["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]) <= SILENCE_SECONDS
+
+
+def test_a_run_whose_lease_cannot_be_renewed_ends_crashed_saying_so() -> None:
+    """When the lease cannot be renewed (its server restarting), Prefect stops the holder with a
+    CancelledError raised in the run's thread, as here. The run ends Crashed (the rerun automation's
+    trigger), with a message about the write slot, not Prefect's "exceeded timeout of 14400 second(s)";
+    a parent run (a sign-off's build) is Crashed too, and the slot is free again."""
+    import asyncio
+
+    from prefect import flow
+
+    from reporting.flows.write_slot import WriteSlotLost, write_slot
+
+    @flow(name="writer", timeout_seconds=4 * 3600)
+    def writer() -> None:
+        with write_slot("2014-15"):
+            raise asyncio.CancelledError()
+
+    @flow(name="sign-off-like")
+    def parent() -> None:
+        writer()
+
+    with pytest.raises(WriteSlotLost):  # a crash is raised to the caller, as Prefect does
+        parent()
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["writer", "sign-off-like"]))
+        )
+    assert sorted(run.state_type.value for run in runs if run.state_type) == ["CRASHED", "CRASHED"]
+    for run in runs:
+        assert run.state is not None
+        assert "the write slot report-2014-15 was lost: its lease could not be renewed" in str(
+            run.state.message
+        )
+        assert "timeout" not in str(run.state.message)
+    assert _active_slots() == 0
