@@ -410,6 +410,15 @@ def test_a_body_written_in_small_pieces_is_the_same_document(
     assert not list((tmp_path / "pieces").glob(f"**/{TEMPORARY_PREFIX}*"))  # the bodies' files removed
 
 
+def test_a_run_of_newlines_is_never_split_between_pieces() -> None:
+    """report.md's blank lines are collapsed, and a draft's final newlines dropped, piece by piece: a run
+    of newlines cut by a piece's end is held whole for the next."""
+    from reporting.report.word_template import newline_runs_whole
+
+    assert list(newline_runs_whole(["a\n", "\n", "\nb\n\n", "\n"])) == ["a", "\n\n\nb", "\n\n\n"]
+    assert list(newline_runs_whole([])) == [""]
+
+
 def _cut_template(path: Path) -> Path:
     """A template whose `{% if %}` starts in a paragraph and ends in a table cell: it renders into XML that
     is not well-formed (the cell's end without its start)."""

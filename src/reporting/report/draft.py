@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 from reporting.escaping import markdown_cell
 from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.report.translation import untranslated_line
+from reporting.report.word_template import newline_runs_whole
 from reporting.vocabulary import CONTROL_CHARACTERS
 
 WATERMARK = N_("DRAFT")
@@ -180,7 +181,7 @@ def draft_markdown(
         "%(flag)s (marked so below); %(returned)s returned, not counted (listed at the end). The final "
         "report counts approved results only."
     ) % {"draft": _(WATERMARK), "num": pending, "flag": _(NOT_APPROVED), "returned": len(listed)}
-    text = _final_newlines_dropped(pieces)
+    text = (piece for piece in newline_runs_whole(pieces) if piece.strip("\n"))  # the final newlines dropped
     head, title = "", None
     for piece in text:  # the text up to its title's line, held until that line is whole
         searched_from = head.rfind("\n") + 1
@@ -192,17 +193,6 @@ def draft_markdown(
     yield f"{head[:at]} ({_(WATERMARK)})\n\n{note}{head[at:]}"
     yield from text
     yield f"\n\n## {_(RETURNED_ANNEX)}\n\n{returned_markdown(listed, language)}\n"
-
-
-def _final_newlines_dropped(pieces: Iterable[str]) -> Iterator[str]:
-    """The pieces of a text without the newlines it ends with (each piece's are held until more text)."""
-    held = ""
-    for piece in pieces:
-        text = held + piece
-        kept = text.rstrip("\n")
-        held = text[len(kept) :]
-        if kept:
-            yield kept
 
 
 def flag_pending(context: dict[str, Any], pending: set[tuple[str, str]]) -> dict[str, Any]:

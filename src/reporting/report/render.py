@@ -36,7 +36,7 @@ from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
 from reporting.report.translation import UntranslatedPassages
-from reporting.report.word_template import ReportTemplate, pieces
+from reporting.report.word_template import ReportTemplate, newline_runs_whole, pieces
 from reporting.vocabulary import CONTROL_CHARACTERS
 
 log = logging.getLogger(__name__)
@@ -252,13 +252,8 @@ def render_markdown(context: dict[str, Any], out: Path, charts: dict[str, Path])
 def _blank_lines_collapsed(fragments: Iterable[str]) -> Iterator[str]:
     """The template's output in pieces of about a million characters, never more than one blank line in
     a row (the template's conditional blocks leave runs of them)."""
-    held = ""  # the newlines a piece ends with: a run of them may go on in the next piece
-    for piece in pieces(fragments):
-        text = held + piece
-        kept = text.rstrip("\n")
-        held = text[len(kept) :]
-        yield _BLANK_LINES.sub("\n\n", kept)
-    yield _BLANK_LINES.sub("\n\n", held)
+    for piece in newline_runs_whole(pieces(fragments)):
+        yield _BLANK_LINES.sub("\n\n", piece)
 
 
 def _escaped(blocks: list[Block]) -> list[Block]:

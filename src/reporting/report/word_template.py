@@ -212,6 +212,19 @@ def pieces(fragments: Iterable[str], cut_at: Callable[[str], int] = len) -> Iter
     yield "".join(pending)
 
 
+def newline_runs_whole(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces of a text cut again so that no run of newlines is split between two: each without the
+    newlines it ends with (they open the next), the text's final newlines last, alone."""
+    held = ""
+    for piece in pieces:
+        text = held + piece
+        kept = text.rstrip("\n")
+        held = text[len(kept) :]
+        if kept:
+            yield kept
+    yield held
+
+
 def _after_last_outer_table(text: str) -> int:
     """Where the last table not inside another ends in `text` (which starts outside any table); 0 if none."""
     depth = cut = 0
