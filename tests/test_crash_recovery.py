@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.pool import NullPool
@@ -186,19 +187,18 @@ def processes_of(data: Path, work: Path) -> dict[int, str]:
     naming the case's folder on their command line: the builds, and any Prefect server they started.
     Other engineers' builds and servers on this machine are not ours to count."""
     found: dict[int, str] = {}
-    markers = (f"REPORTING_DATA_DIR={data}".encode(), f"PREFECT_HOME={data}".encode())
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    markers = (f"REPORTING_DATA_DIR={data}", f"PREFECT_HOME={data}")
+    for process in psutil.process_iter():
+        if process.pid == os.getpid():
             continue
         try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:
+            environ, command = process.environ(), " ".join(process.cmdline())
+        except psutil.Error:  # gone meanwhile, a zombie, or not ours to read
             continue
-        if not command:  # a zombie, or a kernel thread
+        if not command:  # a kernel thread
             continue
-        if any(e.startswith(markers) for e in environ) or str(work) in command:
-            found[int(entry.name)] = command
+        if any(f"{k}={v}".startswith(markers) for k, v in environ.items()) or str(work) in command:
+            found[process.pid] = command
     return found
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from reporting.escaping import markdown_text
@@ -305,12 +306,11 @@ def test_a_run_cancelled_from_the_ui_is_cancelled_at_once_and_says_what_is_missi
 def _processes_of_run(flow_run_id: str) -> list[int]:
     """The live processes of a flow run: Prefect starts them with PREFECT__FLOW_RUN_ID in their
     environment (a zombie's environment reads empty)."""
-    marker = f"PREFECT__FLOW_RUN_ID={flow_run_id}".encode()
     found = []
-    for entry in (e for e in Path("/proc").iterdir() if e.name.isdigit()):
-        with contextlib.suppress(OSError):
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):  # gone meanwhile, or not ours to read
+            if process.environ().get("PREFECT__FLOW_RUN_ID") == flow_run_id:
+                found.append(process.pid)
     return found
 
 

@@ -3,6 +3,7 @@ pdftotext, and checked against PDF/UA-1 by page-validation (the veraPDF rules, n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import page
 import pikepdf
+import psutil
 import pytest
 
 from reporting.report import pdf as pdf_module
@@ -193,12 +195,10 @@ def test_the_pdf_is_tagged_with_its_language_and_title(pdfs: list[Path]) -> None
 def _soffice_with(pipe: str) -> list[int]:
     """Processes started for one export (their command line names its pipe)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and pipe.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:  # gone meanwhile
-            continue
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):  # gone meanwhile
+            if pipe in " ".join(process.cmdline()):
+                found.append(process.pid)
     return found
 
 
