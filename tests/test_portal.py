@@ -544,3 +544,32 @@ def test_user_add_list_remove_from_the_command_line(tmp_path: Path, monkeypatch:
     assert runner.invoke(app, ["portal", "user", "remove", "Ana Lima"]).exit_code == 0
     assert accounts.authenticate("Ana Lima", PASSWORD) is None
     assert runner.invoke(app, ["portal", "user", "remove", "Ana Lima"]).exit_code == 1
+
+
+def test_a_decision_taken_elsewhere_while_a_page_computes_shows_on_the_next_page(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portal keeps what it computed until the store changes (a page answers at once on a whole
+    programme). A decision taken elsewhere (the command line, a review sheet) just after it read the store
+    is not hidden by what it keeps: the next page shows it."""
+    from reporting.review import results
+
+    computing = results.results_frame
+
+    def decided_meanwhile(engine: object, biennium: str) -> pd.DataFrame:
+        frame = computing(engine, biennium)  # type: ignore[arg-type]
+        decide(engine, biennium, [Decision("7.1", "NGA904", "approve", AFRICA_REVIEWER)])  # type: ignore[arg-type]
+        return frame
+
+    def shown_status(page: str) -> str:
+        row = next(r for r in page.split("<tr") if "NGA904" in r)
+        found = re.search(r'class="status-(\w+)"', row)
+        assert found, row
+        return found.group(1)
+
+    client = portal.client(AFRICA_REVIEWER)
+    monkeypatch.setattr(results, "results_frame", decided_meanwhile)
+    assert shown_status(client.get("/review").text) == "submitted"  # as the page read it
+    monkeypatch.setattr(results, "results_frame", computing)
+    assert portal.status("NGA904") == ("approved", AFRICA_REVIEWER)
+    assert shown_status(client.get("/review").text) == "approved"

@@ -317,12 +317,14 @@ def create_app(config: PortalSettings | None = None) -> FastAPI:
     def kept(what: str, biennium: str, compute: Callable[[Engine, str], T]) -> T:
         """`compute(engine, biennium)`, computed again only when the store has changed since
         (`_store_marker`): a library call takes seconds on a whole programme, a page must answer in a
-        fraction of one. One at a time (results_frame syncs the review rows: the audit trail)."""
+        fraction of one. One at a time (results_frame syncs the review rows: the audit trail). The marker
+        is read before computing: a change another process makes meanwhile is seen by the next page (and
+        the review rows a sync adds make it compute once more)."""
         with writing:
             known = computed.get((what, biennium))
-            if known is None or known[0] != _store_marker(engine()):
-                value = compute(engine(), biennium)
-                computed[(what, biennium)] = (_store_marker(engine()), value)  # after its own sync's entries
+            marker = _store_marker(engine())
+            if known is None or known[0] != marker:
+                computed[(what, biennium)] = (marker, compute(engine(), biennium))
             found: T = computed[(what, biennium)][1]
             return found
 
