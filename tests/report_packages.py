@@ -191,3 +191,14 @@ def texts(items: list[Paragraph | Table]) -> list[str]:
 
 def cell_paragraphs(table: Table, row: int, column: int) -> list[str]:
     return [p.text for p in table.rows[row].cells[column].paragraphs if p.text.strip()]
+
+
+def draft_docx(built: Built, out: Path, returned: list[dict[str, str]] | None = None) -> Path:
+    """The build's report written again as a draft (render marks a draft as it fills the template: the
+    watermark, the draft annex of the results `returned`)."""
+    from reporting.report import render
+    from reporting.resources import default_template
+
+    draft = {"pending": 0, "returned": returned or []}
+    summary = built.aggregates.summary
+    return render.render_report({**built.context, "draft": draft}, summary, default_template(), out).docx

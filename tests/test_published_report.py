@@ -25,14 +25,14 @@ from typer.testing import CliRunner
 from reporting import cli
 from reporting.report.chart import MIN_FONT_POINTS, PRINT_WIDTH_CM, chart_figure
 from reporting.report.country_names import country_in, name_order
-from reporting.report.draft import flag_pending, mark_draft_docx
+from reporting.report.draft import flag_pending
 from reporting.report.edition import LANGUAGES, catalog_path, edition
 from reporting.report.pdf import write_pdf
 from reporting.report.sections.plain import is_yes
 from reporting.resources import templates_dir
 from reporting.vocabulary import REGIONS
 from schemas.rules import yes_no
-from tests.report_packages import SAMPLE, Built, body, build, part, rich_package, tables
+from tests.report_packages import SAMPLE, Built, body, build, draft_docx, part, rich_package, tables
 
 DAY = date(2026, 12, 2)
 SAMPLE_GOLDEN = Path(__file__).parent / "data" / "golden" / "2014-15" / "report.md"
@@ -432,10 +432,7 @@ def test_chart_text_is_at_least_8_points_printed_with_a_value_axis(
 def test_the_draft_watermark_and_flag_in_the_editions_language(
     editions: dict[str, Built], tmp_path: Path, language: str, word: str
 ) -> None:
-    docx = tmp_path / "draft.docx"
-    docx.write_bytes(editions[language].files.docx.read_bytes())
-    mark_draft_docx(docx, [], language)
-    document = Document(str(docx))
+    document = Document(str(draft_docx(editions[language], tmp_path)))
     assert all(f"PowerPlusWaterMarkObject {word}" in s.header._element.xml for s in document.sections)
     flagged = flag_pending(editions[language].context, {("7.1", "TUN129")})
     titles = [c["title"] for r in flagged["outcomes"][0]["indicators"][0]["regions"] for c in r["cpos"]]
@@ -444,10 +441,7 @@ def test_the_draft_watermark_and_flag_in_the_editions_language(
 
 
 def test_the_draft_keeps_the_running_header_on_every_page(editions: dict[str, Built], tmp_path: Path) -> None:
-    docx = tmp_path / "draft.docx"
-    docx.write_bytes(editions["en"].files.docx.read_bytes())
-    mark_draft_docx(docx, [])
-    for section in Document(str(docx)).sections:
+    for section in Document(str(draft_docx(editions["en"], tmp_path))).sections:
         assert "Programme implementation report 2014-15" in section.header._element.xml
 
 
@@ -504,10 +498,7 @@ def test_the_draft_watermark_is_an_artifact_in_the_tagged_pdf(
     pdfinfo = shutil.which("pdfinfo")
     if pdfinfo is None or shutil.which("soffice") is None:
         pytest.skip("LibreOffice and poppler are needed (make system-deps)")
-    docx = tmp_path / "draft.docx"
-    docx.write_bytes(editions["fr"].files.docx.read_bytes())
-    mark_draft_docx(docx, [], "fr")
-    pdf = write_pdf(docx, tmp_path / "draft.pdf")
+    pdf = write_pdf(draft_docx(editions["fr"], tmp_path / "fr"), tmp_path / "draft.pdf")
     structure = subprocess.run(
         [pdfinfo, "-struct-text", str(pdf)], check=True, capture_output=True, text=True
     ).stdout

@@ -13,8 +13,11 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from reporting.report.draft import NOT_APPROVED, RETURNED_ANNEX, draft_markdown, flag_pending, mark_draft_docx
+from reporting.report.draft import NOT_APPROVED, RETURNED_ANNEX, draft_markdown, flag_pending
+from reporting.report.render import render_docx
+from reporting.report.translation import UNTRANSLATED, UntranslatedPassages
 from reporting.review.reminder import reminder_markdown
+from tests.report_packages import Built, draft_docx
 
 
 def test_report_md_says_draft_in_its_title_and_lists_the_results_returned() -> None:
@@ -64,18 +67,47 @@ def test_results_not_yet_approved_are_flagged_where_listed() -> None:
     assert cpo["title"] == "Capacités"  # the context given is left as it was
 
 
-def test_every_header_of_every_section_carries_the_watermark(tmp_path: Path) -> None:
-    docx = tmp_path / "report.docx"
+def test_a_draft_has_the_watermark_in_every_header_and_ends_with_its_annex(
+    sample_build: Built, tmp_path: Path
+) -> None:
+    """Marked as the template is filled: every header of every section (a later section's own first-page
+    header too) carries the watermark; the body ends, before its section properties, with the draft annex
+    (a returned result's comment as typed, never run as template code) and the untranslated line."""
+    template = tmp_path / "template.docx"
     document = Document()
     document.add_paragraph("first section")
     document.add_section()
     document.sections[1].different_first_page_header_footer = True
-    document.save(str(docx))
-    mark_draft_docx(docx, [])
+    document.add_paragraph("second section")
+    document.save(str(template))
+    returned = {
+        "indicator": "7.1",
+        "cpo_code": "NGA904",
+        "country": "Nigeria",
+        "by": "Ana",
+        "comment": "Say which law {{ 7 * 7 }} <w:p>\tand\nwhen",
+    }
+    draft = {"pending": 0, "returned": [returned]}
+    context = {**sample_build.context, "draft": draft, UNTRANSLATED: {"count": 2}}
+    docx = render_docx(context, template, tmp_path / "report.docx", {}, UntranslatedPassages(context))
     marked = Document(str(docx))
     for section in marked.sections:
         for header in (section.header, section.first_page_header, section.even_page_header):
             assert "PowerPlusWaterMarkObject DRAFT" in header._element.xml
+    written = [p for p in marked.paragraphs if p.text]
+    assert [p.text for p in written[:3]] == ["first section", "second section", RETURNED_ANNEX]
+    assert written[2].style is not None and written[2].style.name == "Heading 1"
+    assert written[-1].text.startswith("2 passage(s) of the English edition have no translation")
+    (table,) = marked.tables
+    assert [c.text for c in table.rows[0].cells] == ["Indicator", "Country/CPO", "Returned by", "Comment"]
+    assert [c.text for c in table.rows[1].cells] == [
+        "7.1",
+        "Nigeria/NGA904",
+        "Ana",
+        "Say which law {{ 7 * 7 }} <w:p>\tand\nwhen",
+    ]
+    assert table.style.name == "Table Grid"
+    assert marked.element.body[-1].tag.endswith("}sectPr")  # the annex before the section properties
 
 
 def _darkest_share(png: Path, box: tuple[int, int, int, int]) -> float:
@@ -86,13 +118,12 @@ def _darkest_share(png: Path, box: tuple[int, int, int, int]) -> float:
 
 @pytest.mark.slow
 def test_the_watermark_is_visible_on_page_one_in_libreoffice(sample_build: object, tmp_path: Path) -> None:
-    source = next(Path(sample_build.files.docx).parent.glob("*.docx"))  # type: ignore[attr-defined]
+    assert isinstance(sample_build, Built)
     pages = {}
     for name, marked in (("final", False), ("draft", True)):
         docx = tmp_path / f"{name}.docx"
-        docx.write_bytes(source.read_bytes())
-        if marked:
-            mark_draft_docx(docx, [])
+        written = draft_docx(sample_build, tmp_path / "draft-edition") if marked else sample_build.files.docx
+        docx.write_bytes(written.read_bytes())
         profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
         subprocess.run(
             ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",

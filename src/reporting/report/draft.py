@@ -6,17 +6,15 @@ end of the .docx; all in the edition's language (DRAFT, PROJET, BORRADOR)."""
 
 from __future__ import annotations
 
-import copy
 import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docx.document import Document as DocxDocument
 from docx.oxml import parse_xml
+from docx.shared import Length
 from markupsafe import escape
 from PIL import Image, ImageDraw, ImageFont
 
@@ -34,7 +32,6 @@ NONE_RETURNED = N_("No result was returned.")
 Returned = Mapping[str, str]
 """A result returned to its office as a draft lists it: indicator, cpo_code, country, by, comment
 (review.build.ReturnedResult as a dict)."""
-TABLE_HEADER = '<w:tblHeader xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>'
 WATERMARK_NAME = "PowerPlusWaterMarkObject"
 """The name Word gives the shape of its own watermarks (and looks for to remove one)."""
 WATERMARK_SIZE_EMU = 15 * 360_000
@@ -119,38 +116,68 @@ def _cells(result: Returned) -> list[str]:
     return [result["indicator"], f"{result['country']}/{result['cpo_code']}", result["by"], result["comment"]]
 
 
-def returned_annex(document: DocxDocument, returned: Iterable[Returned], language: str) -> None:
-    """The draft annex at the end of a Word document being written: a heading and a table of the
-    results returned to their office (or a line saying there are none)."""
+def _word_runs(text: str) -> str:
+    """Text as Word runs: escaped, control characters dropped, tabs and line breaks as Word's own."""
+    parts = re.split(r"(\t|\r\n|\n|\r)", re.sub(CONTROL_CHARACTERS, "", text))
+    inner = "".join(
+        "<w:tab/>"
+        if p == "\t"
+        else "<w:br/>"
+        if p in {"\r\n", "\n", "\r"}
+        else f'<w:t xml:space="preserve">{escape(p)}</w:t>'
+        if p
+        else ""
+        for p in parts
+    )
+    return f"<w:r>{inner}</w:r>"
+
+
+def _paragraph(text: str, style_id: str | None = None) -> str:
+    style = f'<w:pPr><w:pStyle w:val="{escape(style_id)}"/></w:pPr>' if style_id else ""
+    return f"<w:p>{style}{_word_runs(text)}</w:p>"
+
+
+def draft_ending(
+    document: DocxDocument,
+    returned: Iterable[Returned],
+    language: str = DEFAULT_LANGUAGE,
+    untranslated: int = 0,
+) -> str:
+    """The XML a draft's body ends with (word_template puts it before the body's section properties): the
+    draft annex, a heading and a table of the results returned to their office (or a line saying there
+    are none), then how many passages have no translation yet (`untranslated`, when there are any).
+    `document`: the template, whose styles and page width the annex takes."""
     _ = edition(language).gettext
     listed = list(returned)
-    document.add_heading(_(RETURNED_ANNEX), level=1)
+    xml = [_paragraph(_(RETURNED_ANNEX), document.styles["Heading 1"].style_id)]
     if not listed:
-        document.add_paragraph(_(NONE_RETURNED))
-        return
-    table = document.add_table(rows=1, cols=len(RETURNED_COLUMNS))
-    table.style = "Table Grid"
-    header = table.rows[0]
-    header._tr.get_or_add_trPr().append(parse_xml(TABLE_HEADER))  # repeated on each page
-    for cell, title in zip(header.cells, RETURNED_COLUMNS, strict=True):
-        cell.text = _(title)
-    for result in listed:
-        for cell, text in zip(table.add_row().cells, _cells(result), strict=True):
-            cell.text = re.sub(CONTROL_CHARACTERS, "", text)
+        xml.append(_paragraph(_(NONE_RETURNED)))
+    else:
+        section = document.sections[-1]
+        width = section.page_width - section.left_margin - section.right_margin  # type: ignore[operator]
+        column = Length(width // len(RETURNED_COLUMNS)).twips
+        cell_width = f'<w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr>'
 
+        def row(cells: Iterable[str], header: bool = False) -> str:
+            repeated = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""  # on each page
+            return (
+                f"<w:tr>{repeated}"
+                + "".join(f"<w:tc>{cell_width}{_paragraph(c)}</w:tc>" for c in cells)
+                + "</w:tr>"
+            )
 
-def mark_draft_docx(
-    docx: Path, returned: Iterable[Returned], language: str = DEFAULT_LANGUAGE, untranslated: int = 0
-) -> None:
-    """Make a written .docx a draft in place (after the template's own save, which rewrites the body):
-    the watermark, the draft annex of the results returned and, at the end, how many passages have no
-    translation yet (`untranslated`, when there are any)."""
-    document = Document(str(docx))
-    watermark(document, language)
-    returned_annex(document, returned, language)
+        grid = "".join(f'<w:gridCol w:w="{column}"/>' for _column in RETURNED_COLUMNS)
+        style = escape(document.styles["Table Grid"].style_id)
+        xml.append(
+            f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:type="auto" w:w="0"/></w:tblPr>'
+            f"<w:tblGrid>{grid}</w:tblGrid>"
+            + row((_(title) for title in RETURNED_COLUMNS), header=True)
+            + "".join(row(_cells(result)) for result in listed)
+            + "</w:tbl>"
+        )
     if untranslated:
-        document.add_paragraph(untranslated_line(untranslated, language))
-    document.save(str(docx))
+        xml.append(_paragraph(untranslated_line(untranslated, language)))
+    return "".join(xml)
 
 
 def returned_markdown(returned: Iterable[Returned], language: str = DEFAULT_LANGUAGE) -> str:
@@ -197,14 +224,30 @@ def draft_markdown(
 
 def flag_pending(context: dict[str, Any], pending: set[tuple[str, str]]) -> dict[str, Any]:
     """The report's context with each listed result not yet approved ((indicator, CPO code) in
-    `pending`) titled "[not yet approved] …" in the edition's language; the context given is left as it
-    was."""
-    flagged = copy.deepcopy(context)
+    `pending`) titled "[not yet approved] …" in the edition's language, wherever the context shows it (a
+    country example is the companion's CPO block); the context given is left as it was. Only what holds
+    a flagged result is copied (a whole copy of a whole programme's context took as much memory again)."""
     flag = edition(context.get("language", DEFAULT_LANGUAGE)).gettext(NOT_APPROVED)
-    for outcome in flagged.get("outcomes", []):
+    flagged: dict[int, dict[str, Any]] = {}
+    for outcome in context.get("outcomes", []):
         for indicator in outcome.get("indicators", []):
             for region in indicator.get("regions", []):
                 for cpo in region.get("cpos", []):
                     if (indicator["id"], cpo["code"]) in pending:
-                        cpo["title"] = f"{flag} {cpo['title']}"
-    return flagged
+                        flagged[id(cpo)] = {**cpo, "title": f"{flag} {cpo['title']}"}
+
+    def with_flags(value: Any) -> Any:
+        if isinstance(value, dict):
+            if id(value) in flagged:
+                return flagged[id(value)]
+            items = {key: with_flags(item) for key, item in value.items()}
+            return items if any(items[key] is not value[key] for key in value) else value
+        if isinstance(value, list):
+            elements = [with_flags(item) for item in value]
+            return (
+                elements if any(new is not old for new, old in zip(elements, value, strict=True)) else value
+            )
+        return value
+
+    copied: dict[str, Any] = with_flags(context) if flagged else dict(context)
+    return copied

@@ -31,7 +31,7 @@ from reporting.escaping import csv_text
 from reporting.outputs import remove_partial_files, scratch_file, write_text, written_in_place
 from reporting.report.accessibility import DescribedImage, chart_description
 from reporting.report.chart import PRINT_WIDTH_CM, draw_chart
-from reporting.report.draft import draft_markdown, mark_draft_docx
+from reporting.report.draft import draft_ending, draft_markdown, watermark
 from reporting.report.edition import DEFAULT_LANGUAGE, N_, edition
 from reporting.report.markdown_text import Block, blocks_markdown
 from reporting.report.narrative import text_environment
@@ -124,15 +124,19 @@ def render_docx(
         document = ReportTemplate(
             template, body_file, context.get("language"), passages.tag if passages.count else None
         )
+        if context.get("draft"):  # marked as the template is filled: a written .docx is never reopened
+            language = context.get("language", DEFAULT_LANGUAGE)
+            document.init_docx()
+            watermark(document.docx, language)
+            document.ending = draft_ending(
+                document.docx, context["draft"].get("returned", []), language, passages.count
+            )
         document.render(context, jinja_env=_word_environment(document, context, charts), autoescape=True)
         _set_properties(document.docx.core_properties, context)
         written = _written_sha256(out)
         previous = written.read_text().split() if written.is_file() else []
         with written_in_place(out) as partial:
             document.save(str(partial))
-            if context.get("draft"):
-                language = context.get("language", DEFAULT_LANGUAGE)
-                mark_draft_docx(partial, context["draft"].get("returned", []), language, passages.count)
             # Both digests are ours while the new file replaces the old: a kill in between is not an edit.
             write_text(written, "\n".join([*previous[-1:], _sha256(partial)]))
     write_text(written, _sha256(out))

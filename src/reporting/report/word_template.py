@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docxtpl import DocxTemplate
 from jinja2 import Environment, Template
 from jinja2.sandbox import SandboxedEnvironment
@@ -86,6 +88,9 @@ class ReportTemplate(DocxTemplate):  # type: ignore[misc]
 
     _streamed: _StreamedBody | None = None
     docx_ids_index: int  # docxtpl's counter of drawing ids (set by its render_init)
+    ending = ""
+    """XML the body ends with, before its section properties (a draft's annex: draft.draft_ending): never
+    rendered as the template is, so a submission's text in it stays text."""
 
     def __init__(
         self,
@@ -136,8 +141,9 @@ class ReportTemplate(DocxTemplate):  # type: ignore[misc]
                     body_start, piece = found.group(0), piece[found.end() :]
                     written.write(body_start.encode("utf-8"))
                 ended = piece.rstrip().endswith("</w:body>")
-                piece = piece.rstrip()[: -len("</w:body>")] if ended else piece
-                written.write(accessible.edit(self._fixed_up(piece, body_start)).encode("utf-8"))
+                piece = self._fixed_up(piece.rstrip()[: -len("</w:body>")] if ended else piece, body_start)
+                piece = _ending_added(piece, self.ending) if ended else piece
+                written.write(accessible.edit(piece).encode("utf-8"))
             checker.Parse("", True)
             if not ended:
                 raise _NotABody
@@ -176,8 +182,18 @@ class ReportTemplate(DocxTemplate):  # type: ignore[misc]
 
     def save(self, filename: Any, *args: Any, **kwargs: Any) -> None:
         streamed = self._streamed
-        if streamed is None and self.tag_passages is not None:  # docxtpl rendered the body: a tree
-            self.tag_passages(self.docx.element.body)
+        if streamed is None:  # docxtpl rendered the body: a tree
+            body = self.docx.element.body
+            if self.tag_passages is not None:
+                self.tag_passages(body)
+            if self.ending:
+                ending = parse_xml(f"<w:body {nsdecls('w')}>{self.ending}</w:body>")
+                section = body.find(qn("w:sectPr"))  # the body's own: its last child
+                for element in list(ending):
+                    if section is None:
+                        body.append(element)
+                    else:
+                        section.addprevious(element)
         package = io.BytesIO()
         super().save(package)
         with zipfile.ZipFile(package) as source, zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED) as out:
@@ -210,6 +226,19 @@ def pieces(fragments: Iterable[str], cut_at: Callable[[str], int] = len) -> Iter
         else:
             pending, wanted = [text], size * 2
     yield "".join(pending)
+
+
+_BODY_SECTION = re.compile(r"<w:sectPr[ >]")
+
+
+def _ending_added(piece: str, ending: str) -> str:
+    """The body's last piece with `ending` before the body's own section properties (its last child, when
+    it has them), else at its end."""
+    found = list(_BODY_SECTION.finditer(piece))
+    at = found[-1].start() if found else len(piece)
+    if at < max(piece.rfind("</w:p>"), piece.rfind("</w:tbl>")):  # a paragraph's, not the body's
+        at = len(piece)
+    return piece[:at] + ending + piece[at:]
 
 
 def newline_runs_whole(pieces: Iterable[str]) -> Iterator[str]:
