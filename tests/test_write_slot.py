@@ -147,3 +147,21 @@ def test_a_run_whose_lease_cannot_be_renewed_ends_crashed_saying_so() -> None:
         )
         assert "timeout" not in str(run.state.message)
     assert _active_slots() == 0
+
+
+def test_a_run_out_of_time_while_writing_still_reads_timed_out() -> None:
+    """The run's own timeout stops it with the same exception: that one is said as Prefect says it."""
+    import time
+
+    from prefect import flow
+
+    from reporting.flows.write_slot import write_slot
+
+    @flow(name="slow-writer", timeout_seconds=2)
+    def slow_writer() -> None:
+        with write_slot("2014-15"):
+            time.sleep(30)
+
+    state: Any = slow_writer(return_state=True)
+    assert state.is_failed() and state.name == "TimedOut", f"{state.name}: {state.message}"
+    assert _active_slots() == 0
