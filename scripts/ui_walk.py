@@ -221,8 +221,20 @@ def start_sign_off(walk: Walk) -> str:
     return run_id
 
 
-def answer(walk: Walk, run_id: str, decision: str, by: str, comment: str) -> Response:
-    """The run's Resume form filled in and submitted: the server's answer."""
+def answer(walk: Walk, run_id: str, decision: str, by: str, comment: str, tries: int = 3) -> Response:
+    """The run's Resume form filled in and submitted: the server's answer. A server error (Prefect's
+    SQLite database locked by another writer, under load) is said, and the form submitted again, as an
+    operator would."""
+    for _ in range(tries - 1):
+        given = _answered(walk, run_id, decision, by, comment)
+        if given.status < 500:
+            return given
+        print(f"  the server answered {given.status} ({given.text()[:200]!r}): submitted again")
+        walk.page.keyboard.press("Escape")
+    return _answered(walk, run_id, decision, by, comment)
+
+
+def _answered(walk: Walk, run_id: str, decision: str, by: str, comment: str) -> Response:
     walk.open_run(run_id)
     walk.page.get_by_role("button", name="Resume").first.click()
     dialog = walk.page.get_by_role("dialog")
