@@ -342,3 +342,37 @@ def test_the_worker_stops_on_the_first_sigterm_and_its_run_does_not_stay_running
         cancel = {"state": {"type": "CANCELLED", "name": "Cancelled"}, "force": True}
         http.post(f"{run_url}/set_state", json=cancel, timeout=60).raise_for_status()
         stack.replace_worker()
+
+
+def test_a_run_that_crashed_before_it_started_is_run_again(local_prefect: LocalPrefect) -> None:
+    """A run's process that cannot reach the server as it starts (the server restarting) exits, and its
+    worker reports the run Crashed before it counted a try (run count 0, as `make soak` saw). The
+    automation that `make deploy` made for such runs sets it AwaitingRetry, and the worker runs it again
+    (here it fails at once: it names no package)."""
+    from datetime import UTC, datetime, timedelta
+
+    from reporting.orchestration.crashed_runs import RERUN_UNSTARTED, UNSTARTED_EVERY
+
+    api = local_prefect.api
+    rebuild = deployment(api, "biennial-report/rebuild")
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()  # no worker takes it before it crashes
+    scheduled = {"type": "SCHEDULED", "state_details": {"scheduled_time": later}}
+    created = http.post(f"{api}/deployments/{rebuild['id']}/create_flow_run", json={"state": scheduled})
+    run_id = created.json()["id"]
+    crashed = {"type": "CRASHED", "name": "Crashed", "message": "Process exited with status code: 1."}
+    http.post(
+        f"{api}/flow_runs/{run_id}/set_state", json={"state": crashed, "force": True}
+    ).raise_for_status()
+
+    def states() -> list[str]:
+        history = http.get(f"{api}/flow_run_states/", params={"flow_run_id": run_id}).json()
+        return [state["name"] for state in sorted(history, key=lambda s: s["timestamp"])]
+
+    wait_until(lambda: "AwaitingRetry" in states(), 120, "the run that crashed before it started to be rerun")
+    assert states()[:3] == ["Scheduled", "Crashed", "AwaitingRetry"]
+    wait_until(lambda: run_state(api, run_id), 180, "the run again to end")
+    assert states().count("Running") == 1
+    by_name = {"automations": {"name": {"any_": [RERUN_UNSTARTED]}}}
+    (automation,) = http.post(f"{api}/automations/filter", json=by_name).json()
+    assert automation["trigger"]["within"] == UNSTARTED_EVERY.total_seconds()
+    assert automation["trigger"]["for_each"] == ["prefect.resource.id"]  # each run its own bucket

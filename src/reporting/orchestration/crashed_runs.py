@@ -10,11 +10,18 @@ write slot (a server reached some other way); an automation sees only the runs t
 A deployment's run that ended *Crashed* (its worker or machine died, the server went away under it) is
 run again by itself: the automation RERUN sets it *AwaitingRetry* (Scheduled), as Prefect's own
 retries do, and a worker of its pool takes it again, at most RERUNS times. A run that *failed* (a wrong
-package, a full disk) is not run again: trying again would give the same answer."""
+package, a full disk) is not run again: trying again would give the same answer.
+
+A run can also crash before it starts: its process could not reach the server (restarting) as it began,
+Prefect's client failing fast on a first connection, and its worker reported it *Crashed*. It has not
+counted a try (`prefect.run-count` 0), so RERUN_UNSTARTED, not RERUN, runs it again: at most once per
+UNSTARTED_EVERY for each run, so that a run whose process never reaches its server is not started again
+and again."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from prefect import get_client
 from prefect.client.schemas.objects import StateType
@@ -28,6 +35,9 @@ SILENCE_SECONDS = 90
 RERUN = "rerun-crashed-runs"
 RERUNS = 2
 """A run crashed on its first or second try is run again; one that crashes a third time stays Crashed."""
+RERUN_UNSTARTED = "rerun-runs-crashed-before-they-started"
+UNSTARTED_EVERY = timedelta(minutes=30)
+"""A run that crashed before it started is run again at once, and then not again for this long."""
 
 
 def silent_runs_crash() -> AutomationCore:
@@ -62,25 +72,26 @@ def silent_runs_crash() -> AutomationCore:
     )
 
 
-def crashed_runs_rerun() -> AutomationCore:
-    """A deployment's run that crashed goes back to its work pool. The state event carries the run's
-    tries so far (`prefect.run-count`): a run that keeps crashing is left Crashed after RERUNS reruns. A
-    run of no deployment (a build in a `reporting build` process) has no worker to run it again: the
-    server refuses it the Scheduled state, and it stays Crashed."""
+def _rerun(name: str, description: str, run_counts: range, **throttle: Any) -> AutomationCore:
+    """The automation that sets a deployment's Crashed run *AwaitingRetry* (Scheduled), for the tries
+    counted so far (`prefect.run-count`) in `run_counts`. A run of no deployment (a build in a `reporting
+    build` process) has no worker to run it again: the server refuses it the Scheduled state, and it stays
+    Crashed."""
     return AutomationCore(
-        name=RERUN,
-        description=f"Runs again, at most {RERUNS} times, a deployment's flow run that crashed.",
+        name=name,
+        description=description,
         trigger=EventTrigger(
             expect={"prefect.flow-run.Crashed"},
             match=ResourceSpecification(
                 {
                     "prefect.resource.id": ["prefect.flow-run.*"],
-                    "prefect.run-count": [str(tries) for tries in range(1, RERUNS + 1)],
+                    "prefect.run-count": [str(tries) for tries in run_counts],
                 }
             ),
             match_related=ResourceSpecification({"prefect.resource.role": "deployment"}),
             posture=Posture.Reactive,
             threshold=1,
+            **throttle,
         ),
         actions=[
             ChangeFlowRunState(
@@ -93,9 +104,38 @@ def crashed_runs_rerun() -> AutomationCore:
     )
 
 
+def crashed_runs_rerun() -> AutomationCore:
+    """A run that keeps crashing is left Crashed after RERUNS reruns."""
+    return _rerun(
+        RERUN,
+        f"Runs again, at most {RERUNS} times, a deployment's flow run that crashed.",
+        range(1, RERUNS + 1),
+    )
+
+
+def unstarted_runs_rerun() -> AutomationCore:
+    """Each run its own bucket of UNSTARTED_EVERY (Prefect's reactive trigger fires on the first event of
+    a bucket and ignores the others until the bucket ends)."""
+    minutes = UNSTARTED_EVERY.total_seconds() / 60
+    description = (
+        f"Runs again a deployment's flow run that crashed before it started, once in {minutes:g} min."
+    )
+    return _rerun(
+        RERUN_UNSTARTED,
+        description,
+        range(0, 1),
+        for_each={"prefect.resource.id"},
+        within=UNSTARTED_EVERY,
+    )
+
+
 def detect_crashed_runs() -> None:
     """Create the automations on the server unless they are there."""
     with get_client(sync_client=True) as client:
-        for name, automation in ((AUTOMATION, silent_runs_crash), (RERUN, crashed_runs_rerun)):
+        for name, automation in (
+            (AUTOMATION, silent_runs_crash),
+            (RERUN, crashed_runs_rerun),
+            (RERUN_UNSTARTED, unstarted_runs_rerun),
+        ):
             if not client.read_automations_by_name(name):
                 client.create_automation(automation())
