@@ -156,10 +156,9 @@ def write_slot(biennium: str) -> Iterator[None]:
 def _out_of_time() -> bool:
     """Whether the run's own timeout stopped it (Prefect's other stop while writing, the same exception)."""
     context = FlowRunContext.get()
-    limit = context.flow.timeout_seconds if context and context.flow else None
-    if context is None or limit is None:
+    if context is None or context.flow is None or context.flow.timeout_seconds is None:
         return False
-    return (time.time() - context.start_time.timestamp()) >= limit
+    return time.time() - context.start_time.timestamp() >= context.flow.timeout_seconds
 
 
 def _wait(stack: contextlib.ExitStack, name: str) -> None:

@@ -107,6 +107,7 @@ def test_a_draft_has_the_watermark_in_every_header_and_ends_with_its_annex(
         "Say which law {{ 7 * 7 }} <w:p>\tand\nwhen",
     ]
     assert table.style.name == "Table Grid"
+    assert marked.element.body.xpath("./w:tbl[last()]/w:tr[1]/w:trPr/w:tblHeader")  # repeated on each page
     assert marked.element.body[-1].tag.endswith("}sectPr")  # the annex before the section properties
 
 

@@ -116,19 +116,13 @@ def _cells(result: Returned) -> list[str]:
     return [result["indicator"], f"{result['country']}/{result['cpo_code']}", result["by"], result["comment"]]
 
 
+_WORD_BREAKS = {"\t": "<w:tab/>", "\r\n": "<w:br/>", "\n": "<w:br/>", "\r": "<w:br/>"}
+
+
 def _word_runs(text: str) -> str:
     """Text as Word runs: escaped, control characters dropped, tabs and line breaks as Word's own."""
     parts = re.split(r"(\t|\r\n|\n|\r)", re.sub(CONTROL_CHARACTERS, "", text))
-    inner = "".join(
-        "<w:tab/>"
-        if p == "\t"
-        else "<w:br/>"
-        if p in {"\r\n", "\n", "\r"}
-        else f'<w:t xml:space="preserve">{escape(p)}</w:t>'
-        if p
-        else ""
-        for p in parts
-    )
+    inner = "".join(_WORD_BREAKS.get(p) or f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts if p)
     return f"<w:r>{inner}</w:r>"
 
 
@@ -158,20 +152,15 @@ def draft_ending(
         column = Length(width // len(RETURNED_COLUMNS)).twips
         cell_width = f'<w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr>'
 
-        def row(cells: Iterable[str], header: bool = False) -> str:
-            repeated = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""  # on each page
-            return (
-                f"<w:tr>{repeated}"
-                + "".join(f"<w:tc>{cell_width}{_paragraph(c)}</w:tc>" for c in cells)
-                + "</w:tr>"
-            )
+        def row(cells: Iterable[str]) -> str:  # the first is marked a header row by accessibility.py
+            return "<w:tr>" + "".join(f"<w:tc>{cell_width}{_paragraph(c)}</w:tc>" for c in cells) + "</w:tr>"
 
         grid = "".join(f'<w:gridCol w:w="{column}"/>' for _column in RETURNED_COLUMNS)
         style = escape(document.styles["Table Grid"].style_id)
         xml.append(
             f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:type="auto" w:w="0"/></w:tblPr>'
             f"<w:tblGrid>{grid}</w:tblGrid>"
-            + row((_(title) for title in RETURNED_COLUMNS), header=True)
+            + row(_(title) for title in RETURNED_COLUMNS)
             + "".join(row(_cells(result)) for result in listed)
             + "</w:tbl>"
         )
