@@ -7,7 +7,11 @@ approves exactly the results the draft counted (on the rows it counted), so the 
 the figures shown above the form. It pauses with `pause_flow_run`, not `suspend_flow_run`: a suspended
 run is started again from the beginning by its deployment's worker, which would build the draft a
 second time and needs a worker for a run started from the command line; a paused run waits in its
-process (a sleeping process, polling every minute).
+process (a sleeping process, polling every minute). A run that crashes and is run again (the automation
+of orchestration/crashed_runs.py) builds its draft again and shows the form again, never taking an
+earlier answer for it: Prefect's server forgets the pause keys a run used when it leaves a final state
+(its orchestration rule HandleFlowTerminalStateTransitions), so the signer signs off the figures of the
+draft built last.
 
 Only a signer of the people directory answers: an answer from anyone else (or with no directory) is
 not taken; the run logs why and shows the form again with the reason above it, so the draft stands
