@@ -40,6 +40,9 @@ def _has_user(name: str) -> bool:
     return True
 
 
+PORT_TRIES = 3
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -82,6 +85,18 @@ class PostgresServer:
     def create(self) -> None:
         self._run([*self._initdb, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])
 
+    def start_on_a_free_port(self) -> None:
+        """The first start: on another free port if `port` was taken between being found free and being
+        bound (a restart keeps its port: its clients know it)."""
+        for attempt in range(PORT_TRIES):
+            try:
+                self.start()
+                return
+            except RuntimeError as refused:
+                if "Address already in use" not in str(refused) or attempt == PORT_TRIES - 1:
+                    raise
+                self.port = free_port()
+
     def start(self) -> None:
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base}"
         options += " -c fsync=off -c full_page_writes=off"  # throwaway: no crash of the machine to survive
@@ -113,7 +128,7 @@ def throwaway_postgres() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer(base)
         server.create()
-        server.start()
+        server.start_on_a_free_port()
         try:
             yield server
         finally:

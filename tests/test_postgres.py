@@ -5,6 +5,7 @@ binaries (`make system-deps` installs them), on a free loopback port, and stoppe
 from __future__ import annotations
 
 import itertools
+import socket
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from reporting.review.results import Decision, decide
 from reporting.review.trail import verify_trail
 from reporting.store.database import engine_for, upgraded_engine
 from reporting.store.review import Entry, record
+from tests import postgres_server as throwaway
 from tests.postgres_server import PostgresServer, PostgresUnavailable, postgres_binaries, throwaway_postgres
 from tests.test_audit_verify import SCENARIOS
 from tests.test_review import (
@@ -88,6 +90,25 @@ def test_postgres_a_restarted_server_is_connected_to_again(
     postgres_cluster.restart()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+@pytest.mark.usefixtures("postgres_cluster")  # skipped where it is (no PostgreSQL binaries)
+def test_a_port_taken_after_it_was_found_free_is_left_for_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A free port is free only when it is found: another process may bind it before the server does.
+    The first start then takes another free port instead of failing."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = iter([port])
+        found_free = throwaway.free_port
+        monkeypatch.setattr(throwaway, "free_port", lambda: next(ports, None) or found_free())
+        with throwaway_postgres() as server:
+            assert server.port != port
+            engine = create_engine(f"{server.url}/postgres")
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+            engine.dispose()
 
 
 def test_postgres_migrated_schema_matches_models(engine: Engine) -> None:
