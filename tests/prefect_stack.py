@@ -243,15 +243,15 @@ def _webhook() -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
 
 
 @contextmanager
-def _smtp() -> Iterator[tuple[int, Inbox]]:
-    """aiosmtpd's SMTP protocol on a port the system picks, served from a thread of its own."""
-    inbox = Inbox()
+def smtp_server(handler: Any, **options: Any) -> Iterator[int]:
+    """aiosmtpd's SMTP protocol (with `handler` and SMTP's `options`) on a port the system picks, served
+    from a thread of its own: its port."""
     loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(loop.create_server(lambda: SMTP(inbox), "127.0.0.1", 0))
+    server = loop.run_until_complete(loop.create_server(lambda: SMTP(handler, **options), "127.0.0.1", 0))
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        yield server.sockets[0].getsockname()[1], inbox
+        yield server.sockets[0].getsockname()[1]
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=60)
@@ -275,7 +275,8 @@ def _script(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 def running_stack() -> Iterator[PrefectStack]:
     """Server, `scripts/prefect.sh deploy`, and a worker; all stopped at the end."""
     work = Path(tempfile.mkdtemp(prefix="reporting-stack-"))
-    with _webhook() as (webhook_url, received), _smtp() as (smtp_port, inbox):
+    inbox = Inbox()
+    with _webhook() as (webhook_url, received), smtp_server(inbox) as smtp_port:
         operator = _operator_env(work, webhook_url, smtp_port)
         stack: PrefectStack | None = None
         try:

@@ -4,7 +4,6 @@ each region's reviewers with their own list, sent to an SMTP server started here
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import Message
@@ -12,12 +11,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from reporting import people
 from reporting.review.notify import Reviewer, reminder_messages, reminder_summary, reviewers_by_region, send
 from reporting.settings import Settings
+from tests.prefect_stack import smtp_server
 
 NOW = datetime(2028, 2, 1, tzinfo=UTC)
 RESULTS = pd.DataFrame(
@@ -53,19 +52,11 @@ class _Inbox:
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Controller, _Inbox]]:
+def smtp() -> Iterator[tuple[int, _Inbox]]:
+    """An SMTP server that takes the login `s3cret` without TLS: its port and what it received."""
     inbox = _Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, authenticator=inbox, auth_require_tls=False
-    )
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
+    with smtp_server(inbox, authenticator=inbox, auth_require_tls=False) as port:
+        yield port, inbox
 
 
 def test_the_people_directory_gives_each_regions_reviewers_with_an_address() -> None:
@@ -100,11 +91,11 @@ def test_the_summary_counts_what_awaits_a_decision_per_region() -> None:
     assert reminder_summary("2026-27", approved) == "Review of 2026-27: every result has been approved."
 
 
-def test_each_reviewer_gets_their_own_regions_list(smtp_server: tuple[Controller, _Inbox]) -> None:
-    controller, inbox = smtp_server
+def test_each_reviewer_gets_their_own_regions_list(smtp: tuple[int, _Inbox]) -> None:
+    port, inbox = smtp
     configured = Settings(
         smtp_host="127.0.0.1",
-        smtp_port=controller.port,
+        smtp_port=port,
         smtp_starttls=False,
         smtp_sender="reporting@example.org",
         smtp_user="reporting",
