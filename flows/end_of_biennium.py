@@ -7,11 +7,11 @@ approves exactly the results the draft counted (on the rows it counted), so the 
 the figures shown above the form. It pauses with `pause_flow_run`, not `suspend_flow_run`: a suspended
 run is started again from the beginning by its deployment's worker, which would build the draft a
 second time and needs a worker for a run started from the command line; a paused run waits in its
-process (a sleeping process, polling every minute). A run that crashes and is run again (the automation
-of orchestration/crashed_runs.py) builds its draft again and shows the form again, never taking an
-earlier answer for it: Prefect's server forgets the pause keys a run used when it leaves a final state
-(its orchestration rule HandleFlowTerminalStateTransitions), so the signer signs off the figures of the
-draft built last.
+process (a sleeping process, polling every minute). A run that crashes (its worker's machine lost while
+it waits, days may pass) and is run again (the automation of orchestration/crashed_runs.py) builds its
+draft again and shows a new form, with keys of its own try: Prefect keeps a form's inputs under its key
+for good, so asking again with a key used before is refused ("409 A flow run input with this key
+already exists") and an earlier answer is never taken for the new draft.
 
 Only a signer of the people directory answers: an answer from anyone else (or with no directory) is
 not taken; the run logs why and shows the form again with the reason above it, so the draft stands
@@ -152,11 +152,19 @@ def _expired(timeout_days: float, chosen: str, draft: dict[str, Any]) -> State[A
     return Failed(name=EXPIRED, message=message)
 
 
+def _pause_key(attempt: int) -> str:
+    """The key of the run's `attempt`-th form in this try of the run: `sign-off`, `sign-off-1`, … on
+    the first try, `sign-off-try2`, `sign-off-try2-1`, … on the second. Prefect fires a key once and
+    keeps its form's inputs under it, also for a later try of the run."""
+    tries = flow_run.run_count
+    base = SIGN_OFF_KEY if tries <= 1 else f"{SIGN_OFF_KEY}-try{tries}"
+    return base if attempt == 0 else f"{base}-{attempt}"
+
+
 def _signers_answer(description: str, timeout_days: float) -> SignOff | None:
     """The first answer given by a signer of the people directory (None: none within `timeout_days`).
     Whether someone may sign off is known only once they answer: an answer from anyone else is logged
-    and the form shown again with the reason above it (each pause with a key of its own: Prefect fires a
-    pause key once)."""
+    and the form shown again with the reason above it (each pause with a key of its own, `_pause_key`)."""
     logger = get_run_logger()
     deadline = monotonic() + timeout_days * DAY_SECONDS
     above, attempt = description, 0
@@ -166,7 +174,7 @@ def _signers_answer(description: str, timeout_days: float) -> SignOff | None:
                 wait_for_input=SignOff.with_initial_data(description=above),
                 timeout=max(1, round(left)),
                 poll_interval=min(POLL_SECONDS, max(1, round(timeout_days * DAY_SECONDS / 4))),
-                key=SIGN_OFF_KEY if attempt == 0 else f"{SIGN_OFF_KEY}-{attempt}",
+                key=_pause_key(attempt),
             )
         except FlowPauseTimeout:
             return None

@@ -13,6 +13,7 @@ here, by process group."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import queue
 import re
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import psutil
 from aiosmtpd.smtp import SMTP
 
 from tests.report_packages import ROOT
@@ -157,6 +159,17 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 OK"
+
+
+def processes_of_run(flow_run_id: str) -> list[int]:
+    """The live processes of a flow run: Prefect starts them with PREFECT__FLOW_RUN_ID in their
+    environment (a zombie's environment reads empty)."""
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):  # gone meanwhile, or not ours to read
+            if process.environ().get("PREFECT__FLOW_RUN_ID") == flow_run_id:
+                found.append(process.pid)
+    return found
 
 
 def wait_running(api: str, flow_run_id: str) -> str:

@@ -5,7 +5,6 @@ schedule and the UI's flow-run page are then checked through the API and a headl
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from reporting.escaping import markdown_text
@@ -31,6 +29,7 @@ from tests.prefect_stack import (
     deployment,
     http,
     large_package,
+    processes_of_run,
     run_state,
     running_stack,
     stop_service,
@@ -303,17 +302,6 @@ def test_a_run_cancelled_from_the_ui_is_cancelled_at_once_and_says_what_is_missi
     assert sorted(said["editions_written"] + said["editions_missing"]) == ["en", "fr"], said
 
 
-def _processes_of_run(flow_run_id: str) -> list[int]:
-    """The live processes of a flow run: Prefect starts them with PREFECT__FLOW_RUN_ID in their
-    environment (a zombie's environment reads empty)."""
-    found = []
-    for process in psutil.process_iter():
-        with contextlib.suppress(psutil.Error):  # gone meanwhile, or not ours to read
-            if process.environ().get("PREFECT__FLOW_RUN_ID") == flow_run_id:
-                found.append(process.pid)
-    return found
-
-
 def test_the_worker_stops_on_the_first_sigterm_and_its_run_does_not_stay_running(
     local_prefect: LocalPrefect,
 ) -> None:
@@ -329,10 +317,10 @@ def test_the_worker_stops_on_the_first_sigterm_and_its_run_does_not_stay_running
     flow_run_id = trigger_rebuild(local_prefect.env, f"package={large_package(stack)}")
     run_url = wait_running(local_prefect.api, flow_run_id)
     try:
-        wait_until(lambda: _processes_of_run(flow_run_id), 60, "the run's process")
+        wait_until(lambda: processes_of_run(flow_run_id), 60, "the run's process")
         stack.worker.send_signal(signal.SIGTERM)
         stack.worker.wait(timeout=180)  # its graceful stop took over 60 s at a load of 20
-        wait_until(lambda: not _processes_of_run(flow_run_id), 60, "the run's process to stop")
+        wait_until(lambda: not processes_of_run(flow_run_id), 60, "the run's process to stop")
         run = http.get(run_url, timeout=60).json()
         assert run["state_type"] in ("RUNNING", "CRASHED"), run["state"]  # not finished behind our back
         by_name = {"automations": {"name": {"any_": [AUTOMATION]}}}

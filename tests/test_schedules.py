@@ -8,13 +8,25 @@ stack's store: last in the stack's group, which runs in collection order)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.prefect_stack import PYTHON, ROOT, PrefectStack, deployment, http, run_state, wait_until
+from tests.prefect_stack import (
+    PYTHON,
+    ROOT,
+    PrefectStack,
+    deployment,
+    http,
+    processes_of_run,
+    run_state,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -152,8 +164,10 @@ def test_deploy_deletes_the_retired_scheduled_deployment_and_its_runs(prefect_st
 
 def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(prefect_stack: PrefectStack) -> None:
     """A run of the sign-off deployment created through the server (one edition, as `-p language=en`),
-    run by the worker: it builds the draft and pauses with the form, the draft's summary above it; the
-    answer the UI sends resumes it, and it builds the final report and locks the biennium."""
+    run by the worker: it builds the draft and pauses with the form, the draft's summary above it. While
+    it waits (days may pass) its worker's machine is lost; the run is run again by itself and shows a
+    new form. The answer the UI sends resumes it, and it builds the final report and locks the
+    biennium."""
     sign_off = deployment(prefect_stack.api, "end-of-biennium/sign-off")
     out = prefect_stack.work / "signed-off"
     # the run checks for an answer every timeout/4 (at most every minute): a 40 s pause checks every 10 s
@@ -172,13 +186,14 @@ def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(prefect_
     assert created.status_code == 201, created.text
     run_id = created.json()["id"]
 
-    def form_shown() -> dict[str, Any] | None:
-        """The paused run once its form can be shown (the UI waits for the schema too), or its end."""
+    def form_shown(other_than: dict[str, str] | None = None) -> dict[str, Any] | None:
+        """The paused run once its form (not `other_than`) can be shown (the UI waits for the schema
+        too), or its end."""
         run: dict[str, Any] = http.get(f"{prefect_stack.api}/flow_runs/{run_id}", timeout=60).json()
-        if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+        if run["state_type"] in ("COMPLETED", "FAILED", "CANCELLED"):
             return run
         keyset = (run["state"] or {}).get("state_details", {}).get("run_input_keyset")
-        if run["state_type"] != "PAUSED" or not keyset:
+        if run["state_type"] != "PAUSED" or not keyset or keyset == other_than:
             return None
         schema = http.get(f"{prefect_stack.api}/flow_runs/{run_id}/input/{keyset['schema']}", timeout=60)
         return run if schema.status_code == 200 else None
@@ -191,6 +206,36 @@ def test_a_sign_off_run_pauses_for_the_form_and_the_approval_resumes_it(prefect_
     assert paused["name"].startswith("sign-off-2014-15-")
     assert (out / "draft" / "en" / "implementation-report-2014-15.docx").is_file()
     assert "(DRAFT)" in (out / "draft" / "en" / "report.md").read_text(encoding="utf-8").splitlines()[0]
+
+    # The worker's machine is lost (the worker and the run's process killed). The run ends Crashed, as the
+    # automation for silent runs ends it 90 s after its last heartbeat (that wait is tested in
+    # tests/test_orchestration_server.py; here the state is set as the automation sets it), and the
+    # automation for crashed runs runs it again on the new worker: it builds the draft again and shows a
+    # new form, whose answer is its own (Prefect keeps the first form's inputs under the first key).
+    os.killpg(prefect_stack.worker.pid, signal.SIGKILL)
+    prefect_stack.worker.wait(timeout=60)
+    for pid in processes_of_run(run_id):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not processes_of_run(run_id), 60, "the paused run's process to end")
+    crashed = {
+        "type": "CRASHED",
+        "name": "Crashed",
+        "message": "no heartbeat for 90 s: the run's process is gone",
+    }
+    marked = http.post(
+        f"{prefect_stack.api}/flow_runs/{run_id}/set_state",
+        json={"state": crashed, "force": False},
+        timeout=60,
+    )
+    assert marked.json()["status"] == "ACCEPT", marked.text
+    prefect_stack.replace_worker()
+    paused = wait_until(lambda: form_shown(other_than=keyset), 300, "the sign-off run again to pause")
+    assert paused["state_type"] == "PAUSED", prefect_stack.worker_log.read_text(errors="replace")[-5000:]
+    assert paused["run_count"] == 2
+    keyset = paused["state"]["state_details"]["run_input_keyset"]
+    above = http.get(f"{prefect_stack.api}/flow_runs/{run_id}/input/{keyset['description']}", timeout=60)
+    assert "Sign-off of the implementation report 2014-15 (DRAFT)" in above.text
 
     answered = http.post(  # sent again while a busy server answers 503 (tests/prefect_stack.PatientTransport)
         f"{prefect_stack.api}/flow_runs/{run_id}/resume",
