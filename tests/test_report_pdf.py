@@ -318,24 +318,31 @@ def test_a_drafts_watermark_is_decoration_in_a_pdf_ua_file(sample_build: Built, 
     assert structure.count("Figure:") == len(sample_build.context["outcomes"])  # the charts alone
 
 
-def test_a_soffice_stopped_while_writing_leaves_no_temporary_file(
+def test_soffice_writes_only_into_its_own_folder_and_one_stopped_while_writing_leaves_nothing(
     sample_build: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A soffice stopped in the middle of writing (another's failure stops it) leaves LibreOffice's
-    temporary file (lu….tmp) in the PDF's folder: it is removed; one that was there before is not ours."""
+    """soffice is given only paths of its own folder (the PDF it writes, LibreOffice's temporary lu….tmp
+    beside it): a build killed while soffice lays out a report leaves soffice to finish that document, and
+    `make soak` saw its PDF appear in the output folder after the next build had cleared it. One stopped in
+    the middle of writing (another's failure stops it) leaves nothing; a file there before is not ours."""
     tool("soffice")
     report = tmp_path / "report.docx"
     report.write_bytes(sample_build.files.docx.read_bytes())
     (tmp_path / "lu1before.tmp").write_bytes(b"someone else's")
+    given: list[Path] = []
 
-    def stopped_while_writing(office: object, docx: Path, partial: Path, pdf: Path) -> dict[str, float]:
-        (pdf.parent / "lu2written.tmp").write_bytes(b"half a pdf")
+    def stopped_while_writing(office: object, docx: Path, exported: Path, pdf: Path) -> dict[str, float]:
+        given.append(exported)
+        (exported.parent / "lu2written.tmp").write_bytes(b"half a pdf")
+        exported.write_bytes(b"half a pdf")
         raise PdfError(f"LibreOffice could not write {pdf}: stopped")
 
     monkeypatch.setattr(pdf_module._Office, "convert", stopped_while_writing)
     with pytest.raises(PdfError, match="stopped"):
         export_pdfs([report])
+    assert given and tmp_path not in given[0].parents, given
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lu1before.tmp", "report.docx"]
+    assert not given[0].parent.exists()  # soffice's folder is removed with it
 
 
 def test_export_pdfs_stops_at_a_report_it_cannot_convert_naming_it_and_leaves_no_partial_file(

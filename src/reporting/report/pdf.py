@@ -92,11 +92,6 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-LIBREOFFICE_TEMPORARY = "lu*.tmp"
-"""The temporary file LibreOffice writes a document through, in the document's folder: left behind
-when its soffice is stopped while writing (the other soffice's failure stopped it)."""
-
-
 def export_pdfs(
     reports: Sequence[Path], timeout: float = TIMEOUT_SECONDS, processes: int | None = None
 ) -> list[Path]:
@@ -129,8 +124,6 @@ def write_pdfs(
     ended: queue.SimpleQueue[Exception | None] = queue.SimpleQueue()  # per soffice: None, or its failure
     offices: list[_Office] = []
     workers: list[threading.Thread] = []
-    folders = {pdf.parent for _, pdf in conversions}
-    found_before = {folder: set(folder.glob(LIBREOFFICE_TEMPORARY)) for folder in folders}
     with tempfile.TemporaryDirectory(prefix="reporting-soffice-") as scratch:
         try:
             for number in range(count):
@@ -156,9 +149,6 @@ def write_pdfs(
                 office.stop()
             for worker in workers:
                 worker.join()
-            for folder in folders:  # what a soffice stopped while writing left beside the PDFs
-                for left in set(folder.glob(LIBREOFFICE_TEMPORARY)) - found_before[folder]:
-                    left.unlink(missing_ok=True)
     return [pdf for _, pdf in conversions]
 
 
@@ -173,13 +163,13 @@ def _convert_each(
                 docx, pdf = waiting.get_nowait()
             except queue.Empty:
                 break
+            exported = office.scratch / pdf.name
+            seconds = office.convert(docx, exported, pdf)
+            started = time.monotonic()
+            complete_tagging(exported)
             with written_in_place(pdf) as partial:
-                try:
-                    seconds = office.convert(docx, partial, pdf)
-                finally:  # the lock LibreOffice keeps on a file it writes, left behind when it is stopped
-                    partial.with_name(f".~lock.{partial.name}#").unlink(missing_ok=True)
-                started = time.monotonic()
-                complete_tagging(partial)
+                shutil.copyfile(exported, partial)
+            exported.unlink()
             logger.info(
                 "%s: opened in %.1f s, contents and fields updated in %.1f s, exported in %.1f s, "
                 "tagging completed in %.1f s",
@@ -197,10 +187,15 @@ def _convert_each(
 
 
 class _Office:
-    """One soffice listening on a private pipe and the UNO script that drives it, started at once."""
+    """One soffice listening on a private pipe and the UNO script that drives it, started at once.
+    soffice writes only into its own `scratch` folder (the PDF, LibreOffice's `lu*.tmp` and lock files
+    beside it), from which a finished PDF is copied into place: a build killed while soffice lays out a
+    report leaves soffice to finish that document (`make soak` saw the PDF appear in the output folder
+    after the next build had cleared it), and it must finish it where no build looks."""
 
     def __init__(self, soffice: Path, python: Path, scratch: Path, connect_seconds: float) -> None:
         scratch.mkdir()
+        self.scratch = scratch
         pipe = f"reporting-{os.getpid()}-{secrets.token_hex(4)}"
         self.log = scratch / "soffice.log"
         self.errors = scratch / "uno_export.log"
