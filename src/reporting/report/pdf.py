@@ -227,17 +227,18 @@ class _Office:
                 encoding="utf-8",
             )
 
-    def convert(self, docx: Path, partial: Path, pdf: Path) -> dict[str, float]:
-        """`partial` written from `docx` (for `pdf`, named in an error); seconds per step."""
+    def convert(self, docx: Path, exported: Path, pdf: Path) -> dict[str, float]:
+        """`exported` (in this soffice's folder) written from `docx`, for `pdf` (named in an error);
+        seconds per step."""
         asked, answers = self._pipes()
         try:
-            asked.write(json.dumps({"docx": str(docx), "pdf": str(partial)}) + "\n")
+            asked.write(json.dumps({"docx": str(docx), "pdf": str(exported)}) + "\n")
             asked.flush()
             line = answers.readline()
         except OSError:  # the script has died: its reason is in its log
             line = ""
         answer: dict[str, Any] = json.loads(line) if line.strip() else {"error": self._reason()}
-        if "error" in answer or partial.stat().st_size == 0:
+        if "error" in answer or not exported.is_file() or exported.stat().st_size == 0:
             raise PdfError(f"LibreOffice could not write {pdf}: {answer.get('error') or 'no reason given'}")
         seconds: dict[str, float] = answer["seconds"]
         return seconds
